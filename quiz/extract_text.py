@@ -1,0 +1,279 @@
+"""Text helpers for note extraction: code spans, CJK, command scanning, descriptions.
+
+Pure functions over one line or sentence of Markdown source; no knowledge of the
+document structure (that lives in `quiz.notes`).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Common command-line programs recognised without backticks.  Words that are also
+# ordinary English words need technical-looking arguments (see `scan_command`).
+BUILTIN_COMMANDS = frozenset(
+    """
+    docker docker-compose podman git kubectl helm minikube kind ls cd cp mv rm mkdir rmdir cat less tail
+    chmod chown chgrp tar zip unzip gzip gunzip npm npx yarn pnpm pip pip3 python python3 node deno bun apt
+    apt-get yum dnf brew pacman snap systemctl journalctl ssh scp rsync sftp curl wget grep egrep rg find
+    sed awk sort uniq wc ps pkill killall htop df du mount umount sudo cmake gcc g++ clang cargo rustc
+    rustup javac mvn gradle conda virtualenv flask django-admin mysql psql redis-cli mongo mongosh nginx
+    vim nano touch ln whereis ping netstat ss ifconfig crontab useradd usermod passwd chsh terraform aws
+    gcloud az ansible vagrant dotnet ruby gem bundle rails php composer nvm svn hg tmux openssl ffmpeg
+    xargs jq pytest ruff mypy poetry uv pipx go make echo export source kill top free ip man which env
+    history alias head diff tree file service nc telnet dig nslookup traceroute lsof chroot
+    """.split()
+)
+# Also English words: a bare mention needs an argument that looks technical.
+AMBIGUOUS_COMMANDS = frozenset(
+    "go make echo export source kill top free ip man which env history alias head diff tree file service "
+    "find sort less touch mount ping screen patch cat".split()
+)
+SHELL_KEYWORDS = frozenset(
+    "if then else elif fi for do done while until case esac function in select return local".split()
+)
+# English words that end a bare command: prose has resumed.
+PROSE_WORDS = frozenset(
+    "the a an to of for and or in on at with is are was were this that these those it its you your "
+    "which who from by as be will can should would could into onto than then so but not all also "
+    "when where what why how".split()
+)
+
+_CJK_RANGES = (
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xF900, 0xFAFF),
+    (0x20000, 0x2FA1F),
+    (0x3040, 0x30FF),
+    (0xAC00, 0xD7AF),
+)
+CJK_PUNCT = "，。；：！？、（）「」『』《》【】“”‘’…—"
+SENTENCE_END = "。；！？;!?"
+OPENERS = {"[": "]", "<": ">", "{": "}"}
+CLOSERS = {"]": "[", ">": "<", "}": "{"}
+
+CODE_SPAN_RE = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+WORD_RE = re.compile(r"[A-Za-z][\w.+-]*")
+_ALPHA_RE = re.compile(r"[A-Za-z]+")
+PROMPT_RE = re.compile(r"^\s*[$#>%]\s+")
+
+
+def is_cjk(ch: str) -> bool:
+    o = ord(ch)
+    return any(lo <= o <= hi for lo, hi in _CJK_RANGES)
+
+
+def has_cjk(text: str) -> bool:
+    return any(is_cjk(c) for c in text)
+
+
+def norm_key(text: str) -> str:
+    """Normal form used for identity keys: NFKC, no code/emphasis marks, one space, casefolded."""
+    text = unicodedata.normalize("NFKC", text)
+    text = text.replace("`", "").replace("**", "").replace("__", "")
+    text = re.sub(r"\s+", " ", text).strip()
+    return text.casefold()
+
+
+def code_spans(line: str) -> list[tuple[int, int, str]]:
+    """(start, end, content) of each inline code span in a line of Markdown."""
+    out = []
+    for m in CODE_SPAN_RE.finditer(line):
+        content = m.group(2)
+        if len(content) >= 2 and content.startswith(" ") and content.endswith(" ") and content.strip():
+            content = content[1:-1]
+        out.append((m.start(), m.end(), content))
+    return out
+
+
+def strip_code(line: str) -> str:
+    """The line with code spans blanked out (same length), for searching prose only."""
+    chars = list(line)
+    for start, end, _ in code_spans(line):
+        for i in range(start, end):
+            chars[i] = " "
+    return "".join(chars)
+
+
+def join_lines(lines: list[str]) -> str:
+    """Join soft-wrapped lines: no space between two CJK characters, else one space."""
+    out = ""
+    for line in lines:
+        line = line.strip()
+        if not line:
+            continue
+        if out and not (is_cjk(out[-1]) and is_cjk(line[0])):
+            out += " "
+        out += line
+    return out
+
+
+def first_word(text: str) -> str:
+    parts = text.split()
+    return parts[0] if parts else ""
+
+
+def looks_like_program(word: str) -> bool:
+    return bool(re.fullmatch(r"[a-z][a-z0-9_.+-]*", word)) and len(word) >= 2
+
+
+def is_command_word(word: str, known: frozenset[str] | set[str]) -> bool:
+    if word in known:
+        return True
+    head = word.split("-")[0]
+    return "-" in word and len(head) >= 2 and head in known and looks_like_program(word)
+
+
+def code_is_command(content: str, known: frozenset[str] | set[str]) -> bool:
+    """Whether an inline code span holds a shell command rather than a name or a value."""
+    content = PROMPT_RE.sub("", content, count=1) if content.lstrip().startswith("$ ") else content
+    word = first_word(content)
+    if not word:
+        return False
+    if is_command_word(word, known):
+        return True
+    rest = content[len(content) - len(content.lstrip()) + len(word) :].strip()
+    if not rest or not looks_like_program(word):
+        return False
+    # `x = 1`, `f(x)`, `a.b()` are code, not commands
+    return not re.match(r"[=(:;,.]", rest) and "(" not in word
+
+
+def _prev_nonspace(text: str, i: int) -> str:
+    return text[i - 1] if i > 0 else ""
+
+
+def scan_command(text: str, start: int, known: frozenset[str] | set[str]) -> tuple[str, int, str] | None:
+    """Read a bare command whose program word begins at `start`.
+
+    Returns (command, end, stop) where stop says why it ended: "end" (end of text),
+    "cjk" (CJK prose resumed), "sep" (a separator such as " - " or ": "),
+    "punct" (sentence punctuation) or "prose" (an English function word).
+    None when there is no command there.
+    """
+    m = WORD_RE.match(text, start)
+    if not m or not is_command_word(m.group(0), known):
+        return None
+    word = m.group(0)
+    if start > 0 and (
+        text[start - 1].isalnum() and not is_cjk(text[start - 1]) or text[start - 1] in "-_/.`"
+    ):
+        return None
+    n = len(text)
+    i = m.end()
+    if i < n and is_cjk(text[i]):
+        return None  # "git在…": the word is used as a noun in prose
+    good = i
+    depth: list[str] = []
+    stop = "end"
+    while i < n:
+        ch = text[i]
+        if depth:
+            if ch in OPENERS:
+                depth.append(ch)
+            elif ch in CLOSERS and depth[-1] == CLOSERS[ch]:
+                depth.pop()
+            i += 1
+            if not depth:
+                good = i
+            continue
+        if ch.isspace():
+            i += 1
+            continue
+        if is_cjk(ch):
+            j = i
+            while j < n and is_cjk(text[j]):
+                j += 1
+            prev = _prev_nonspace(text, i)
+            attached = prev and not prev.isspace() and not prev.isalnum() and prev not in CJK_PUNCT
+            follower = text[j] if j < n else ""
+            dotted = follower in "._-:" and j + 1 < n and text[j + 1].isalnum()
+            if attached or follower in ("[", "<", "{", "=", "/") or dotted:
+                i = j
+                good = i
+                continue
+            stop = "cjk"
+            break
+        if ch in CJK_PUNCT:
+            stop = "cjk"
+            break
+        if ch in ".,;!?:" and (i + 1 >= n or text[i + 1].isspace()):
+            if text.startswith("...", i - 2) or text.startswith("...", i):
+                i += 1
+                good = i
+                continue
+            stop = "sep" if ch == ":" else "punct"
+            break
+        if ch in "#—–→" or (
+            ch == "-" and (i + 1 >= n or text[i + 1].isspace()) and _prev_nonspace(text, i).isspace()
+        ):
+            stop = "sep"
+            break
+        if ch == "(" and _prev_nonspace(text, i).isspace():
+            stop = "punct"
+            break
+        if ch == "`":
+            stop = "punct"
+            break
+        if ch in OPENERS:
+            depth.append(ch)
+            i += 1
+            continue
+        w = _ALPHA_RE.match(text, i)
+        if w and (i == 0 or text[i - 1].isspace()):
+            token_end = i + len(w.group(0))
+            if w.group(0).lower() in PROSE_WORDS and (token_end >= n or text[token_end].isspace()):
+                stop = "prose"
+                break
+        i += 1
+        good = i
+    cmd = text[start:good].strip().rstrip("。.,，;；:：")
+    if not cmd:
+        return None
+    args = cmd.split()[1:]
+    if not args and stop != "end":
+        return None  # a lone program word followed by prose is a mention, not a command
+    if word in AMBIGUOUS_COMMANDS:
+        technical = any(re.search(r"[-/.=~$<\[{*|>]|\d", a) for a in args)
+        if not technical:
+            return None
+    return cmd, good, stop
+
+
+SEP_RE = re.compile(r"^\s*(?:[-—–:：→|]+|=>|#)\s*")
+USE_LEAD_RE = re.compile(
+    r"^\s*(?:来|以|可以|可|能|去|用来|用于|用以|就能|就可以|便可|即可|to|in order to)\s*"
+)
+
+
+def clean_desc(text: str, *, use_lead: bool = False) -> str:
+    """A command's description: separators and trailing punctuation removed, first sentence only."""
+    text = SEP_RE.sub("", text, count=1)
+    if use_lead:
+        text = USE_LEAD_RE.sub("", text, count=1)
+    text = first_sentence(text)
+    return text.strip().rstrip("。.,，;；:：!！、 ").strip()
+
+
+def first_sentence(text: str) -> str:
+    m = re.search(r"[。；！？;!?]|\.(?:\s|$)", text)
+    return text[: m.start()] if m else text
+
+
+def first_clause(text: str) -> str:
+    m = re.search(r"[，,。；！？;!?（(]|\.(?:\s|$)", text)
+    return text[: m.start()] if m else text
+
+
+def shorten(text: str, limit: int = 40) -> str:
+    """A short label from a list item's text: first clause, no parenthetical, at most `limit` chars."""
+    text = re.sub(r"\s*[（(][^（）()]*[）)]\s*", " ", text).strip() or text
+    clause = re.split(r"[，,。；;：:！？!?]\s*|\.\s", text, maxsplit=1)[0].strip()
+    clause = clause or text.strip()
+    if len(clause) > limit:
+        clause = clause[: limit - 1].rstrip() + "…"
+    return clause.rstrip("。.，,;；:： ")
+
+
+def strip_item_marks(text: str) -> str:
+    return text.strip().rstrip("。.，,;；:： ").strip()
