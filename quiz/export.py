@@ -1,0 +1,280 @@
+"""Anki export of Wengu cards: ``ExportCard`` values in, an ``.apkg`` out.
+
+A pure domain module: genanki, the standard library and ``quiz.render`` only.
+It knows nothing of Flask or the database and never reads the clock; the
+caller passes the export's timestamp.
+
+Identity choices, all stable across exports so that re-importing a newer
+package into Anki *updates* the notes it already holds instead of adding
+duplicates:
+
+* **Note GUID** -- ``genanki.guid_for(deck_slug, key)``.  Anki matches an
+  imported note to an existing one by GUID alone, so the GUID must depend
+  only on the card's identity (its notes file and its key within that file),
+  never on its text, its kind or its position.  Editing a card keeps its GUID.
+* **Note type ids** -- ``COMMAND_MODEL_ID`` and ``CONCEPT_MODEL_ID`` are fixed
+  random constants (the genanki README way), and the template names are fixed
+  too, so every export carries the same two note types.
+* **Deck ids** -- derived from the deck name (SHA-256, see ``deck_id``), in
+  ``[2**31, 2**31 + 2**52)``: positive, above genanki's suggested ``1 << 30``
+  floor and below ``2**53`` so that the id survives a round trip through a
+  JavaScript number in Anki's web views.  Anki maps imported decks to existing
+  ones by name anyway; a stable id just keeps packages comparable.
+
+Timestamp: ``write_package`` hands its ``timestamp`` to
+``genanki.Package.write_to_file``, which stores ``int(timestamp)`` -- whole
+seconds -- as the ``mod`` of every note and note type, and derives the note
+and card ids from ``int(timestamp * 1000)``.  Anki's default ``.apkg`` import
+(update notes "if newer") overwrites an existing note only when the package's
+note ``mod`` is strictly greater than the collection's, comparing seconds.
+Hence the caller must give each export a timestamp at least one whole second
+later than the previous one (and than any edit made in Anki itself, which also
+bumps the note's ``mod``); with an equal, or same-second, timestamp Anki keeps
+its copy and counts the note as a duplicate.  Same cards and same timestamp
+give the same notes, GUIDs and ids (the zip container's file dates aside).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from html import escape
+
+import genanki
+
+from quiz.render import render_command, render_markdown
+
+__all__ = [
+    "COMMAND_MODEL_ID",
+    "CONCEPT_MODEL_ID",
+    "ExportCard",
+    "build_package",
+    "card_tags",
+    "deck_id",
+    "deck_name",
+    "note_guid",
+    "write_package",
+]
+
+COMMAND_MODEL_ID: int = 1915510181
+CONCEPT_MODEL_ID: int = 1753894781
+
+COMMAND_MODEL_NAME = "Wengu command"
+CONCEPT_MODEL_NAME = "Wengu concept"
+COMMAND_TEMPLATE_NAME = "Wengu command card"
+CONCEPT_TEMPLATE_NAME = "Wengu concept card"
+
+FALLBACK_DECK_NAME = "Wengu"
+TOPIC_SEPARATOR = " › "
+
+_DECK_ID_MIN = 1 << 31
+_DECK_ID_SPAN = 1 << 52
+
+_COLONS = re.compile(r":{2,}")
+_WHITESPACE = re.compile(r"\s+")
+
+_BASE_CSS = """\
+.card {
+  font-family: -apple-system, "Segoe UI", "PingFang SC", "Microsoft YaHei", sans-serif;
+  font-size: 18px;
+  line-height: 1.5;
+  text-align: left;
+  color: #1f2328;
+  background-color: #ffffff;
+  max-width: 46em;
+  margin: 0 auto;
+}
+.nightMode.card, .night_mode .card { color: #e6edf3; background-color: #0d1117; }
+.topic { font-size: 13px; color: #656d76; margin-bottom: 0.75em; }
+code, pre {
+  font-family: "SFMono-Regular", Menlo, Consolas, "Liberation Mono", monospace;
+  font-size: 0.9em;
+}
+pre { padding: 0.75em 1em; overflow-x: auto; background: #f6f8fa; border-radius: 6px; }
+.nightMode pre, .night_mode pre { background: #161b22; }
+table { border-collapse: collapse; }
+th, td { border: 1px solid #d0d7de; padding: 0.25em 0.6em; }
+"""
+
+_COMMAND_CSS = (
+    _BASE_CSS
+    + """\
+pre.command {
+  white-space: pre-wrap;
+  word-break: break-all;
+  background: #1f2328;
+  color: #e6edf3;
+}
+pre.command code { font-family: "SFMono-Regular", Menlo, Consolas, "Liberation Mono", monospace; }
+"""
+)
+
+_CONCEPT_CSS = _BASE_CSS
+
+
+@dataclass(frozen=True)
+class ExportCard:
+    """One card to export, with everything the export needs and nothing else."""
+
+    key: str  # the card's stable identity within its deck (notes file)
+    deck_slug: str  # stable identity of the notes file the card comes from (e.g. its file stem)
+    kind: str  # "command" | "concept" | "cloze" | "qa"
+    front: str  # Markdown
+    back: str  # Markdown; for kind "command" the bare shell command (plain text, not Markdown)
+    topic: tuple[str, ...]  # heading titles, outermost first; may be empty
+    deck_title: str  # used as the Anki deck name for cards with an empty topic
+
+
+def _clean_title(title: str) -> str:
+    """One level of a deck or tag path: no control chars, no ``::``, trimmed.
+
+    Control characters (including Anki's native deck separator ``\\x1f``)
+    become spaces, whitespace runs collapse, runs of colons shrink to one and
+    colons at either end go, so that joining levels with ``::`` can neither
+    add a level nor shift text between levels.
+    """
+    chars = (" " if unicodedata.category(ch) == "Cc" else ch for ch in title)
+    text = _WHITESPACE.sub(" ", "".join(chars))
+    text = _COLONS.sub(":", text)
+    return text.strip(" :")
+
+
+def _clean_levels(titles: Iterable[str]) -> list[str]:
+    return [level for level in (_clean_title(title) for title in titles) if level]
+
+
+def deck_name(card: ExportCard) -> str:
+    """The Anki deck of a card: its topic path joined with ``::``.
+
+    Cards with an empty topic (or one that cleans to nothing) go to a deck
+    named after ``deck_title``, and failing that to ``FALLBACK_DECK_NAME``.
+    """
+    levels = _clean_levels(card.topic)
+    if levels:
+        return "::".join(levels)
+    return _clean_title(card.deck_title) or FALLBACK_DECK_NAME
+
+
+def deck_id(name: str) -> int:
+    """A stable deck id derived from the deck name, in ``[2**31, 2**31 + 2**52)``."""
+    digest = hashlib.sha256(name.encode("utf-8")).digest()
+    return _DECK_ID_MIN + int.from_bytes(digest[:8], "big") % _DECK_ID_SPAN
+
+
+def note_guid(card: ExportCard) -> str:
+    """The note GUID: depends only on the card's notes file and key."""
+    guid: str = genanki.guid_for(card.deck_slug, card.key)
+    return guid
+
+
+def _clean_tag_level(title: str) -> str:
+    # Anki splits tags on whitespace (ASCII and ideographic) and rejects '"'.
+    return _WHITESPACE.sub("_", _clean_title(title).replace('"', ""))
+
+
+def card_tags(card: ExportCard) -> list[str]:
+    """The topic path as one hierarchical Anki tag (``a::b``); no tag for an empty topic."""
+    levels = [level for level in (_clean_tag_level(title) for title in card.topic) if level]
+    return ["::".join(levels)] if levels else []
+
+
+def _command_model() -> genanki.Model:
+    return genanki.Model(
+        COMMAND_MODEL_ID,
+        COMMAND_MODEL_NAME,
+        fields=[{"name": "Description"}, {"name": "Command"}, {"name": "Topic"}],
+        templates=[
+            {
+                "name": COMMAND_TEMPLATE_NAME,
+                "qfmt": (
+                    '{{#Topic}}<div class="topic">{{Topic}}</div>{{/Topic}}\n'
+                    '<div class="description">{{Description}}</div>'
+                ),
+                "afmt": '{{FrontSide}}\n<hr id="answer">\n<div class="answer">{{Command}}</div>',
+            }
+        ],
+        css=_COMMAND_CSS,
+    )
+
+
+def _concept_model() -> genanki.Model:
+    return genanki.Model(
+        CONCEPT_MODEL_ID,
+        CONCEPT_MODEL_NAME,
+        fields=[{"name": "Front"}, {"name": "Back"}, {"name": "Topic"}],
+        templates=[
+            {
+                "name": CONCEPT_TEMPLATE_NAME,
+                "qfmt": (
+                    '{{#Topic}}<div class="topic">{{Topic}}</div>{{/Topic}}\n'
+                    '<div class="front">{{Front}}</div>'
+                ),
+                "afmt": '{{FrontSide}}\n<hr id="answer">\n<div class="answer">{{Back}}</div>',
+            }
+        ],
+        css=_CONCEPT_CSS,
+    )
+
+
+def _topic_field(card: ExportCard) -> str:
+    return escape(TOPIC_SEPARATOR.join(_clean_levels(card.topic)))
+
+
+def _note(card: ExportCard, command_model: genanki.Model, concept_model: genanki.Model) -> genanki.Note:
+    if card.kind == "command":
+        model = command_model
+        fields = [render_markdown(card.front), render_command(card.back), _topic_field(card)]
+    else:  # "concept", and for now "cloze" and "qa" too
+        model = concept_model
+        fields = [render_markdown(card.front), render_markdown(card.back), _topic_field(card)]
+    return genanki.Note(model=model, fields=fields, tags=card_tags(card), guid=note_guid(card))
+
+
+def _with_parents(name: str) -> list[str]:
+    levels = name.split("::")
+    return ["::".join(levels[: depth + 1]) for depth in range(len(levels))]
+
+
+def build_package(cards: Iterable[ExportCard]) -> genanki.Package:
+    """One note per card, in one deck per topic path (parent decks included, empty).
+
+    Decks come in order of first appearance, notes in card order, so the same
+    cards always give the same package.  Raises ``ValueError`` when two cards
+    share a GUID (same ``deck_slug`` and ``key``): Anki would merge them.
+    """
+    command_model = _command_model()
+    concept_model = _concept_model()
+    decks: dict[str, genanki.Deck] = {}
+    seen: dict[str, ExportCard] = {}
+    for card in cards:
+        guid = note_guid(card)
+        if guid in seen:
+            first = seen[guid]
+            raise ValueError(
+                f"two cards share the note GUID {guid!r}: "
+                f"{first.deck_slug!r}/{first.key!r} and {card.deck_slug!r}/{card.key!r}"
+            )
+        seen[guid] = card
+        name = deck_name(card)
+        for level in _with_parents(name):
+            if level not in decks:
+                decks[level] = genanki.Deck(deck_id(level), level)
+        decks[name].add_note(_note(card, command_model, concept_model))
+    return genanki.Package(list(decks.values()))
+
+
+def write_package(cards: Iterable[ExportCard], path: str | os.PathLike[str], timestamp: float) -> int:
+    """Write the cards as an ``.apkg`` at ``path``; return the number of notes written.
+
+    ``timestamp`` (seconds since the epoch) becomes every note's modification
+    time, truncated to whole seconds: Anki's default import updates a note it
+    already holds only when this is strictly newer, so each export must use a
+    timestamp at least one second later than the one before.
+    """
+    package = build_package(cards)
+    package.write_to_file(os.fspath(path), timestamp=timestamp)
+    return sum(len(deck.notes) for deck in package.decks)
