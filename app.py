@@ -1,0 +1,71 @@
+"""Wengu's application factory: ``flask`` finds ``create_app`` here from the repo root."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_migrate import Migrate
+from flask_wtf.csrf import CSRFProtect
+
+from quiz import cli, views
+from quiz.models import db
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def database_url_from_env(instance_path: str) -> str:
+    """Return the SQLAlchemy URL from ``DATABASE_URL``, defaulting to SQLite in the instance folder."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        return "sqlite:///" + os.path.join(instance_path, "wengu.sqlite")
+    # Accept the URLs that hosting platforms hand out and use psycopg 3 for them.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def secret_key_from_env(instance_path: str) -> str:
+    """Return ``SECRET_KEY``, or a random key generated once and kept in the instance folder."""
+    key = os.environ.get("SECRET_KEY", "").strip()
+    if key:
+        return key
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Create the Wengu application; ``config`` overrides settings (tests pass theirs here)."""
+    config = dict(config or {})
+    app = Flask(__name__, instance_relative_config=True, instance_path=config.pop("INSTANCE_PATH", None))
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(
+        SQLALCHEMY_DATABASE_URI=config.get("SQLALCHEMY_DATABASE_URI")
+        or database_url_from_env(app.instance_path),
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        NEW_CARDS_PER_DAY=int(os.environ.get("WENGU_NEW_CARDS_PER_DAY", "20")),
+        DEMO_NOTES=str(Path(app.root_path) / "data" / "docker-notes.md"),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+    )
+    if "SECRET_KEY" not in config:
+        app.config["SECRET_KEY"] = secret_key_from_env(app.instance_path)
+    app.config.update(config)
+
+    db.init_app(app)
+    Migrate(app, db, directory=str(MIGRATIONS_DIR))
+    CSRFProtect(app)
+    views.init_app(app)
+    cli.init_app(app)
+    return app

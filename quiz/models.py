@@ -1,0 +1,243 @@
+"""The database layer: typed SQLAlchemy 2.0 models.
+
+Content (decks, topics, cards) comes from notes files; progress (review states,
+the review log, exports) is keyed by user.  There is one built-in local user
+until accounts arrive, but nothing assumes there is only one.
+
+Conversions between rows and the pure scheduler happen at one boundary:
+``ReviewState.sm2()`` and ``ReviewState.apply()``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from quiz import sm2
+
+# Named constraints keep Alembic migrations portable between SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+LOCAL_USER_NAME = "local"
+MATURE_INTERVAL_DAYS = 21  # Anki's threshold between young and mature cards
+
+
+def now_utc() -> datetime:
+    """Return the current time as an aware UTC datetime."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite hands back naive values)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+class User(db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    # IANA zone name; None means the server's local zone.
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+
+class Deck(db.Model):
+    """One notes file, owned by the user who imported it."""
+
+    __tablename__ = "decks"
+    __table_args__ = (UniqueConstraint("user_id", "source_path"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    # Stable identity of the file for Anki GUIDs: its name without extension.
+    slug: Mapped[str] = mapped_column(String(200))
+    source_path: Mapped[str] = mapped_column(String(1000))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    topics: Mapped[list[Topic]] = relationship(back_populates="deck", cascade="all, delete-orphan")
+    cards: Mapped[list[Card]] = relationship(back_populates="deck", cascade="all, delete-orphan")
+
+
+class Topic(db.Model):
+    """A heading of a note; topics form a tree per deck."""
+
+    __tablename__ = "topics"
+    __table_args__ = (UniqueConstraint("deck_id", "path_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deck_id: Mapped[int] = mapped_column(ForeignKey("decks.id", ondelete="CASCADE"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(500))
+    # The heading path joined with PATH_SEPARATOR: unique per deck, so re-imports find the topic again.
+    path_key: Mapped[str] = mapped_column(Text)
+    depth: Mapped[int] = mapped_column(SmallInteger)
+    position: Mapped[int] = mapped_column(Integer)  # order of the heading in the note
+
+    deck: Mapped[Deck] = relationship(back_populates="topics")
+    parent: Mapped[Topic | None] = relationship(remote_side="Topic.id")
+
+    PATH_SEPARATOR = "\x1f"
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        return tuple(self.path_key.split(self.PATH_SEPARATOR))
+
+
+class Card(db.Model):
+    __tablename__ = "cards"
+    __table_args__ = (UniqueConstraint("deck_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deck_id: Mapped[int] = mapped_column(ForeignKey("decks.id", ondelete="CASCADE"), index=True)
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id", ondelete="SET NULL"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    front: Mapped[str] = mapped_column(Text)
+    back: Mapped[str] = mapped_column(Text)
+    key: Mapped[str] = mapped_column(String(64))
+    line: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer)  # order in the note: new cards come in this order
+    # A card gone from its note is retired, not deleted: its history stays.
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    deck: Mapped[Deck] = relationship(back_populates="cards")
+    topic: Mapped[Topic | None] = relationship()
+
+    @property
+    def topic_path(self) -> tuple[str, ...]:
+        return self.topic.path if self.topic is not None else ()
+
+
+class ReviewState(db.Model):
+    """A user's SM-2 state of one card.  ``due`` is None while the card is new."""
+
+    __tablename__ = "review_states"
+    __table_args__ = (Index("ix_review_states_user_due", "user_id", "due"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id", ondelete="CASCADE"), primary_key=True)
+    repetitions: Mapped[int] = mapped_column(Integer, default=0)
+    # The ease factor in exact hundredths (250 = 2.5): SM-2 steps are multiples of 0.02.
+    ease_hundredths: Mapped[int] = mapped_column(Integer, default=250)
+    interval_days: Mapped[int] = mapped_column(BigInteger, default=0)
+    due: Mapped[date | None] = mapped_column(Date)
+    lapses: Mapped[int] = mapped_column(Integer, default=0)
+    introduced_on: Mapped[date | None] = mapped_column(Date)
+    last_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    card: Mapped[Card] = relationship()
+
+    @property
+    def ease_factor(self) -> Decimal:
+        return Decimal(self.ease_hundredths) / 100
+
+    @property
+    def is_new(self) -> bool:
+        return self.due is None
+
+    def sm2(self) -> sm2.Sm2State:
+        """Return the scheduler's view of this row."""
+        return sm2.Sm2State(self.repetitions, self.ease_factor, self.interval_days)
+
+    def apply(self, state: sm2.Sm2State, review_day: date, reviewed_at: datetime) -> None:
+        """Store a new scheduler state reached by a scheduled review on ``review_day``."""
+        hundredths = state.ease_factor * 100
+        if hundredths != hundredths.to_integral_value():
+            raise ValueError(f"ease factor {state.ease_factor} is not a whole number of hundredths")
+        if self.introduced_on is None:
+            self.introduced_on = review_day
+        if state.repetitions == 0 and self.repetitions > 0:
+            self.lapses += 1  # a card that had been learned was forgotten
+        self.repetitions = state.repetitions
+        self.ease_hundredths = int(hundredths)
+        self.interval_days = state.interval_days
+        self.due = sm2.due_date(review_day, state.interval_days)
+        self.last_reviewed_at = reviewed_at
+
+
+class ReviewLog(db.Model):
+    """Every grade given, append-only: the state before and after, and when."""
+
+    __tablename__ = "review_log"
+    __table_args__ = (Index("ix_review_log_user_day", "user_id", "review_day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id", ondelete="CASCADE"), index=True)
+    reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    review_day: Mapped[date] = mapped_column(Date)  # the user's local day of the review
+    grade: Mapped[int] = mapped_column(SmallInteger)
+    # A scheduled review moves the schedule; a same-day drill (SM-2 rule 7) changes nothing.
+    drill: Mapped[bool] = mapped_column(Boolean, default=False)
+    repetitions_before: Mapped[int] = mapped_column(Integer)
+    ease_hundredths_before: Mapped[int] = mapped_column(Integer)
+    interval_days_before: Mapped[int] = mapped_column(BigInteger)
+    due_before: Mapped[date | None] = mapped_column(Date)
+    repetitions_after: Mapped[int] = mapped_column(Integer)
+    ease_hundredths_after: Mapped[int] = mapped_column(Integer)
+    interval_days_after: Mapped[int] = mapped_column(BigInteger)
+    due_after: Mapped[date | None] = mapped_column(Date)
+
+
+class AnkiExport(db.Model):
+    """When a user exported their deck: each export must stamp its notes later than the last."""
+
+    __tablename__ = "anki_exports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    timestamp: Mapped[int] = mapped_column(BigInteger)  # seconds since the epoch, as stamped on the notes
+    note_count: Mapped[int] = mapped_column(Integer)
+
+
+@event.listens_for(Session, "before_flush")
+def _keep_review_log_append_only(session: Session, flush_context: object, instances: object) -> None:
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, ReviewLog) and (obj in session.deleted or session.is_modified(obj)):
+            raise ValueError("the review log is append-only")

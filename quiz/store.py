@@ -1,0 +1,597 @@
+"""Operations on the database that views and CLI commands share.
+
+Functions here add and flush; the caller (a view or a CLI command) commits once,
+so every operation is one transaction: an import that fails midway leaves the
+database as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from quiz import sm2
+from quiz.export import ExportCard
+from quiz.models import (
+    MATURE_INTERVAL_DAYS,
+    AnkiExport,
+    Card,
+    Deck,
+    ReviewLog,
+    ReviewState,
+    Topic,
+    User,
+    now_utc,
+)
+from quiz.notes import CardDraft, NoteError, ParsedNote, decode_note, parse_note
+
+NOTE_SUFFIXES = (".md", ".markdown")
+RETENTION_WINDOW_DAYS = 30
+
+
+# --- users and days ---------------------------------------------------------------------------
+
+
+def get_or_create_user(session: Session, name: str) -> User:
+    """Return the user called ``name``, creating it if missing."""
+    user = session.scalar(select(User).where(User.name == name))
+    if user is None:
+        user = User(name=name)
+        session.add(user)
+        session.flush()
+    return user
+
+
+def local_today(user: User, now: datetime) -> date:
+    """Return the user's local calendar day at the instant ``now``."""
+    if user.timezone:
+        try:
+            return now.astimezone(ZoneInfo(user.timezone)).date()
+        except ZoneInfoNotFoundError:
+            pass
+    return now.astimezone().date()
+
+
+# --- importing notes --------------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    """What importing one notes file did."""
+
+    deck: Deck
+    added: int = 0
+    updated: int = 0
+    retired: int = 0
+    unchanged: int = 0
+
+    @property
+    def summary(self) -> str:
+        return (
+            f"{self.deck.source_path}: {self.added} added, {self.updated} updated, "
+            f"{self.retired} retired, {self.unchanged} unchanged"
+        )
+
+
+def find_note_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Expand files and folders into the notes files they hold, in a stable order.
+
+    Raises:
+        NoteError: a path does not exist or a folder holds no notes.
+    """
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in NOTE_SUFFIXES)
+            if not files:
+                raise NoteError(f"{path}: no Markdown notes (*.md) in this folder")
+            found.extend(files)
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise NoteError(f"{path}: no such file or folder")
+    return found
+
+
+def import_note_files(session: Session, user: User, paths: Iterable[str | Path]) -> list[ImportResult]:
+    """Read, parse and store notes files and folders as the user's decks.
+
+    Every file is read and parsed before anything is written, so a bad file
+    stops the import with nothing stored.
+    """
+    parsed: list[tuple[Path, str, ParsedNote]] = []
+    for path in find_note_files(paths):
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise NoteError(f"{path}: cannot be read ({exc.strerror})") from exc
+        text = decode_note(data, str(path))
+        parsed.append((path, hashlib.sha256(data).hexdigest(), parse_note(text)))
+    return [sync_deck(session, user, path, digest, note) for path, digest, note in parsed]
+
+
+def _unique_slug(session: Session, user: User, stem: str) -> str:
+    taken = set(session.scalars(select(Deck.slug).where(Deck.user_id == user.id)))
+    slug, n = stem, 1
+    while slug in taken:
+        n += 1
+        slug = f"{stem}-{n}"
+    return slug
+
+
+def sync_deck(session: Session, user: User, path: Path, content_hash: str, note: ParsedNote) -> ImportResult:
+    """Create or update the deck of one notes file: upsert topics and cards by key.
+
+    Cards keep their id (and so their review state and history) when their key
+    is unchanged; cards gone from the note are retired, and restored if they return.
+    """
+    source = str(path.resolve())
+    deck = session.scalar(select(Deck).where(Deck.user_id == user.id, Deck.source_path == source))
+    if deck is None:
+        deck = Deck(
+            user_id=user.id,
+            title=path.stem,
+            slug=_unique_slug(session, user, path.stem),
+            source_path=source,
+            content_hash=content_hash,
+        )
+        session.add(deck)
+        session.flush()
+    deck.content_hash = content_hash
+    deck.imported_at = now_utc()
+
+    topics = _sync_topics(session, deck, [t.path for t in note.topics] + [c.topic for c in note.cards])
+    result = ImportResult(deck=deck)
+    existing = session.scalars(select(Card).where(Card.deck_id == deck.id).order_by(Card.position)).all()
+    drafts = _unique_drafts(note.cards)
+    matched = _match_cards(drafts, existing)
+    new_cards: list[Card] = []
+    for position, draft in enumerate(drafts):
+        topic = topics.get(draft.topic)
+        values = {
+            "kind": draft.kind,
+            "front": draft.front,
+            "back": draft.back,
+            "line": draft.line,
+            "position": position,
+            "topic_id": topic.id if topic else None,
+            "retired": False,
+        }
+        card = matched.get(position)
+        if card is None:
+            card = Card(deck_id=deck.id, key=draft.key, **values)
+            session.add(card)
+            new_cards.append(card)
+            result.added += 1
+            continue
+        if (card.kind, card.front, card.back, card.retired) != (draft.kind, draft.front, draft.back, False):
+            result.updated += 1
+        else:
+            result.unchanged += 1
+        for name, value in values.items():
+            setattr(card, name, value)
+    kept = {card.id for card in matched.values()}
+    for card in existing:
+        if card.id not in kept and not card.retired:
+            card.retired = True
+            result.retired += 1
+    session.flush()
+    session.add_all(ReviewState(user_id=user.id, card_id=card.id) for card in new_cards)
+    session.flush()
+    return result
+
+
+def _unique_drafts(drafts: Sequence[CardDraft]) -> list[CardDraft]:
+    # The extractor keeps keys unique within a note; guard against a duplicate anyway.
+    seen: set[str] = set()
+    unique = []
+    for draft in drafts:
+        if draft.key not in seen:
+            seen.add(draft.key)
+            unique.append(draft)
+    return unique
+
+
+def _match_cards(drafts: Sequence[CardDraft], existing: Sequence[Card]) -> dict[int, Card]:
+    """Pair each draft with the stored card it continues, by position in ``drafts``.
+
+    First by key.  Then a draft whose key is new takes over an unpaired card of
+    the same kind with the same back or the same front: one side of the card
+    was edited (a command's description reworded, or its command changed).
+    The stored card keeps its key, so its Anki GUID, review state and history
+    stay with it.
+    """
+    by_key = {card.key: card for card in existing}
+    matched: dict[int, Card] = {}
+    for i, draft in enumerate(drafts):
+        if draft.key in by_key:
+            matched[i] = by_key[draft.key]
+    taken = {card.id for card in matched.values()}
+    for i, draft in enumerate(drafts):
+        if i in matched:
+            continue
+        for card in existing:
+            if (
+                card.id not in taken
+                and card.kind == draft.kind
+                and (card.back == draft.back or card.front == draft.front)
+            ):
+                matched[i] = card
+                taken.add(card.id)
+                break
+    return matched
+
+
+def _sync_topics(
+    session: Session, deck: Deck, paths: Iterable[tuple[str, ...]]
+) -> dict[tuple[str, ...], Topic]:
+    """Make sure a topic row exists for every heading path and its ancestors."""
+    by_key = {t.path_key: t for t in session.scalars(select(Topic).where(Topic.deck_id == deck.id))}
+    result: dict[tuple[str, ...], Topic] = {}
+    position = 0
+    for path in paths:
+        for depth in range(1, len(path) + 1):
+            prefix = path[:depth]
+            key = Topic.PATH_SEPARATOR.join(prefix)
+            topic = by_key.get(key)
+            if topic is None:
+                parent = result.get(prefix[:-1]) if depth > 1 else None
+                topic = Topic(
+                    deck_id=deck.id,
+                    parent_id=parent.id if parent else None,
+                    title=prefix[-1],
+                    path_key=key,
+                    depth=depth,
+                    position=position,
+                )
+                session.add(topic)
+                session.flush()
+                by_key[key] = topic
+            elif prefix not in result:
+                topic.position = position
+            if prefix not in result:
+                position += 1
+            result[prefix] = topic
+    return result
+
+
+# --- the daily queue --------------------------------------------------------------------------
+
+
+def topic_and_descendants(session: Session, topic: Topic) -> list[int]:
+    """Return the ids of a topic and every topic below it."""
+    prefix = topic.path_key + Topic.PATH_SEPARATOR
+    rows = session.scalars(select(Topic).where(Topic.deck_id == topic.deck_id))
+    return [t.id for t in rows if t.id == topic.id or t.path_key.startswith(prefix)]
+
+
+def _active_cards(user: User, topic_ids: Sequence[int] | None):
+    stmt = (
+        select(ReviewState, Card)
+        .join(Card, Card.id == ReviewState.card_id)
+        .where(ReviewState.user_id == user.id, Card.retired.is_(False))
+    )
+    if topic_ids is not None:
+        stmt = stmt.where(Card.topic_id.in_(topic_ids))
+    return stmt
+
+
+def new_cards_introduced(session: Session, user: User, today: date) -> int:
+    """How many new cards the user has seen for the first time today."""
+    stmt = select(func.count()).where(ReviewState.user_id == user.id, ReviewState.introduced_on == today)
+    return session.scalar(stmt) or 0
+
+
+def pending_drill(session: Session, user: User, today: date) -> list[int]:
+    """Card ids that SM-2 rule 7 shows again today, longest-waiting first.
+
+    A card is pending when its scheduled review today got a grade of 3 or less
+    and no drill grade of 4 or more has followed it.
+    """
+    logs = session.execute(
+        select(ReviewLog.card_id, ReviewLog.grade, ReviewLog.drill)
+        .where(ReviewLog.user_id == user.id, ReviewLog.review_day == today)
+        .order_by(ReviewLog.id)
+    )
+    pending: dict[int, bool] = {}
+    for card_id, grade, drill in logs:
+        pending.pop(card_id, None)  # re-insert so the order follows the latest grade
+        if drill:
+            pending[card_id] = grade < sm2.DRILL_PASS_GRADE
+        else:
+            pending[card_id] = sm2.needs_drill(grade)
+    return [card_id for card_id, still in pending.items() if still]
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """The next card to show and why it is shown."""
+
+    card: Card
+    state: ReviewState
+    reason: str  # "due", "new" or "drill"
+
+
+def next_card(
+    session: Session, user: User, today: date, new_per_day: int, topic_ids: Sequence[int] | None = None
+) -> QueueItem | None:
+    """Pick the next card: due reviews (most overdue first), new cards in note order, then drill."""
+    base = _active_cards(user, topic_ids)
+    row = session.execute(
+        base.where(ReviewState.due <= today).order_by(ReviewState.due, Card.deck_id, Card.position).limit(1)
+    ).first()
+    if row is not None:
+        return QueueItem(row.Card, row.ReviewState, "due")
+    if new_cards_introduced(session, user, today) < new_per_day:
+        row = session.execute(
+            base.where(ReviewState.due.is_(None)).order_by(Card.deck_id, Card.position).limit(1)
+        ).first()
+        if row is not None:
+            return QueueItem(row.Card, row.ReviewState, "new")
+    pending = pending_drill(session, user, today)
+    if pending:
+        rows = {r.Card.id: r for r in session.execute(base.where(Card.id.in_(pending)))}
+        for card_id in pending:
+            if card_id in rows:
+                return QueueItem(rows[card_id].Card, rows[card_id].ReviewState, "drill")
+    return None
+
+
+class NotDueError(ValueError):
+    """A grade was given to a card that is neither due nor in today's drill."""
+
+
+def record_grade(session: Session, user: User, card: Card, grade: int, now: datetime) -> ReviewLog:
+    """Grade a card: a scheduled review moves its SM-2 state, a drill grade only is logged.
+
+    Raises:
+        ValueError: the grade is not an integer 0..5.
+        NotDueError: the card is not due today and not waiting in today's drill.
+    """
+    if isinstance(grade, bool) or not isinstance(grade, int) or not 0 <= grade <= 5:
+        raise ValueError(f"grade must be an integer 0-5, got {grade!r}")
+    today = local_today(user, now)
+    state = session.get(ReviewState, (user.id, card.id))
+    if state is None:
+        state = ReviewState(
+            user_id=user.id, card_id=card.id, repetitions=0, ease_hundredths=250, interval_days=0
+        )
+        session.add(state)
+        session.flush()
+    before = (state.repetitions, state.ease_hundredths, state.interval_days, state.due)
+    scheduled = state.due is None or state.due <= today
+    if scheduled:
+        state.apply(sm2.review(state.sm2(), grade), today, now)
+    elif card.id not in pending_drill(session, user, today):
+        raise NotDueError(f"card {card.id} is not due until {state.due}")
+    log = ReviewLog(
+        user_id=user.id,
+        card_id=card.id,
+        reviewed_at=now,
+        review_day=today,
+        grade=grade,
+        drill=not scheduled,
+        repetitions_before=before[0],
+        ease_hundredths_before=before[1],
+        interval_days_before=before[2],
+        due_before=before[3],
+        repetitions_after=state.repetitions,
+        ease_hundredths_after=state.ease_hundredths,
+        interval_days_after=state.interval_days,
+        due_after=state.due,
+    )
+    session.add(log)
+    session.flush()
+    return log
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """The end-of-session report."""
+
+    reviewed: int
+    right: int
+    drilled: int
+    due_tomorrow: int
+
+
+def session_summary(session: Session, user: User, since: datetime, today: date) -> SessionSummary:
+    """Count what the user did since ``since`` and what tomorrow holds."""
+    counts = session.execute(
+        select(
+            func.count().filter(ReviewLog.drill.is_(False)),
+            func.count().filter(ReviewLog.drill.is_(False), ReviewLog.grade >= sm2.PASSING_GRADE),
+            func.count().filter(ReviewLog.drill.is_(True)),
+        ).where(ReviewLog.user_id == user.id, ReviewLog.reviewed_at >= since)
+    ).one()
+    tomorrow = today + timedelta(days=1)
+    due_tomorrow = session.scalar(
+        select(func.count())
+        .select_from(ReviewState)
+        .join(Card, Card.id == ReviewState.card_id)
+        .where(ReviewState.user_id == user.id, Card.retired.is_(False), ReviewState.due <= tomorrow)
+    )
+    return SessionSummary(counts[0], counts[1], counts[2], due_tomorrow or 0)
+
+
+# --- progress per topic -----------------------------------------------------------------------
+
+
+@dataclass
+class TopicProgress:
+    """Counts for one topic, its subtopics included."""
+
+    id: int | None
+    title: str
+    depth: int
+    deck_id: int
+    cards: int = 0
+    new: int = 0
+    learning: int = 0
+    mature: int = 0
+    due: int = 0
+    reviews_30d: int = 0
+    passed_30d: int = 0
+    ease_hundredths_sum: int = 0
+    children: list[TopicProgress] = field(default_factory=list)
+
+    @property
+    def retention(self) -> float | None:
+        """Share of scheduled reviews in the window graded 3 or better."""
+        return self.passed_30d / self.reviews_30d if self.reviews_30d else None
+
+    @property
+    def average_ease(self) -> float | None:
+        seen = self.learning + self.mature
+        return self.ease_hundredths_sum / seen / 100 if seen else None
+
+    def add(self, other: TopicProgress) -> None:
+        for name in (
+            "cards",
+            "new",
+            "learning",
+            "mature",
+            "due",
+            "reviews_30d",
+            "passed_30d",
+            "ease_hundredths_sum",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def topic_progress(session: Session, user: User, today: date) -> list[TopicProgress]:
+    """Return one tree per deck (the deck is the root) with rolled-up counts per topic."""
+    state_rows = session.execute(
+        select(
+            Card.deck_id,
+            Card.topic_id,
+            func.count(),
+            func.count().filter(ReviewState.due.is_(None)),
+            func.count().filter(
+                ReviewState.due.is_not(None), ReviewState.interval_days < MATURE_INTERVAL_DAYS
+            ),
+            func.count().filter(
+                ReviewState.interval_days >= MATURE_INTERVAL_DAYS, ReviewState.due.is_not(None)
+            ),
+            func.count().filter(ReviewState.due <= today),
+            func.coalesce(
+                func.sum(case((ReviewState.due.is_not(None), ReviewState.ease_hundredths), else_=0)), 0
+            ),
+        )
+        .join(Card, Card.id == ReviewState.card_id)
+        .where(ReviewState.user_id == user.id, Card.retired.is_(False))
+        .group_by(Card.deck_id, Card.topic_id)
+    )
+    since = today - timedelta(days=RETENTION_WINDOW_DAYS - 1)
+    log_rows = session.execute(
+        select(
+            Card.deck_id,
+            Card.topic_id,
+            func.count(),
+            func.count().filter(ReviewLog.grade >= sm2.PASSING_GRADE),
+        )
+        .join(Card, Card.id == ReviewLog.card_id)
+        .where(
+            ReviewLog.user_id == user.id,
+            ReviewLog.drill.is_(False),
+            ReviewLog.review_day >= since,
+            Card.retired.is_(False),
+        )
+        .group_by(Card.deck_id, Card.topic_id)
+    )
+    decks = session.scalars(select(Deck).where(Deck.user_id == user.id).order_by(Deck.title, Deck.id)).all()
+    roots = {d.id: TopicProgress(id=None, title=d.title, depth=0, deck_id=d.id) for d in decks}
+    nodes: dict[int, TopicProgress] = {}
+    parents: dict[int, int | None] = {}
+    topics = session.scalars(
+        select(Topic)
+        .join(Deck, Deck.id == Topic.deck_id)
+        .where(Deck.user_id == user.id)
+        .order_by(Topic.position)
+    ).all()
+    for t in topics:
+        nodes[t.id] = TopicProgress(id=t.id, title=t.title, depth=t.depth, deck_id=t.deck_id)
+        parents[t.id] = t.parent_id
+    own: dict[tuple[int, int | None], TopicProgress] = {}
+    for deck_id, topic_id, cards, new, learning, mature, due, ease in state_rows:
+        own[(deck_id, topic_id)] = TopicProgress(
+            None, "", 0, deck_id, cards, new, learning, mature, due, ease_hundredths_sum=ease
+        )
+    for deck_id, topic_id, reviews, passed in log_rows:
+        p = own.setdefault((deck_id, topic_id), TopicProgress(None, "", 0, deck_id))
+        p.reviews_30d, p.passed_30d = reviews, passed
+    # Each topic's own counts go to it, its ancestors and its deck.
+    for (deck_id, topic_id), counts in own.items():
+        if deck_id not in roots:
+            continue
+        roots[deck_id].add(counts)
+        while topic_id is not None and topic_id in nodes:
+            nodes[topic_id].add(counts)
+            topic_id = parents[topic_id]
+    for t in topics:
+        parent = nodes.get(t.parent_id) if t.parent_id is not None else roots.get(t.deck_id)
+        if parent is not None:
+            parent.children.append(nodes[t.id])
+    return [roots[d.id] for d in decks]
+
+
+def today_overview(
+    session: Session, user: User, today: date, new_per_day: int
+) -> tuple[list[TopicProgress], int, int, int]:
+    """Return the topic trees with due and new counts, then today's due, new and drill totals."""
+    trees = topic_progress(session, user, today)
+    new_left = max(0, new_per_day - new_cards_introduced(session, user, today))
+    due = sum(t.due for t in trees)
+    new = min(new_left, sum(t.new for t in trees))
+    return trees, due, new, len(pending_drill(session, user, today))
+
+
+# --- Anki export ------------------------------------------------------------------------------
+
+
+def export_cards(session: Session, user: User) -> list[ExportCard]:
+    """Return the user's active cards in note order, ready for the Anki exporter."""
+    rows = session.execute(
+        select(Card, Deck)
+        .join(Deck, Deck.id == Card.deck_id)
+        .where(Deck.user_id == user.id, Card.retired.is_(False))
+        .order_by(Deck.title, Deck.id, Card.position)
+    )
+    return [
+        ExportCard(
+            key=card.key,
+            deck_slug=deck.slug,
+            kind=card.kind,
+            front=card.front,
+            back=card.back,
+            topic=card.topic_path,
+            deck_title=deck.title,
+        )
+        for card, deck in rows
+    ]
+
+
+def next_export_timestamp(session: Session, user: User, now: datetime) -> int:
+    """Return a note timestamp later than every earlier export's.
+
+    Anki's default import updates a note only when the package's copy is newer
+    than its own, in whole seconds; two exports within one second would
+    otherwise leave the second one ignored.
+    """
+    last = session.scalar(select(func.max(AnkiExport.timestamp)).where(AnkiExport.user_id == user.id))
+    stamp = int(now.timestamp())
+    return stamp if last is None or stamp > last else last + 1
+
+
+def record_export(session: Session, user: User, timestamp: int, note_count: int) -> None:
+    """Remember an export so the next one is stamped later."""
+    session.add(AnkiExport(user_id=user.id, timestamp=timestamp, note_count=note_count))
+    session.flush()

@@ -1,0 +1,130 @@
+"""Fixtures: every test that takes ``app`` runs once on SQLite and once on PostgreSQL.
+
+PostgreSQL is the server at 127.0.0.1:5432 (override with ``WENGU_TEST_PG_URL``);
+the run creates its own database and drops it at the end.  When the server does
+not answer, the PostgreSQL half is skipped, except with ``CI=true``, where it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+
+from app import create_app
+from quiz.models import db
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("WENGU_SHARED", ROOT.parent / "shared"))
+SAMPLE_NOTES = ROOT / "data" / "docker-notes.md"
+PG_SERVER_URL = os.environ.get("WENGU_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test run, dropped afterwards."""
+    server = sa.create_engine(PG_SERVER_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect():
+            pass
+    except sa.exc.OperationalError as exc:
+        server.dispose()
+        message = f"PostgreSQL at {PG_SERVER_URL} does not answer: {exc.orig}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    name = f"wengu_test_{uuid.uuid4().hex[:12]}"
+    with server.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.make_url(PG_SERVER_URL).set(database=name)
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with server.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The database of one test: a new SQLite file, or the run's PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.sqlite'}"
+    return request.getfixturevalue("pg_database")
+
+
+def make_app(database_url: str, tmp_path: Path, **config: object) -> Flask:
+    """Create an app for tests on ``database_url`` with CSRF off unless asked."""
+    settings = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "SECRET_KEY": "test-secret",
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "NEW_CARDS_PER_DAY": 20,
+    }
+    settings.update(config)
+    return create_app(settings)
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    app = make_app(database_url, tmp_path)
+    with app.app_context():
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        if db.engine.dialect.name == "postgresql":
+            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+            with db.engine.begin() as conn:
+                conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def notes_dir(tmp_path: Path) -> Path:
+    """A folder with two small notes files, in Chinese and in English."""
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "git.md").write_text(
+        "# Git basics\n\n## Branches\n\n"
+        "- `git branch` lists local branches\n"
+        "- `git switch -c NAME` creates a branch and switches to it\n\n"
+        "## Remotes\n\n"
+        "- `git remote -v` shows the remotes with their URLs\n",
+        encoding="utf-8",
+    )
+    (folder / "linux.md").write_text(
+        "# Linux 命令\n\n## 文件\n\n"
+        "- `ls -la` 列出所有文件，包括隐藏文件\n"
+        "- `du -sh DIR` 显示目录占用的空间\n",
+        encoding="utf-8",
+    )
+    return folder
+
+
+def drop_schema(app: Flask) -> None:
+    """Drop every table, Alembic's included, so a test can start from an empty database."""
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+        db.engine.dispose()

@@ -1,0 +1,121 @@
+"""The command line: preview, import, export, init-db; and the migrations that init-db runs."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, select
+
+from quiz import store
+from quiz.models import LOCAL_USER_NAME, Card, Deck, ReviewLog, ReviewState, db
+from tests.conftest import SAMPLE_NOTES, drop_schema, make_app
+
+
+def test_preview_json_has_the_documented_fields(runner, notes_dir):
+    result = runner.invoke(args=["notes", "preview", str(notes_dir / "git.md"), "--json"])
+    assert result.exit_code == 0, result.output
+    cards = json.loads(result.output)
+    assert {tuple(sorted(c)) for c in cards} == {("back", "front", "key", "kind", "line", "topic")}
+    branch = next(c for c in cards if c["back"] == "git branch")
+    assert branch["kind"] == "command"
+    assert branch["topic"] == ["Git basics", "Branches"]
+    assert branch["line"] == 5
+    assert "lists local branches" in branch["front"]
+
+
+def test_preview_of_the_sample_prints_chinese_unescaped(runner):
+    result = runner.invoke(args=["notes", "preview", str(SAMPLE_NOTES), "--json"])
+    assert result.exit_code == 0
+    cards = json.loads(result.output)
+    assert len(cards) >= 24
+    assert "\\u" not in result.output and "docker" in result.output
+
+
+def test_preview_of_a_binary_file_is_a_clear_error(runner, tmp_path):
+    path = tmp_path / "image.md"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    result = runner.invoke(args=["notes", "preview", str(path), "--json"])
+    assert result.exit_code == 1
+    assert "image.md" in result.output
+
+
+def test_import_then_reimport_reports_counts(app, runner, notes_dir):
+    result = runner.invoke(args=["notes", "import", str(notes_dir)])
+    assert result.exit_code == 0, result.output
+    assert "git.md: 3 added" in result.output
+    again = runner.invoke(args=["notes", "import", str(notes_dir / "git.md")])
+    assert "0 added, 0 updated, 0 retired, 3 unchanged" in again.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Deck)) == 2
+
+
+def test_failed_import_leaves_the_database_as_it_was(app, runner, notes_dir, tmp_path):
+    assert runner.invoke(args=["notes", "import", str(notes_dir / "git.md")]).exit_code == 0
+    with app.app_context():
+        before = db.session.scalar(select(func.count()).select_from(Card))
+    (notes_dir / "git.md").write_text("# Git basics\n\n- `git log` shows history\n", encoding="utf-8")
+    (notes_dir / "zz-binary.md").write_bytes(b"\x00" * 64)
+    result = runner.invoke(args=["notes", "import", str(notes_dir)])
+    assert result.exit_code == 1
+    assert "zz-binary.md" in result.output and "Nothing was imported" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Card)) == before
+        assert not db.session.scalars(select(Card).where(Card.retired)).all()
+        assert db.session.scalar(select(func.count()).select_from(Deck)) == 1
+
+
+def test_anki_export_command_writes_a_package(app, runner, notes_dir, tmp_path):
+    runner.invoke(args=["notes", "import", str(notes_dir)])
+    out = tmp_path / "deck.apkg"
+    result = runner.invoke(args=["anki", "export", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Wrote 5 notes" in result.output
+    with zipfile.ZipFile(out) as apkg:
+        assert "collection.anki2" in apkg.namelist()
+
+
+def test_anki_export_with_no_cards_says_so(runner, tmp_path):
+    result = runner.invoke(args=["anki", "export", str(tmp_path / "deck.apkg")])
+    assert result.exit_code == 1 and "no cards" in result.output
+
+
+def test_init_db_twice_loads_the_demo_once_and_keeps_progress(database_url, tmp_path):
+    app = make_app(database_url, tmp_path)
+    drop_schema(app)
+    runner = app.test_cli_runner()
+    try:
+        first = runner.invoke(args=["init-db"])
+        assert first.exit_code == 0, first.output
+        assert "Demo deck loaded" in first.output
+        with app.app_context():
+            user = store.get_or_create_user(db.session, LOCAL_USER_NAME)
+            card = db.session.scalars(select(Card).order_by(Card.position)).first()
+            store.record_grade(db.session, user, card, 5, store.now_utc())
+            card_id = card.id
+            db.session.commit()
+            cards = db.session.scalar(select(func.count()).select_from(Card))
+        second = runner.invoke(args=["init-db"])
+        assert second.exit_code == 0, second.output
+        assert "Demo deck loaded" not in second.output
+        with app.app_context():
+            assert db.session.scalar(select(func.count()).select_from(Card)) == cards
+            assert db.session.scalar(select(func.count()).select_from(ReviewLog)) == 1
+            state = db.session.scalars(select(ReviewState).where(ReviewState.card_id == card_id)).one()
+            assert state.repetitions == 1
+    finally:
+        drop_schema(app)
+
+
+def test_migrations_build_exactly_the_models_schema(database_url, tmp_path):
+    app = make_app(database_url, tmp_path)
+    drop_schema(app)
+    try:
+        assert app.test_cli_runner().invoke(args=["init-db", "--no-demo"]).exit_code == 0
+        with app.app_context(), db.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+        assert diff == []
+    finally:
+        drop_schema(app)

@@ -1,0 +1,301 @@
+"""The database operations: import, the daily queue, grading, drill, progress, export stamps."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from quiz import store
+from quiz.models import LOCAL_USER_NAME, Card, Deck, ReviewLog, ReviewState, Topic, User, db
+from quiz.notes import NoteError
+
+NOON = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+TODAY = date(2026, 3, 10)
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield db.session
+
+
+@pytest.fixture
+def user(ctx) -> User:
+    user = store.get_or_create_user(ctx, LOCAL_USER_NAME)
+    user.timezone = "UTC"
+    ctx.commit()
+    return user
+
+
+def cards_by_back(session) -> dict[str, Card]:
+    return {c.back: c for c in session.scalars(select(Card))}
+
+
+def count(session, model) -> int:
+    return session.scalar(select(func.count()).select_from(model))
+
+
+def test_import_creates_decks_topic_tree_cards_and_new_states(ctx, user, notes_dir):
+    results = store.import_note_files(ctx, user, [notes_dir])
+    ctx.commit()
+    assert [r.deck.title for r in results] == ["git", "linux"]
+    assert sum(r.added for r in results) == count(ctx, Card) >= 5
+    git = results[0].deck
+    paths = {t.path for t in ctx.scalars(select(Topic).where(Topic.deck_id == git.id))}
+    assert paths == {("Git basics",), ("Git basics", "Branches"), ("Git basics", "Remotes")}
+    branch = cards_by_back(ctx)["git branch"]
+    assert branch.topic_path == ("Git basics", "Branches")
+    assert branch.topic.parent.path == ("Git basics",)
+    states = ctx.scalars(select(ReviewState)).all()
+    assert len(states) == count(ctx, Card)
+    assert all(s.is_new and s.ease_hundredths == 250 for s in states)
+
+
+def test_reimport_unchanged_file_changes_nothing(ctx, user, notes_dir):
+    store.import_note_files(ctx, user, [notes_dir])
+    ctx.commit()
+    again = store.import_note_files(ctx, user, [notes_dir])
+    assert [(r.added, r.updated, r.retired) for r in again] == [(0, 0, 0), (0, 0, 0)]
+    assert count(ctx, Deck) == 2
+
+
+def test_reimport_keeps_review_history_and_retires_removed_cards(ctx, user, notes_dir):
+    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    ctx.commit()
+    branch = cards_by_back(ctx)["git branch"]
+    store.record_grade(ctx, user, branch, 5, NOON)
+    ctx.commit()
+    note = notes_dir / "git.md"
+    note.write_text(note.read_text().replace("- `git remote -v` shows the remotes with their URLs\n", ""))
+    (result,) = store.import_note_files(ctx, user, [note])
+    ctx.commit()
+    assert result.retired == 1
+    cards = cards_by_back(ctx)
+    assert cards["git remote -v"].retired
+    assert cards["git branch"].id == branch.id
+    state = ctx.get(ReviewState, (user.id, branch.id))
+    assert (state.repetitions, state.interval_days) == (1, 1)
+    assert count(ctx, ReviewLog) == 1
+
+
+def test_failed_import_stores_nothing(ctx, user, notes_dir):
+    (notes_dir / "broken.md").write_bytes(b"\x00\x01\x02binary\xff\xfe")
+    with pytest.raises(NoteError, match="broken.md"):
+        store.import_note_files(ctx, user, [notes_dir])
+    ctx.rollback()
+    assert count(ctx, Deck) == count(ctx, Card) == 0
+
+
+def test_missing_path_is_a_clear_error(ctx, user, tmp_path):
+    with pytest.raises(NoteError, match="no such file"):
+        store.import_note_files(ctx, user, [tmp_path / "nope.md"])
+
+
+def test_queue_gives_due_most_overdue_first_then_new_in_note_order(ctx, user, notes_dir):
+    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    ctx.commit()
+    cards = ctx.scalars(select(Card).order_by(Card.position)).all()
+    first = store.next_card(ctx, user, TODAY, new_per_day=20)
+    assert (first.card.id, first.reason) == (cards[0].id, "new")
+    # Make the last card overdue by 3 days and the second by 1 day.
+    for card, days in ((cards[-1], 3), (cards[1], 1)):
+        state = ctx.get(ReviewState, (user.id, card.id))
+        state.due, state.repetitions, state.interval_days, state.introduced_on = (
+            TODAY - timedelta(days=days),
+            1,
+            1,
+            TODAY - timedelta(days=10),
+        )
+    ctx.flush()
+    order = []
+    for _ in range(3):
+        item = store.next_card(ctx, user, TODAY, new_per_day=20)
+        order.append((item.card.id, item.reason))
+        store.record_grade(ctx, user, item.card, 4, NOON)
+    assert order == [(cards[-1].id, "due"), (cards[1].id, "due"), (cards[0].id, "new")]
+
+
+def test_new_cards_per_day_limit(ctx, user, notes_dir):
+    store.import_note_files(ctx, user, [notes_dir])
+    ctx.commit()
+    seen = []
+    while (item := store.next_card(ctx, user, TODAY, new_per_day=2)) is not None:
+        seen.append(item.card.id)
+        store.record_grade(ctx, user, item.card, 5, NOON)
+    assert len(seen) == 2
+    assert store.new_cards_introduced(ctx, user, TODAY) == 2
+    assert store.next_card(ctx, user, TODAY + timedelta(days=1), new_per_day=2).reason == "due"
+
+
+def test_scheduled_grade_updates_state_and_logs_before_and_after(ctx, user, notes_dir):
+    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    card = cards_by_back(ctx)["git branch"]
+    log = store.record_grade(ctx, user, card, 3, NOON)
+    ctx.commit()
+    state = ctx.get(ReviewState, (user.id, card.id))
+    assert (state.repetitions, state.ease_hundredths, state.interval_days) == (1, 236, 1)
+    assert state.due == TODAY + timedelta(days=1)
+    assert state.introduced_on == TODAY
+    assert state.last_reviewed_at == NOON
+    assert not log.drill
+    assert (log.repetitions_before, log.ease_hundredths_before, log.interval_days_before, log.due_before) == (
+        0,
+        250,
+        0,
+        None,
+    )
+    assert (log.repetitions_after, log.ease_hundredths_after, log.interval_days_after, log.due_after) == (
+        1,
+        236,
+        1,
+        TODAY + timedelta(days=1),
+    )
+    assert log.reviewed_at == NOON and log.review_day == TODAY
+
+
+def test_drill_repeats_low_grades_until_four_without_changing_schedule(ctx, user, notes_dir):
+    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    card = cards_by_back(ctx)["git branch"]
+    store.record_grade(ctx, user, card, 2, NOON)
+    after_scheduled = ctx.get(ReviewState, (user.id, card.id))
+    snapshot = (after_scheduled.repetitions, after_scheduled.ease_hundredths, after_scheduled.interval_days)
+    assert snapshot == (0, 218, 1)
+    assert store.pending_drill(ctx, user, TODAY) == [card.id]
+    for grade in (3, 1):
+        log = store.record_grade(ctx, user, card, grade, NOON + timedelta(minutes=grade))
+        assert log.drill
+        assert store.pending_drill(ctx, user, TODAY) == [card.id]
+    store.record_grade(ctx, user, card, 4, NOON + timedelta(minutes=9))
+    assert store.pending_drill(ctx, user, TODAY) == []
+    state = ctx.get(ReviewState, (user.id, card.id))
+    assert (state.repetitions, state.ease_hundredths, state.interval_days) == snapshot
+    with pytest.raises(store.NotDueError):
+        store.record_grade(ctx, user, card, 5, NOON + timedelta(minutes=10))
+
+
+def test_drill_comes_after_due_and_new_cards(ctx, user, notes_dir):
+    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    cards = ctx.scalars(select(Card).order_by(Card.position)).all()
+    store.record_grade(ctx, user, cards[0], 1, NOON)
+    reasons = []
+    while (item := store.next_card(ctx, user, TODAY, new_per_day=20)) is not None:
+        reasons.append((item.card.id, item.reason))
+        store.record_grade(ctx, user, item.card, 5, NOON)
+    assert reasons[-1] == (cards[0].id, "drill")
+    assert [r for _, r in reasons[:-1]] == ["new"] * (len(cards) - 1)
+
+
+def test_grade_three_is_drilled_too(ctx, user, notes_dir):
+    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    card = cards_by_back(ctx)["git branch"]
+    store.record_grade(ctx, user, card, 3, NOON)
+    assert store.pending_drill(ctx, user, TODAY) == [card.id]
+
+
+def test_invalid_grade_is_rejected(ctx, user, notes_dir):
+    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    card = cards_by_back(ctx)["git branch"]
+    for grade in (-1, 6, True, 2.5):
+        with pytest.raises(ValueError, match="grade"):
+            store.record_grade(ctx, user, card, grade, NOON)
+    assert count(ctx, ReviewLog) == 0
+
+
+def test_review_log_is_append_only(ctx, user, notes_dir):
+    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    log = store.record_grade(ctx, user, cards_by_back(ctx)["git branch"], 4, NOON)
+    ctx.commit()
+    log.grade = 5
+    with pytest.raises(ValueError, match="append-only"):
+        ctx.flush()
+    ctx.rollback()
+    ctx.delete(ctx.get(ReviewLog, log.id))
+    with pytest.raises(ValueError, match="append-only"):
+        ctx.flush()
+
+
+def test_local_day_follows_the_users_time_zone(ctx, user):
+    late_evening_utc = datetime(2026, 3, 10, 23, 30, tzinfo=UTC)
+    user.timezone = "Asia/Shanghai"
+    assert store.local_today(user, late_evening_utc) == date(2026, 3, 11)
+    user.timezone = "America/New_York"
+    assert store.local_today(user, late_evening_utc) == date(2026, 3, 10)
+
+
+def test_progress_counts_roll_up_and_retention(ctx, user, notes_dir):
+    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    cards = cards_by_back(ctx)
+    store.record_grade(ctx, user, cards["git branch"], 5, NOON)
+    store.record_grade(ctx, user, cards["git remote -v"], 1, NOON)
+    mature = ctx.get(ReviewState, (user.id, cards["git switch -c NAME"].id))
+    mature.repetitions, mature.interval_days, mature.ease_hundredths = 3, 30, 270
+    mature.due, mature.introduced_on = TODAY + timedelta(days=20), TODAY - timedelta(days=40)
+    ctx.flush()
+    (root,) = store.topic_progress(ctx, user, TODAY)
+    (basics,) = root.children
+    branches, remotes = basics.children
+    assert (root.cards, root.new, root.learning, root.mature) == (3, 0, 2, 1)
+    assert (branches.cards, branches.learning, branches.mature) == (2, 1, 1)
+    assert (remotes.cards, remotes.learning, remotes.due) == (1, 1, 0)
+    assert root.retention == pytest.approx(0.5)
+    assert branches.retention == 1.0 and remotes.retention == 0.0
+    assert branches.average_ease == pytest.approx((260 + 270) / 2 / 100)
+    # A day later the two learning cards are due.
+    (later,) = store.topic_progress(ctx, user, TODAY + timedelta(days=1))
+    assert later.due == 2
+
+
+def test_session_summary(ctx, user, notes_dir):
+    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    cards = cards_by_back(ctx)
+    store.record_grade(ctx, user, cards["git branch"], 5, NOON)
+    store.record_grade(ctx, user, cards["git remote -v"], 2, NOON)
+    store.record_grade(ctx, user, cards["git remote -v"], 4, NOON)
+    summary = store.session_summary(ctx, user, NOON - timedelta(minutes=1), TODAY)
+    assert (summary.reviewed, summary.right, summary.drilled, summary.due_tomorrow) == (2, 1, 1, 2)
+
+
+def test_export_timestamps_always_increase(ctx, user):
+    first = store.next_export_timestamp(ctx, user, NOON)
+    assert first == int(NOON.timestamp())
+    store.record_export(ctx, user, first, 3)
+    assert store.next_export_timestamp(ctx, user, NOON) == first + 1
+    assert store.next_export_timestamp(ctx, user, NOON + timedelta(hours=1)) == first + 3600
+
+
+def test_export_cards_skip_retired_and_carry_topics(ctx, user, notes_dir: Path):
+    store.import_note_files(ctx, user, [notes_dir])
+    cards_by_back(ctx)["git branch"].retired = True
+    ctx.flush()
+    exported = store.export_cards(ctx, user)
+    assert "git branch" not in {c.back for c in exported}
+    remote = next(c for c in exported if c.back == "git remote -v")
+    assert (remote.topic, remote.deck_slug, remote.kind) == (("Git basics", "Remotes"), "git", "command")
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("- `git branch` lists local branches", "- `git branch` lists the local branches only"),
+        ("- `git branch` lists local branches", "- `git branch --list` lists local branches"),
+    ],
+    ids=["description-edited", "command-edited"],
+)
+def test_reimport_after_editing_one_side_keeps_the_card(ctx, user, notes_dir, old, new):
+    note = notes_dir / "git.md"
+    store.import_note_files(ctx, user, [note])
+    card = cards_by_back(ctx)["git branch"]
+    card_id, key = card.id, card.key
+    store.record_grade(ctx, user, card, 4, NOON)
+    ctx.commit()
+    note.write_text(note.read_text().replace(old, new))
+    (result,) = store.import_note_files(ctx, user, [note])
+    ctx.commit()
+    assert (result.added, result.updated, result.retired) == (0, 1, 0)
+    edited = ctx.get(Card, card_id)
+    assert edited.key == key and not edited.retired
+    assert new.split("`")[1] == edited.back and new.split("` ")[1] in edited.front
+    assert ctx.get(ReviewState, (user.id, card_id)).repetitions == 1

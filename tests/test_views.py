@@ -1,0 +1,180 @@
+"""The daily quiz through the web pages, as a user drives it."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from io import BytesIO
+
+import pytest
+from sqlalchemy import func, select
+
+from quiz import store
+from quiz.models import LOCAL_USER_NAME, Card, ReviewLog, ReviewState, db
+from tests.conftest import drop_schema, make_app
+
+
+def import_notes(app, *paths) -> None:
+    with app.app_context():
+        user = store.get_or_create_user(db.session, LOCAL_USER_NAME)
+        user.timezone = "UTC"
+        store.import_note_files(db.session, user, paths)
+        db.session.commit()
+
+
+def card_id_from(response) -> int:
+    match = re.search(r"/quiz/card/(\d+)$", response.headers["Location"])
+    assert match, response.headers.get("Location")
+    return int(match.group(1))
+
+
+def state_of(app, card_id: int) -> tuple:
+    with app.app_context():
+        s = db.session.scalars(select(ReviewState).where(ReviewState.card_id == card_id)).one()
+        return (s.repetitions, s.ease_hundredths, s.interval_days, s.due is not None)
+
+
+def logs(app) -> list[tuple[int, int, bool]]:
+    with app.app_context():
+        rows = db.session.scalars(select(ReviewLog).order_by(ReviewLog.id))
+        return [(r.card_id, r.grade, r.drill) for r in rows]
+
+
+def test_today_page_without_notes_explains_how_to_import(client):
+    page = client.get("/").get_data(as_text=True)
+    assert "flask notes import" in page
+
+
+def test_today_page_shows_due_and_new_counts_per_topic(app, client, notes_dir):
+    import_notes(app, notes_dir)
+    page = client.get("/").get_data(as_text=True)
+    assert re.search(r'id="new-count">5<', page)
+    assert re.search(r'id="due-count">0<', page)
+    assert "Branches" in page and "文件" in page
+    assert page.count('name="topic_id"') >= 5  # one start button per topic with cards
+
+
+def test_full_session_through_the_pages(app, client, notes_dir):
+    import_notes(app, notes_dir / "git.md")
+    response = client.post("/quiz/start", data={})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/quiz")
+    first = card_id_from(client.get("/quiz"))
+
+    page = client.get(f"/quiz/card/{first}").get_data(as_text=True)
+    assert "Git basics" in page and "Branches" in page  # topic breadcrumb
+    assert "Show answer" in page and 'name="grade"' not in page
+    page = client.get(f"/quiz/card/{first}?show=1").get_data(as_text=True)
+    assert "<code>git branch</code>" in page
+    assert page.count('name="grade"') == 6 and "Perfect" in page and "Blackout" in page
+
+    response = client.post(f"/quiz/card/{first}/grade", data={"grade": "2"})
+    assert response.headers["Location"].endswith("/quiz")
+    assert state_of(app, first) == (0, 218, 1, True)
+    assert logs(app) == [(first, 2, False)]
+
+    # The remaining new cards come next, then the failed card again as a drill.
+    seen = []
+    while (location := client.get("/quiz").headers["Location"]).startswith("/quiz/card/"):
+        card_id = int(location.rsplit("/", 1)[1])
+        seen.append(card_id)
+        client.post(f"/quiz/card/{card_id}/grade", data={"grade": "5" if card_id != first else "4"})
+        assert len(seen) < 10
+    assert location.endswith("/quiz/done")
+    assert seen[-1] == first and first not in seen[:-1]
+    assert logs(app)[-1] == (first, 4, True)
+    assert state_of(app, first) == (0, 218, 1, True)  # the drill changed nothing
+
+    summary = client.get("/quiz/done").get_data(as_text=True)
+    assert re.search(r'id="reviewed">3<', summary)
+    assert re.search(r'id="right">2<', summary)
+    assert re.search(r'id="drilled">1<', summary)
+    assert re.search(r'id="due-tomorrow">3<', summary)
+
+
+def test_progress_page_changes_after_grading(app, client, notes_dir):
+    import_notes(app, notes_dir / "git.md")
+    before = client.get("/progress").get_data(as_text=True)
+    assert re.search(r'data-topic="git".*?class="new">3<', before, re.S)
+    client.post("/quiz/start", data={})
+    card_id = card_id_from(client.get("/quiz"))
+    client.post(f"/quiz/card/{card_id}/grade", data={"grade": "5"})
+    after = client.get("/progress").get_data(as_text=True)
+    row = re.search(r'data-topic="git".*?</tr>', after, re.S).group(0)
+    assert 'class="new">2<' in row and 'class="learning">1<' in row
+    assert "100%" in row and "2.60" in row
+
+
+def test_start_on_one_topic_only(app, client, notes_dir):
+    import_notes(app, notes_dir / "git.md")
+    with app.app_context():
+        remote = db.session.scalars(select(Card).where(Card.back == "git remote -v")).one()
+        topic_id = remote.topic_id
+    client.post("/quiz/start", data={"topic_id": str(topic_id)})
+    assert card_id_from(client.get("/quiz")) == remote.id
+    client.post(f"/quiz/card/{remote.id}/grade", data={"grade": "5"})
+    assert client.get("/quiz").headers["Location"].endswith("/quiz/done")
+
+
+def test_grading_a_card_twice_does_not_count_twice(app, client, notes_dir):
+    import_notes(app, notes_dir / "git.md")
+    card_id = card_id_from(client.get("/quiz"))
+    client.post(f"/quiz/card/{card_id}/grade", data={"grade": "5"})
+    response = client.post(f"/quiz/card/{card_id}/grade", data={"grade": "5"})
+    assert response.status_code == 302
+    assert logs(app) == [(card_id, 5, False)]
+
+
+@pytest.mark.parametrize("grade", ["6", "-1", "x", ""])
+def test_invalid_grade_is_rejected(app, client, notes_dir, grade):
+    import_notes(app, notes_dir / "git.md")
+    card_id = card_id_from(client.get("/quiz"))
+    assert client.post(f"/quiz/card/{card_id}/grade", data={"grade": grade}).status_code == 400
+    assert logs(app) == []
+
+
+def test_unknown_card_is_404(client):
+    assert client.get("/quiz/card/999").status_code == 404
+
+
+def test_note_markdown_is_rendered_and_script_is_inert(app, client, tmp_path):
+    note = tmp_path / "xss.md"
+    note.write_text(
+        "# Safety\n\n- `rm -i FILE` asks before removing <script>alert(1)</script> a **file**\n",
+        encoding="utf-8",
+    )
+    import_notes(app, note)
+    card_id = card_id_from(client.get("/quiz"))
+    page = client.get(f"/quiz/card/{card_id}?show=1").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;" in page
+
+
+def test_anki_download(app, client, notes_dir):
+    import_notes(app, notes_dir)
+    response = client.post("/anki/export", data={})
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    with zipfile.ZipFile(BytesIO(response.data)) as apkg:
+        assert "collection.anki2" in apkg.namelist()
+
+
+def test_csrf_protects_grades(database_url, tmp_path, notes_dir):
+    app = make_app(database_url, tmp_path, WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        db.create_all()
+    try:
+        import_notes(app, notes_dir / "git.md")
+        client = app.test_client()
+        card_id = card_id_from(client.get("/quiz"))
+        assert client.post(f"/quiz/card/{card_id}/grade", data={"grade": "4"}).status_code == 400
+        assert client.post("/quiz/start", data={}).status_code == 400
+        assert logs(app) == []
+        page = client.get(f"/quiz/card/{card_id}?show=1").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        response = client.post(f"/quiz/card/{card_id}/grade", data={"grade": "4", "csrf_token": token})
+        assert response.status_code == 302
+        assert logs(app) == [(card_id, 4, False)]
+        with app.app_context():
+            assert db.session.scalar(select(func.count()).select_from(ReviewLog)) == 1
+    finally:
+        drop_schema(app)
