@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import stat
+import subprocess
+import sys
 
 from app import create_app, database_url_from_env
+from tests.conftest import ROOT
 
 
 def test_database_url_defaults_to_sqlite_in_the_instance_folder(monkeypatch, tmp_path):
@@ -40,3 +44,24 @@ def test_secret_key_from_the_environment(monkeypatch, tmp_path):
 def test_new_cards_per_day_setting(monkeypatch, tmp_path):
     monkeypatch.setenv("WENGU_NEW_CARDS_PER_DAY", "7")
     assert create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x"}).config["NEW_CARDS_PER_DAY"] == 7
+
+
+def _run_one_postgres_test(env_extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    env.update(env_extra, WENGU_TEST_PG_URL="postgresql+psycopg://postgres@127.0.0.1:9/postgres")
+    test = "tests/test_store.py::test_local_day_follows_the_users_time_zone[postgresql]"
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", test],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_unreachable_postgres_is_skipped_locally_but_fails_in_ci():
+    local = _run_one_postgres_test({})
+    assert local.returncode == 0 and "1 skipped" in local.stdout, local.stdout
+    ci = _run_one_postgres_test({"CI": "true"})
+    assert ci.returncode == 1 and "does not answer" in ci.stdout, ci.stdout

@@ -1,0 +1,36 @@
+"""Card fields: Markdown to HTML that cannot run script."""
+
+from __future__ import annotations
+
+import pytest
+
+from quiz.render import render_command, render_inline, render_markdown
+
+
+def test_inline_code_lists_and_code_blocks_render():
+    html = render_markdown("Use `ls -l`:\n\n- one\n- two\n\n```sh\ntar -xzf a.tar.gz\n```")
+    assert "<code>ls -l</code>" in html
+    assert "<ul>\n<li>one</li>" in html
+    assert '<pre><code class="language-sh">tar -xzf a.tar.gz\n</code></pre>' in html
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<script>alert(1)</script>",
+        '<img src=x onerror="alert(1)">',
+        "[click](javascript:alert(1))",
+        "[click](JAVASCRIPT:alert(1))",
+        "<a href='javascript:alert(1)'>x</a>",
+    ],
+)
+def test_no_script_survives(text):
+    html = render_markdown(text) + render_inline(text)
+    assert "<script" not in html and "<img" not in html and "<a " not in html
+    assert 'href="javascript' not in html.lower()
+
+
+def test_command_is_escaped_code():
+    assert render_command("cat <file> && echo 'x'") == (
+        '<pre class="command"><code>cat &lt;file&gt; &amp;&amp; echo &#x27;x&#x27;</code></pre>'
+    )
