@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import zipfile
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
@@ -14,8 +15,14 @@ from quiz.models import LOCAL_USER_NAME, Card, Deck, ReviewLog, ReviewState, db
 from tests.conftest import SAMPLE_NOTES, drop_schema, make_app
 
 
-def test_preview_json_has_the_documented_fields(runner, notes_dir):
-    result = runner.invoke(args=["notes", "preview", str(notes_dir / "git.md"), "--json"])
+@pytest.fixture
+def preview_runner(tmp_path):
+    """A CLI runner for commands that need no database: preview runs once, not per backend."""
+    return make_app(f"sqlite:///{tmp_path / 'unused.sqlite'}", tmp_path).test_cli_runner()
+
+
+def test_preview_json_has_the_documented_fields(preview_runner, notes_dir):
+    result = preview_runner.invoke(args=["notes", "preview", str(notes_dir / "git.md"), "--json"])
     assert result.exit_code == 0, result.output
     cards = json.loads(result.output)
     assert {tuple(sorted(c)) for c in cards} == {("back", "front", "key", "kind", "line", "topic")}
@@ -26,18 +33,18 @@ def test_preview_json_has_the_documented_fields(runner, notes_dir):
     assert "lists local branches" in branch["front"]
 
 
-def test_preview_of_the_sample_prints_chinese_unescaped(runner):
-    result = runner.invoke(args=["notes", "preview", str(SAMPLE_NOTES), "--json"])
+def test_preview_of_the_sample_prints_chinese_unescaped(preview_runner):
+    result = preview_runner.invoke(args=["notes", "preview", str(SAMPLE_NOTES), "--json"])
     assert result.exit_code == 0
     cards = json.loads(result.output)
     assert len(cards) >= 24
     assert "\\u" not in result.output and "docker" in result.output
 
 
-def test_preview_of_a_binary_file_is_a_clear_error(runner, tmp_path):
+def test_preview_of_a_binary_file_is_a_clear_error(preview_runner, tmp_path):
     path = tmp_path / "image.md"
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
-    result = runner.invoke(args=["notes", "preview", str(path), "--json"])
+    result = preview_runner.invoke(args=["notes", "preview", str(path), "--json"])
     assert result.exit_code == 1
     assert "image.md" in result.output
 
@@ -119,3 +126,24 @@ def test_migrations_build_exactly_the_models_schema(database_url, tmp_path):
         assert diff == []
     finally:
         drop_schema(app)
+
+
+def test_preview_of_a_one_megabyte_note_prints_valid_json(preview_runner, tmp_path):
+    sample = SAMPLE_NOTES.read_text(encoding="utf-8")
+    parts, size, n = [], 0, 0
+    while size < 1_000_000:
+        n += 1
+        chunk = sample.replace("## ", f"## 第{n}部分 ", 1)
+        parts.append(chunk)
+        size += len(chunk.encode("utf-8"))
+    big = tmp_path / "big.md"
+    big.write_text("\n\n".join(parts), encoding="utf-8")
+    result = preview_runner.invoke(args=["notes", "preview", str(big), "--json"])
+    assert result.exit_code == 0
+    cards = json.loads(result.output)
+    per_copy = len(
+        json.loads(preview_runner.invoke(args=["notes", "preview", str(SAMPLE_NOTES), "--json"]).output)
+    )
+    assert len(cards) == per_copy * n
+    assert cards[-1]["line"] > 100 * (n - 1)
+    assert len({c["key"] for c in cards}) == len(cards)
