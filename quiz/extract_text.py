@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Common command-line programs recognised without backticks.  Words that are also
 # ordinary English words need technical-looking arguments (see `scan_command`).
@@ -58,36 +59,66 @@ _ALPHA_RE = re.compile(r"[A-Za-z]+")
 PROMPT_RE = re.compile(r"^\s*[$#>%]\s+")
 
 
+_CJK_CLASS = "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _CJK_RANGES)
+CJK_RE = re.compile(f"[{_CJK_CLASS}]")
+_is_cjk_match = CJK_RE.match
+_has_cjk_search = CJK_RE.search
+_PROGRAM_RE = re.compile(r"[a-z][a-z0-9_.+-]*")
+_WS_RE = re.compile(r"\s+")
+_CODEISH_REST_RE = re.compile(r"[=(:;,.]")
+_TECHNICAL_ARG_RE = re.compile(r"[-/.=~$<\[{*|>]|\d")
+_SENTENCE_STOP_RE = re.compile(r"[。；！？;!?]|\.(?:\s|$)")
+_CLAUSE_STOP_RE = re.compile(r"[，,。；！？;!?（(]|\.(?:\s|$)")
+_PAREN_RE = re.compile(r"\s*[（(][^（）()]*[）)]\s*")
+_SHORT_SPLIT_RE = re.compile(r"[，,。；;：:！？!?]\s*|\.\s")
+
+
 def is_cjk(ch: str) -> bool:
-    o = ord(ch)
-    return any(lo <= o <= hi for lo, hi in _CJK_RANGES)
+    return _is_cjk_match(ch) is not None
 
 
 def has_cjk(text: str) -> bool:
-    return any(is_cjk(c) for c in text)
+    return _has_cjk_search(text) is not None
 
 
 def norm_key(text: str) -> str:
     """Normal form used for identity keys: NFKC, no code/emphasis marks, one space, casefolded."""
     text = unicodedata.normalize("NFKC", text)
     text = text.replace("`", "").replace("**", "").replace("__", "")
-    text = re.sub(r"\s+", " ", text).strip()
+    text = _WS_RE.sub(" ", text).strip()
     return text.casefold()
 
 
-def code_spans(line: str) -> list[tuple[int, int, str]]:
+_NO_SPANS: tuple[tuple[int, int, str], ...] = ()
+
+
+def code_spans(line: str) -> tuple[tuple[int, int, str], ...]:
     """(start, end, content) of each inline code span in a line of Markdown."""
+    if "`" not in line:
+        return _NO_SPANS
+    return _code_spans(line)
+
+
+@lru_cache(maxsize=2048)
+def _code_spans(line: str) -> tuple[tuple[int, int, str], ...]:
     out = []
     for m in CODE_SPAN_RE.finditer(line):
         content = m.group(2)
         if len(content) >= 2 and content.startswith(" ") and content.endswith(" ") and content.strip():
             content = content[1:-1]
         out.append((m.start(), m.end(), content))
-    return out
+    return tuple(out)
 
 
 def strip_code(line: str) -> str:
     """The line with code spans blanked out (same length), for searching prose only."""
+    if "`" not in line:
+        return line
+    return _strip_code(line)
+
+
+@lru_cache(maxsize=2048)
+def _strip_code(line: str) -> str:
     chars = list(line)
     for start, end, _ in code_spans(line):
         for i in range(start, end):
@@ -114,7 +145,7 @@ def first_word(text: str) -> str:
 
 
 def looks_like_program(word: str) -> bool:
-    return bool(re.fullmatch(r"[a-z][a-z0-9_.+-]*", word)) and len(word) >= 2
+    return len(word) >= 2 and _PROGRAM_RE.fullmatch(word) is not None
 
 
 def is_command_word(word: str, known: frozenset[str] | set[str]) -> bool:
@@ -136,7 +167,7 @@ def code_is_command(content: str, known: frozenset[str] | set[str]) -> bool:
     if not rest or not looks_like_program(word):
         return False
     # `x = 1`, `f(x)`, `a.b()` are code, not commands
-    return not re.match(r"[=(:;,.]", rest) and "(" not in word
+    return not _CODEISH_REST_RE.match(rest) and "(" not in word
 
 
 def _prev_nonspace(text: str, i: int) -> str:
@@ -234,7 +265,7 @@ def scan_command(text: str, start: int, known: frozenset[str] | set[str]) -> tup
     if not args and stop != "end":
         return None  # a lone program word followed by prose is a mention, not a command
     if word in AMBIGUOUS_COMMANDS:
-        technical = any(re.search(r"[-/.=~$<\[{*|>]|\d", a) for a in args)
+        technical = any(_TECHNICAL_ARG_RE.search(a) for a in args)
         if not technical:
             return None
     return cmd, good, stop
@@ -256,19 +287,19 @@ def clean_desc(text: str, *, use_lead: bool = False) -> str:
 
 
 def first_sentence(text: str) -> str:
-    m = re.search(r"[。；！？;!?]|\.(?:\s|$)", text)
+    m = _SENTENCE_STOP_RE.search(text)
     return text[: m.start()] if m else text
 
 
 def first_clause(text: str) -> str:
-    m = re.search(r"[，,。；！？;!?（(]|\.(?:\s|$)", text)
+    m = _CLAUSE_STOP_RE.search(text)
     return text[: m.start()] if m else text
 
 
 def shorten(text: str, limit: int = 40) -> str:
     """A short label from a list item's text: first clause, no parenthetical, at most `limit` chars."""
-    text = re.sub(r"\s*[（(][^（）()]*[）)]\s*", " ", text).strip() or text
-    clause = re.split(r"[，,。；;：:！？!?]\s*|\.\s", text, maxsplit=1)[0].strip()
+    text = _PAREN_RE.sub(" ", text).strip() or text
+    clause = _SHORT_SPLIT_RE.split(text, maxsplit=1)[0].strip()
     clause = clause or text.strip()
     if len(clause) > limit:
         clause = clause[: limit - 1].rstrip() + "…"

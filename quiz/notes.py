@@ -1,12 +1,27 @@
 """Notes → cards.
 
-A note is Markdown (Chinese or English).  `parse_note` reads it with markdown-it-py
-and turns its structure into flashcard drafts.  Nothing here knows any particular
-subject: the rules are about the shape of the text.
+A note is Markdown (Chinese or English).  `parse_note` reads its block structure
+with markdown-it-py (CommonMark + GFM tables; the inline parse is skipped: the
+rules read each block's raw source) and turns it into flashcard drafts.  Nothing
+here knows any particular subject: the rules are about the shape of the text.
+``\r\n`` / ``\r`` line ends count as ``\n``; lists may nest up to 100 levels.
 
 Topics
     Every heading is a topic; a card's `topic` is the path of heading titles
     above it, outermost first (skipped levels are fine).
+
+Explicit cards (written by the author; a line that yields one is never also
+used by the automatic rules; markers inside code spans or code blocks never count)
+    * ``Question::Answer`` on one line: a "qa" card (``std::vector``, ``a::b::c``
+      are code paths, not cards).
+    * ``Q:::A``: two "qa" cards, Q → A and A → Q.
+    * A paragraph of question lines, a line holding only ``?``, then answer
+      lines (until the blank line): one "qa" card (``??``: also the reverse).
+    * Cloze: ``==text==`` and Anki ``{{c1::text}}`` / ``{{c1::text::hint}}`` in a
+      line: a "cloze" card whose front shows the blanks as ``[...]`` (or
+      ``[hint]``) and whose back is the whole line with the answers; one card per
+      cloze number (all ``==…==`` of a line are one group).  ``{{path/to/file}}``
+      (tldr placeholder, no ``cN::``) is not a cloze; nor is ``a==b``.
 
 Command cards (kind "command": front = what it does, back = the bare command)
     * A line (list item, blockquote line, paragraph line) that starts with a
@@ -16,42 +31,83 @@ Command cards (kind "command": front = what it does, back = the bare command)
       blocks.  A bare command ends where prose resumes: CJK text not attached to
       the command (``<包名>[@版本]`` stays, ``rm 删除…`` stops), sentence
       punctuation, a separator (`` - ``, ``—``, ``: ``, ``#``) or an English
-      function word.  The rest of the line is the description.
+      function word.  The rest of the line is the description.  A command
+      followed by ``的/和/与…`` is talked about, not described: no card.
     * ``描述：`cmd` `` / ``does X: `cmd` ``: a description, a separator, a command.
     * Prose use: ``使用 X 来查看…`` / ``use X to …`` (also 用/运行/执行/输入/run/type)
       gives a card whose description is the clause after the command.
+    * English prose starting with a known program word, one to five
+      subcommand-like tokens (words, flags, placeholders) and a verb in the third
+      person from a fixed list (shows/lists/prints/removes/creates/…):
+      ``git status shows the working tree`` → back ``git status``, front the verb
+      phrase.  ``Git is …``, ``git makes …``, ``git branches are …`` give none;
+      an ambiguous program word (make, find, …) needs a technical argument.
     * ``A 命令或 B`` / ``A or B`` at the start of a line: one card, back "A 或 B".
+    * Tables: a column of commands and a column of descriptions, in either
+      order.  Columns are found by their header (命令/指令/用法/语法/Command/
+      Usage/Syntax and 说明/描述/作用/含义/功能/用途/Description/Meaning/Purpose/…)
+      or, failing that, the column where most cells are commands and a column of
+      prose.  One card per row, front = the description cell.  Cells with
+      several commands joined by ``/``/``或``/``or`` give "A or B".  Tables of
+      options (``-v``) or key bindings are not commands.
+    * A paragraph that is nothing but one command (a code span or ``$ `` line)
+      right after a list whose last item is one line ending in a colon
+      (``- does X:``, the tldr-pages layout) or after a paragraph ending in a
+      colon: that text describes it.  tldr's option mnemonics (``[c]reate``) are
+      removed from the front; ``{{placeholders}}`` stay in the back verbatim.
+      Generic lead-ins ("Run the following:", "执行以下命令：") say nothing and
+      fall back to the heading.
     * A command with no description of its own takes the text of the list item it
-      sits under (e.g. a blockquote holding only the command), else the paragraph
-      before it, else the heading.
+      sits under (e.g. a blockquote holding only the command), else the heading.
     * Fenced/indented code blocks in a shell language (or whose lines start with a
       prompt or program word): one card per command line, ``$ `` prompts removed,
       ``\\`` continuations joined; a ``# comment`` describes the next command,
       else the paragraph/list item/heading before the block.
     * The front is prefixed with the enclosing list item ("parent › description")
-      so it can be answered alone.
+      so it can be answered alone.  Descriptions are cut at 200 characters.
 
 Concept cards (kind "concept": front = term or problem, back = definition/answer)
-    * Explicit definitions: ``X 是 Y``, ``X：Y``, ``X: Y``, ``X is/are Y``,
-      ``X 也被称为/又称/类似于/相当于/即 Y``, ``**X** — Y`` (subject short, not a pronoun).
+    * Explicit definitions: ``X 是 Y``, ``X 指 Y`` (not 指定/指令/手指…),
+      ``X 特指/专指/泛指 Y``, ``X：Y``, ``X: Y``, ``X is/are/refers to/means Y``,
+      ``X 也被称为/又称/类似于/相当于/即 Y``, ``**X** — Y`` (subject short, not a
+      pronoun).  The term may carry a gloss: ``进程（Process）指 Y``,
+      ``Paging (分页) refers to Y``.  A line ending in a colon is a lead-in, never
+      a definition; a back that is only a URL is not a definition.
+    * A term alone on a list item, explained by what is nested under it: a
+      blockquote, a paragraph or a single sub-item (``- 死锁`` / ``  - 两个进程…``).
+      The term is short with no sentence punctuation; in an ordered list (steps)
+      it must be marked up (``**X**`` or a code span).  ``- **X**`` followed by
+      lazy continuation lines works too.
     * In a list where at least two items are definitions, the other items that
       start with a short term are split at their first predicate (通过/用于/…).
     * A question and its answer in one sentence (``X 是否…，是…``, ``Why…? …``).
     * A list item starting ``如果…，…`` / ``If …, …``: condition → consequence.
     * Problem → solution: a list item followed by a blockquote of prose (or by a
-      paragraph when the item reads like a problem: 错误/失败/error/…).
+      paragraph when the item reads like a problem: 错误/失败/error/…); a
+      heading that reads like a problem (错误/失败/报错/无法/问题/怎么/如何/…？/
+      error/fail/cannot/can't/doesn't/how/why…) followed by a paragraph or
+      blockquote answering it.  Generic section titles (常见问题,
+      Troubleshooting, FAQ …) and headings that hold sub-sections are skipped;
+      commands in the answer still give command cards.
     * A parameter explained after its command (``<x> 可以是 …``).
-
-QA cards: a line ``Question::Answer`` outside code (``std::vector`` is not one).
-Explicit cards suppress the automatic rules on their line.
 
 Keys
     ``key`` = first 16 hex digits of sha1 over kind + NUL + the normalised identity:
     the command for command cards, the term / problem / question (without the
-    parent-context prefix) for the others.  Normalised = NFKC, code and emphasis
-    marks dropped, white space collapsed, casefolded.  Line numbers and topics are
-    not part of it, so moving text around keeps the key.  The n-th (n >= 2) card
-    with the same digest in one note gets the suffix ``-n`` in note order.
+    parent-context prefix) for concept and qa cards, the full line for cloze cards
+    (plus the cloze number when a line has several).  Normalised = NFKC, code and
+    emphasis marks dropped, white space collapsed, casefolded.  Line numbers,
+    topics and descriptions are not part of it, so inserting lines, reordering
+    sections, editing another card, rewording a command's description or a
+    concept's definition all keep the key.
+    Duplicates (the same identity twice in a note): the card that comes first by
+    (topic path, front) — not by note order, so reordering sections changes
+    nothing — keeps the plain digest; each other one hashes its topic path in
+    too, and, when that still clashes (same section), its front; exact copies
+    (same section, same front) get ``-2``, ``-3``… in note order.
+    Changing the command itself changes a command card's key; `quiz.store`
+    matches a re-imported card by either side (same back or same front), so such
+    a card keeps its identity and review history anyway.
 """
 
 from __future__ import annotations
@@ -60,13 +116,17 @@ import codecs
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from markdown_it import MarkdownIt
 
+from quiz.extract_explicit import basic_qa, cloze, multiline_qa, reversed_qa
 from quiz.extract_text import (
+    AMBIGUOUS_COMMANDS,
     BUILTIN_COMMANDS,
     CJK_PUNCT,
     PROMPT_RE,
+    PROSE_WORDS,
     SHELL_KEYWORDS,
     WORD_RE,
     clean_desc,
@@ -76,6 +136,7 @@ from quiz.extract_text import (
     first_word,
     has_cjk,
     is_cjk,
+    is_command_word,
     join_lines,
     looks_like_program,
     norm_key,
@@ -122,6 +183,8 @@ class ParsedNote:
 
 # --------------------------------------------------------------------------- decoding
 
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+
 
 def decode_note(data: bytes, name: str) -> str:
     """Decode a notes file's bytes (UTF-8 with or without BOM, else GB18030)."""
@@ -138,7 +201,7 @@ def decode_note(data: bytes, name: str) -> str:
             text = data.decode("gb18030")
         except UnicodeDecodeError:
             raise NoteError(f"{name}: not a text note (neither UTF-8 nor GB18030)") from None
-    controls = sum(1 for c in text if ord(c) < 32 and c not in "\t\n\r\f\v\x1b")
+    controls = len(_CONTROL_RE.findall(text)) if _CONTROL_RE.search(text) else 0
     if controls and controls * 100 > len(text):
         raise NoteError(f"{name}: looks like a binary file (control bytes), not a text note")
     return text.replace("\r\n", "\n").replace("\r", "\n")
@@ -146,73 +209,90 @@ def decode_note(data: bytes, name: str) -> str:
 
 # --------------------------------------------------------------------------- structure
 
-_MD = MarkdownIt("commonmark", {"html": False})
+# Block structure only: the extractor reads each block's raw inline source, so the
+# inline parse is switched off (it would cost as much again as the block parse).
+# maxNesting is raised so that deeply nested lists are not cut off.
+_MD = MarkdownIt("commonmark", {"html": False, "maxNesting": 200}).enable("table").disable("inline")
 SHELL_LANGS = frozenset(
     "sh bash shell console zsh fish powershell ps ps1 pwsh cmd bat batch terminal shell-session "
     "shellsession".split()
 )
+_KINDS = {
+    "bullet_list_open": "list",
+    "ordered_list_open": "list",
+    "list_item_open": "item",
+    "blockquote_open": "quote",
+    "paragraph_open": "para",
+    "heading_open": "heading",
+    "table_open": "table",
+    "tr_open": "row",
+    "th_open": "cell",
+    "td_open": "cell",
+}
 
 
 @dataclass
 class _Node:
-    kind: str  # root, list, item, quote, para, code, heading
+    kind: str  # root, list, item, quote, para, code, heading, table, row, cell
     line: int = 0  # 0-based first line
     text: str = ""
-    info: str = ""
+    info: str = ""  # code: the fence info; list: "ordered" or "bullet"
     level: int = 0
     fenced: bool = False
     children: list[_Node] = field(default_factory=list)
 
 
-def _tree(text: str) -> _Node:
+def _tree(text: str, learn: list[_Node] | None = None) -> _Node:
+    """The block tree of a note; `learn` collects the nodes `_learn_commands` reads."""
+    if learn is None:
+        learn = []
     root = _Node("root")
     stack = [root]
-    kinds = {
-        "bullet_list_open": "list",
-        "ordered_list_open": "list",
-        "list_item_open": "item",
-        "blockquote_open": "quote",
-        "paragraph_open": "para",
-        "heading_open": "heading",
-    }
+    kinds = _KINDS
     for tok in _MD.parse(text):
-        line = tok.map[0] if tok.map else (stack[-1].line if stack else 0)
-        if tok.nesting == 1 and tok.type in kinds:
-            node = _Node(kinds[tok.type], line=line)
-            if node.kind == "heading":
+        nesting = tok.nesting
+        if nesting == 1:
+            kind = kinds.get(tok.type)
+            if kind is None:
+                continue  # thead/tbody: no node, and their close is skipped below
+            line = tok.map[0] if tok.map else stack[-1].line
+            node = _Node(kind, line=line)
+            if kind == "heading":
                 node.level = int(tok.tag[1:]) if tok.tag[1:].isdigit() else 1
+            elif kind == "list":
+                node.info = "ordered" if tok.type == "ordered_list_open" else "bullet"
             stack[-1].children.append(node)
             stack.append(node)
-        elif tok.nesting == -1:
-            if len(stack) > 1:
+        elif nesting == -1:
+            if tok.type[:-6] + "_open" in kinds and len(stack) > 1:
                 stack.pop()
         elif tok.type == "inline":
-            stack[-1].text = tok.content
-        elif tok.type in ("fence", "code_block"):
+            node = stack[-1]
+            node.text = tok.content
+            if "`" in tok.content and (node.kind == "para" or node.kind == "heading"):
+                learn.append(node)
+        elif tok.type == "fence" or tok.type == "code_block":
             fenced = tok.type == "fence"
-            stack[-1].children.append(
-                _Node(
-                    "code", line=line + (1 if fenced else 0), text=tok.content, info=tok.info, fenced=fenced
-                )
+            line = tok.map[0] if tok.map else stack[-1].line
+            node = _Node(
+                "code", line=line + (1 if fenced else 0), text=tok.content, info=tok.info, fenced=fenced
             )
+            stack[-1].children.append(node)
+            if tok.info:
+                learn.append(node)
     return root
 
 
-def _iter_nodes(node: _Node):
-    yield node
-    for child in node.children:
-        yield from _iter_nodes(child)
-
-
-def _learn_commands(root: _Node) -> set[str]:
+def _learn_commands(nodes: list[_Node]) -> set[str]:
+    """Program words the note uses first in inline code spans and in shell code blocks."""
     words: set[str] = set()
-    for node in _iter_nodes(root):
-        if node.kind in ("para", "heading"):
+    for node in nodes:
+        if node.kind != "code":
             for _, _, content in code_spans(node.text):
                 parts = PROMPT_RE.sub("", content).split()
                 if len(parts) >= 2 and looks_like_program(parts[0]):
                     words.add(parts[0])
-        elif node.kind == "code" and first_word(node.info).lower() in SHELL_LANGS:
+        elif first_word(node.info).lower() in SHELL_LANGS:
             for line in node.text.split("\n"):
                 word = first_word(PROMPT_RE.sub("", line))
                 if looks_like_program(word) and word not in SHELL_KEYWORDS:
@@ -245,15 +325,28 @@ _DEF_VERBS = [
     ("就是", "drop"),
     ("可以是", "front"),
     ("意味着", "keep"),
+    ("特指", "keep"),
+    ("专指", "keep"),
+    ("泛指", "keep"),
     ("是", "drop"),
+    ("指", "drop"),
     ("：", "drop"),
 ]
+# every marker at every position (a lookahead, so markers may overlap), earliest first
+_DEF_VERB_RE = re.compile("(?=(" + "|".join(re.escape(v) for v, _ in _DEF_VERBS) + "))")
+_DEF_VERB_NO_COLON_RE = re.compile("(?=(" + "|".join(re.escape(v) for v, _ in _DEF_VERBS if v != "：") + "))")
+_DEF_MODES = dict(_DEF_VERBS)
 _EN_DEF_RE = re.compile(
     r"\s(is also called|is also known as|also known as|is called|is similar to|refers to|means|can be|is|are)"
     r"\s",
     re.I,
 )
 _NOT_SHI_BEFORE = set("不而还但可于总只凡都倒硬")
+_NOT_ZHI_BEFORE = set("手食中拇无名所意是特专泛直确遥剑")
+_NOT_ZHI_AFTER = set("定令向南出标示针导数纹挥责明望引控代称正点派名使尖甲头的着了过")
+# "进程（Process）": a short term followed by its gloss in parentheses
+_PAREN_SEG_RE = re.compile(r"\s*[（(][^（）()]{0,40}[）)]")
+_GLOSS_RE = re.compile(r"^(.*?\S)\s*[（(]([^（）()]{1,40})[）)]$")
 _PREDICATES = (
     "通过 用于 用来 负责 提供 包含 包括 能够 可以 允许 支持 代表 表示 由 会 将 把 让 为 对 与 和 "
     "在 从 使用 管理 运行 存储 保存 定义 描述"
@@ -283,6 +376,7 @@ _USE_RE = re.compile(
     r"(?:使用|利用|运行|执行|输入|敲|用|(?<![A-Za-z])(?:use|using|run|running|type|execute)(?![A-Za-z]))",
     re.I,
 )
+_MAX_DESC = 200  # a command's description longer than this is cut (a card front must stay readable)
 _MAX_USES_PER_LINE = 20  # bounds the work on pathological lines
 _ALT_RE = re.compile(r"^\s*(?:命令|指令|command)?\s*(或者|或是|或|or|/|、)\s*", re.I)
 _PARAM_RE = re.compile(r"^\s*(\S{1,24}?)\s*(可以是|可为|是指|是|指|表示|can be|is|means)\s*(\S.*)$")
@@ -291,7 +385,78 @@ _COND_EN_RE = re.compile(r"^((?:If|When|Whenever)\s[^,.;]{2,80}),\s*(.+)$")
 _PURPOSE_RE = re.compile(r"^((?:为了|为)[^，,。；]{2,40})[，,]\s*([^。；;]+)[。]?$")
 _PURPOSE_EN_RE = re.compile(r"^((?:To|In order to)\s[^,.;]{2,80}),\s*([^.;]+)\.?$")
 _TERM_MARKUP_RE = re.compile(r"^(\*\*[^*]{1,40}\*\*|__[^_]{1,40}__|`[^`]{1,40}`)\s*(.*)$")
-_QA_RE = re.compile(r"::")
+_URL_ONLY_RE = re.compile(r"<?https?://\S+?>?\s*[.。]?")
+_TERM_ONLY_RE = re.compile(r"\*\*[^*]{1,40}\*\*[:：]?|__[^_]{1,40}__[:：]?|`[^`]{1,40}`[:：]?")
+_TERM_STOP_RE = re.compile(r"[，,。；;！？!?：:（(“\"]|\.\s|\.$")
+_HEADING_PROBLEM_RE = re.compile(
+    _PROBLEM_WORDS.pattern + r"|[?？]\s*$|如何|怎样|为何|为什么|^(?:what|how|why|when|where)\b",
+    re.I,
+)
+_GENERIC_SECTION_RE = re.compile(
+    r"(?:常见|已知|其他|其它|一些|遇到的|相关|典型)?(?:的)?(?:问题|错误|报错|异常|故障|坑)"
+    r"(?:汇总|总结|集锦|合集|列表|记录|排查|解决|处理|及解决(?:方法|方案|办法)?|与解决(?:方法|方案|办法)?)?"
+    r"|(?:common|known|other|frequent|typical|possible)?\s*(?:issues|problems|errors|pitfalls|gotchas|"
+    r"troubleshooting|faqs?)(?:\s+and\s+(?:solutions|fixes))?",
+    re.I,
+)
+_CMD_HEADER_RE = re.compile(r"命令|指令|命令行|用法|语法|commands?|cmds?|usage|syntax", re.I)
+_DESC_HEADER_RE = re.compile(
+    r"说明|描述|作用|含义|功能|用途|解释|释义|意义|效果|备注|"
+    r"descriptions?|meaning|purpose|explanation|effect|action|what it does|notes?",
+    re.I,
+)
+_CELL_ALT_RE = re.compile(r"\s*(?:或者|或|or|/|,|，|、|\|)?\s*", re.I)
+_CODE_LIKE_RE = re.compile(r"^\S+\s*[=(:;,{]|[(){};]\s*$")
+# tldr marks option letters: "[c]reate" → "create"; "[c]创建" → "创建"
+_TLDR_MNEMONIC_RE = re.compile(
+    r"(?<=[A-Za-z])\[([A-Za-z0-9]{1,3})\](?!\()|\[([A-Za-z0-9]{1,3})\](?=[A-Za-z])"
+)
+_TLDR_MNEMONIC_BARE_RE = re.compile(r"\[[A-Za-z0-9]{1,3}\](?![(\[])")
+_GENERIC_LEAD_RE = re.compile(
+    r"(?:(?:then\s+)?(?:run|use|try|execute|type|enter|do)\s+)?(?:the\s+)?(?:following|below|these|this)"
+    r"(?:\s+(?:commands?|steps?|lines?))?|(?:执行|运行|输入|使用|用)?(?:以下|如下|下面)(?:的)?(?:命令|指令|步骤|操作)?"
+    r"|(?:命令|指令|command|commands)(?:如下)?",
+    re.I,
+)
+_NOUN_USE_RE = re.compile(r"\s*(?:的|和|与|及|跟)")
+_TECHNICAL_RE = re.compile(r"[-/.=~$<\[{*|>]|\d")
+_EN_VERBS = (
+    "shows lists prints displays outputs returns removes deletes creates adds builds compiles installs "
+    "uninstalls updates upgrades downloads uploads fetches pulls pushes clones commits stages unstages "
+    "records saves stashes applies restores reverts resets merges rebases switches copies moves renames "
+    "opens starts stops restarts reloads runs executes kills terminates sets unsets changes edits "
+    "searches finds counts sorts compresses decompresses extracts archives mounts unmounts enables "
+    "disables inspects attaches detaches exports imports tags publishes generates verifies validates "
+    "describes exposes scales cleans prunes clears initializes initialises configures connects "
+    "launches formats converts syncs synchronizes signs encrypts decrypts reports summarizes summarises "
+    "tells gives"
+).split()
+_EN_VERB_CMD_RE = re.compile(
+    r"([a-z][\w.+-]*(?:\s+(?:--?\w[\w=.:/,-]*|[a-z0-9][\w.:/=@~-]*|<[^<>\s]+>|\[[^\[\]]+\]"
+    r"|\{\{[^{}]+\}\}|\"[^\"]*\"|'[^']*')){1,5}?)\s+((?:" + "|".join(_EN_VERBS) + r")\s+\S.*)"
+)
+
+
+_COLON_RE = re.compile(r"(?<!:):(?![:/])")
+_SENT_SPLIT_RE = re.compile(r"(?<=[。！？!?])|(?<=\.)\s+(?=[A-Z\u4e00-\u9fff])")
+_SENT_END_RE = re.compile(r"[。！？!?.]\s*$")
+_CMD_WORD_LEAD_RE = re.compile(r"^\s*(?:命令|指令|command(?!\w))")
+_COMMA_LEAD_RE = re.compile(r"^\s*[，,]")
+_SEP_TAIL_RE = re.compile(r"[:：—–→=>-]$")
+_ITEM_MARK_RE = re.compile(r"^\s*(?:[-*+]\s+)")
+_COLON_ANY_RE = re.compile(r"[:：]\s*")
+_PLACEHOLDER_RE = re.compile(r"<[^<>]+>|\[[^\[\]]+\]|\{[^{}]+\}")
+_PROMPT_TAIL_RE = re.compile(r"\s#\s|\s+[—–→]\s")
+_CMD_WORD_RE = re.compile(r"^(?:命令|指令|command)")
+_CLAUSE_RE = re.compile(r"[，,？?]")
+_ANSWER_LEAD_RE = re.compile(r"^(?:是|答[:：]|因为|because)\s*")
+_TERM_SEP_RE = re.compile(r"\s*[:：—–-]")
+_TERM_SEP_STRIP_RE = re.compile(r"^\s*[:：—–-]+\s*")
+_COLON_TAIL_RE = re.compile(r"[:：]\s*$")
+_TRAILING_COMMENT_RE = re.compile(r"\s+#\s+(.*)$")
+_SPACES_RE = re.compile(r"[ \t]{2,}")
+_SENTENCE_STOP_RE = re.compile(r"[。；！？;!?]|\.(?:\s|$)")
+_BR_RE = re.compile(r"<br\s*/?>", re.I)
 
 
 @dataclass
@@ -308,6 +473,15 @@ def _subject_ok(subject: str, *, limit: int = 16) -> bool:
     s = subject.strip().strip("*_`").strip()
     if not s or len(s) < 2:
         return False
+    if s[-1] in ")）":
+        gloss = _GLOSS_RE.match(s)
+        if gloss is None or "://" in gloss.group(2) or any(c in gloss.group(2) for c in "，,。；;！？!?"):
+            return False
+        if has_cjk(gloss.group(1)) and not gloss.group(2).strip()[:1].isascii():
+            return False  # a CJK term is glossed in a Latin script (its English name)
+        s = gloss.group(1).strip("*_` ")
+        if len(s) < 2:
+            return False
     if s.casefold() in _PRONOUNS or s.split()[0].casefold() in _PRONOUNS:
         return False
     if any(c in s for c in '，,。；;！？!?（(“"') or "://" in s or "::" in s:
@@ -319,30 +493,31 @@ def _subject_ok(subject: str, *, limit: int = 16) -> bool:
     return len(s.split()) <= 5 and len(s) <= 60
 
 
+@lru_cache(maxsize=2048)
 def _find_def(text: str, *, allow_colon: bool = True) -> tuple[str, str, str] | None:
     """(subject, verb kind, rest) for the earliest definition marker with a good subject."""
     best: tuple[int, str, str, str] | None = None
     prose = strip_code(text)
-    for verb, mode in _DEF_VERBS:
-        if verb == "：" and not allow_colon:
+    tried: set[str] = set()
+    for m in (_DEF_VERB_RE if allow_colon else _DEF_VERB_NO_COLON_RE).finditer(prose):
+        verb = m.group(1)
+        if verb in tried:
             continue
-        start = 0
-        while True:
-            i = prose.find(verb, start)
-            if i < 0 or (best and i >= best[0]):
-                break
-            start = i + 1
-            if verb == "是" and (
-                prose[i - 1 : i] in _NOT_SHI_BEFORE
-                or prose[i + 1 : i + 2] in ("否", "的", "非", "什", "谁", "哪")
-            ):
-                continue
-            subject, rest = text[:i], text[i + len(verb) :]
-            if _subject_ok(subject) and rest.strip():
-                best = (i, verb, mode, rest)
+        i = m.start()
+        if verb == "是" and (
+            prose[i - 1 : i] in _NOT_SHI_BEFORE
+            or prose[i + 1 : i + 2] in ("否", "的", "非", "什", "谁", "哪")
+        ):
+            continue
+        if verb == "指" and (prose[i - 1 : i] in _NOT_ZHI_BEFORE or prose[i + 1 : i + 2] in _NOT_ZHI_AFTER):
+            continue  # 指定, 指令, 手指, 所指 …
+        tried.add(verb)
+        subject, rest = text[:i], text[i + len(verb) :]
+        if _subject_ok(subject) and rest.strip():
+            best = (i, verb, _DEF_MODES[verb], rest)
             break
     if allow_colon:
-        for m in re.finditer(r"(?<!:):(?![:/])", prose):
+        for m in _COLON_RE.finditer(prose):
             i = m.start()
             if best and i >= best[0]:
                 break
@@ -350,7 +525,7 @@ def _find_def(text: str, *, allow_colon: bool = True) -> tuple[str, str, str] | 
             if _subject_ok(subject) and rest.strip() and not rest.strip().startswith("`"):
                 best = (i, ":", "drop", rest)
             break
-    if not has_cjk(text[:12]):
+    if not has_cjk(_PAREN_SEG_RE.sub("", text[:60])[:12]):
         m = _EN_DEF_RE.search(prose)
         if m and (not best or m.start() < best[0]):
             subject, rest = text[: m.start()], text[m.end() :]
@@ -378,8 +553,9 @@ def _find_def(text: str, *, allow_colon: bool = True) -> tuple[str, str, str] | 
 
 class _Extractor:
     def __init__(self, text: str):
-        self.root = _tree(text)
-        self.known = set(BUILTIN_COMMANDS) | _learn_commands(self.root)
+        learn: list[_Node] = []
+        self.root = _tree(text, learn)
+        self.known = BUILTIN_COMMANDS | _learn_commands(learn)
         self.topics: list[Topic] = []
         self.path: list[tuple[int, str]] = []
         self.cards: list[_Card] = []
@@ -417,6 +593,8 @@ class _Extractor:
         desc = desc.strip()
         if not desc:
             return
+        if len(desc) > _MAX_DESC:
+            desc = desc[: _MAX_DESC - 1].rstrip() + "…"
         front = f"{prefix} › {desc}" if prefix and norm_key(prefix) != norm_key(desc) else desc
         self.add("command", front, cmd, line, cmd)
 
@@ -425,35 +603,53 @@ class _Extractor:
         self.walk(self.root, ctx=[], consumed=False)
 
     def walk(self, node: _Node, ctx: list[str], consumed: bool) -> None:
+        children = node.children
         prev: _Node | None = None
-        for child in node.children:
-            if child.kind == "heading":
+        skip: _Node | None = None
+        for n, child in enumerate(children):
+            kind = child.kind
+            nxt = children[n + 1] if n + 1 < len(children) else None
+            if child is skip:
+                pass
+            elif kind == "heading":
                 title = child.text.strip()
                 while self.path and self.path[-1][0] >= child.level:
                     self.path.pop()
                 if title:
                     self.path.append((child.level, title))
                     self.topics.append(Topic(self.topic, child.line + 1))
-            elif child.kind == "para":
-                self.para(child, ctx, consumed=consumed, item_head=False)
-            elif child.kind == "code":
+                    if nxt is not None and self.heading_problem(title, child, nxt, children, n):
+                        self.walk(_Node("item", children=[nxt]), ctx, consumed=True)
+                        skip = nxt
+            elif kind == "para":
+                lead = self.lead_in(prev)
+                if not (lead and self.lone_command(child, lead, ctx)):
+                    self.para(child, ctx, consumed=consumed, item_head=False)
+            elif kind == "code":
                 self.code(child, ctx, prev)
-            elif child.kind == "list":
-                self.list(child, ctx)
-            elif child.kind == "quote":
+            elif kind == "list":
+                lead_in = nxt is not None and nxt.kind == "para" and self._lone_command_text(nxt) is not None
+                self.list(child, ctx, lead_in=lead_in)
+            elif kind == "quote":
                 self.walk(child, ctx, consumed)
-            elif child.kind == "item":
-                self.item(child, ctx, deflist=False)
+            elif kind == "item":
+                self.item(child, ctx, deflist=False, ordered=False)
+            elif kind == "table":
+                self.table(child, ctx)
             prev = child
 
-    def list(self, node: _Node, ctx: list[str]) -> None:
+    def list(self, node: _Node, ctx: list[str], *, lead_in: bool = False) -> None:
         heads = [c.children[0].text for c in node.children if c.children and c.children[0].kind == "para"]
         defs = sum(1 for h in heads if _find_def(h.split("\n")[0]) and not self._starts_with_command(h))
         deflist = defs >= 2 and defs * 2 >= len(heads)
+        ordered = node.info == "ordered"
+        last = node.children[-1] if node.children else None
         for item in node.children:
-            self.item(item, ctx, deflist=deflist)
+            if lead_in and item is last and _lead_text(item) is not None:
+                continue  # "- does X:" introducing the command paragraph after the list (tldr)
+            self.item(item, ctx, deflist=deflist, ordered=ordered)
 
-    def item(self, node: _Node, ctx: list[str], deflist: bool) -> None:
+    def item(self, node: _Node, ctx: list[str], deflist: bool, ordered: bool) -> None:
         children = node.children
         if not children or children[0].kind != "para":
             self.walk(node, ctx, consumed=False)
@@ -466,9 +662,28 @@ class _Extractor:
         consumed_answer = False
         head_text = join_lines(head.text.split("\n"))
         if answer is not None and not produced and len(head_text) <= 160:
-            body = answer.children[0] if answer.kind == "quote" and answer.children else answer
-            if body.kind == "para" and not self._starts_with_command(body.text):
-                if answer.kind == "quote" or _PROBLEM_WORDS.search(head_text):
+            body = answer.children[0] if answer.kind in ("quote", "list") and answer.children else answer
+            if answer.kind == "list":
+                # a term alone on its item, explained by a single sub-item
+                item_body = body.children[0] if body.children else None
+                if (
+                    len(answer.children) == 1
+                    and len(body.children) == 1
+                    and item_body is not None
+                    and item_body.kind == "para"
+                    and self._term_item(head_text, ordered)
+                    and not self._starts_with_command(item_body.text)
+                    and not _find_def(item_body.text.split("\n")[0])
+                ):
+                    back = join_lines(item_body.text.split("\n"))
+                    self.add("concept", strip_item_marks(head_text), back, item_body.line + 1, head_text)
+                    consumed_answer = True
+            elif body.kind == "para" and not self._starts_with_command(body.text):
+                if (
+                    answer.kind == "quote"
+                    or _PROBLEM_WORDS.search(head_text)
+                    or self._term_item(head_text, ordered)
+                ):
                     back = join_lines(body.text.split("\n"))
                     front = strip_item_marks(head_text)
                     self.add("concept", front, back, body.line + 1, front)
@@ -479,6 +694,152 @@ class _Extractor:
             self.walk(_Node("item", children=[answer]), sub_ctx, consumed=True)
             rest.children = children[2:]
         self.walk(rest, sub_ctx, consumed=False)
+
+    def _term_item(self, head: str, ordered: bool) -> bool:
+        """A list item holding only a term (to be explained by what is nested under it)."""
+        marked = _TERM_ONLY_RE.fullmatch(head.strip())
+        if marked:
+            return True
+        if ordered or head.rstrip().endswith((":", "：")) or _TERM_STOP_RE.search(strip_code(head)):
+            return False
+        if self._starts_with_command(head):
+            return False
+        return _subject_ok(head, limit=12) and len(head.split()) <= 4
+
+    def heading_problem(self, title: str, head: _Node, nxt: _Node, siblings: list[_Node], n: int) -> bool:
+        """``### 端口被占用`` / ``### Error: …`` followed by the paragraph (or quote) answering it."""
+        if not _HEADING_PROBLEM_RE.search(title) or _GENERIC_SECTION_RE.match(strip_item_marks(title)):
+            return False
+        body = nxt.children[0] if nxt.kind == "quote" and nxt.children else nxt
+        if body.kind != "para" or self._starts_with_command(body.text):
+            return False
+        for later in siblings[n + 1 :]:
+            if later.kind == "heading":
+                if later.level > head.level:
+                    return False  # a section holding sub-sections, not a single problem
+                break
+        back = join_lines(body.text.split("\n"))
+        if len(back) < 4 or back.rstrip().endswith((":", "：")) and nxt.kind != "quote":
+            return False
+        front = strip_item_marks(title)
+        before = len(self.cards)
+        self.add("concept", front, back, body.line + 1, front)
+        return len(self.cards) > before
+
+    def lead_in(self, prev: _Node | None) -> str:
+        """The text introducing a command paragraph: ``- does X:`` (tldr) or a paragraph ending in a colon."""
+        if prev is None:
+            return ""
+        if prev.kind == "list" and prev.children:
+            return _lead_text(prev.children[-1]) or ""
+        if prev.kind == "para":
+            last = prev.text.rstrip().rsplit("\n", 1)[-1].strip()
+            if last.endswith((":", "：")) and len(last) <= 120:
+                desc = clean_desc(last)
+                return "" if _GENERIC_LEAD_RE.fullmatch(desc) else desc
+        return ""
+
+    def _lone_command_text(self, node: _Node) -> str | None:
+        """The command when a paragraph is nothing but one command (a code span or a ``$`` line)."""
+        text = node.text.strip()
+        if not text or "\n" in text:
+            return None
+        if text.startswith("$ "):
+            return text[2:].strip() or None
+        spans = code_spans(text)
+        if len(spans) != 1 or spans[0][0] != 0 or spans[0][1] != len(text):
+            return None
+        content = spans[0][2].strip()
+        word = first_word(PROMPT_RE.sub("", content, count=1) if content.startswith("$ ") else content)
+        if code_is_command(content, self.known) or (
+            looks_like_program(word) and not _CODE_LIKE_RE.search(content)
+        ):
+            return _bare(content)
+        return None
+
+    def lone_command(self, node: _Node, lead: str, ctx: list[str]) -> bool:
+        cmd = self._lone_command_text(node)
+        if cmd is None:
+            return False
+        desc = _TLDR_MNEMONIC_RE.sub(lambda m: m.group(1) or m.group(2), lead)
+        desc = _TLDR_MNEMONIC_BARE_RE.sub("", desc).strip()
+        self.add_command(cmd, desc, ctx, node.line + 1)
+        return True
+
+    # ---- tables
+    def table(self, node: _Node, ctx: list[str]) -> None:
+        """A table with a command column and a description column: one card per row."""
+        rows = [r for r in node.children if r.kind == "row"]
+        if len(rows) < 2:
+            return
+        header = [_plain_cell(c.text) for c in rows[0].children]
+        body = rows[1:]
+        ncols = len(header)
+        cmd_col = next((i for i, h in enumerate(header) if _CMD_HEADER_RE.fullmatch(h)), None)
+        desc_col = next((i for i, h in enumerate(header) if _DESC_HEADER_RE.fullmatch(h)), None)
+        named = cmd_col is not None
+
+        def cell(row: _Node, i: int) -> str:
+            return row.children[i].text.strip() if i < len(row.children) else ""
+
+        if cmd_col is None:
+            best, best_count = None, 0
+            for i in range(ncols):
+                if i == desc_col:
+                    continue
+                filled = [cell(r, i) for r in body if cell(r, i)]
+                count = sum(1 for t in filled if self._cell_command(t, named=False))
+                if count > best_count and count * 2 > len(filled):
+                    best, best_count = i, count
+            cmd_col = best
+        if cmd_col is None:
+            return
+        if desc_col is None or desc_col == cmd_col:
+            desc_col = None
+            for i in range(ncols):
+                if i == cmd_col:
+                    continue
+                filled = [cell(r, i) for r in body if cell(r, i)]
+                prose = sum(1 for t in filled if not self._cell_command(t, named=False))
+                if filled and prose * 2 > len(filled):
+                    desc_col = i
+                    break
+        if desc_col is None:
+            return
+        for row in body:
+            cmd = self._cell_command(cell(row, cmd_col), named=named)
+            desc = clean_desc(_plain_cell(cell(row, desc_col)))
+            if cmd and desc:
+                self.add_command(cmd, desc, ctx, row.line + 1)
+
+    def _cell_command(self, text: str, *, named: bool) -> str | None:
+        text = text.strip()
+        if not text:
+            return None
+        spans = code_spans(text)
+        if spans:
+            cmds = [
+                _bare(c)
+                for _, _, c in spans
+                if code_is_command(c, self.known) or named and looks_like_program(first_word(_bare(c)))
+            ]
+            if len(cmds) != len(spans):
+                return None
+            gaps = [text[: spans[0][0]], text[spans[-1][1] :]] + [
+                text[spans[i][1] : spans[i + 1][0]] for i in range(len(spans) - 1)
+            ]
+            if gaps[0].strip() or gaps[1].strip():
+                return None
+            if any(not _CELL_ALT_RE.fullmatch(g) for g in gaps[2:]):
+                return None
+            return (" 或 " if has_cjk(text) else " or ").join(cmds)
+        text = _bare(text)
+        found = scan_command(text, 0, self.known)
+        if found and found[2] == "end":
+            return found[0]
+        if named and looks_like_program(first_word(text)) and not has_cjk(text):
+            return text
+        return None
 
     def _starts_with_command(self, text: str) -> bool:
         line = text.lstrip()
@@ -499,18 +860,31 @@ class _Extractor:
     # ---- paragraphs
     def para(self, node: _Node, ctx: list[str], *, consumed: bool, item_head: bool, deflist: bool = False):
         lines = node.text.split("\n")
+        if len(lines) >= 3 and "\n?" in node.text:
+            multi = multiline_qa(lines)
+            if multi is not None:
+                question, answer, at, both_ways = multi
+                self.add("qa", question, answer, node.line + at + 1, question)
+                if both_ways:
+                    self.add("qa", answer, question, node.line + 1, answer)
+                return
         concept_lines: list[tuple[int, str]] = []
         for i, raw in enumerate(lines):
             lineno = node.line + i + 1
             text = raw.strip()
             if not text:
                 continue
-            if self.qa(text, lineno):
+            if self.explicit(text, lineno):
                 continue
             if self.command_line(text, ctx, lineno):
                 continue
             concept_lines.append((lineno, text))
         if consumed or not concept_lines:
+            return
+        if item_head and len(concept_lines) >= 2 and _TERM_ONLY_RE.fullmatch(concept_lines[0][1]):
+            # "- **Term**" with its explanation on the next (lazy continuation) lines
+            back = join_lines([t for _, t in concept_lines[1:]])
+            self.add("concept", concept_lines[0][1], back, concept_lines[1][0], concept_lines[0][1])
             return
         if item_head:
             lineno = concept_lines[0][0]
@@ -536,32 +910,37 @@ class _Extractor:
         buf: list[str] = []
         start = 0
         for lineno, text in lines:
-            for piece in re.split(r"(?<=[。！？!?])|(?<=\.)\s+(?=[A-Z\u4e00-\u9fff])", text):
+            for piece in _SENT_SPLIT_RE.split(text):
                 if not piece.strip():
                     continue
                 if not buf:
                     start = lineno
                 buf.append(piece)
-                if re.search(r"[。！？!?.]\s*$", piece):
+                if _SENT_END_RE.search(piece):
                     yield start, join_lines(buf)
                     buf = []
         if buf:
             yield start, join_lines(buf)
 
-    def qa(self, text: str, lineno: int) -> bool:
-        prose = strip_code(text)
-        m = _QA_RE.search(prose)
-        if not m or "{{" in prose:
-            return False
-        left, right = text[: m.start()].strip(), text[m.end() :].strip()
-        if not left or not right:
-            return False
-        if not left.endswith(("?", "？")) and re.match(r"[A-Za-z_<~*]", text[m.end() :]):
-            word = left.split()[-1]
-            if re.fullmatch(r"[a-z_][a-z0-9_]*", word) or "::" in right.split()[0]:
-                return False  # a code path such as std::vector or a::b::c
-        self.add("qa", left, right, lineno, left)
-        return True
+    def explicit(self, text: str, lineno: int) -> bool:
+        """Cards the author wrote explicitly on this line: ``Q:::A``, ``Q::A``, clozes."""
+        if "::" in text:
+            pair = reversed_qa(text)
+            if pair is not None:
+                self.add("qa", pair[0], pair[1], lineno, pair[0])
+                self.add("qa", pair[1], pair[0], lineno, pair[1])
+                return True
+        clozes = cloze(text)
+        if clozes:
+            for front, back, group in clozes:
+                self.add("cloze", front, back, lineno, back if len(clozes) == 1 else f"{back}\0c{group}")
+            return True
+        if "::" in text:
+            pair = basic_qa(text)
+            if pair is not None:
+                self.add("qa", pair[0], pair[1], lineno, pair[0])
+                return True
+        return False
 
     def command_line(self, text: str, ctx: list[str], lineno: int) -> bool:
         """Commands on one line.  True when the line starts with a command (no concept rules then)."""
@@ -575,7 +954,9 @@ class _Extractor:
                 if second is not None:
                     joiner = " 或 " if has_cjk(text) else " or "
                     cmd, rest = cmd + joiner + second[0], second[1]
-            rest = re.sub(r"^\s*(?:命令|指令|command(?!\w))", "", rest)
+            if _NOUN_USE_RE.match(rest):
+                return False  # "git branch 的数量…": the command is talked about, not described
+            rest = _CMD_WORD_LEAD_RE.sub("", rest)
             desc = ""
             param = _PARAM_RE.match(strip_code(rest)) if rest.strip() else None
             if param and self._param_subject(param.group(1), cmd):
@@ -584,7 +965,7 @@ class _Extractor:
                 rest_def = rest[param.start(3) :].strip()
                 front = f"`{cmd}` 中 {subject} {verb}" if has_cjk(text) else f"In `{cmd}`, {subject} {verb}"
                 self.add("concept", front, first_sentence_keep(rest_def), lineno, f"{subject} {verb}")
-            elif not re.match(r"^\s*[，,]", rest):
+            elif not _COMMA_LEAD_RE.match(rest):
                 desc = clean_desc(rest)
             self.add_command(cmd, desc, ctx, lineno)
             self.use_commands(rest, ctx, lineno)
@@ -594,13 +975,13 @@ class _Extractor:
             if not code_is_command(content, self.known):
                 continue
             before = text[:start].rstrip()
-            if re.search(r"[:：—–→=>-]$", before) and not text[end:].strip(" 。.;；"):
+            if _SEP_TAIL_RE.search(before) and not text[end:].strip(" 。.;；"):
                 desc = clean_desc(before.rstrip(":：—–→=>- "))
-                desc = re.sub(r"^\s*(?:[-*+]\s+)", "", desc)
+                desc = _ITEM_MARK_RE.sub("", desc)
                 if desc:
                     self.add_command(_bare(content), desc, ctx, lineno)
                     return True
-        m = re.search(r"[:：]\s*", strip_code(text))
+        m = _COLON_ANY_RE.search(strip_code(text))
         if m and m.end() < len(text):
             tail = text[m.end() :]
             found = scan_command(tail, 0, self.known)
@@ -609,12 +990,30 @@ class _Extractor:
                 if desc and len(desc) <= 60:
                     self.add_command(found[0], desc, ctx, lineno)
                     return True
+        verb = self._verb_command(text)
+        if verb is not None:
+            self.add_command(verb[0], verb[1], ctx, lineno)
+            return True
         self.use_commands(text, ctx, lineno)
         return False
 
+    def _verb_command(self, text: str) -> tuple[str, str] | None:
+        """``git status shows the working tree`` → (``git status``, ``shows the working tree``)."""
+        m = _EN_VERB_CMD_RE.match(text)
+        if m is None:
+            return None
+        cmd = m.group(1)
+        words = cmd.split()
+        if not is_command_word(words[0], self.known) or any(w.lower() in PROSE_WORDS for w in words[1:]):
+            return None
+        if words[0] in AMBIGUOUS_COMMANDS and not any(_TECHNICAL_RE.search(w) for w in words[1:]):
+            return None
+        desc = clean_desc(text[m.start(2) :])
+        return (cmd, desc) if len(desc.split()) >= 2 else None
+
     def _param_subject(self, subject: str, cmd: str) -> bool:
         s = subject.strip("`*")
-        if re.fullmatch(r"<[^<>]+>|\[[^\[\]]+\]|\{[^{}]+\}", s):
+        if _PLACEHOLDER_RE.fullmatch(s):
             return True
         return len(s) >= 2 and s in cmd.split()[1:]
 
@@ -625,7 +1024,7 @@ class _Extractor:
             return _bare(spans[0][2]), stripped[spans[0][1] :]
         if stripped.startswith("$ "):
             body = stripped[2:]
-            m = re.search(r"\s#\s|\s+[—–→]\s", body)
+            m = _PROMPT_TAIL_RE.search(body)
             return (body[: m.start()].strip(), body[m.start() :]) if m else (body.strip(), "")
         found = scan_command(stripped, 0, self.known)
         if found and found[2] in ("end", "cjk", "sep"):
@@ -650,21 +1049,21 @@ class _Extractor:
                     continue
                 cmd, end = found[0], found[1]
             desc = clean_desc(first_clause(text[end:]), use_lead=True)
-            if desc and not re.match(r"^(?:命令|指令|command)", desc):
+            if desc and not _CMD_WORD_RE.match(desc):
                 self.add_command(cmd, desc, ctx, lineno)
 
     # ---- concepts
     def concept(self, unit: str, lineno: int, *, item: bool, deflist: bool) -> None:
         unit = unit.strip()
-        if len(unit) < 4:
-            return
+        if len(unit) < 4 or unit.endswith((":", "：")):
+            return  # too short, or a lead-in introducing what follows
         # question and answer in one sentence
-        clause_m = re.search(r"[，,？?]", unit)
+        clause_m = _CLAUSE_RE.search(unit)
         if clause_m:
             q, a = unit[: clause_m.start()], unit[clause_m.end() :].strip()
             asks = clause_m.group(0) in "？?" or any(w in q for w in _QUESTION_MARKS)
             if asks and has_cjk(q) or clause_m.group(0) == "?" and not has_cjk(q) and len(q.split()) >= 3:
-                a = re.sub(r"^(?:是|答[:：]|因为|because)\s*", "", a).rstrip("。.")
+                a = _ANSWER_LEAD_RE.sub("", a).rstrip("。.")
                 if len(a) >= 2 and len(q) <= 60:
                     front = q + ("？" if has_cjk(q) else "?") if clause_m.group(0) in "？?" else q
                     self.add("concept", front, a, lineno, q)
@@ -681,8 +1080,8 @@ class _Extractor:
                 self.add("concept", front, m.group(1).strip(), lineno, main)
                 return
             tm = _TERM_MARKUP_RE.match(unit)
-            if tm and re.match(r"\s*[:：—–-]", tm.group(2)):
-                rest = re.sub(r"^\s*[:：—–-]+\s*", "", tm.group(2)).strip()
+            if tm and _TERM_SEP_RE.match(tm.group(2)):
+                rest = _TERM_SEP_STRIP_RE.sub("", tm.group(2)).strip()
                 if rest:
                     self.add("concept", tm.group(1), rest, lineno, tm.group(1))
                     return
@@ -692,7 +1091,7 @@ class _Extractor:
             rest = rest.strip().rstrip("。")
             if rest.endswith(".") and not rest.endswith(".."):
                 rest = rest[:-1]
-            if len(rest) >= 2:
+            if len(rest) >= 2 and not _URL_ONLY_RE.fullmatch(rest):
                 self.add("concept", subject, rest, lineno, subject)
                 return
         if item and deflist:
@@ -716,7 +1115,9 @@ class _Extractor:
         if prev is not None and prev.kind == "para":
             last = [x for x in prev.text.split("\n") if x.strip()]
             if last:
-                block_desc = clean_desc(re.sub(r"[:：]\s*$", "", last[-1].strip()))
+                block_desc = clean_desc(_COLON_TAIL_RE.sub("", last[-1].strip()))
+                if _GENERIC_LEAD_RE.fullmatch(block_desc):
+                    block_desc = ""  # "Run the following:" says nothing; the heading/item does
         entries: list[tuple[str, str, int]] = []
         pending = ""
         i = 0
@@ -737,7 +1138,7 @@ class _Extractor:
                 s = s[:-1].rstrip() + " " + raw[i].strip()
                 i += 1
             comment = ""
-            cm = re.search(r"\s+#\s+(.*)$", s)
+            cm = _TRAILING_COMMENT_RE.search(s)
             if cm:
                 comment, s = cm.group(1).strip(), s[: cm.start()].rstrip()
             word = first_word(s)
@@ -759,16 +1160,32 @@ class _Extractor:
                 self.add_command(cmd, desc, ctx, lineno)
 
 
+def _lead_text(item: _Node) -> str | None:
+    """A list item that is one line ending in a colon (``- does X:``): that text, without the colon."""
+    if len(item.children) != 1 or item.children[0].kind != "para":
+        return None
+    text = item.children[0].text.strip()
+    if "\n" in text or not text.endswith((":", "：")):
+        return None
+    return clean_desc(text) or None
+
+
+def _plain_cell(text: str) -> str:
+    """A table cell's text for matching and descriptions: no HTML breaks or emphasis marks."""
+    text = _BR_RE.sub(" ", text)
+    return text.replace("**", "").replace("__", "").strip().strip(":：").strip()
+
+
 _URL_PAREN_RE = re.compile(r"\s*[（(]\s*<?https?://[^\s()（）]*>?\s*[)）]")
 
 
 def _tidy(text: str) -> str:
     """Concept text without parenthesised raw URLs (noise on a flashcard)."""
-    return re.sub(r"[ \t]{2,}", " ", _URL_PAREN_RE.sub("", text))
+    return _SPACES_RE.sub(" ", _URL_PAREN_RE.sub("", text))
 
 
 def first_sentence_keep(text: str) -> str:
-    m = re.search(r"[。；！？;!?]|\.(?:\s|$)", text)
+    m = _SENTENCE_STOP_RE.search(text)
     return (text[: m.start()] if m else text).strip()
 
 
@@ -783,16 +1200,45 @@ def _digest(kind: str, ident: str) -> str:
     return hashlib.sha1(f"{kind}\0{norm_key(ident)}".encode()).hexdigest()[:16]
 
 
-def parse_note(text: str) -> ParsedNote:
-    """Extract topics and cards from the Markdown text of one note."""
-    ex = _Extractor(text)
-    ex.run()
+def _keys(cards: list[_Card]) -> list[str]:
+    """Stable keys; see "Keys" in the module docstring for the duplicate rule."""
+    keys = [_digest(c.kind, c.ident) for c in cards]
+    groups: dict[str, list[int]] = {}
+    for i, key in enumerate(keys):
+        groups.setdefault(key, []).append(i)
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        # The first by (topic path, front) keeps the plain digest: not by note order, so
+        # that reordering sections does not hand the plain key to another card.
+        members.sort(key=lambda i: (tuple(norm_key(t) for t in cards[i].topic), norm_key(cards[i].front), i))
+        for i in members[1:]:
+            c = cards[i]
+            keys[i] = _digest(c.kind, c.ident + "\0" + "\x1f".join(c.topic))
+        seen: dict[str, list[int]] = {}
+        for i in members[1:]:
+            seen.setdefault(keys[i], []).append(i)
+        for same_topic in seen.values():
+            for i in same_topic[1:]:
+                c = cards[i]
+                keys[i] = _digest(c.kind, c.ident + "\0" + "\x1f".join(c.topic) + "\0" + c.front)
     counts: dict[str, int] = {}
-    cards = []
-    for c in sorted(ex.cards, key=lambda c: c.line):
-        key = _digest(c.kind, c.ident)
+    for i, key in enumerate(keys):
         counts[key] = counts.get(key, 0) + 1
         if counts[key] > 1:
-            key = f"{key}-{counts[key]}"
-        cards.append(CardDraft(c.kind, c.front, c.back, c.topic, c.line, key))
-    return ParsedNote(tuple(ex.topics), tuple(cards))
+            keys[i] = f"{key}-{counts[key]}"
+    return keys
+
+
+def parse_note(text: str) -> ParsedNote:
+    """Extract topics and cards from the Markdown text of one note."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    ex = _Extractor(text)
+    ex.run()
+    ordered = sorted(ex.cards, key=lambda c: c.line)
+    cards = tuple(
+        CardDraft(c.kind, c.front, c.back, c.topic, c.line, key)
+        for c, key in zip(ordered, _keys(ordered), strict=True)
+    )
+    return ParsedNote(tuple(ex.topics), cards)

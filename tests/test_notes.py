@@ -129,7 +129,8 @@ def test_command_word_used_as_noun_is_not_a_command():
 
 
 def test_english_prose_after_bare_command_is_not_a_command():
-    assert backs("git status shows the state of the working tree\n", "command") == []
+    note = "git is what most teams use\n\nnpm packages are stored in node_modules\n"
+    assert backs(note, "command") == []
 
 
 def test_alternative_commands_on_one_line():
@@ -340,11 +341,26 @@ def test_key_ignores_context_prefix_but_not_command():
     assert a.key == b.key != c.key
 
 
-def test_duplicate_cards_get_occurrence_suffix():
+def test_duplicate_cards_get_distinct_keys_stable_under_reordering():
     note = "## A\n\n- `git pull` 拉取\n\n## B\n\n- `git pull` 拉取更新\n"
+    keyed = {c.topic: c.key for c in cards(note) if c.back == "git pull"}
+    assert len(set(keyed.values())) == 2
+    # the card of the first topic by name keeps the plain digest, wherever it sits
+    single = find("- `git pull` 别的描述\n", "command", "git pull").key
+    assert keyed[("A",)] == single
+    assert re.fullmatch(r"[0-9a-f]{16}", keyed[("B",)])
+    reordered = "## B\n\n- `git pull` 拉取更新\n\n## A\n\n- `git pull` 拉取\n"
+    assert {c.topic: c.key for c in cards(reordered) if c.back == "git pull"} == keyed
+
+
+def test_duplicates_in_one_section_get_suffixes():
+    note = "## A\n\n- `git pull` 拉取\n- `git pull` 拉取\n- `git pull` 拉取\n"
     keys = [c.key for c in cards(note) if c.back == "git pull"]
-    assert len(keys) == 2
-    assert keys[1] == keys[0] + "-2"
+    assert len(keys) == 3 == len(set(keys))
+    assert keys[0] == find("- `git pull` 其他\n", "command", "git pull").key
+    assert all(re.fullmatch(r"[0-9a-f]{16}", k) for k in keys)
+    four = cards(note + "- `git pull` 拉取\n")
+    assert [c.key for c in four][3] == keys[2] + "-2"  # exact copies: numbered in note order
 
 
 # --------------------------------------------------------------------------- decoding
@@ -391,7 +407,7 @@ _MARKDOWNISH = st.lists(st.one_of(_PIECES, st.text(max_size=6)), max_size=40).ma
 def test_parse_never_raises_and_is_deterministic(text):
     first = parse_note(text)
     assert first == parse_note(text)
-    n_lines = text.count("\n") + 1
+    n_lines = text.replace("\r\n", "\n").replace("\r", "\n").count("\n") + 1  # Markdown line ends
     for card in first.cards:
         assert card.kind in CARD_KINDS
         assert card.front and card.back
@@ -437,3 +453,319 @@ def test_sample_note_cardscore(tmp_path, capsys):
     assert int(m.group(1)) >= SAMPLE_MUST_MIN, summary
     assert int(m.group(3)) >= SAMPLE_STRETCH_MIN, summary
     assert float(m.group(7)) >= SAMPLE_PRECISION_MIN, summary
+
+
+# --------------------------------------------------------------------------- rules added: fixtures
+
+
+def fixture_cards(name: str) -> list[tuple[str, str, str, int]]:
+    text = decode_note((FIXTURES / name).read_bytes(), name)
+    return [(c.kind, c.front, c.back, c.line) for c in parse_note(text).cards]
+
+
+def test_table_command_and_description_columns_zh():
+    got = fixture_cards("tables-zh.md")
+    assert got == [
+        ("command", "列出本地和远程的所有分支", "git branch -a", 7),
+        ("command", "创建并切换到新分支", "git switch -c <新分支>", 8),
+        ("command", "合并分支并保留合并记录", "git merge --no-ff <分支>", 9),
+        ("command", "丢弃工作区的改动", "git restore <文件>", 15),
+        ("command", "取消暂存", "git restore --staged <文件>", 16),
+    ]  # the 名称/描述 table of terms gives no command cards
+
+
+def test_table_command_and_description_columns_en():
+    got = fixture_cards("tables-en.md")
+    assert got == [
+        ("command", "Install exactly what the lockfile lists", "npm ci", 7),
+        ("command", "Show packages with newer versions", "npm outdated", 8),
+        ("command", "Run a script defined in package.json", "npm run <script>", 9),
+        ("command", "Upgrade pip itself", "python3 -m pip install --upgrade pip", 15),
+        ("command", "List installed packages", "pip list", 16),
+    ]  # key bindings and option tables are not commands
+
+
+def test_table_card_topic_is_heading():
+    note = "## 分支\n\n| 描述 | 命令 |\n|---|---|\n| 查看分支 | `git branch` |\n"
+    card = find(note, "command", "git branch")
+    assert (card.front, card.topic, card.line) == ("查看分支", ("分支",), 5)
+
+
+def test_table_alternatives_in_one_cell():
+    note = "| Command | Description |\n|---|---|\n| `git switch main` / `git checkout main` | go to main |\n"
+    assert [(c.front, c.back) for c in cards(note)] == [
+        ("go to main", "git switch main or git checkout main")
+    ]
+
+
+def test_explicit_cards_zh():
+    assert fixture_cards("explicit-zh.md") == [
+        ("qa", "TCP 的三次握手", "SYN、SYN-ACK、ACK", 3),
+        ("qa", "SYN、SYN-ACK、ACK", "TCP 的三次握手", 3),
+        ("qa", "HTTP 默认使用哪个端口", "80 端口\nHTTPS 用 443", 7),
+        ("cloze", "DNS 把[...]解析成 IP 地址。", "DNS 把域名解析成 IP 地址。", 10),
+        ("cloze", "[...] 协议把 IP 地址解析成 MAC 地址", "ARP 协议把 IP 地址解析成 MAC 地址", 11),
+        ("cloze", "ARP 协议把 IP 地址解析成 [...]", "ARP 协议把 IP 地址解析成 MAC 地址", 11),
+        ("cloze", "子网掩码 [点分十进制] 对应 /24", "子网掩码 255.255.255.0 对应 /24", 12),
+    ]  # nothing from code spans or the code block
+
+
+def test_explicit_cards_en():
+    assert fixture_cards("explicit-en.md") == [
+        ("qa", "Default SSH port", "22", 3),
+        ("qa", "22", "Default SSH port", 3),
+        ("qa", "What does a subnet mask do", "It splits an IP address\ninto network and host parts", 7),
+        ("cloze", "The [...] address is 127.0.0.1.", "The loopback address is 127.0.0.1.", 10),
+        (
+            "cloze",
+            "A [...] forwards packets between networks.",
+            "A router forwards packets between networks.",
+            12,
+        ),
+        (
+            "cloze",
+            "A router forwards packets between [...].",
+            "A router forwards packets between networks.",
+            12,
+        ),
+        ("cloze", "Ping uses [a protocol] echo requests.", "Ping uses ICMP echo requests.", 16),
+    ]  # {{path/to/output}} and a == b are not clozes
+
+
+def test_reversed_multiline_question():
+    got = cards("Capital of Japan\n??\nTokyo\n")
+    assert [(c.kind, c.front, c.back, c.line) for c in got] == [
+        ("qa", "Tokyo", "Capital of Japan", 1),
+        ("qa", "Capital of Japan", "Tokyo", 3),
+    ]
+
+
+def test_explicit_line_is_not_used_by_automatic_rules():
+    note = "- `git status`:::查看工作区状态\n- 镜像是==只读==的模板\n"
+    got = [(c.kind, c.front, c.back) for c in cards(note)]
+    assert got == [
+        ("qa", "`git status`", "查看工作区状态"),
+        ("qa", "查看工作区状态", "`git status`"),
+        ("cloze", "镜像是[...]的模板", "镜像是只读的模板"),
+    ]
+
+
+def test_cloze_markers_in_code_are_not_clozes():
+    note = "Use `{{c1::x}}` in templates.\n\n```\n==x==\n```\n\n    {{c1::indented}}\n\nif a==b==c then\n"
+    assert [c for c in cards(note) if c.kind == "cloze"] == []
+
+
+def test_definitions_zh():
+    assert fixture_cards("definitions-zh.md") == [
+        ("concept", "进程（Process）", "正在运行的程序实例", 5),
+        ("concept", "线程", "进程中的一个执行流", 7),
+        ("concept", "死锁", "两个以上的进程互相等待对方释放资源", 10),
+        ("concept", "**页表**", "记录虚拟页到物理页框的映射", 13),
+        ("concept", "信号量", "用来控制并发访问数量的计数器", 17),
+    ]  # 指定 / 手指 / steps are not definitions
+
+
+def test_definitions_en():
+    assert fixture_cards("definitions-en.md") == [
+        ("concept", "A context switch", "saving one task's state and restoring another's", 5),
+        ("concept", "Paging (分页)", "splitting memory into fixed-size pages", 7),
+        ("concept", "Deadlock", "Two processes each wait for a resource the other holds", 10),
+        ("concept", "**Page table**", "Maps virtual pages to physical frames", 12),
+        ("concept", "Semaphore", "A counter that limits concurrent access", 15),
+    ]  # "It refers to…", "Notes:" and a bare step are not definitions
+
+
+def test_ordered_step_with_paragraph_is_not_a_term():
+    note = "1. 安装依赖\n\n    进入项目目录再安装\n\n2. Build it\n\n    Then wait a while\n"
+    assert cards(note) == []
+
+
+def test_problem_headings_zh():
+    assert fixture_cards("problems-zh.md") == [
+        ("concept", "端口被占用怎么办？", "先找出占用端口的进程，再结束它。", 9),
+        ("concept", "数据库连接失败", "检查连接串里的主机名和密码，并确认防火墙放行了 5432 端口。", 13),
+        ("concept", "如何查看日志", "使用 journalctl -u myapp 来查看服务日志。", 21),
+        ("command", "查看服务日志", "journalctl -u myapp", 21),
+    ]  # 常见问题 (a section) and 准备工作 (not a problem) give nothing
+
+
+def test_problem_headings_en():
+    assert fixture_cards("problems-en.md") == [
+        ("concept", "Error: port already in use", "Another process is listening on the port; "
+         "stop it or pick another port.", 9),
+        ("concept", "Why does the build fail on CI?", "The CI image has an older compiler; "
+         "pin the toolchain version.", 13),
+        ("command", "Cannot connect to the database", "pg_isready -h localhost", 24),
+    ]  # fmt: skip
+
+
+def test_tldr_page_en():
+    assert fixture_cards("tldr-en.md") == [
+        ("command", "Transfer a file", "rsync {{path/to/source}} {{path/to/destination}}", 8),
+        (
+            "command",
+            "Use archive mode (recursively copy directories, copy symlinks without resolving, "
+            "and preserve permissions, ownership and modification times)",
+            "rsync {{-a|--archive}} {{path/to/source}} {{path/to/destination}}",
+            12,
+        ),
+        (
+            "command",
+            "delete files in the destination that are not in the source, verbosely",
+            "rsync -av --delete {{path/to/source}}/ {{remote_host}}:{{path/to/destination}}",
+            16,
+        ),
+        ("command", "Print the current directory", "pwd", 20),
+    ]  # the "More information: <url>" header is not a definition
+
+
+def test_tldr_page_zh():
+    assert fixture_cards("tldr-zh.md") == [
+        ("command", "创建一个归档并写入文件", "tar cf {{目标.tar}} {{文件1 文件2 ...}}", 8),
+        (
+            "command",
+            "解压一个（压缩的）归档文件到当前目录并显示进度",
+            "tar xvf {{源文件.tar[.gz|.bz2|.xz]}}",
+            12,
+        ),
+        ("command", "列出归档中的内容", "tar tvf {{源文件.tar}}", 16),
+    ]
+
+
+def test_paragraph_lead_in_describes_the_command_after_it():
+    note = "## Setup\n\nTo list every file:\n\n`ls -la`\n\nRun the following:\n\n`make build-all`\n"
+    assert [(c.front, c.back) for c in cards(note)] == [
+        ("To list every file", "ls -la"),
+        ("Setup", "make build-all"),
+    ]
+
+
+def test_prose_verb_commands_en():
+    assert fixture_cards("prose-commands-en.md") == [
+        ("command", "shows the state of the working tree", "git status", 3),
+        ("command", "prints one line per commit", "git log --oneline", 4),
+        ("command", "lists the pods in the current namespace", "kubectl get pods", 5),
+        ("command", "see unstaged changes", "git diff", 6),
+        ("concept", "Git", "a distributed version control system", 8),
+    ]  # "git makes…", "git branches are…", "Docker makes…", "make install builds…" give no command
+
+
+def test_prose_commands_zh_and_noun_use():
+    assert fixture_cards("prose-commands-zh.md") == [
+        ("command", "显示工作区的状态", "git status", 3),
+        ("command", "查看未暂存的改动", "git diff", 4),
+        ("concept", "Git", "一个分布式版本控制系统", 6),
+    ]  # "git 让…" and "git branch 的数量…" are prose about git
+
+
+# --------------------------------------------------------------------------- robustness
+
+
+def test_very_long_single_line():
+    long = "## 长行\n\n" + "，".join("列出所有镜像" for _ in range(12000)) + "。\n\n- `git status` 查看状态\n"
+    assert len(long.encode()) > 200_000
+    assert [(c.kind, c.front, c.back, c.line) for c in cards(long)] == [
+        ("command", "查看状态", "git status", 5)
+    ]
+    en = "Use git status to " + "see things and " * 14000 + "more\n\n`ls -la`: list all\n"
+    got = cards(en)
+    assert [(c.back, c.line) for c in got] == [("git status", 1), ("ls -la", 3)]
+    assert 150 < len(got[0].front) <= 200 and got[0].front.endswith("…")
+
+
+def test_fifty_levels_of_nested_lists_keep_everything_after():
+    deep = "".join("  " * d + f"- 第{d}层：`git log -n {d}`\n" for d in range(50))
+    got = cards(deep + "\n## 之后\n\n- `git status` 查看状态\n")
+    assert len(got) == 51
+    assert (got[49].front, got[49].back, got[49].line) == ("第48层 › 第49层", "git log -n 49", 50)
+    assert (got[50].front, got[50].back, got[50].topic) == ("查看状态", "git status", ("之后",))
+    en = "".join("    " * d + f"- level {d}: `git log -n {d}`\n" for d in range(50))
+    assert [c.back for c in cards(en)] == [f"git log -n {d}" for d in range(50)]
+
+
+def test_tab_and_space_indented_blockquotes_give_the_same_cards():
+    got = fixture_cards("tabs-zh.md")
+    assert got == [
+        ("command", "查看运行中的容器 › 列出运行中的容器", "podman ps", 5),
+        ("command", "查看所有容器 › 包括已停止的容器", "podman ps -a", 9),
+    ]
+    tab = "- Show logs\n\n\t> `git log` full history\n"
+    spaces = "- Show logs\n\n    > `git log` full history\n"
+    assert (
+        [(c.front, c.back) for c in cards(tab)]
+        == [(c.front, c.back) for c in cards(spaces)]
+        == [("Show logs › full history", "git log")]
+    )
+
+
+def test_empty_and_whitespace_only_files():
+    for data in (b"", b"\n", b"   \n\t\n  ", "\ufeff".encode(), b"\r\n\r\n"):
+        assert parse_note(decode_note(data, "blank.md")) == parse_note("")
+    assert parse_note("") == type(parse_note(""))((), ())
+
+
+def test_gbk_encoded_note():
+    data = (FIXTURES / "gbk-zh.md").read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")
+    assert fixture_cards("gbk-zh.md") == [
+        ("command", "删除镜像", "podman rmi <镜像ID>", 5),
+        ("command", "导出镜像", "podman save -o 镜像.tar <镜像名>", 9),
+        ("concept", "Pod", "最小的调度单位", 11),
+    ]
+
+
+# --------------------------------------------------------------------------- key stability
+
+STABLE_NOTE = """## 网络
+
+- `ip addr` 查看网卡地址
+- 路由表：决定数据包从哪个接口发出
+
+## Git
+
+- `git fetch --all` downloads every remote
+- A tag is a fixed name for one commit
+"""
+
+
+def _keys_by_back(text: str) -> dict[str, str]:
+    return {c.back: c.key for c in cards(text)}
+
+
+def test_keys_stable_when_lines_inserted_or_sections_reordered():
+    base = _keys_by_back(STABLE_NOTE)
+    assert len(base) == 4
+    assert _keys_by_back("# 标题\n\n新的一段。\n\n" + STABLE_NOTE) == base
+    first, second = STABLE_NOTE.split("## Git")
+    assert _keys_by_back("## Git" + second + "\n" + first) == base
+
+
+def test_key_stable_when_another_card_is_edited():
+    base = _keys_by_back(STABLE_NOTE)
+    edited = STABLE_NOTE.replace("`git fetch --all`", "`git fetch --prune`").replace("路由表", "路由规则")
+    after = _keys_by_back(edited)
+    assert after["ip addr"] == base["ip addr"]
+    assert after["a fixed name for one commit"] == base["a fixed name for one commit"]
+    assert after["git fetch --prune"] != base["git fetch --all"]
+
+
+def test_key_stable_when_command_description_or_definition_edited():
+    base = _keys_by_back(STABLE_NOTE)
+    edited = STABLE_NOTE.replace("查看网卡地址", "显示所有网卡的地址").replace(
+        "a fixed name for one commit", "a fixed, human-readable name for a commit"
+    )
+    after = _keys_by_back(edited)
+    assert after["ip addr"] == base["ip addr"]
+    assert after["a fixed, human-readable name for a commit"] == base["a fixed name for one commit"]
+
+
+def test_duplicate_commands_keep_keys_when_sections_reordered():
+    note = (
+        "## 本地\n\n- `git log` 查看历史\n\n## 远程\n\n- `git log` 查看远程历史\n\n## 其他\n\n- `ls` 列目录\n"
+    )
+    parts = note.split("## ")
+    shuffled = "## " + "## ".join([parts[3], parts[1], parts[2]])
+    before = {(c.topic, c.back): c.key for c in cards(note)}
+    assert len(set(before.values())) == 3
+    assert {(c.topic, c.back): c.key for c in cards(shuffled)} == before
