@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint init-db clean-venv
+.PHONY: run test lint init-db clean-venv translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,7 @@ run: init-db
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-dev
+	./tools/ensure-chromium.sh
 	$(BIN)/python -m pytest -q
 
 lint: $(VENV)/.installed-dev
@@ -35,3 +36,10 @@ lint: $(VENV)/.installed-dev
 
 clean-venv:
 	rm -rf $(VENV)
+
+# Extract the interface text, merge it into the Chinese catalogue, fill it from tools/zh_messages.py, compile.
+translations: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location -o translations/messages.pot . 2>/dev/null
+	$(BIN)/pybabel update -i translations/messages.pot -d translations -l zh --no-fuzzy-matching
+	$(BIN)/python tools/zh_messages.py translations/zh/LC_MESSAGES/messages.po
+	$(BIN)/pybabel compile -d translations -l zh

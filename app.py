@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask_babel import Babel
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 
@@ -55,6 +56,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         or database_url_from_env(app.instance_path),
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         NEW_CARDS_PER_DAY=int(os.environ.get("WENGU_NEW_CARDS_PER_DAY", "20")),
+        REVIEWS_PER_DAY=int(os.environ.get("WENGU_REVIEWS_PER_DAY", "200")),
+        ALIASES_FILE=os.environ.get("WENGU_ALIASES") or None,
+        BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).resolve().parent / "translations"),
         DEMO_NOTES=str(Path(app.root_path) / "data" / "docker-notes.md"),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -66,6 +70,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     Migrate(app, db, directory=str(MIGRATIONS_DIR))
     CSRFProtect(app)
+    Babel(app, locale_selector=views.select_locale)
     views.init_app(app)
     cli.init_app(app)
     return app

@@ -84,6 +84,12 @@ class User(db.Model):
     # IANA zone name; None means the server's local zone.
     timezone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    # Settings.  None means the application's default.
+    new_cards_per_day: Mapped[int | None] = mapped_column(Integer)
+    reviews_per_day: Mapped[int | None] = mapped_column(Integer)
+    # The user's day starts at this local hour (Anki's default: 4), so a late-night session counts as one day.
+    day_starts_at_hour: Mapped[int] = mapped_column(SmallInteger, default=4, server_default="4")
+    locale: Mapped[str | None] = mapped_column(String(16))  # "zh" or "en"; None follows the browser
 
 
 class Deck(db.Model):
@@ -200,9 +206,23 @@ class ReviewState(db.Model):
         self.due = sm2.due_date(review_day, state.interval_days)
         self.last_reviewed_at = reviewed_at
 
+    def restore(self, log: ReviewLog) -> None:
+        """Put back the state this row had before the logged review (undo)."""
+        self.repetitions = log.repetitions_before
+        self.ease_hundredths = log.ease_hundredths_before
+        self.interval_days = log.interval_days_before
+        self.due = log.due_before
+        self.lapses = log.lapses_before
+        self.introduced_on = log.introduced_on_before
+        self.last_reviewed_at = log.last_reviewed_at_before
+
 
 class ReviewLog(db.Model):
-    """Every grade given, append-only: the state before and after, and when."""
+    """Every grade given: the state before and after, and when.
+
+    Append-only, except that undo removes the newest entries (Anki-style); the
+    ``before`` columns hold everything needed to restore the state exactly.
+    """
 
     __tablename__ = "review_log"
     __table_args__ = (Index("ix_review_log_user_day", "user_id", "review_day"),)
@@ -219,6 +239,9 @@ class ReviewLog(db.Model):
     ease_hundredths_before: Mapped[int] = mapped_column(Integer)
     interval_days_before: Mapped[int] = mapped_column(BigInteger)
     due_before: Mapped[date | None] = mapped_column(Date)
+    lapses_before: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    introduced_on_before: Mapped[date | None] = mapped_column(Date)
+    last_reviewed_at_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
     repetitions_after: Mapped[int] = mapped_column(Integer)
     ease_hundredths_after: Mapped[int] = mapped_column(Integer)
     interval_days_after: Mapped[int] = mapped_column(BigInteger)
@@ -236,8 +259,15 @@ class AnkiExport(db.Model):
     note_count: Mapped[int] = mapped_column(Integer)
 
 
+UNDO_FLAG = "wengu.undo"  # set in session.info while an undo removes log entries
+
+
 @event.listens_for(Session, "before_flush")
 def _keep_review_log_append_only(session: Session, flush_context: object, instances: object) -> None:
-    for obj in (*session.dirty, *session.deleted):
-        if isinstance(obj, ReviewLog) and (obj in session.deleted or session.is_modified(obj)):
+    for obj in session.dirty:
+        if isinstance(obj, ReviewLog) and session.is_modified(obj):
             raise ValueError("the review log is append-only")
+    if not session.info.get(UNDO_FLAG):
+        for obj in session.deleted:
+            if isinstance(obj, ReviewLog):
+                raise ValueError("the review log is append-only")

@@ -8,6 +8,7 @@ database as it was.
 from __future__ import annotations
 
 import hashlib
+import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -21,6 +22,7 @@ from quiz import sm2
 from quiz.export import ExportCard
 from quiz.models import (
     MATURE_INTERVAL_DAYS,
+    UNDO_FLAG,
     AnkiExport,
     Card,
     Deck,
@@ -50,13 +52,35 @@ def get_or_create_user(session: Session, name: str) -> User:
 
 
 def local_today(user: User, now: datetime) -> date:
-    """Return the user's local calendar day at the instant ``now``."""
+    """Return the user's study day at the instant ``now``.
+
+    The day is the calendar day in the user's time zone, except that it rolls
+    over at ``user.day_starts_at_hour`` (04:00 by default, as in Anki) rather
+    than at midnight: a session after midnight still counts as the evening's.
+    """
+    zone = None
     if user.timezone:
         try:
-            return now.astimezone(ZoneInfo(user.timezone)).date()
-        except ZoneInfoNotFoundError:
-            pass
-    return now.astimezone().date()
+            zone = ZoneInfo(user.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            zone = None
+    local = now.astimezone(zone) if zone is not None else now.astimezone()
+    return (local.replace(tzinfo=None) - timedelta(hours=user.day_starts_at_hour or 0)).date()
+
+
+@dataclass(frozen=True)
+class DailyLimits:
+    """How many new cards and how many reviews a user takes on per day."""
+
+    new_cards: int
+    reviews: int
+
+
+def daily_limits(user: User, default_new: int, default_reviews: int) -> DailyLimits:
+    """Return the user's limits, falling back to the application's defaults."""
+    new = user.new_cards_per_day if user.new_cards_per_day is not None else default_new
+    reviews = user.reviews_per_day if user.reviews_per_day is not None else default_reviews
+    return DailyLimits(max(0, new), max(0, reviews))
 
 
 # --- importing notes --------------------------------------------------------------------------
@@ -320,16 +344,39 @@ class QueueItem:
     reason: str  # "due", "new" or "drill"
 
 
+def reviews_done(session: Session, user: User, today: date) -> int:
+    """How many scheduled reviews of already-learned cards the user has done today."""
+    stmt = select(func.count()).where(
+        ReviewLog.user_id == user.id,
+        ReviewLog.review_day == today,
+        ReviewLog.drill.is_(False),
+        ReviewLog.due_before.is_not(None),
+    )
+    return session.scalar(stmt) or 0
+
+
 def next_card(
-    session: Session, user: User, today: date, new_per_day: int, topic_ids: Sequence[int] | None = None
+    session: Session,
+    user: User,
+    today: date,
+    new_per_day: int,
+    topic_ids: Sequence[int] | None = None,
+    reviews_per_day: int | None = None,
 ) -> QueueItem | None:
-    """Pick the next card: due reviews (most overdue first), new cards in note order, then drill."""
+    """Pick the next card: due reviews (most overdue first), new cards in note order, then drill.
+
+    ``new_per_day`` and ``reviews_per_day`` cap what a day holds; cards beyond
+    a cap wait for a later day.
+    """
     base = _active_cards(user, topic_ids)
-    row = session.execute(
-        base.where(ReviewState.due <= today).order_by(ReviewState.due, Card.deck_id, Card.position).limit(1)
-    ).first()
-    if row is not None:
-        return QueueItem(row.Card, row.ReviewState, "due")
+    if reviews_per_day is None or reviews_done(session, user, today) < reviews_per_day:
+        row = session.execute(
+            base.where(ReviewState.due <= today)
+            .order_by(ReviewState.due, Card.deck_id, Card.position)
+            .limit(1)
+        ).first()
+        if row is not None:
+            return QueueItem(row.Card, row.ReviewState, "due")
     if new_cards_introduced(session, user, today) < new_per_day:
         row = session.execute(
             base.where(ReviewState.due.is_(None)).order_by(Card.deck_id, Card.position).limit(1)
@@ -366,7 +413,15 @@ def record_grade(session: Session, user: User, card: Card, grade: int, now: date
         )
         session.add(state)
         session.flush()
-    before = (state.repetitions, state.ease_hundredths, state.interval_days, state.due)
+    before = (
+        state.repetitions,
+        state.ease_hundredths,
+        state.interval_days,
+        state.due,
+        state.lapses,
+        state.introduced_on,
+        state.last_reviewed_at,
+    )
     scheduled = state.due is None or state.due <= today
     if scheduled:
         state.apply(sm2.review(state.sm2(), grade), today, now)
@@ -383,6 +438,9 @@ def record_grade(session: Session, user: User, card: Card, grade: int, now: date
         ease_hundredths_before=before[1],
         interval_days_before=before[2],
         due_before=before[3],
+        lapses_before=before[4],
+        introduced_on_before=before[5],
+        last_reviewed_at_before=before[6],
         repetitions_after=state.repetitions,
         ease_hundredths_after=state.ease_hundredths,
         interval_days_after=state.interval_days,
@@ -390,6 +448,34 @@ def record_grade(session: Session, user: User, card: Card, grade: int, now: date
     )
     session.add(log)
     session.flush()
+    return log
+
+
+def undo_last(session: Session, user: User, today: date) -> ReviewLog | None:
+    """Take back the user's newest grade of the day: restore the card's state exactly and drop the log entry.
+
+    Called repeatedly it steps further back, one grade at a time, through the day.
+    Returns the removed entry (its ``card_id`` says which card to show again), or
+    None when nothing is left to undo today.
+    """
+    log = session.scalar(
+        select(ReviewLog)
+        .where(ReviewLog.user_id == user.id, ReviewLog.review_day == today)
+        .order_by(ReviewLog.id.desc())
+        .limit(1)
+    )
+    if log is None:
+        return None
+    if not log.drill:
+        state = session.get(ReviewState, (user.id, log.card_id))
+        if state is not None:
+            state.restore(log)
+    session.info[UNDO_FLAG] = True
+    try:
+        session.delete(log)
+        session.flush()
+    finally:
+        session.info.pop(UNDO_FLAG, None)
     return log
 
 
@@ -543,15 +629,27 @@ def topic_progress(session: Session, user: User, today: date) -> list[TopicProgr
     return [roots[d.id] for d in decks]
 
 
-def today_overview(
-    session: Session, user: User, today: date, new_per_day: int
-) -> tuple[list[TopicProgress], int, int, int]:
-    """Return the topic trees with due and new counts, then today's due, new and drill totals."""
+@dataclass(frozen=True)
+class TodayOverview:
+    """What today holds: the topic trees with their counts, and the totals within today's limits."""
+
+    trees: list[TopicProgress]
+    due: int
+    new: int
+    drill: int
+
+
+def today_overview(session: Session, user: User, today: date, limits: DailyLimits) -> TodayOverview:
+    """Count today's due reviews, new cards and drill cards, capped by the daily limits."""
     trees = topic_progress(session, user, today)
-    new_left = max(0, new_per_day - new_cards_introduced(session, user, today))
-    due = sum(t.due for t in trees)
-    new = min(new_left, sum(t.new for t in trees))
-    return trees, due, new, len(pending_drill(session, user, today))
+    reviews_left = max(0, limits.reviews - reviews_done(session, user, today))
+    new_left = max(0, limits.new_cards - new_cards_introduced(session, user, today))
+    return TodayOverview(
+        trees=trees,
+        due=min(reviews_left, sum(t.due for t in trees)),
+        new=min(new_left, sum(t.new for t in trees)),
+        drill=len(pending_drill(session, user, today)),
+    )
 
 
 # --- Anki export ------------------------------------------------------------------------------
@@ -595,3 +693,187 @@ def record_export(session: Session, user: User, timestamp: int, note_count: int)
     """Remember an export so the next one is stamped later."""
     session.add(AnkiExport(user_id=user.id, timestamp=timestamp, note_count=note_count))
     session.flush()
+
+
+# --- multiple choice, card history, source ----------------------------------------------------
+
+CHOICE_OPTIONS = 4
+
+
+@dataclass(frozen=True)
+class ChoiceOption:
+    """One option of a multiple-choice card: an answer (Markdown) and whether it is the card's own."""
+
+    text: str
+    correct: bool
+
+
+def _normalised(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def choice_options(session: Session, card: Card, today: date) -> list[ChoiceOption]:
+    """Four answers to pick from: the card's own and three from other cards, same topic first.
+
+    Wrong options come from other active non-command cards of the same topic,
+    then of the same deck, and never read the same as the right answer.  The
+    order is shuffled the same way all day, so a reload does not reshuffle.
+    An empty list means there are too few other cards to make a choice.
+    """
+    rng = random.Random(f"{card.id}:{today.isoformat()}")
+    seen = {_normalised(card.back)}
+    picked: list[str] = []
+    candidates = select(Card.back).where(
+        Card.deck_id == card.deck_id, Card.id != card.id, Card.retired.is_(False), Card.kind != "command"
+    )
+    for stmt in (
+        candidates.where(Card.topic_id.is_not_distinct_from(card.topic_id)),
+        candidates.where(Card.topic_id.is_distinct_from(card.topic_id)),
+    ):
+        pool = list(session.scalars(stmt.order_by(Card.position)))
+        rng.shuffle(pool)
+        for back in pool:
+            if len(picked) < CHOICE_OPTIONS - 1 and _normalised(back) not in seen:
+                seen.add(_normalised(back))
+                picked.append(back)
+    if not picked:
+        return []
+    options = [ChoiceOption(card.back, True), *(ChoiceOption(text, False) for text in picked)]
+    rng.shuffle(options)
+    return options
+
+
+def card_history(session: Session, user: User, card: Card) -> list[ReviewLog]:
+    """The user's grades of a card, oldest first."""
+    return list(
+        session.scalars(
+            select(ReviewLog)
+            .where(ReviewLog.user_id == user.id, ReviewLog.card_id == card.id)
+            .order_by(ReviewLog.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class SourceExcerpt:
+    """Lines of a card's note around the card's line, or why they cannot be shown."""
+
+    path: str
+    first_line: int
+    lines: list[str]
+    highlight: int
+    error: str | None = None
+
+
+def source_excerpt(card: Card, context: int = 8) -> SourceExcerpt:
+    """Read the note file of a card and return the lines around its answer."""
+    path = card.deck.source_path
+    try:
+        text = decode_note(Path(path).read_bytes(), path)
+    except (OSError, NoteError) as exc:
+        return SourceExcerpt(path, 0, [], card.line, error=str(exc))
+    lines = text.splitlines()
+    first = max(1, card.line - context)
+    return SourceExcerpt(path, first, lines[first - 1 : card.line + context], card.line)
+
+
+# --- charts data ------------------------------------------------------------------------------
+
+
+def reviews_per_day(session: Session, user: User, start: date, end: date) -> dict[date, int]:
+    """How many grades (drills included) the user gave on each day from ``start`` to ``end``."""
+    rows = session.execute(
+        select(ReviewLog.review_day, func.count())
+        .where(ReviewLog.user_id == user.id, ReviewLog.review_day >= start, ReviewLog.review_day <= end)
+        .group_by(ReviewLog.review_day)
+    )
+    return {day: n for day, n in rows}
+
+
+def due_forecast(session: Session, user: User, today: date, days: int = 30) -> list[int]:
+    """Cards falling due on each of the next ``days`` days; day 0 also holds everything overdue."""
+    end = today + timedelta(days=days - 1)
+    rows = session.execute(
+        select(ReviewState.due, func.count())
+        .join(Card, Card.id == ReviewState.card_id)
+        .where(ReviewState.user_id == user.id, Card.retired.is_(False), ReviewState.due <= end)
+        .group_by(ReviewState.due)
+    )
+    counts = [0] * days
+    for due, n in rows:
+        counts[max(0, (due - today).days)] += n
+    return counts
+
+
+def _chart_topics(topics: Sequence[Topic]) -> dict[int, Topic]:
+    """Map every topic to the ancestor that stands for it in charts.
+
+    Per deck, that is the first heading level with more than one topic: a note
+    whose single top heading is its title is charted by its sections.
+    """
+    by_id = {t.id: t for t in topics}
+    children: dict[int | None, list[Topic]] = {}
+    for t in topics:
+        children.setdefault(t.parent_id, []).append(t)
+    level: dict[int, int] = {}
+    for deck_id in {t.deck_id for t in topics}:
+        depth, parent = 1, None
+        while True:
+            here = [t for t in children.get(parent, []) if t.deck_id == deck_id]
+            if len(here) == 1 and children.get(here[0].id):
+                depth, parent = depth + 1, here[0].id
+            else:
+                break
+        level[deck_id] = depth
+    result: dict[int, Topic] = {}
+    for t in topics:
+        node = t
+        while node.depth > level[t.deck_id] and node.parent_id in by_id:
+            node = by_id[node.parent_id]
+        result[t.id] = node
+    return result
+
+
+def retention_by_week(
+    session: Session, user: User, today: date, weeks: int = 12, max_series: int = 8
+) -> dict[str, list[tuple[date, float | None]]]:
+    """Weekly retention (share of scheduled reviews graded 3+) per main topic, the last ``weeks`` weeks."""
+    first_monday = today - timedelta(days=today.weekday()) - timedelta(weeks=weeks - 1)
+    topics = session.scalars(
+        select(Topic).join(Deck, Deck.id == Topic.deck_id).where(Deck.user_id == user.id)
+    ).all()
+    chart_topic = _chart_topics(topics)
+    rows = session.execute(
+        select(
+            Card.topic_id,
+            ReviewLog.review_day,
+            func.count(),
+            func.count().filter(ReviewLog.grade >= sm2.PASSING_GRADE),
+        )
+        .join(Card, Card.id == ReviewLog.card_id)
+        .where(
+            ReviewLog.user_id == user.id,
+            ReviewLog.drill.is_(False),
+            ReviewLog.review_day >= first_monday,
+            ReviewLog.review_day <= today,
+        )
+        .group_by(Card.topic_id, ReviewLog.review_day)
+    )
+    totals: dict[int, list[list[int]]] = {}
+    for topic_id, day, n, passed in rows:
+        topic = chart_topic.get(topic_id) if topic_id is not None else None
+        if topic is None:
+            continue
+        week = (day - first_monday).days // 7
+        cells = totals.setdefault(topic.id, [[0, 0] for _ in range(weeks)])
+        cells[week][0] += n
+        cells[week][1] += passed
+    busiest = sorted(totals, key=lambda tid: -sum(c[0] for c in totals[tid]))[:max_series]
+    names = {t.id: t.title for t in topics}
+    return {
+        names[tid]: [
+            (first_monday + timedelta(weeks=w), (p / n) if n else None)
+            for w, (n, p) in enumerate(totals[tid])
+        ]
+        for tid in sorted(busiest, key=lambda tid: chart_topic[tid].position)
+    }

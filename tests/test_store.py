@@ -299,3 +299,180 @@ def test_reimport_after_editing_one_side_keeps_the_card(ctx, user, notes_dir, ol
     assert edited.key == key and not edited.retired
     assert new.split("`")[1] == edited.back and new.split("` ")[1] in edited.front
     assert ctx.get(ReviewState, (user.id, card_id)).repetitions == 1
+
+
+STATE_COLUMNS = (
+    "repetitions",
+    "ease_hundredths",
+    "interval_days",
+    "due",
+    "lapses",
+    "introduced_on",
+    "last_reviewed_at",
+)
+
+
+def state_row(session, user, card) -> tuple:
+    session.expire_all()
+    state = session.get(ReviewState, (user.id, card.id))
+    return tuple(getattr(state, c) for c in STATE_COLUMNS)
+
+
+def test_undo_restores_the_state_exactly_several_steps_back(ctx, user, notes_dir):
+    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    card = cards_by_back(ctx)["git branch"]
+    state = ctx.get(ReviewState, (user.id, card.id))
+    # A learned card with a history: reviewed yesterday, now due.
+    state.repetitions, state.ease_hundredths, state.interval_days, state.lapses = 2, 236, 6, 1
+    state.due, state.introduced_on = TODAY, TODAY - timedelta(days=20)
+    state.last_reviewed_at = NOON - timedelta(days=6)
+    ctx.commit()
+    rows = [state_row(ctx, user, card)]
+    logs_before = count(ctx, ReviewLog)
+    store.record_grade(ctx, user, card, 1, NOON)  # a lapse: lapses 1 -> 2
+    rows.append(state_row(ctx, user, card))
+    store.record_grade(ctx, user, card, 2, NOON + timedelta(minutes=1))  # drill: no change
+    store.record_grade(ctx, user, card, 5, NOON + timedelta(minutes=2))  # drill passes
+    ctx.commit()
+    assert rows[1][4] == 2 and rows[1][0] == 0
+
+    undone = store.undo_last(ctx, user, TODAY)
+    assert undone.drill and undone.grade == 5
+    assert state_row(ctx, user, card) == rows[1]
+    assert store.pending_drill(ctx, user, TODAY) == [card.id]  # the drill is open again
+    store.undo_last(ctx, user, TODAY)
+    undone = store.undo_last(ctx, user, TODAY)
+    ctx.commit()
+    assert not undone.drill and undone.grade == 1
+    assert state_row(ctx, user, card) == rows[0]
+    assert count(ctx, ReviewLog) == logs_before
+    assert store.undo_last(ctx, user, TODAY) is None
+
+
+def test_undo_of_a_new_cards_first_grade_makes_it_new_again(ctx, user, notes_dir):
+    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    card = cards_by_back(ctx)["git branch"]
+    before = state_row(ctx, user, card)
+    store.record_grade(ctx, user, card, 4, NOON)
+    store.undo_last(ctx, user, TODAY)
+    assert state_row(ctx, user, card) == before
+    assert store.new_cards_introduced(ctx, user, TODAY) == 0
+
+
+def test_undo_only_reaches_back_to_the_start_of_the_day(ctx, user, notes_dir):
+    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    store.record_grade(ctx, user, cards_by_back(ctx)["git branch"], 4, NOON)
+    assert store.undo_last(ctx, user, TODAY + timedelta(days=1)) is None
+    assert count(ctx, ReviewLog) == 1
+
+
+@pytest.mark.parametrize(
+    ("zone", "utc_time", "expected_day"),
+    [
+        # Shanghai is UTC+8: 19:59 UTC is 03:59 the next morning, still the previous study day.
+        ("Asia/Shanghai", datetime(2026, 3, 10, 19, 59, tzinfo=UTC), date(2026, 3, 10)),
+        ("Asia/Shanghai", datetime(2026, 3, 10, 20, 0, tzinfo=UTC), date(2026, 3, 11)),
+        # New York is UTC-4 in March (daylight saving): 07:59 UTC is 03:59 local.
+        ("America/New_York", datetime(2026, 3, 10, 7, 59, tzinfo=UTC), date(2026, 3, 9)),
+        ("America/New_York", datetime(2026, 3, 10, 8, 0, tzinfo=UTC), date(2026, 3, 10)),
+    ],
+)
+def test_the_study_day_rolls_over_at_four_in_the_users_zone(ctx, user, zone, utc_time, expected_day):
+    user.timezone = zone
+    assert store.local_today(user, utc_time) == expected_day
+
+
+def test_day_start_hour_is_a_setting(ctx, user):
+    user.timezone, user.day_starts_at_hour = "Asia/Shanghai", 0
+    assert store.local_today(user, datetime(2026, 3, 10, 16, 30, tzinfo=UTC)) == date(2026, 3, 11)
+
+
+def test_a_late_night_grade_counts_for_the_evening_before(ctx, user, notes_dir):
+    user.timezone = "Asia/Shanghai"
+    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    card = cards_by_back(ctx)["git branch"]
+    log = store.record_grade(ctx, user, card, 4, datetime(2026, 3, 10, 18, 30, tzinfo=UTC))  # 02:30 local
+    assert log.review_day == date(2026, 3, 10)
+    assert ctx.get(ReviewState, (user.id, card.id)).due == date(2026, 3, 11)
+
+
+def test_reviews_per_day_limit_holds_back_due_cards(ctx, user, notes_dir):
+    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    for card in ctx.scalars(select(Card)):
+        state = ctx.get(ReviewState, (user.id, card.id))
+        state.repetitions, state.interval_days, state.due = 1, 1, TODAY
+        state.introduced_on = TODAY - timedelta(days=1)
+    ctx.flush()
+    reasons = []
+    while (item := store.next_card(ctx, user, TODAY, new_per_day=0, reviews_per_day=2)) is not None:
+        reasons.append(item.reason)
+        store.record_grade(ctx, user, item.card, 5, NOON)
+    assert reasons == ["due", "due"]
+    assert store.reviews_done(ctx, user, TODAY) == 2
+    overview = store.today_overview(ctx, user, TODAY, store.DailyLimits(new_cards=0, reviews=2))
+    assert overview.due == 0
+
+
+def test_daily_limits_fall_back_to_the_defaults(ctx, user):
+    assert store.daily_limits(user, 20, 200) == store.DailyLimits(20, 200)
+    user.new_cards_per_day, user.reviews_per_day = 5, 0
+    assert store.daily_limits(user, 20, 200) == store.DailyLimits(5, 0)
+
+
+def test_choice_options_come_from_the_same_topic_first_and_never_repeat_the_answer(ctx, user, tmp_path):
+    note = tmp_path / "terms.md"
+    note.write_text(
+        "# Terms\n\n## Networking\n\n"
+        "- Latency: the delay before data arrives\n"
+        "- Bandwidth: how much data fits through per second\n"
+        "- Jitter: the variation in latency\n"
+        "- Throughput: how much data fits through per second\n"
+        "- Packet loss: packets that never arrive\n\n"
+        "## Storage\n\n"
+        "- IOPS: input/output operations per second\n",
+        encoding="utf-8",
+    )
+    store.import_note_files(ctx, user, [note])
+    cards = {c.front: c for c in ctx.scalars(select(Card))}
+    latency = next(c for f, c in cards.items() if "Latency" in f)
+    options = store.choice_options(ctx, latency, TODAY)
+    assert len(options) == 4
+    assert [o.correct for o in options].count(True) == 1
+    texts = [" ".join(o.text.split()).casefold() for o in options]
+    assert len(set(texts)) == 4
+    assert not any("input/output" in t for t in texts)  # the same topic had enough options
+    assert options == store.choice_options(ctx, latency, TODAY)  # stable within the day
+    bandwidth = next(c for f, c in cards.items() if "Bandwidth" in f)
+    assert sum("fits through" in o.text for o in store.choice_options(ctx, bandwidth, TODAY)) == 1
+
+
+def test_no_choice_options_without_other_cards(ctx, user, tmp_path):
+    note = tmp_path / "one.md"
+    note.write_text("# One\n\n- Latency: the delay before data arrives\n", encoding="utf-8")
+    store.import_note_files(ctx, user, [note])
+    assert store.choice_options(ctx, ctx.scalars(select(Card)).one(), TODAY) == []
+
+
+def test_charts_data(ctx, user, notes_dir):
+    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    cards = cards_by_back(ctx)
+    store.record_grade(ctx, user, cards["git branch"], 5, NOON)
+    store.record_grade(ctx, user, cards["git remote -v"], 1, NOON)
+    store.record_grade(ctx, user, cards["git remote -v"], 4, NOON)
+    assert store.reviews_per_day(ctx, user, TODAY - timedelta(days=365), TODAY) == {TODAY: 3}
+    forecast = store.due_forecast(ctx, user, TODAY, days=30)
+    assert len(forecast) == 30 and forecast[1] == 2 and sum(forecast) == 2
+    series = store.retention_by_week(ctx, user, TODAY, weeks=4)
+    assert set(series) == {"Branches", "Remotes"}
+    assert series["Branches"][-1][1] == 1.0 and series["Remotes"][-1][1] == 0.0
+    assert series["Branches"][0][1] is None
+
+
+def test_source_excerpt_shows_the_cards_line(ctx, user, notes_dir):
+    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    card = cards_by_back(ctx)["git remote -v"]
+    excerpt = store.source_excerpt(card, context=2)
+    assert excerpt.error is None
+    assert excerpt.lines[excerpt.highlight - excerpt.first_line].startswith("- `git remote -v`")
+    (notes_dir / "git.md").unlink()
+    assert "git.md" in store.source_excerpt(card).error

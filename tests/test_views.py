@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from quiz import store
-from quiz.models import LOCAL_USER_NAME, Card, ReviewLog, ReviewState, db
+from quiz.models import LOCAL_USER_NAME, Card, ReviewLog, ReviewState, User, db
 from tests.conftest import drop_schema, make_app
 
 
@@ -178,3 +178,131 @@ def test_csrf_protects_grades(database_url, tmp_path, notes_dir):
             assert db.session.scalar(select(func.count()).select_from(ReviewLog)) == 1
     finally:
         drop_schema(app)
+
+
+def test_typed_command_is_checked_and_the_grade_suggested(app, client, notes_dir):
+    import_notes(app, notes_dir / "git.md")
+    client.post("/quiz/start", data={})
+    card_id = card_id_from(client.get("/quiz"))
+    page = client.get(f"/quiz/card/{card_id}").get_data(as_text=True)
+    assert 'id="typed"' in page and "Show answer" in page
+    page = client.post(f"/quiz/card/{card_id}/answer", data={"typed": "git  branch"}).get_data(as_text=True)
+    assert 'class="verdict verdict-exact"' in page
+    assert re.search(r'class="grade g5 suggested"', page)
+    page = client.post(f"/quiz/card/{card_id}/answer", data={"typed": "git brunch"}).get_data(as_text=True)
+    assert "verdict-close" in page and 'class="grade g2 suggested"' in page
+    assert "tok-changed" in page
+    page = client.post(f"/quiz/card/{card_id}/answer", data={"typed": ""}).get_data(as_text=True)
+    assert "verdict-wrong" in page and 'class="grade g0 suggested"' in page
+    # Checking saves nothing: the grade does.
+    assert logs(app) == []
+    client.post(f"/quiz/card/{card_id}/grade", data={"grade": "3"})
+    assert logs(app) == [(card_id, 3, False)]
+
+
+def test_multiple_choice_session(app, client, tmp_path):
+    note = tmp_path / "terms.md"
+    note.write_text(
+        "# Terms\n\n- Latency: the delay before data arrives\n- Bandwidth: data per second\n"
+        "- Jitter: the variation in latency\n- Packet loss: packets that never arrive\n",
+        encoding="utf-8",
+    )
+    import_notes(app, note)
+    client.post("/quiz/start", data={"choices": "y"})
+    card_id = card_id_from(client.get("/quiz"))
+    page = client.get(f"/quiz/card/{card_id}").get_data(as_text=True)
+    assert page.count('name="choice"') == 4 and "Show answer" not in page
+    with app.app_context():
+        card = db.session.get(Card, card_id)
+        user = db.session.get(User, card.deck.user_id)
+        options = store.choice_options(db.session, card, store.local_today(user, store.now_utc()))
+    right = next(i for i, o in enumerate(options) if o.correct)
+    page = client.post(f"/quiz/card/{card_id}/choose", data={"choice": str(right)}).get_data(as_text=True)
+    assert 'class="grade g4 suggested"' in page and 'class="right picked"' in page
+    wrong = (right + 1) % 4
+    page = client.post(f"/quiz/card/{card_id}/choose", data={"choice": str(wrong)}).get_data(as_text=True)
+    assert 'class="grade g1 suggested"' in page
+    assert client.post(f"/quiz/card/{card_id}/choose", data={"choice": "7"}).status_code == 400
+
+
+def test_undo_through_the_page_restores_state_and_log(app, client, notes_dir):
+    import_notes(app, notes_dir / "git.md")
+    client.post("/quiz/start", data={})
+    card_id = card_id_from(client.get("/quiz"))
+    before = state_of(app, card_id)
+    client.post(f"/quiz/card/{card_id}/grade", data={"grade": "5"})
+    assert state_of(app, card_id) != before
+    response = client.post("/quiz/undo", data={})
+    assert response.headers["Location"].endswith(f"/quiz/card/{card_id}")
+    assert state_of(app, card_id) == before and logs(app) == []
+    assert "Nothing to undo" in client.post("/quiz/undo", data={}, follow_redirects=True).get_data(
+        as_text=True
+    )
+
+
+def test_card_detail_shows_source_and_history(app, client, notes_dir):
+    import_notes(app, notes_dir / "git.md")
+    card_id = card_id_from(client.get("/quiz"))
+    client.post(f"/quiz/card/{card_id}/grade", data={"grade": "2"})
+    page = client.get(f"/cards/{card_id}").get_data(as_text=True)
+    assert 'class="hl"><span class="ln">5</span>- `git branch`' in page
+    assert "<svg" in page and page.count("<tr><td>") == 1
+
+
+def test_settings_change_limits_zone_and_language(app, client, notes_dir):
+    import_notes(app, notes_dir / "git.md")
+    page = client.get("/settings").get_data(as_text=True)
+    assert 'value="20"' in page and 'value="UTC"' in page
+    bad = client.post(
+        "/settings",
+        data={
+            "new_cards_per_day": "1",
+            "reviews_per_day": "50",
+            "timezone": "Mars/Base",
+            "day_starts_at_hour": "4",
+            "locale": "",
+        },
+    )
+    assert "Unknown time zone" in bad.get_data(as_text=True)
+    response = client.post(
+        "/settings",
+        data={
+            "new_cards_per_day": "1",
+            "reviews_per_day": "50",
+            "timezone": "Asia/Shanghai",
+            "day_starts_at_hour": "5",
+            "locale": "zh",
+        },
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        user = db.session.scalars(select(User)).one()
+        assert (
+            user.new_cards_per_day,
+            user.reviews_per_day,
+            user.timezone,
+            user.day_starts_at_hour,
+            user.locale,
+        ) == (1, 50, "Asia/Shanghai", 5, "zh")
+    page = client.get("/").get_data(as_text=True)
+    assert re.search(r'id="new-count">1<', page)
+    assert "开始今日测验" in page and 'lang="zh-CN"' in page
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [("zh-CN,zh;q=0.9,en;q=0.8", "开始今日测验"), ("en-US,en;q=0.9", "Start today's quiz")],
+)
+def test_language_follows_the_browser(app, client, notes_dir, accept, expected):
+    import_notes(app, notes_dir / "git.md")
+    assert expected in client.get("/", headers={"Accept-Language": accept}).get_data(as_text=True)
+
+
+def test_progress_page_has_its_charts(app, client, notes_dir):
+    import_notes(app, notes_dir / "git.md")
+    card_id = card_id_from(client.get("/quiz"))
+    client.post(f"/quiz/card/{card_id}/grade", data={"grade": "4"})
+    page = client.get("/progress", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    for chart in ("chart-heatmap", "chart-forecast", "chart-retention"):
+        assert re.search(rf'id="{chart}".*?<svg', page, re.S), chart
+    assert "过去一年每天的复习次数" in page

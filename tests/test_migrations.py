@@ -1,0 +1,157 @@
+"""Schema migrations upgrade a database that holds progress, in place, losing nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from quiz import store
+from quiz.models import ReviewLog, ReviewState, User, db
+from tests.conftest import drop_schema, make_app
+
+DAY1, DAY2 = date(2026, 3, 1), date(2026, 3, 2)
+
+
+def insert(conn, table: str, **values) -> None:
+    """Insert a row with plain SQL, as the first schema had it (the models describe the newest one)."""
+    columns = ", ".join(values)
+    params = ", ".join(f":{name}" for name in values)
+    conn.execute(sa.text(f"INSERT INTO {table} ({columns}) VALUES ({params})"), values)
+
+
+def test_upgrade_from_the_first_migration_keeps_progress_and_fills_undo_columns(database_url, tmp_path):
+    app = make_app(database_url, tmp_path)
+    drop_schema(app)
+    try:
+        with app.app_context():
+            directory = app.extensions["migrate"].directory
+            upgrade(directory=directory, revision="0001")
+            with db.engine.begin() as conn:
+                insert(conn, "users", id=1, name="local", created_at=datetime(2026, 2, 1))
+                insert(
+                    conn,
+                    "decks",
+                    id=1,
+                    user_id=1,
+                    title="git",
+                    slug="git",
+                    source_path="/notes/git.md",
+                    content_hash="abc",
+                    imported_at=datetime(2026, 2, 1),
+                )
+                insert(
+                    conn,
+                    "topics",
+                    id=1,
+                    deck_id=1,
+                    parent_id=None,
+                    title="Git",
+                    path_key="Git",
+                    depth=1,
+                    position=0,
+                )
+                insert(
+                    conn,
+                    "cards",
+                    id=1,
+                    deck_id=1,
+                    topic_id=1,
+                    kind="command",
+                    front="list branches",
+                    back="git branch",
+                    key="k1",
+                    line=3,
+                    position=0,
+                    retired=False,
+                )
+                # Day 1: first showing, grade 4.  Day 2: due, forgotten (grade 1).
+                insert(
+                    conn,
+                    "review_states",
+                    user_id=1,
+                    card_id=1,
+                    repetitions=0,
+                    ease_hundredths=196,
+                    interval_days=1,
+                    due=date(2026, 3, 3),
+                    lapses=1,
+                    introduced_on=DAY1,
+                    last_reviewed_at=datetime(2026, 3, 2, 9),
+                )
+                insert(
+                    conn,
+                    "review_log",
+                    id=1,
+                    user_id=1,
+                    card_id=1,
+                    reviewed_at=datetime(2026, 3, 1, 9),
+                    review_day=DAY1,
+                    grade=4,
+                    drill=False,
+                    repetitions_before=0,
+                    ease_hundredths_before=250,
+                    interval_days_before=0,
+                    due_before=None,
+                    repetitions_after=1,
+                    ease_hundredths_after=250,
+                    interval_days_after=1,
+                    due_after=DAY2,
+                )
+                insert(
+                    conn,
+                    "review_log",
+                    id=2,
+                    user_id=1,
+                    card_id=1,
+                    reviewed_at=datetime(2026, 3, 2, 9),
+                    review_day=DAY2,
+                    grade=1,
+                    drill=False,
+                    repetitions_before=1,
+                    ease_hundredths_before=250,
+                    interval_days_before=1,
+                    due_before=DAY2,
+                    repetitions_after=0,
+                    ease_hundredths_after=196,
+                    interval_days_after=1,
+                    due_after=date(2026, 3, 3),
+                )
+
+            upgrade(directory=directory)
+
+            state = db.session.get(ReviewState, (1, 1))
+            assert (state.repetitions, state.ease_hundredths, state.interval_days, state.lapses) == (
+                0,
+                196,
+                1,
+                1,
+            )
+            first, second = db.session.scalars(sa.select(ReviewLog).order_by(ReviewLog.id)).all()
+            assert (first.lapses_before, first.introduced_on_before, first.last_reviewed_at_before) == (
+                0,
+                None,
+                None,
+            )
+            assert (second.lapses_before, second.introduced_on_before) == (0, DAY1)
+            assert second.last_reviewed_at_before == datetime(2026, 3, 1, 9, tzinfo=UTC)
+            user = db.session.get(User, 1)
+            assert user.day_starts_at_hour == 4 and user.new_cards_per_day is None
+
+            # Undo of the migrated day-2 review puts back exactly the day-1 state.
+            store.undo_last(db.session, user, DAY2)
+            db.session.commit()
+            db.session.expire_all()
+            state = db.session.get(ReviewState, (1, 1))
+            assert (
+                state.repetitions,
+                state.ease_hundredths,
+                state.interval_days,
+                state.due,
+                state.lapses,
+                state.introduced_on,
+                state.last_reviewed_at,
+            ) == (1, 250, 1, DAY2, 0, DAY1, datetime(2026, 3, 1, 9, tzinfo=UTC))
+    finally:
+        drop_schema(app)
