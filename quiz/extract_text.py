@@ -23,12 +23,26 @@ BUILTIN_COMMANDS = frozenset(
     gcloud az ansible vagrant dotnet ruby gem bundle rails php composer nvm svn hg tmux openssl ffmpeg
     xargs jq pytest ruff mypy poetry uv pipx go make echo export source kill top free ip man which env
     history alias head diff tree file service nc telnet dig nslookup traceroute lsof chroot
+    bzip2 bunzip2 xz unxz zcat 7z nohup watch time date uname whoami hostname hostnamectl uptime dmesg
+    lsblk fdisk mkfs blkid dd pgrep nice renice strace tcpdump nmap mtr whois host ufw iptables
+    firewall-cmd nmcli ssh-keygen ssh-copy-id ssh-add gpg base64 md5sum sha1sum sha256sum cut tr tee
+    paste join split column stat locate updatedb realpath basename dirname readlink mktemp sysctl
+    modprobe lsmod lscpu lspci lsusb vmstat iostat free su visudo groupadd userdel chattr timedatectl
+    localectl loginctl dpkg rpm zypper apk flatpak gh pyenv pipenv mamba tsc eslint prettier
     """.split()
 )
 # Also English words: a bare mention needs an argument that looks technical.
 AMBIGUOUS_COMMANDS = frozenset(
     "go make echo export source kill top free ip man which env history alias head diff tree file service "
-    "find sort less touch mount ping screen patch cat".split()
+    "find sort less touch mount ping screen patch cat watch time date host cut join split column stat "
+    "locate nice su".split()
+)
+# CLIs driven by subcommands: the bare word alone (``git shows…``) is the tool, not a command.
+SUBCOMMAND_TOOLS = frozenset(
+    "docker docker-compose podman git kubectl helm minikube kind npm npx yarn pnpm pip pip3 python python3 "
+    "node deno bun apt apt-get yum dnf brew pacman snap systemctl cargo rustup go mvn gradle conda flask "
+    "django-admin terraform aws gcloud az ansible vagrant dotnet ruby gem bundle rails php composer nvm "
+    "svn hg tmux openssl poetry uv pipx gh pyenv pipenv mamba dpkg rpm zypper apk flatpak sudo make".split()
 )
 SHELL_KEYWORDS = frozenset(
     "if then else elif fi for do done while until case esac function in select return local".split()
@@ -219,7 +233,14 @@ def scan_command(text: str, start: int, known: frozenset[str] | set[str]) -> tup
             attached = prev and not prev.isspace() and not prev.isalnum() and prev not in CJK_PUNCT
             follower = text[j] if j < n else ""
             dotted = follower in "._-:" and j + 1 < n and text[j + 1].isalnum()
-            if attached or follower in ("[", "<", "{", "=", "/") or dotted:
+            # "kill -9 进程号 …": a short CJK placeholder (…名/…号) standing for an argument
+            placeholder = (
+                i > start + len(word)
+                and 2 <= j - i <= 4
+                and text[j - 1] in "名号"
+                and (j >= n or text[j].isspace() or text[j] in CJK_PUNCT or text[j] in ",.;:")
+            )
+            if attached or follower in ("[", "<", "{", "=", "/") or dotted or placeholder:
                 i = j
                 good = i
                 continue
@@ -274,6 +295,13 @@ def scan_command(text: str, start: int, known: frozenset[str] | set[str]) -> tup
 SEP_RE = re.compile(r"^\s*(?:[-—–:：→|]+|=>|#)\s*")
 USE_LEAD_RE = re.compile(
     r"^\s*(?:来|以|可以|可|能|去|用来|用于|用以|就能|就可以|便可|即可|to|in order to)\s*"
+)
+
+
+# "可以丢弃…" / "can list…": the modal before a command's description says nothing
+DESC_LEAD_RE = re.compile(
+    r"^(?:可以用来|可以用于|可用来|可用于|是用来|是用于|用来|用于|用以|可以|能够|就能|就可以|"
+    r"(?:is|are|can be) used to\s|used to\s|lets you\s|allows you to\s|can\s)\s*"
 )
 
 

@@ -31,17 +31,46 @@ Command cards (kind "command": front = what it does, back = the bare command)
       blocks.  A bare command ends where prose resumes: CJK text not attached to
       the command (``<包名>[@版本]`` stays, ``rm 删除…`` stops), sentence
       punctuation, a separator (`` - ``, ``—``, ``: ``, ``#``) or an English
-      function word.  The rest of the line is the description.  A command
-      followed by ``的/和/与…`` is talked about, not described: no card.
-    * ``描述：`cmd` `` / ``does X: `cmd` ``: a description, a separator, a command.
-    * Prose use: ``使用 X 来查看…`` / ``use X to …`` (also 用/运行/执行/输入/run/type)
-      gives a card whose description is the clause after the command.
+      function word.  A short CJK placeholder ending in 名/号 (``kill -9 进程号``,
+      ``docker stop 容器名``) is an argument.  The rest of the line is the
+      description, without a leading modal (``可以丢弃…`` → ``丢弃…``; 用于/用来/
+      能够/can/is used to/lets you …).  A command followed by ``的/和/与…`` is
+      talked about, not described: no card.
+    * ``描述：`cmd` `` / ``does X: `cmd` ``: a description, a separator, a command;
+      the description is the last sentence before the separator (``A。也可以一步完成：
+      cmd`` → ``也可以一步完成``).  Also without a separator when a short
+      description (≤ 30 characters, no punctuation, not ending in a verb such as
+      用/参考/the/use/see) is followed by a code span that ends the line
+      (``创建虚拟环境 `python3 -m venv .venv` ``).
+    * Prose use (使用/用/利用/运行/执行/输入/通过/敲, use/using/run/running/type/
+      execute/with/via followed by a command, at most 20 per line):
+      - text after the command (``使用 X 来查看…``, ``use X to …``): the clause
+        after it is the description; it stops at the next command code span,
+        which is read the same way (``use A to x and B to y``: two cards);
+      - the command ends the clause (nothing, or only 命令/即可/就可以了/instead
+        after it): the description is before the verb.  Chinese: the clause
+        before the verb without modals and connectives (可以/就/要/也/如果/然后…;
+        ``创建分支可以用 X，切换分支用 Y`` → two cards; an empty clause takes the
+        clause before its comma: ``查看日志，可以用 X``); none when that clause
+        starts with a pronoun or a recommendation (我们/你/用户/推荐/建议/一般…) or
+        ends in 的.  English: ``To do X, run/use/type Y`` (also "If you want to
+        …,"), and ``Do X with/via/using Y`` / ``You can do X by running Y`` (two
+        words or more, not starting with a pronoun or article, no is/are).
+      - a lone program word (no arguments) counts only when it ends the clause,
+        is not a subcommand-driven tool (git, docker, pip …) and the description
+        has at least 4 characters (``查看负载用 top``); an example right after it
+        (``用 chown，比如 `chown a:b f` ``) becomes the back.
+      A line that gives such a card gives no concept card.
     * English prose starting with a known program word, one to five
       subcommand-like tokens (words, flags, placeholders) and a verb in the third
       person from a fixed list (shows/lists/prints/removes/creates/…):
       ``git status shows the working tree`` → back ``git status``, front the verb
       phrase.  ``Git is …``, ``git makes …``, ``git branches are …`` give none;
       an ambiguous program word (make, find, …) needs a technical argument.
+      With no subcommand tokens (``top shows live CPU usage``) the word must be a
+      single-purpose tool (not git/docker/npm/…), lowercase, not followed by
+      ``shows that/how…`` or ``commits are…``, and an English-word tool (top, free,
+      head …) must start a sentence.
     * ``A 命令或 B`` / ``A or B`` at the start of a line: one card, back "A 或 B".
     * Tables: a column of commands and a column of descriptions, in either
       order.  Columns are found by their header (命令/指令/用法/语法/Command/
@@ -70,7 +99,8 @@ Concept cards (kind "concept": front = term or problem, back = definition/answer
     * Explicit definitions: ``X 是 Y``, ``X 指 Y`` (not 指定/指令/手指…),
       ``X 特指/专指/泛指 Y``, ``X：Y``, ``X: Y``, ``X is/are/refers to/means Y``,
       ``X 也被称为/又称/类似于/相当于/即 Y``, ``**X** — Y`` (subject short, not a
-      pronoun).  The term may carry a gloss: ``进程（Process）指 Y``,
+      pronoun, not a label such as 注意/提示/Note/Tip/Example; ``X is stored in``
+      and other passives are not definitions).  The term may carry a gloss: ``进程（Process）指 Y``,
       ``Paging (分页) refers to Y``.  A line ending in a colon is a lead-in, never
       a definition; a back that is only a URL is not a definition.
     * A term alone on a list item, explained by what is nested under it: a
@@ -79,7 +109,7 @@ Concept cards (kind "concept": front = term or problem, back = definition/answer
       it must be marked up (``**X**`` or a code span).  ``- **X**`` followed by
       lazy continuation lines works too.
     * In a list where at least two items are definitions, the other items that
-      start with a short term are split at their first predicate (通过/用于/…).
+      start with a short term are split at their first predicate (通过/用于/指向/…).
     * A question and its answer in one sentence (``X 是否…，是…``, ``Why…? …``).
     * A list item starting ``如果…，…`` / ``If …, …``: condition → consequence.
     * Problem → solution: a list item followed by a blockquote of prose (or by a
@@ -125,9 +155,11 @@ from quiz.extract_text import (
     AMBIGUOUS_COMMANDS,
     BUILTIN_COMMANDS,
     CJK_PUNCT,
+    DESC_LEAD_RE,
     PROMPT_RE,
     PROSE_WORDS,
     SHELL_KEYWORDS,
+    SUBCOMMAND_TOOLS,
     WORD_RE,
     clean_desc,
     code_is_command,
@@ -341,6 +373,19 @@ _EN_DEF_RE = re.compile(
     r"\s",
     re.I,
 )
+# "注意：…" / "Note: …": a label in front of a remark, not a term
+_LABEL_RE = re.compile(
+    r"注意|注|提示|说明|备注|贴士|小贴士|技巧|警告|重要|补充|更新|总结|小结|例如|比如|示例|例子|举例|"
+    r"P\.?S\.?|N\.?B\.?|notes?|tips?|hint|warning|caution|important|example|e\.g\.|tl;?dr|summary|update|edit",
+    re.I,
+)
+# "X is stored in …": a passive statement about X, not what X is
+_PASSIVE_RE = re.compile(
+    r"(?:not\s+|also\s+|usually\s+|always\s+|often\s+)?(?:[a-z]+ed|[a-z]+en|built|kept|set|put|run|made|held|"
+    r"found|known|shown|done|sent|split|spread|bound|hidden)\s+(?:in|into|by|at|on|to|from|with|as|under|"
+    r"inside|for|via|using|when|after|before|automatically|only|once)\b",
+    re.I,
+)
 _NOT_SHI_BEFORE = set("不而还但可于总只凡都倒硬")
 _NOT_ZHI_BEFORE = set("手食中拇无名所意是特专泛直确遥剑")
 _NOT_ZHI_AFTER = set("定令向南出标示针导数纹挥责明望引控代称正点派名使尖甲头的着了过")
@@ -349,7 +394,7 @@ _PAREN_SEG_RE = re.compile(r"\s*[（(][^（）()]{0,40}[）)]")
 _GLOSS_RE = re.compile(r"^(.*?\S)\s*[（(]([^（）()]{1,40})[）)]$")
 _PREDICATES = (
     "通过 用于 用来 负责 提供 包含 包括 能够 可以 允许 支持 代表 表示 由 会 将 把 让 为 对 与 和 "
-    "在 从 使用 管理 运行 存储 保存 定义 描述"
+    "在 从 使用 管理 运行 存储 保存 定义 描述 指向 记录 控制 决定"
 ).split()
 _QUESTION_MARKS = (
     "是否",
@@ -373,8 +418,49 @@ _PROBLEM_WORDS = re.compile(
     re.I,
 )
 _USE_RE = re.compile(
-    r"(?:使用|利用|运行|执行|输入|敲|用|(?<![A-Za-z])(?:use|using|run|running|type|execute)(?![A-Za-z]))",
+    r"(?:使用|利用|运行|执行|输入|通过|敲|用|(?<![A-Za-z])(?:use|using|run|running|type|execute|with|via)(?![A-Za-z]))",
     re.I,
+)
+# after a command that ends its clause: nothing, or words that say nothing ("命令即可", "instead")
+_AFTER_FILLER_RE = re.compile(
+    r"\s*(?:这个|这条|该)?(?:命令|指令|commands?)?\s*"
+    r"(?:就可以|就行|就好|即可|便可|就能|可以|来完成|来实现|来搞定|完成|实现|搞定|instead)?\s*(?:了|啦|吧)?\s*",
+    re.I,
+)
+_CLAUSE_SEPS = "，,。；;！？!?：:"
+# "创建分支可以用 X": what the clause says before its verb, without modals and connectives
+_ZH_BEFORE_TAIL_RE = re.compile(
+    r"(?:也|还|都|就|则|便|一般|通常|直接|只需|只要|需要|需|要|得|应该|应|可以|可|先|再|最好|来|是|我们|你)+$"
+)
+_ZH_BEFORE_HEAD_RE = re.compile(
+    r"^(?:如果|若是|若|要是|假如|想要|想|要|如需|若需|需要|然后|再|而|另外|此外|或者|并且|那么|所以|"
+    r"首先|其次|最后|接着|同时|当)+"
+)
+_ZH_NOT_DESC_RE = re.compile(
+    r"^(?:我|你|他|她|它|这|那|大家|咱|人们|用户|一般|通常|平时|经常|也|还|推荐|建议|最好|更|官方|个人|习惯|"
+    r"喜欢|偏好|倾向|常|必须|务必|尽量|不要|别|不能|不建议|禁止|避免)|的$"
+)
+# "To find big files, run X" / "You can list files by running X"
+_EN_BEFORE_RE = re.compile(
+    r"(?:^|[.!?;:]\s+)(?:to|in order to|if you (?:want|need|wish) to|when you (?:want|need) to)\s+"
+    r"([^,.;:!?`]{3,80}?),\s*"
+    r"(?:(?:just|simply|then|you can|you should|you need to|we can|you'll want to)\s+)*$",
+    re.I,
+)
+_EN_BY_RE = re.compile(
+    r"(?:^|[.!?;:]\s+)(?:(?:you|we) (?:can|could|may|should)\s+)?([^,.;:!?`]{3,80}?)(?:\s+by)?\s*$", re.I
+)
+_TRAILING_CONJ_RE = re.compile(r"(?:\s*(?:,|，|、|and|or|和|或者|或|以及|及|与))+\s*$")
+_EXAMPLE_RE = re.compile(
+    r"[\s，,:：;；]*(?:比如|例如|譬如|如|e\.g\.|for example|for instance|such as|like)[\s，,:：]*", re.I
+)
+_BARE_DESC_STOP_RE = re.compile(r"[。；！？;!?，,、（(“\"]|\.\s|[:：]")
+_BARE_DESC_ZH_TAIL_RE = re.compile(
+    r"(?:使用|利用|运行|执行|输入|通过|敲|用|比如|例如|如|即|是|为|参考|详见|见|参见|查阅|命令|指令|的|了|和|与|或|及|在|把|将)$"
+)
+_BARE_DESC_EN_TAIL = frozenset(
+    "use using run running type execute via see try like e.g. i.e. command commands called named "
+    "enter press".split()
 )
 _MAX_DESC = 200  # a command's description longer than this is cut (a card front must stay readable)
 _MAX_USES_PER_LINE = 20  # bounds the work on pathological lines
@@ -429,14 +515,19 @@ _EN_VERBS = (
     "disables inspects attaches detaches exports imports tags publishes generates verifies validates "
     "describes exposes scales cleans prunes clears initializes initialises configures connects "
     "launches formats converts syncs synchronizes signs encrypts decrypts reports summarizes summarises "
-    "tells gives"
+    "tells gives streams follows tails watches checks tests sends reads writes monitors measures resolves "
+    "queries replaces filters transfers manages schedules tracks traces deploys drains cordons forwards "
+    "waits retrieves gets joins splits erases patches labels annotates evicts provisions destroys"
 ).split()
 _EN_VERB_CMD_RE = re.compile(
     r"([a-z][\w.+-]*(?:\s+(?:--?\w[\w=.:/,-]*|[a-z0-9][\w.:/=@~-]*|<[^<>\s]+>|\[[^\[\]]+\]"
-    r"|\{\{[^{}]+\}\}|\"[^\"]*\"|'[^']*')){1,5}?)\s+((?:" + "|".join(_EN_VERBS) + r")\s+\S.*)"
+    r"|\{\{[^{}]+\}\}|\"[^\"]*\"|'[^']*')){0,5}?)\s+((?:" + "|".join(_EN_VERBS) + r")\s+\S.*)"
 )
 
 
+_VERB_OBJECT_BAD_RE = re.compile(
+    r"\w+\s+(?:that|how|why|whether|what|is|are|was|were|can|will|should|have|has|to|of)\b", re.I
+)
 _COLON_RE = re.compile(r"(?<!:):(?![:/])")
 _SENT_SPLIT_RE = re.compile(r"(?<=[。！？!?])|(?<=\.)\s+(?=[A-Z\u4e00-\u9fff])")
 _SENT_END_RE = re.compile(r"[。！？!?.]\s*$")
@@ -482,7 +573,7 @@ def _subject_ok(subject: str, *, limit: int = 16) -> bool:
         s = gloss.group(1).strip("*_` ")
         if len(s) < 2:
             return False
-    if s.casefold() in _PRONOUNS or s.split()[0].casefold() in _PRONOUNS:
+    if s.casefold() in _PRONOUNS or s.split()[0].casefold() in _PRONOUNS or _LABEL_RE.fullmatch(s):
         return False
     if any(c in s for c in '，,。；;！？!?（(“"') or "://" in s or "::" in s:
         return False
@@ -537,7 +628,8 @@ def _find_def(text: str, *, allow_colon: bool = True) -> tuple[str, str, str] | 
                 if verb == "can be"
                 else "keep"
             )
-            if _subject_ok(subject) and rest.strip() and not subject[:1].islower():
+            passive = verb in ("is", "are") and _PASSIVE_RE.match(rest.strip())
+            if _subject_ok(subject) and rest.strip() and not subject[:1].islower() and not passive:
                 best = (m.start(), m.group(1), mode, rest)
     if not best:
         return None
@@ -876,7 +968,8 @@ class _Extractor:
                 continue
             if self.explicit(text, lineno):
                 continue
-            if self.command_line(text, ctx, lineno):
+            starts = i == 0 or _SENT_END_RE.search(lines[i - 1]) is not None
+            if self.command_line(text, ctx, lineno, first=starts):
                 continue
             concept_lines.append((lineno, text))
         if consumed or not concept_lines:
@@ -942,7 +1035,7 @@ class _Extractor:
                 return True
         return False
 
-    def command_line(self, text: str, ctx: list[str], lineno: int) -> bool:
+    def command_line(self, text: str, ctx: list[str], lineno: int, *, first: bool = True) -> bool:
         """Commands on one line.  True when the line starts with a command (no concept rules then)."""
         found = self._command_at_start(text)
         if found is not None:
@@ -967,37 +1060,69 @@ class _Extractor:
                 self.add("concept", front, first_sentence_keep(rest_def), lineno, f"{subject} {verb}")
             elif not _COMMA_LEAD_RE.match(rest):
                 desc = clean_desc(rest)
+                desc = DESC_LEAD_RE.sub("", desc, count=1) or desc
             self.add_command(cmd, desc, ctx, lineno)
             self.use_commands(rest, ctx, lineno)
             return True
-        # "描述：`cmd`" / "does X: `cmd`"
+        # "描述：`cmd`" / "does X: `cmd`" (the description is the sentence before the separator)
         for start, end, content in code_spans(text):
             if not code_is_command(content, self.known):
                 continue
             before = text[:start].rstrip()
-            if _SEP_TAIL_RE.search(before) and not text[end:].strip(" 。.;；"):
-                desc = clean_desc(before.rstrip(":：—–→=>- "))
-                desc = _ITEM_MARK_RE.sub("", desc)
+            if text[end:].strip(" 。.;；") or start == 0:
+                continue
+            if not _SEP_TAIL_RE.search(before) and self._bare_desc(before, start, text):
+                # "创建虚拟环境 `python3 -m venv .venv`": a short description, then the command
+                self.add_command(_bare(content), clean_desc(before), ctx, lineno)
+                return True
+            if _SEP_TAIL_RE.search(before):
+                lead, desc = _last_sentence(before.rstrip(":：—–→=>- "))
+                desc = _ITEM_MARK_RE.sub("", clean_desc(desc))
                 if desc:
+                    if lead:
+                        self.use_commands(lead, ctx, lineno)
                     self.add_command(_bare(content), desc, ctx, lineno)
                     return True
-        m = _COLON_ANY_RE.search(strip_code(text))
-        if m and m.end() < len(text):
-            tail = text[m.end() :]
-            found = scan_command(tail, 0, self.known)
-            if found and found[2] in ("end", "punct") and not tail[found[1] :].strip(" 。.;；"):
-                desc = clean_desc(text[: m.start()])
-                if desc and len(desc) <= 60:
-                    self.add_command(found[0], desc, ctx, lineno)
-                    return True
-        verb = self._verb_command(text)
+        if ":" in text or "：" in text:
+            for n, m in enumerate(_COLON_ANY_RE.finditer(strip_code(text))):
+                if n >= _MAX_USES_PER_LINE or m.end() >= len(text):
+                    break
+                tail = text[m.end() :]
+                found = scan_command(tail, 0, self.known)
+                if found and found[2] in ("end", "punct") and not tail[found[1] :].strip(" 。.;；"):
+                    lead, desc = _last_sentence(text[: m.start()])
+                    desc = clean_desc(desc)
+                    if desc and len(desc) <= 60:
+                        if lead:
+                            self.use_commands(lead, ctx, lineno)
+                        self.add_command(found[0], desc, ctx, lineno)
+                        return True
+        verb = self._verb_command(text, first=first)
         if verb is not None:
             self.add_command(verb[0], verb[1], ctx, lineno)
             return True
-        self.use_commands(text, ctx, lineno)
-        return False
+        return self.use_commands(text, ctx, lineno)
 
-    def _verb_command(self, text: str) -> tuple[str, str] | None:
+    @staticmethod
+    def _bare_desc(before: str, start: int, text: str) -> bool:
+        """Whether the text before a line-ending command span is a short description of it."""
+        if len(before) > 30 or "`" in before or _BARE_DESC_STOP_RE.search(before):
+            return False
+        if has_cjk(before):
+            return not _BARE_DESC_ZH_TAIL_RE.search(before) and not _ZH_NOT_DESC_RE.search(before)
+        words = before.split()
+        if not 2 <= len(words) <= 6 or not words[0][:1].isalpha():
+            return False
+        low = [w.lower() for w in words]
+        return (
+            low[0] not in PROSE_WORDS
+            and low[0] not in _PRONOUNS
+            and low[-1] not in PROSE_WORDS
+            and low[-1] not in _BARE_DESC_EN_TAIL
+            and not any(w in ("is", "are", "was", "were", "be") for w in low)
+        )
+
+    def _verb_command(self, text: str, *, first: bool = True) -> tuple[str, str] | None:
         """``git status shows the working tree`` → (``git status``, ``shows the working tree``)."""
         m = _EN_VERB_CMD_RE.match(text)
         if m is None:
@@ -1006,7 +1131,18 @@ class _Extractor:
         words = cmd.split()
         if not is_command_word(words[0], self.known) or any(w.lower() in PROSE_WORDS for w in words[1:]):
             return None
-        if words[0] in AMBIGUOUS_COMMANDS and not any(_TECHNICAL_RE.search(w) for w in words[1:]):
+        if len(words) == 1:
+            # "top shows live CPU usage": a single-purpose tool alone; not "git commits are…",
+            # not "history shows that…", and an English-word tool only where a sentence starts
+            if (
+                words[0] in SUBCOMMAND_TOOLS
+                or words[0] in PROSE_WORDS
+                or _VERB_OBJECT_BAD_RE.match(text, m.start(2))
+            ):
+                return None
+            if words[0] in AMBIGUOUS_COMMANDS and not first:
+                return None
+        elif words[0] in AMBIGUOUS_COMMANDS and not any(_TECHNICAL_RE.search(w) for w in words[1:]):
             return None
         desc = clean_desc(text[m.start(2) :])
         return (cmd, desc) if len(desc.split()) >= 2 else None
@@ -1031,26 +1167,88 @@ class _Extractor:
             return found[0], stripped[found[1] :]
         return None
 
-    def use_commands(self, text: str, ctx: list[str], lineno: int) -> None:
+    def use_commands(self, text: str, ctx: list[str], lineno: int) -> bool:
+        """Commands used in prose (``使用 X 来…``, ``描述用 X``, ``To do, run X``); True if any card."""
         prose = strip_code(text)
-        span_at = {s[0]: s for s in code_spans(text)}
+        spans = code_spans(text)
+        span_at = {s[0]: s for s in spans}
+        known = self.known
+        todo: list[tuple[int, int, str]] = []
         for n, m in enumerate(_USE_RE.finditer(prose)):
             if n >= _MAX_USES_PER_LINE:
                 break
-            start = m.end()
+            todo.append((m.start(), m.end(), m.group(0)))
+        added = False
+        k = 0
+        while k < len(todo) and k < 2 * _MAX_USES_PER_LINE:
+            vstart, vend, verb = todo[k]
+            k += 1
+            low = verb.lower()
+            start = vend
             while start < len(text) and text[start].isspace():
                 start += 1
-            spans = [span_at[start]] if start in span_at else []
-            if spans and code_is_command(spans[0][2], self.known):
-                cmd, end = _bare(spans[0][2]), spans[0][1]
+            lone = False
+            span = span_at.get(start)
+            if span is not None and code_is_command(span[2], known):
+                cmd, end = _bare(span[2]), span[1]
             else:
-                found = scan_command(text, start, self.known) if start < len(text) else None
-                if not found:
+                found = scan_command(text, start, known) if start < len(text) else None
+                if found:
+                    cmd, end = found[0], found[1]
+                    if low in ("with", "via") and " " not in cmd:
+                        continue
+                else:
+                    # "查看进程用 top。": a lone single-purpose tool ending the clause
+                    w = WORD_RE.match(text, start)
+                    if (
+                        not verb
+                        or w is None
+                        or w.group(0) in SUBCOMMAND_TOOLS
+                        or not is_command_word(w.group(0), known)
+                        or start > 0
+                        and (text[start - 1].isascii() and text[start - 1].isalnum())
+                        or low in ("with", "via")
+                    ):
+                        continue
+                    cmd, end, lone = w.group(0), w.end(), True
+            after = first_clause(text[end:])
+            if _AFTER_FILLER_RE.fullmatch(after):
+                if not verb:
                     continue
-                cmd, end = found[0], found[1]
-            desc = clean_desc(first_clause(text[end:]), use_lead=True)
+                desc = _desc_before(text, prose, vstart, verb)  # the command ends the clause
+                if lone and desc:
+                    example = self._example(text, end + len(after), cmd)
+                    if example is None and len(desc) < 4:
+                        continue  # "编辑器用 vim": too little said for a bare program word
+                    cmd = example or cmd
+            else:
+                if lone or low in ("with", "via"):
+                    continue
+                # "use A to X and B to Y": a description stops at the next command, which is used too
+                limit = end + len(after)
+                nxt = next((s for s in spans if end <= s[0] < limit and code_is_command(s[2], known)), None)
+                if nxt is not None:
+                    after = _TRAILING_CONJ_RE.sub("", text[end : nxt[0]])
+                    todo.append((nxt[0], nxt[0], ""))
+                desc = clean_desc(after, use_lead=True)
             if desc and not _CMD_WORD_RE.match(desc):
                 self.add_command(cmd, desc, ctx, lineno)
+                added = True
+        return added
+
+    def _example(self, text: str, at: int, word: str) -> str | None:
+        """``用 chmod，比如 `chmod 755 x` ``: the example command after a lone program word."""
+        m = _EXAMPLE_RE.match(text, at)
+        if m is None:
+            return None
+        start = m.end()
+        span = code_spans(text[start:])
+        if span and span[0][0] == 0:
+            cmd = _bare(span[0][2])
+        else:
+            found = scan_command(text, start, self.known)
+            cmd = found[0] if found else ""
+        return cmd if first_word(cmd) == word and " " in cmd else None
 
     # ---- concepts
     def concept(self, unit: str, lineno: int, *, item: bool, deflist: bool) -> None:
@@ -1182,6 +1380,48 @@ _URL_PAREN_RE = re.compile(r"\s*[（(]\s*<?https?://[^\s()（）]*>?\s*[)）]")
 def _tidy(text: str) -> str:
     """Concept text without parenthesised raw URLs (noise on a flashcard)."""
     return _SPACES_RE.sub(" ", _URL_PAREN_RE.sub("", text))
+
+
+def _last_sentence(text: str) -> tuple[str, str]:
+    """(the text before its last sentence, the last sentence): ``A。B`` → (``A。``, ``B``)."""
+    prose = strip_code(text)
+    cut = 0
+    for m in _SENTENCE_STOP_RE.finditer(prose):
+        if m.end() < len(prose.rstrip()):
+            cut = m.end()
+    return text[:cut], text[cut:].strip()
+
+
+def _desc_before(text: str, prose: str, at: int, verb: str) -> str:
+    """The description before a use verb whose command ends the clause (``描述用 X``, ``To do, run X``)."""
+    if is_cjk(verb[0]):
+        end = at
+        for _ in range(2):  # "查看日志，可以用 X": an empty clause takes the one before the comma
+            start = max(prose.rfind(c, 0, end) for c in _CLAUSE_SEPS) + 1
+            clause = text[start:end].strip()
+            if len(clause) > 40 or "`" in clause:
+                return ""
+            clause = _ZH_BEFORE_HEAD_RE.sub("", _ZH_BEFORE_TAIL_RE.sub("", clause)).strip()
+            if clause:
+                break
+            if start == 0 or prose[start - 1] not in "，,":
+                return ""
+            end = start - 1
+        if len(clause) < 2 or not has_cjk(clause) or _ZH_NOT_DESC_RE.search(clause):
+            return ""
+        return clean_desc(clause)
+    before = text[max(0, at - 200) : at]
+    low = verb.lower()
+    m = _EN_BEFORE_RE.search(before) if low in ("use", "run", "type", "execute") else None
+    if m is None and low in ("using", "running", "with", "via"):
+        m = _EN_BY_RE.search(before)
+        if m is not None:
+            words = m.group(1).split()
+            if len(words) < 2 or words[0].lower() in PROSE_WORDS or words[0].lower() in _PRONOUNS:
+                return ""
+            if any(w.lower() in ("is", "are", "was", "were", "be", "been") for w in words[:3]):
+                return ""  # "the project is built with X" describes, it does not instruct
+    return clean_desc(m.group(1)) if m else ""
 
 
 def first_sentence_keep(text: str) -> str:

@@ -769,3 +769,84 @@ def test_duplicate_commands_keep_keys_when_sections_reordered():
     before = {(c.topic, c.back): c.key for c in cards(note)}
     assert len(set(before.values())) == 3
     assert {(c.topic, c.back): c.key for c in cards(shuffled)} == before
+
+
+# --------------------------------------------------------------------------- prose: description, then command
+
+
+def test_prose_use_description_before_or_after_the_command_zh():
+    assert fixture_cards("prose-use-zh.md") == [
+        ("command", "新建分支", "git branch feat", 5),
+        ("command", "切换分支", "git switch feat", 5),
+        ("command", "也可以一次完成", "git switch -c feat", 5),
+        ("command", "撤销暂存", "git restore --staged a.txt", 7),
+        ("command", "恢复最近一次储藏", "git stash pop", 8),
+        ("command", "查看提交历史", "git log --oneline", 9),
+        ("command", "对比暂存区", "git diff --staged", 10),
+        ("command", "查看负载", "top", 14),
+        ("command", "查看磁盘", "df -h", 14),
+        ("command", "修改属主", "chown www:www site.conf", 16),
+        ("command", "停止容器", "docker stop 容器名", 18),
+        ("command", "安装依赖", "npm ci", 19),
+    ]  # none from "我们用 Docker…", "一般用 git…", "编辑器用 vim", "推荐使用 htop", "参考 …", "注意：…"
+
+
+def test_prose_use_description_before_the_command_en():
+    assert fixture_cards("prose-use-en.md") == [
+        ("command", "find large folders", "du -h --max-depth=1", 5),
+        ("command", "watch memory", "free -m", 5),
+        ("command", "prints free space per filesystem", "df -h", 6),
+        ("command", "shows memory usage in megabytes", "free", 7),
+        ("command", "sort by date", "ls -lt", 8),
+        ("command", "sort by size", "ls -lS", 8),
+        ("command", "Compress a folder", "tar czf out.tgz dir", 9),
+        ("command", "see open ports", "ss -tlnp", 10),
+    ]  # none from "use nginx as", "built with", "git commits are", "history shows that", "Note:"
+
+
+def test_use_rule_inline_cases():
+    note = (
+        "## 回退\n\n"
+        "版本回退用 git reset --hard HEAD^\n\n"
+        "查看日志，可以用 `docker logs -f web` 就可以了\n\n"
+        "- 使用 `git stash` 来暂存改动\n"
+        "- To list pods, run `kubectl get pods`.\n"
+        "- top shows live CPU usage\n"
+        "- 用户可以用 `ssh host` 登录\n"
+    )
+    assert [(c.kind, c.front, c.back) for c in cards(note)] == [
+        ("command", "版本回退", "git reset --hard HEAD^"),
+        ("command", "查看日志", "docker logs -f web"),
+        ("command", "暂存改动", "git stash"),
+        ("command", "list pods", "kubectl get pods"),
+        ("command", "shows live CPU usage", "top"),
+        ("command", "登录", "ssh host"),
+    ]
+
+
+def test_lone_program_word_needs_a_sentence_start_or_a_single_purpose_tool():
+    note = "The data is\nfree shows nothing here.\n\ngit pushes the branch.\n\nwhich shows the result.\n"
+    assert backs(note, "command") == []
+
+
+def test_colon_command_takes_the_last_sentence_before_the_colon():
+    note = "先看状态。再一步提交：git commit -am wip\n\nThis is fine. Then push it: `git push -u main`\n"
+    assert [(c.kind, c.front, c.back) for c in cards(note)] == [
+        ("command", "再一步提交", "git commit -am wip"),
+        ("command", "Then push it", "git push -u main"),
+    ]
+
+
+def test_definition_list_splits_at_zhixiang():
+    note = "- 工作区：你能看到的目录\n- 暂存区：存放待提交改动的地方\n- HEAD 指向当前分支\n"
+    assert [(c.kind, c.front, c.back) for c in cards(note)] == [
+        ("concept", "工作区", "你能看到的目录"),
+        ("concept", "暂存区", "存放待提交改动的地方"),
+        ("concept", "HEAD", "指向当前分支"),
+    ]
+    assert cards("- 箭头指向右边\n- 另一项\n") == []  # not a definition list
+
+
+def test_labels_and_passives_are_not_definitions():
+    note = "注意：缓存会被清空。\n\nNote: the output may be long.\n\nThe cache is stored in ~/.cache.\n"
+    assert cards(note) == []
