@@ -8,12 +8,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response
 from flask_babel import Babel
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
-from quiz import cli, views
+from quiz import auth, cli, views
 from quiz.models import db
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -62,15 +64,54 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         DEMO_NOTES=str(Path(app.root_path) / "data" / "docker-notes.md"),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        # Behind HTTPS (WENGU_HTTPS=1) the cookies are sent over HTTPS only.
+        SESSION_COOKIE_SECURE=os.environ.get("WENGU_HTTPS", "") == "1",
+        REMEMBER_COOKIE_SECURE=os.environ.get("WENGU_HTTPS", "") == "1",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        UPLOAD_MAX_FILE_BYTES=int(os.environ.get("WENGU_UPLOAD_MAX_BYTES", str(5 * 1024 * 1024))),
+        UPLOAD_MAX_FILES=int(os.environ.get("WENGU_UPLOAD_MAX_FILES", "200")),
     )
     if "SECRET_KEY" not in config:
         app.config["SECRET_KEY"] = secret_key_from_env(app.instance_path)
     app.config.update(config)
+    # A request body larger than a whole upload is refused before it is read.
+    app.config.setdefault("MAX_CONTENT_LENGTH", 4 * app.config["UPLOAD_MAX_FILE_BYTES"] + 1024 * 1024)
 
     db.init_app(app)
     Migrate(app, db, directory=str(MIGRATIONS_DIR))
     CSRFProtect(app)
     Babel(app, locale_selector=views.select_locale)
+    auth.init_app(app)
     views.init_app(app)
     cli.init_app(app)
+    app.after_request(add_security_headers)
     return app
+
+
+# Every page is served from this site alone: no inline script or style, no framing.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+)
+
+
+def add_security_headers(response: Response) -> Response:
+    """Set the headers that keep a page from being framed, sniffed or made to run foreign script."""
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
+@event.listens_for(Engine, "connect")
+def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
+    # SQLite: write-ahead logging so readers never block the writer, a busy timeout so concurrent
+    # writers wait instead of failing, and enforced foreign keys (ON DELETE CASCADE).
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()

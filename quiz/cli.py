@@ -1,4 +1,8 @@
-"""Command-line interface: ``flask init-db``, ``flask notes preview/import``, ``flask anki export``."""
+"""The command line.
+
+``flask init-db``, ``flask notes preview/import``, ``flask anki export``,
+``flask users create``, ``flask backup`` and ``flask restore``.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +16,17 @@ from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from quiz import store
+from quiz import accounts, backup, store
 from quiz.export import write_package
-from quiz.models import LOCAL_USER_NAME, Deck, db, now_utc
+from quiz.models import LOCAL_USER_NAME, Deck, User, db, now_utc
 from quiz.notes import NoteError, decode_note, parse_note
 
 notes_cli = AppGroup("notes", help="Preview and import Markdown notes.")
 anki_cli = AppGroup("anki", help="Export cards to Anki.")
+users_cli = AppGroup("users", help="Manage accounts.")
+USER_OPTION = click.option(
+    "--user", "user_name", help="The account to act for (needed when there are several)."
+)
 
 
 def init_app(app: Flask) -> None:
@@ -26,17 +34,40 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(init_db_command)
     app.cli.add_command(notes_cli)
     app.cli.add_command(anki_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+
+
+def resolve_user(name: str | None) -> User:
+    """The account a command acts for: the one named, else the only one there is."""
+    if name is not None:
+        user = db.session.scalar(select(User).where(User.name == name))
+        if user is None:
+            raise click.ClickException(f"There is no user called {name!r}.")
+        return user
+    users = db.session.scalars(select(User).order_by(User.id).limit(2)).all()
+    if len(users) > 1:
+        raise click.ClickException("There are several users: say which with --user NAME.")
+    # A fresh instance: the built-in local user, which the first account takes over on the set-up page.
+    return users[0] if users else store.get_or_create_user(db.session, LOCAL_USER_NAME)
 
 
 @click.command("init-db")
 @click.option("--no-demo", is_flag=True, help="Do not load the demo deck into an empty database.")
 @with_appcontext
 def init_db_command(no_demo: bool) -> None:
-    """Create or upgrade the database in place, never deleting data; load the demo into an empty one."""
+    """Create or upgrade the database in place, never deleting data; load the demo into a fresh one.
+
+    On a fresh instance the demo deck goes to the built-in local user, which the
+    first account takes over on the set-up page.
+    """
     upgrade(directory=current_app.extensions["migrate"].directory)
-    user = store.get_or_create_user(db.session, LOCAL_USER_NAME)
-    has_decks = db.session.scalar(select(func.count()).select_from(Deck)) > 0
-    if not has_decks and not no_demo:
+    fresh = db.session.scalar(select(func.count()).select_from(Deck)) == 0 and not accounts.has_accounts(
+        db.session
+    )
+    if fresh and not no_demo:
+        user = resolve_user(None)
         for result in store.import_note_files(db.session, user, [current_app.config["DEMO_NOTES"]]):
             click.echo(f"Demo deck loaded: {result.summary}")
     db.session.commit()
@@ -63,10 +94,11 @@ def preview_command(path: Path, as_json: bool) -> None:
 
 @notes_cli.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@USER_OPTION
 @with_appcontext
-def import_command(paths: tuple[Path, ...]) -> None:
+def import_command(paths: tuple[Path, ...], user_name: str | None) -> None:
     """Import notes files or folders; nothing is stored if any file fails."""
-    user = store.get_or_create_user(db.session, LOCAL_USER_NAME)
+    user = resolve_user(user_name)
     try:
         results = store.import_note_files(db.session, user, paths)
         db.session.commit()
@@ -82,10 +114,11 @@ def import_command(paths: tuple[Path, ...]) -> None:
 
 @anki_cli.command("export")
 @click.argument("out", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@USER_OPTION
 @with_appcontext
-def export_command(out: Path) -> None:
+def export_command(out: Path, user_name: str | None) -> None:
     """Write every active card to an Anki package (.apkg); re-importing it updates, never duplicates."""
-    user = store.get_or_create_user(db.session, LOCAL_USER_NAME)
+    user = resolve_user(user_name)
     cards = store.export_cards(db.session, user)
     if not cards:
         raise click.ClickException("There are no cards to export: import some notes first.")
@@ -94,3 +127,50 @@ def export_command(out: Path) -> None:
     store.record_export(db.session, user, timestamp, count)
     db.session.commit()
     click.echo(f"Wrote {count} notes to {out}")
+
+
+@users_cli.command("create")
+@click.argument("name")
+@click.option("--password", help="The password (asked for, hidden, when not given).")
+@click.option("--admin", is_flag=True, help="Make the account an admin.")
+@with_appcontext
+def create_user_command(name: str, password: str | None, admin: bool) -> None:
+    """Create an account; the first account of an instance becomes admin."""
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = accounts.create_user(db.session, name, password, admin=admin)
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Created {user.name}{' (admin)' if user.is_admin else ''}.")
+
+
+@click.command("backup")
+@click.argument("out", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@USER_OPTION
+@with_appcontext
+def backup_command(out: Path, user_name: str | None) -> None:
+    """Write one account's decks, cards, states and review log to a file (gzip JSON)."""
+    user = resolve_user(user_name)
+    with out.open("wb") as fh:
+        size = backup.write_backup(db.session, user, fh)
+    click.echo(f"Wrote the backup of {user.name} to {out} ({size} bytes).")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@USER_OPTION
+@with_appcontext
+def restore_command(source: Path, user_name: str | None) -> None:
+    """Load a backup into an account that has no decks yet; nothing is stored if it fails."""
+    user = resolve_user(user_name)
+    try:
+        with source.open("rb") as fh:
+            data = backup.read_backup(fh)
+        result = backup.restore_user(db.session, data, user)
+        db.session.commit()
+    except backup.BackupError as exc:
+        db.session.rollback()
+        raise click.ClickException(f"{exc}\nNothing was restored.") from exc
+    click.echo(f"Restored into {user.name}: {result}")

@@ -6,9 +6,18 @@ from zoneinfo import available_timezones
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    MultipleFileField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, Optional, ValidationError
 
 LOCALES = ("zh", "en")
 
@@ -38,6 +47,8 @@ class GradeForm(FlaskForm):
     """An SM-2 grade for the card shown; the buttons submit 0 to 5 as ``grade``."""
 
     grade = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=5)])
+    # The card's state version when the page was shown: a second submission of the same page is refused.
+    version = IntegerField(validators=[Optional()])
 
 
 class AnswerForm(FlaskForm):
@@ -76,3 +87,53 @@ class SettingsForm(FlaskForm):
     def validate_timezone(self, field: StringField) -> None:
         if field.data and field.data not in available_timezones():
             raise ValidationError(_l("Unknown time zone; use a name like Asia/Shanghai or Europe/Berlin."))
+
+
+class AccountForm(FlaskForm):
+    """A new account: on the set-up page (the first one, who becomes admin) and on the register page."""
+
+    name = StringField(_l("User name"), validators=[InputRequired(), Length(max=80)])
+    password = PasswordField(_l("Password"), validators=[InputRequired(), Length(min=8, max=200)])
+    confirm = PasswordField(
+        _l("Password again"), validators=[InputRequired(), EqualTo("password", _l("The passwords differ."))]
+    )
+
+
+class LoginForm(FlaskForm):
+    """Log in; ``next`` is where to go afterwards (only a path on this site is followed)."""
+
+    name = StringField(_l("User name"), validators=[InputRequired(), Length(max=80)])
+    password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=200)])
+    next = HiddenField()
+
+
+class PasswordChangeForm(FlaskForm):
+    """Change one's own password."""
+
+    current = PasswordField(_l("Current password"), validators=[InputRequired()])
+    password = PasswordField(_l("New password"), validators=[InputRequired(), Length(min=8, max=200)])
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[InputRequired(), EqualTo("password", _l("The passwords differ."))],
+    )
+
+
+class RegistrationForm(FlaskForm):
+    """The admin opens or closes registration."""
+
+    open = BooleanField(_l("Anyone may register an account"))
+
+
+class CardEditForm(FlaskForm):
+    """The user's own wording of a card; it wins over the note, re-imports included."""
+
+    front = TextAreaField(_l("Front"), validators=[InputRequired(), Length(max=20_000)])
+    back = TextAreaField(_l("Back"), validators=[InputRequired(), Length(max=20_000)])
+
+
+class UploadForm(FlaskForm):
+    """Notes to preview: Markdown files, a .zip of a notes folder, or pasted text."""
+
+    files = MultipleFileField(_l("Markdown files or a .zip of a notes folder"))
+    pasted = TextAreaField(_l("…or paste Markdown"))
+    pasted_name = StringField(_l("Name for the pasted note"), validators=[Optional(), Length(max=120)])

@@ -22,6 +22,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -30,6 +31,7 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+from sqlalchemy.sql.expression import false as sa_false
 from sqlalchemy.types import TypeDecorator
 
 from quiz import sm2
@@ -90,6 +92,62 @@ class User(db.Model):
     # The user's day starts at this local hour (Anki's default: 4), so a late-night session counts as one day.
     day_starts_at_hour: Mapped[int] = mapped_column(SmallInteger, default=4, server_default="4")
     locale: Mapped[str | None] = mapped_column(String(16))  # "zh" or "en"; None follows the browser
+    # Accounts.  A user without a password is the built-in local user of a fresh instance, waiting to be
+    # claimed on the set-up page; nobody can log in as it.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+
+    # Flask-Login's user protocol.
+    is_anonymous = False
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.password_hash is not None
+
+    @property
+    def is_active(self) -> bool:
+        return self.password_hash is not None
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+class AppSetting(db.Model):
+    """Instance-wide settings an admin changes at run time (e.g. whether registration is open)."""
+
+    __tablename__ = "app_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class LoginAttempt(db.Model):
+    """Failed logins, counted per account and per address to slow down password guessing.
+
+    Kept in the database so that several app processes share one count.
+    """
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_name_time", "username", "attempted_at"),
+        Index("ix_login_attempts_address_time", "address", "attempted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80))
+    address: Mapped[str] = mapped_column(String(64))
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+
+class PendingImport(db.Model):
+    """Uploaded notes waiting on the preview page: nothing is imported until the user confirms."""
+
+    __tablename__ = "pending_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    payload: Mapped[bytes] = mapped_column(LargeBinary)  # gzip-compressed JSON: [{name, text}, ...]
 
 
 class Deck(db.Model):
@@ -151,6 +209,11 @@ class Card(db.Model):
     position: Mapped[int] = mapped_column(Integer)  # order in the note: new cards come in this order
     # A card gone from its note is retired, not deleted: its history stays.
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When a re-import last changed the card's text (a small edit in the note); shown as "edited".
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The user's own wording, edited in the card browser; it wins over the note's text, re-imports included.
+    override_front: Mapped[str | None] = mapped_column(Text)
+    override_back: Mapped[str | None] = mapped_column(Text)
 
     deck: Mapped[Deck] = relationship(back_populates="cards")
     topic: Mapped[Topic | None] = relationship()
@@ -158,6 +221,20 @@ class Card(db.Model):
     @property
     def topic_path(self) -> tuple[str, ...]:
         return self.topic.path if self.topic is not None else ()
+
+    @property
+    def shown_front(self) -> str:
+        """The front as the user sees it: their override, else the note's text."""
+        return self.override_front if self.override_front is not None else self.front
+
+    @property
+    def shown_back(self) -> str:
+        """The back as the user sees it: their override, else the note's text."""
+        return self.override_back if self.override_back is not None else self.back
+
+    @property
+    def overridden(self) -> bool:
+        return self.override_front is not None or self.override_back is not None
 
 
 class ReviewState(db.Model):
@@ -176,8 +253,15 @@ class ReviewState(db.Model):
     lapses: Mapped[int] = mapped_column(Integer, default=0)
     introduced_on: Mapped[date | None] = mapped_column(Date)
     last_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    suspended: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    # Bumped by every grade and undo.  The quiz page carries it, so a second submission of the same shown
+    # card (another tab, a double click) is refused; SQLAlchemy also checks it on UPDATE, so two requests
+    # racing on one card cannot both write.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     card: Mapped[Card] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
 
     @property
     def ease_factor(self) -> Decimal:

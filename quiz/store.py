@@ -7,16 +7,20 @@ database as it was.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import json
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from pathlib import Path
+from difflib import SequenceMatcher
+from pathlib import Path, PurePosixPath
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, delete, func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from quiz import sm2
 from quiz.export import ExportCard
@@ -26,6 +30,7 @@ from quiz.models import (
     AnkiExport,
     Card,
     Deck,
+    PendingImport,
     ReviewLog,
     ReviewState,
     Topic,
@@ -35,6 +40,7 @@ from quiz.models import (
 from quiz.notes import CardDraft, NoteError, ParsedNote, decode_note, parse_note
 
 NOTE_SUFFIXES = (".md", ".markdown")
+FUZZY_MATCH_RATIO = 0.8
 RETENTION_WINDOW_DAYS = 30
 
 
@@ -94,13 +100,15 @@ class ImportResult:
     added: int = 0
     updated: int = 0
     retired: int = 0
+    restored: int = 0
     unchanged: int = 0
 
     @property
     def summary(self) -> str:
+        restored = f", {self.restored} restored" if self.restored else ""
         return (
             f"{self.deck.source_path}: {self.added} added, {self.updated} updated, "
-            f"{self.retired} retired, {self.unchanged} unchanged"
+            f"{self.retired} retired{restored}, {self.unchanged} unchanged"
         )
 
 
@@ -139,7 +147,35 @@ def import_note_files(session: Session, user: User, paths: Iterable[str | Path])
             raise NoteError(f"{path}: cannot be read ({exc.strerror})") from exc
         text = decode_note(data, str(path))
         parsed.append((path, hashlib.sha256(data).hexdigest(), parse_note(text)))
-    return [sync_deck(session, user, path, digest, note) for path, digest, note in parsed]
+    return [
+        sync_deck(session, user, str(path.resolve()), path.stem, digest, note)
+        for path, digest, note in parsed
+    ]
+
+
+UPLOAD_PREFIX = "upload:"
+
+
+def import_texts(
+    session: Session,
+    user: User,
+    notes: Sequence[tuple[str, str]],
+    keep: Mapping[str, set[str]] | None = None,
+) -> list[ImportResult]:
+    """Store notes that arrived as text (uploaded or pasted): ``(name, markdown)`` pairs.
+
+    A note is a deck identified by its name, so uploading a changed version of
+    the same file updates its deck in place.  ``keep`` maps a note's name to the
+    keys of the cards the user ticked on the preview; the others are left out.
+    """
+    results = []
+    for name, text in notes:
+        note = parse_note(text)
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        title = PurePosixPath(name).stem or name
+        keys = keep.get(name) if keep is not None else None
+        results.append(sync_deck(session, user, UPLOAD_PREFIX + name, title, digest, note, keys))
+    return results
 
 
 def _unique_slug(session: Session, user: User, stem: str) -> str:
@@ -151,19 +187,27 @@ def _unique_slug(session: Session, user: User, stem: str) -> str:
     return slug
 
 
-def sync_deck(session: Session, user: User, path: Path, content_hash: str, note: ParsedNote) -> ImportResult:
-    """Create or update the deck of one notes file: upsert topics and cards by key.
+def sync_deck(
+    session: Session,
+    user: User,
+    source: str,
+    title: str,
+    content_hash: str,
+    note: ParsedNote,
+    keep_keys: set[str] | None = None,
+) -> ImportResult:
+    """Create or update the deck of one note: upsert topics and cards, keeping progress.
 
-    Cards keep their id (and so their review state and history) when their key
-    is unchanged; cards gone from the note are retired, and restored if they return.
+    Cards keep their id (and so their review state and history) when they are
+    matched (see ``_match_cards``); cards gone from the note are retired, and
+    restored if they return.  With ``keep_keys``, only those cards are stored.
     """
-    source = str(path.resolve())
     deck = session.scalar(select(Deck).where(Deck.user_id == user.id, Deck.source_path == source))
     if deck is None:
         deck = Deck(
             user_id=user.id,
-            title=path.stem,
-            slug=_unique_slug(session, user, path.stem),
+            title=title,
+            slug=_unique_slug(session, user, title),
             source_path=source,
             content_hash=content_hash,
         )
@@ -176,6 +220,8 @@ def sync_deck(session: Session, user: User, path: Path, content_hash: str, note:
     result = ImportResult(deck=deck)
     existing = session.scalars(select(Card).where(Card.deck_id == deck.id).order_by(Card.position)).all()
     drafts = _unique_drafts(note.cards)
+    if keep_keys is not None:
+        drafts = [d for d in drafts if d.key in keep_keys]
     matched = _match_cards(drafts, existing)
     new_cards: list[Card] = []
     for position, draft in enumerate(drafts):
@@ -196,8 +242,11 @@ def sync_deck(session: Session, user: User, path: Path, content_hash: str, note:
             new_cards.append(card)
             result.added += 1
             continue
-        if (card.kind, card.front, card.back, card.retired) != (draft.kind, draft.front, draft.back, False):
+        if (card.kind, card.front, card.back) != (draft.kind, draft.front, draft.back):
+            card.edited_at = now_utc()
             result.updated += 1
+        elif card.retired:
+            result.restored += 1
         else:
             result.unchanged += 1
         for name, value in values.items():
@@ -230,8 +279,10 @@ def _match_cards(drafts: Sequence[CardDraft], existing: Sequence[Card]) -> dict[
     First by key.  Then a draft whose key is new takes over an unpaired card of
     the same kind with the same back or the same front: one side of the card
     was edited (a command's description reworded, or its command changed).
-    The stored card keeps its key, so its Anki GUID, review state and history
-    stay with it.
+    Last, a card of the same kind under the same heading whose text is close
+    (difflib ratio of front and back together at least ``FUZZY_MATCH_RATIO``)
+    is taken to be the same card reworded.  The stored card keeps its key, so
+    its Anki GUID, review state and history stay with it.
     """
     by_key = {card.key: card for card in existing}
     matched: dict[int, Card] = {}
@@ -251,6 +302,20 @@ def _match_cards(drafts: Sequence[CardDraft], existing: Sequence[Card]) -> dict[
                 matched[i] = card
                 taken.add(card.id)
                 break
+    for i, draft in enumerate(drafts):
+        if i in matched:
+            continue
+        text = draft.front + "\n" + draft.back
+        best, best_ratio = None, FUZZY_MATCH_RATIO
+        for card in existing:
+            if card.id in taken or card.kind != draft.kind or card.topic_path != draft.topic:
+                continue
+            ratio = SequenceMatcher(None, card.front + "\n" + card.back, text).ratio()
+            if ratio >= best_ratio:
+                best, best_ratio = card, ratio
+        if best is not None:
+            matched[i] = best
+            taken.add(best.id)
     return matched
 
 
@@ -301,7 +366,7 @@ def _active_cards(user: User, topic_ids: Sequence[int] | None):
     stmt = (
         select(ReviewState, Card)
         .join(Card, Card.id == ReviewState.card_id)
-        .where(ReviewState.user_id == user.id, Card.retired.is_(False))
+        .where(ReviewState.user_id == user.id, Card.retired.is_(False), ReviewState.suspended.is_(False))
     )
     if topic_ids is not None:
         stmt = stmt.where(Card.topic_id.in_(topic_ids))
@@ -396,12 +461,18 @@ class NotDueError(ValueError):
     """A grade was given to a card that is neither due nor in today's drill."""
 
 
-def record_grade(session: Session, user: User, card: Card, grade: int, now: datetime) -> ReviewLog:
+def record_grade(
+    session: Session, user: User, card: Card, grade: int, now: datetime, expected_version: int | None = None
+) -> ReviewLog:
     """Grade a card: a scheduled review moves its SM-2 state, a drill grade only is logged.
+
+    ``expected_version`` is the state's version when the card was shown; a
+    different one means the card was graded since (another tab, a double click).
 
     Raises:
         ValueError: the grade is not an integer 0..5.
-        NotDueError: the card is not due today and not waiting in today's drill.
+        NotDueError: the card is not due today and not waiting in today's drill, or
+            it was graded since it was shown.
     """
     if isinstance(grade, bool) or not isinstance(grade, int) or not 0 <= grade <= 5:
         raise ValueError(f"grade must be an integer 0-5, got {grade!r}")
@@ -413,6 +484,8 @@ def record_grade(session: Session, user: User, card: Card, grade: int, now: date
         )
         session.add(state)
         session.flush()
+    if expected_version is not None and expected_version != state.version:
+        raise NotDueError(f"card {card.id} was graded since it was shown")
     before = (
         state.repetitions,
         state.ease_hundredths,
@@ -427,6 +500,8 @@ def record_grade(session: Session, user: User, card: Card, grade: int, now: date
         state.apply(sm2.review(state.sm2(), grade), today, now)
     elif card.id not in pending_drill(session, user, today):
         raise NotDueError(f"card {card.id} is not due until {state.due}")
+    else:
+        flag_modified(state, "lapses")  # no schedule change, but the version moves: the shown page is used up
     log = ReviewLog(
         user_id=user.id,
         card_id=card.id,
@@ -503,7 +578,12 @@ def session_summary(session: Session, user: User, since: datetime, today: date) 
         select(func.count())
         .select_from(ReviewState)
         .join(Card, Card.id == ReviewState.card_id)
-        .where(ReviewState.user_id == user.id, Card.retired.is_(False), ReviewState.due <= tomorrow)
+        .where(
+            ReviewState.user_id == user.id,
+            Card.retired.is_(False),
+            ReviewState.suspended.is_(False),
+            ReviewState.due <= tomorrow,
+        )
     )
     return SessionSummary(counts[0], counts[1], counts[2], due_tomorrow or 0)
 
@@ -560,14 +640,14 @@ def topic_progress(session: Session, user: User, today: date) -> list[TopicProgr
             Card.deck_id,
             Card.topic_id,
             func.count(),
-            func.count().filter(ReviewState.due.is_(None)),
+            func.count().filter(ReviewState.due.is_(None), ReviewState.suspended.is_(False)),
             func.count().filter(
                 ReviewState.due.is_not(None), ReviewState.interval_days < MATURE_INTERVAL_DAYS
             ),
             func.count().filter(
                 ReviewState.interval_days >= MATURE_INTERVAL_DAYS, ReviewState.due.is_not(None)
             ),
-            func.count().filter(ReviewState.due <= today),
+            func.count().filter(ReviewState.due <= today, ReviewState.suspended.is_(False)),
             func.coalesce(
                 func.sum(case((ReviewState.due.is_not(None), ReviewState.ease_hundredths), else_=0)), 0
             ),
@@ -668,8 +748,8 @@ def export_cards(session: Session, user: User) -> list[ExportCard]:
             key=card.key,
             deck_slug=deck.slug,
             kind=card.kind,
-            front=card.front,
-            back=card.back,
+            front=card.shown_front,
+            back=card.shown_back,
             topic=card.topic_path,
             deck_title=deck.title,
         )
@@ -721,9 +801,9 @@ def choice_options(session: Session, card: Card, today: date) -> list[ChoiceOpti
     An empty list means there are too few other cards to make a choice.
     """
     rng = random.Random(f"{card.id}:{today.isoformat()}")
-    seen = {_normalised(card.back)}
+    seen = {_normalised(card.shown_back)}
     picked: list[str] = []
-    candidates = select(Card.back).where(
+    candidates = select(func.coalesce(Card.override_back, Card.back)).where(
         Card.deck_id == card.deck_id, Card.id != card.id, Card.retired.is_(False), Card.kind != "command"
     )
     for stmt in (
@@ -738,7 +818,7 @@ def choice_options(session: Session, card: Card, today: date) -> list[ChoiceOpti
                 picked.append(back)
     if not picked:
         return []
-    options = [ChoiceOption(card.back, True), *(ChoiceOption(text, False) for text in picked)]
+    options = [ChoiceOption(card.shown_back, True), *(ChoiceOption(text, False) for text in picked)]
     rng.shuffle(options)
     return options
 
@@ -796,7 +876,12 @@ def due_forecast(session: Session, user: User, today: date, days: int = 30) -> l
     rows = session.execute(
         select(ReviewState.due, func.count())
         .join(Card, Card.id == ReviewState.card_id)
-        .where(ReviewState.user_id == user.id, Card.retired.is_(False), ReviewState.due <= end)
+        .where(
+            ReviewState.user_id == user.id,
+            Card.retired.is_(False),
+            ReviewState.suspended.is_(False),
+            ReviewState.due <= end,
+        )
         .group_by(ReviewState.due)
     )
     counts = [0] * days
@@ -877,3 +962,124 @@ def retention_by_week(
         ]
         for tid in sorted(busiest, key=lambda tid: chart_topic[tid].position)
     }
+
+
+# --- card browser -----------------------------------------------------------------------------
+
+CARD_STATES = ("all", "new", "learning", "mature", "due", "suspended", "edited", "retired")
+
+
+def search_cards(
+    session: Session,
+    user: User,
+    today: date,
+    text: str = "",
+    topic_id: int | None = None,
+    state: str = "all",
+    page: int = 1,
+    per_page: int = 50,
+) -> tuple[list[tuple[Card, ReviewState]], int]:
+    """Find the user's cards by text, topic (with subtopics) and state: one page of them, and the total."""
+    stmt = (
+        select(Card, ReviewState)
+        .join(Deck, Deck.id == Card.deck_id)
+        .join(ReviewState, (ReviewState.card_id == Card.id) & (ReviewState.user_id == user.id))
+        .where(Deck.user_id == user.id)
+    )
+    if state != "retired":
+        stmt = stmt.where(Card.retired.is_(False))
+    conditions = {
+        "new": ReviewState.due.is_(None),
+        "learning": ReviewState.due.is_not(None) & (ReviewState.interval_days < MATURE_INTERVAL_DAYS),
+        "mature": ReviewState.due.is_not(None) & (ReviewState.interval_days >= MATURE_INTERVAL_DAYS),
+        "due": ReviewState.due <= today,
+        "suspended": ReviewState.suspended.is_(True),
+        "edited": Card.edited_at.is_not(None)
+        | Card.override_front.is_not(None)
+        | Card.override_back.is_not(None),
+        "retired": Card.retired.is_(True),
+    }
+    if state in conditions:
+        stmt = stmt.where(conditions[state])
+    if text.strip():
+        pattern = "%" + text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        columns = (Card.front, Card.back, Card.override_front, Card.override_back)
+        stmt = stmt.where(or_(*(column.ilike(pattern, escape="\\") for column in columns)))
+    if topic_id is not None:
+        topic = session.get(Topic, topic_id)
+        if topic is None or topic.deck.user_id != user.id:
+            return [], 0
+        stmt = stmt.where(Card.topic_id.in_(topic_and_descendants(session, topic)))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.execute(
+        stmt.order_by(Deck.title, Deck.id, Card.position)
+        .limit(per_page)
+        .offset((max(page, 1) - 1) * per_page)
+    )
+    return [(row.Card, row.ReviewState) for row in rows], total
+
+
+def set_override(card: Card, front: str, back: str) -> None:
+    """Store the user's wording of a card; text equal to the note's clears the override."""
+    card.override_front = None if front == card.front else front
+    card.override_back = None if back == card.back else back
+
+
+def user_topics(session: Session, user: User) -> list[Topic]:
+    """The user's topics in note order, for pickers."""
+    return list(
+        session.scalars(
+            select(Topic)
+            .join(Deck, Deck.id == Topic.deck_id)
+            .where(Deck.user_id == user.id)
+            .order_by(Deck.title, Deck.id, Topic.position)
+        )
+    )
+
+
+# --- browser import: stash, preview -----------------------------------------------------------
+
+PENDING_IMPORT_LIFETIME = timedelta(days=1)
+
+
+def stash_import(
+    session: Session, user: User, notes: Sequence[tuple[str, str]], now: datetime
+) -> PendingImport:
+    """Keep uploaded notes until the user confirms the preview (and forget stale ones)."""
+    session.execute(
+        delete(PendingImport).where(
+            PendingImport.user_id == user.id, PendingImport.created_at < now - PENDING_IMPORT_LIFETIME
+        )
+    )
+    payload = gzip.compress(json.dumps([{"name": n, "text": t} for n, t in notes]).encode("utf-8"))
+    pending = PendingImport(user_id=user.id, created_at=now, payload=payload)
+    session.add(pending)
+    session.flush()
+    return pending
+
+
+def unstash_import(pending: PendingImport) -> list[tuple[str, str]]:
+    """The ``(name, markdown)`` pairs of a pending import."""
+    return [(item["name"], item["text"]) for item in json.loads(gzip.decompress(pending.payload))]
+
+
+@dataclass(frozen=True)
+class PreviewNote:
+    """One uploaded note on the preview page: its cards and what importing it would do."""
+
+    name: str
+    drafts: list[CardDraft]
+    known_keys: set[str]  # keys of cards this user already has from a note of the same name
+    deck_exists: bool
+
+
+def preview_import(session: Session, user: User, notes: Sequence[tuple[str, str]]) -> list[PreviewNote]:
+    """Parse pending notes (storing nothing) and say which cards are already known."""
+    previews = []
+    for name, text in notes:
+        deck = session.scalar(
+            select(Deck).where(Deck.user_id == user.id, Deck.source_path == UPLOAD_PREFIX + name)
+        )
+        known = set(session.scalars(select(Card.key).where(Card.deck_id == deck.id))) if deck else set()
+        previews.append(PreviewNote(name, _unique_drafts(parse_note(text).cards), known, deck is not None))
+    return previews

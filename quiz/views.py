@@ -26,23 +26,27 @@ from flask_babel import format_date, format_number, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
-from quiz import charts, store
+from quiz import backup, charts, store
 from quiz.answers import Verdict, check_command, load_aliases
 from quiz.export import write_package
 from quiz.forms import (
     GRADE_LABELS,
     LOCALES,
     AnswerForm,
+    CardEditForm,
     ChoiceForm,
     EmptyForm,
     GradeForm,
     SettingsForm,
     StartForm,
+    UploadForm,
 )
-from quiz.models import LOCAL_USER_NAME, Card, ReviewState, Topic, User, db, now_utc
+from quiz.models import Card, PendingImport, ReviewState, Topic, db, now_utc
 from quiz.render import render_command, render_markdown
+from quiz.uploads import UploadedNote, UploadError, UploadLimits, read_pasted, read_uploads
 
 bp = Blueprint("quiz", __name__)
 
@@ -60,16 +64,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_number, "format_number")
     app.add_template_filter(format_date, "format_date")
     app.context_processor(lambda: {"current_locale": str(get_locale() or "en")})
-
-
-@bp.before_app_request
-def load_user() -> None:
-    # One built-in local user until accounts arrive; progress is already keyed by user.
-    user = db.session.scalar(db.select(User).where(User.name == LOCAL_USER_NAME))
-    if user is None:
-        user = store.get_or_create_user(db.session, LOCAL_USER_NAME)
-        db.session.commit()
-    g.user = user
 
 
 def select_locale() -> str | None:
@@ -163,6 +157,9 @@ def _render_card(
     suggested = verdict.grade if verdict is not None else None
     if picked is not None and options:
         suggested = CHOICE_RIGHT_GRADE if options[picked].correct else CHOICE_WRONG_GRADE
+    state = db.session.get(ReviewState, (g.user.id, card.id))
+    form = GradeForm()
+    form.version.data = state.version if state is not None else 0
     page = render_template(
         "quiz/card.html",
         card=card,
@@ -174,7 +171,7 @@ def _render_card(
         options=options,
         picked=picked,
         suggested=suggested,
-        form=GradeForm(),
+        form=form,
         answer_form=AnswerForm(),
         choice_form=ChoiceForm(),
         undo_form=EmptyForm(),
@@ -197,7 +194,7 @@ def answer(card_id: int) -> tuple[str, int]:
     if card.kind != "command" or not form.validate_on_submit():
         abort(400)
     typed = form.typed.data or ""
-    verdict = check_command(card.back, typed, current_app.extensions["wengu.aliases"])
+    verdict = check_command(card.shown_back, typed, current_app.extensions["wengu.aliases"])
     return _render_card(card, show=True, verdict=verdict, typed=typed)
 
 
@@ -228,6 +225,8 @@ def card_detail(card_id: int) -> str:
         history=history,
         state=db.session.get(ReviewState, (g.user.id, card.id)),
         chart=charts.card_history_svg(points, _chart_labels()),
+        edit_form=CardEditForm(data={"front": card.shown_front, "back": card.shown_back}),
+        form=EmptyForm(),
     )
 
 
@@ -239,12 +238,13 @@ def grade(card_id: int) -> Response:
     if not form.validate_on_submit():
         abort(400)
     try:
-        store.record_grade(db.session, g.user, card, form.grade.data, now_utc())
-    except store.NotDueError:
+        version = form.version.data
+        store.record_grade(db.session, g.user, card, form.grade.data, now_utc(), expected_version=version)
+        db.session.commit()
+    except (store.NotDueError, StaleDataError):
+        # Graded already: in another tab, by a double click, or by a request that won the race.
         db.session.rollback()
-        flash(_("That card was already graded today; here is the next one."))
-        return redirect(url_for("quiz.next_card"))
-    db.session.commit()
+        flash(_("That card was already graded; here is the next one."))
     return redirect(url_for("quiz.next_card"))
 
 
@@ -379,3 +379,161 @@ def settings() -> str | Response:
     return render_template(
         "quiz/settings.html", form=form, today=_today(), zones=sorted(available_timezones())
     )
+
+
+# --- card browser -----------------------------------------------------------------------------
+
+
+@bp.get("/cards")
+def cards() -> str:
+    """Search the user's cards by text, topic and state."""
+    text = request.args.get("q", "")
+    state = request.args.get("state", "all")
+    state = state if state in store.CARD_STATES else "all"
+    topic_id = request.args.get("topic", type=int)
+    page = max(1, request.args.get("page", 1, type=int))
+    rows, total = store.search_cards(db.session, g.user, _today(), text, topic_id, state, page)
+    return render_template(
+        "quiz/cards.html",
+        rows=rows,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // 50)),
+        text=text,
+        state=state,
+        topic_id=topic_id,
+        topics=store.user_topics(db.session, g.user),
+        states=store.CARD_STATES,
+        today=_today(),
+    )
+
+
+@bp.post("/cards/<int:card_id>/edit")
+def edit_card(card_id: int) -> Response:
+    """Save the user's own wording of a card (or put the note's back with "reset")."""
+    card = _owned_card(card_id)
+    if "reset" in request.form:
+        if not EmptyForm().validate_on_submit():
+            abort(400)
+        card.override_front = card.override_back = None
+        flash(_("The card follows your note again."))
+    else:
+        form = CardEditForm()
+        if not form.validate_on_submit():
+            abort(400)
+        store.set_override(card, form.front.data.strip(), form.back.data.strip())
+        flash(_("Card saved. Your wording stays when the note is imported again."))
+    db.session.commit()
+    return redirect(url_for("quiz.card_detail", card_id=card.id))
+
+
+@bp.post("/cards/<int:card_id>/suspend")
+def suspend_card(card_id: int) -> Response:
+    """Suspend a card (it leaves the quiz and the counts, keeping its history) or bring it back."""
+    card = _owned_card(card_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    state = db.session.get(ReviewState, (g.user.id, card.id))
+    if state is None:
+        abort(404)
+    state.suspended = not state.suspended
+    db.session.commit()
+    flash(_("Card suspended.") if state.suspended else _("Card back in the quiz."))
+    return redirect(url_for("quiz.card_detail", card_id=card.id))
+
+
+# --- import in the browser --------------------------------------------------------------------
+
+
+def _upload_limits() -> UploadLimits:
+    config = current_app.config
+    return UploadLimits(
+        max_file_bytes=config["UPLOAD_MAX_FILE_BYTES"],
+        max_files=config["UPLOAD_MAX_FILES"],
+        max_total_bytes=10 * config["UPLOAD_MAX_FILE_BYTES"],
+    )
+
+
+@bp.route("/import", methods=("GET", "POST"))
+def import_notes() -> tuple[str, int] | Response:
+    """Upload or paste notes; nothing is stored until the preview is confirmed."""
+    form = UploadForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            notes = _read_upload_form(form)
+        except UploadError as exc:
+            return render_template("quiz/import.html", form=form, error=exc.message), exc.status
+        pending = store.stash_import(db.session, g.user, [(n.name, n.text) for n in notes], now_utc())
+        db.session.commit()
+        return redirect(url_for("quiz.import_preview", pending_id=pending.id))
+    return render_template("quiz/import.html", form=form, error=None), 200
+
+
+def _read_upload_form(form: UploadForm) -> list[UploadedNote]:
+    limits = _upload_limits()
+    files = [(f.filename or "unnamed", f.read()) for f in (form.files.data or []) if f and f.filename]
+    notes = read_uploads(files, limits) if files else []
+    if form.pasted.data and form.pasted.data.strip():
+        name = (form.pasted_name.data or "").strip() or "pasted"
+        notes.append(read_pasted(form.pasted.data, name if name.endswith(".md") else name + ".md", limits))
+    if not notes:
+        raise UploadError(_("Choose a file or paste some Markdown first."), 400)
+    return notes
+
+
+def _owned_pending(pending_id: int) -> PendingImport:
+    pending = db.get_or_404(PendingImport, pending_id)
+    if pending.user_id != g.user.id:
+        abort(404)
+    return pending
+
+
+@bp.get("/import/<int:pending_id>")
+def import_preview(pending_id: int) -> str:
+    """The cards each uploaded note yields, per topic with source lines; untick what you don't want."""
+    pending = _owned_pending(pending_id)
+    previews = store.preview_import(db.session, g.user, store.unstash_import(pending))
+    return render_template("quiz/import_preview.html", pending=pending, previews=previews, form=EmptyForm())
+
+
+@bp.post("/import/<int:pending_id>")
+def import_confirm(pending_id: int) -> str:
+    """Store the ticked cards of the previewed notes, in one transaction."""
+    pending = _owned_pending(pending_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    notes = store.unstash_import(pending)
+    keep: dict[str, set[str]] = {name: set() for name, _text in notes}
+    names = [name for name, _text in notes]
+    for value in request.form.getlist("keep"):
+        index, _sep, key = value.partition(":")
+        if index.isdigit() and int(index) < len(names):
+            keep[names[int(index)]].add(key)
+    results = store.import_texts(db.session, g.user, notes, keep)
+    db.session.delete(pending)
+    db.session.commit()
+    return render_template("quiz/import_done.html", results=results)
+
+
+@bp.post("/demo")
+def load_demo() -> Response:
+    """Load the demo deck (Chinese notes on Docker) into the user's account."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    store.import_note_files(db.session, g.user, [current_app.config["DEMO_NOTES"]])
+    db.session.commit()
+    return redirect(url_for("quiz.today"))
+
+
+@bp.post("/settings/backup")
+def download_backup() -> Response:
+    """Download everything of the user's: decks, cards, states and review log, as one file."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    buffer = io.BytesIO()
+    backup.write_backup(db.session, g.user, buffer)
+    buffer.seek(0)
+    name = f"wengu-{g.user.name}-{_today().isoformat()}.json.gz"
+    return send_file(buffer, mimetype="application/gzip", as_attachment=True, download_name=name)

@@ -8,6 +8,7 @@ not answer, the PostgreSQL half is skipped, except with ``CI=true``, where it fa
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +19,8 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from app import create_app
-from quiz.models import db
+from quiz import accounts
+from quiz.models import User, db
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("WENGU_SHARED", ROOT.parent / "shared"))
@@ -88,9 +90,34 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
         db.engine.dispose()
 
 
+TEST_USER = "alice"
+TEST_PASSWORD = "correct horse battery"
+
+
+def log_in(app: Flask, name: str = TEST_USER, password: str = TEST_PASSWORD) -> FlaskClient:
+    """A test client logged in as ``name``, creating the account (UTC time zone) when missing."""
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.name == name))
+        if user is None:
+            user = accounts.create_user(db.session, name, password)
+            user.timezone = "UTC"
+            db.session.commit()
+    client = app.test_client()
+    form = {"name": name, "password": password}
+    token = re.search(
+        r'name="csrf_token" type="hidden" value="([^"]+)"', client.get("/login").get_data(as_text=True)
+    )
+    if token:
+        form["csrf_token"] = token.group(1)
+    response = client.post("/login", data=form)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+    """A client logged in as the test user."""
+    return log_in(app)
 
 
 @pytest.fixture

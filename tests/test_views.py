@@ -10,15 +10,14 @@ import pytest
 from sqlalchemy import func, select
 
 from quiz import store
-from quiz.models import LOCAL_USER_NAME, Card, ReviewLog, ReviewState, User, db
-from tests.conftest import drop_schema, make_app
+from quiz.models import Card, ReviewLog, ReviewState, User, db
+from tests.conftest import TEST_USER, drop_schema, log_in, make_app
 
 
-def import_notes(app, *paths) -> None:
+def import_notes(app, *paths, user: str = TEST_USER) -> None:
     with app.app_context():
-        user = store.get_or_create_user(db.session, LOCAL_USER_NAME)
-        user.timezone = "UTC"
-        store.import_note_files(db.session, user, paths)
+        owner = db.session.scalars(select(User).where(User.name == user)).one()
+        store.import_note_files(db.session, owner, paths)
         db.session.commit()
 
 
@@ -163,8 +162,8 @@ def test_csrf_protects_grades(database_url, tmp_path, notes_dir):
     with app.app_context():
         db.create_all()
     try:
+        client = log_in(app)
         import_notes(app, notes_dir / "git.md")
-        client = app.test_client()
         card_id = card_id_from(client.get("/quiz"))
         assert client.post(f"/quiz/card/{card_id}/grade", data={"grade": "4"}).status_code == 400
         assert client.post("/quiz/start", data={}).status_code == 400

@@ -19,7 +19,7 @@ from sqlalchemy import select  # noqa: E402
 
 from quiz import store  # noqa: E402
 from quiz.models import Card, User, db  # noqa: E402
-from tests.browser.live import CHROMIUM, CHROMIUM_ARGS, live_server  # noqa: E402
+from tests.browser.live import CHROMIUM, CHROMIUM_ARGS, live_server, log_in  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 
@@ -54,6 +54,7 @@ def main() -> None:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
             for lang, locale in (("en", "en-US"), ("zh", "zh-CN")):
                 page = browser.new_context(locale=locale, viewport={"width": 900, "height": 760}).new_page()
+                log_in(page, base)
                 page.goto(base + "/")
                 page.screenshot(path=str(OUT / f"today-{lang}.png"))
                 page.click("#start")
@@ -81,6 +82,7 @@ def main() -> None:
                 locale="zh-CN", viewport={"width": 375, "height": 740}, is_mobile=True
             )
             page = phone.new_page()
+            log_in(page, base)
             page.goto(base + "/quiz")
             page.goto(page.url.split("?")[0] + "?show=1")
             page.screenshot(path=str(OUT / "phone-zh.png"), full_page=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.live import CHROMIUM, CHROMIUM_ARGS, live_server
+from tests.browser.live import CHROMIUM, CHROMIUM_ARGS, live_server, log_in
 from tests.conftest import ROOT
 
 ARTIFACTS = ROOT / "test-artifacts"
@@ -48,6 +48,7 @@ def page(browser, server, request: pytest.FixtureRequest) -> Iterator[object]:
     context = browser.new_context(locale="en-US", viewport={"width": 1000, "height": 900})
     page = context.new_page()
     page.set_default_timeout(10_000)
+    log_in(page, server[0])
     yield page
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:

@@ -10,10 +10,12 @@ from pathlib import Path
 from werkzeug.serving import make_server
 
 from app import create_app
-from quiz import store
-from quiz.models import LOCAL_USER_NAME, db
+from quiz import accounts
+from quiz.models import db
 
 CHROMIUM = Path("/usr/bin/chromium")
+READER = "reader"
+READER_PASSWORD = "correct horse battery"
 # As the machine's probe starts it: no sandbox as root, and no background traffic to a closed network.
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -39,7 +41,8 @@ def live_server(folder: Path, **config: object) -> Iterator[tuple[str, object]]:
     result = app.test_cli_runner().invoke(args=["init-db"])
     assert result.exit_code == 0, result.output
     with app.app_context():
-        store.get_or_create_user(db.session, LOCAL_USER_NAME).timezone = "UTC"
+        # The first account takes over the demo deck that init-db loaded, as on the set-up page.
+        accounts.create_user(db.session, READER, READER_PASSWORD).timezone = "UTC"
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -51,3 +54,12 @@ def live_server(folder: Path, **config: object) -> Iterator[tuple[str, object]]:
         thread.join(timeout=10)
         with app.app_context():
             db.engine.dispose()
+
+
+def log_in(page: object, base: str, name: str = READER, password: str = READER_PASSWORD) -> None:
+    """Log in through the login form, as a person would."""
+    page.goto(base + "/login")
+    page.fill("#name", name)
+    page.fill("#password", password)
+    with page.expect_navigation():
+        page.click("#login-form button[type=submit]")

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from quiz.models import Card, ReviewLog, ReviewState, db
+from tests.browser.live import log_in
 
 pytestmark = pytest.mark.slow
 
@@ -161,7 +162,7 @@ def test_language_switch_in_settings(page, server):
     page.goto(base + "/settings")
     assert page.locator("h1").inner_text() == "Settings"
     page.select_option("#locale", "zh")
-    page.click("button[type=submit]")
+    page.click("#settings-form button[type=submit]")
     page.wait_for_url(base + "/settings")
     assert page.locator("h1").inner_text() == "设置"
     page.goto(base + "/")
@@ -169,7 +170,10 @@ def test_language_switch_in_settings(page, server):
     assert page.locator("html").get_attribute("lang") == "zh-CN"
 
 
-@pytest.mark.parametrize("path", ["/", "/quiz/card/1?show=1", "/progress", "/settings"])
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/quiz/card/1?show=1", "/progress", "/settings", "/cards", "/import", "/cards/1", "/account"],
+)
 def test_phone_width_layout(browser, server, path):
     base, _app = server
     context = browser.new_context(
@@ -177,6 +181,7 @@ def test_phone_width_layout(browser, server, path):
     )
     try:
         page = context.new_page()
+        log_in(page, base)
         page.goto(base + path)
         overflow = page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
