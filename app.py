@@ -76,7 +76,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = secret_key_from_env(app.instance_path)
     app.config.update(config)
     # A request body larger than a whole upload is refused before it is read.
-    app.config.setdefault("MAX_CONTENT_LENGTH", 4 * app.config["UPLOAD_MAX_FILE_BYTES"] + 1024 * 1024)
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        app.config["MAX_CONTENT_LENGTH"] = 4 * app.config["UPLOAD_MAX_FILE_BYTES"] + 1024 * 1024
 
     db.init_app(app)
     Migrate(app, db, directory=str(MIGRATIONS_DIR))

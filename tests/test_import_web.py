@@ -1,0 +1,163 @@
+"""Importing notes in the browser: upload or paste, preview, untick, import; bad input stores nothing."""
+
+from __future__ import annotations
+
+import gc
+import io
+import re
+import warnings
+import zipfile
+
+import pytest
+from sqlalchemy import func, select
+
+from quiz.models import Card, Deck, PendingImport, db
+
+GIT = "# Git\n\n## Branches\n\n- `git branch` lists local branches\n- `git switch -c NAME` creates a branch\n"
+LINUX_ZH = "# Linux\n\n## 文件\n\n- `ls -la` 列出所有文件\n- `du -sh DIR` 显示目录大小\n"
+
+
+def upload(client, *files: tuple[str, bytes], pasted: str = "", pasted_name: str = ""):
+    data = {"files": [(io.BytesIO(content), name) for name, content in files], "pasted": pasted}
+    if pasted_name:
+        data["pasted_name"] = pasted_name
+    return client.post("/import", data=data, content_type="multipart/form-data")
+
+
+def stored(app) -> tuple[int, int, int]:
+    with app.app_context():
+        return tuple(
+            db.session.scalar(select(func.count()).select_from(model))
+            for model in (Deck, Card, PendingImport)
+        )
+
+
+def zip_of(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def test_upload_preview_untick_and_import(app, client):
+    response = upload(client, ("git.md", GIT.encode()), ("linux.md", LINUX_ZH.encode("gb18030")))
+    assert response.status_code == 302
+    assert stored(app) == (0, 0, 1)  # nothing imported before the preview is confirmed
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "<h3>Git › Branches</h3>" in page and "<h3>Linux › 文件</h3>" in page
+    assert "line 5" in page and "列出所有文件" in page
+    keep = re.findall(r'name="keep" value="([^"]+)" checked', page)
+    assert len(keep) == 4
+    unticked = next(k for k in keep if k.startswith("1:"))  # one card of the second note
+    done = client.post(response.headers["Location"], data={"keep": [k for k in keep if k != unticked]})
+    report = done.get_data(as_text=True)
+    assert done.status_code == 200 and 'class="added">1<' in report and 'class="added">2<' in report
+    assert stored(app) == (2, 3, 0)
+
+    # The same file again, changed: its deck is updated in place.
+    again = upload(
+        client, ("git.md", GIT.replace("lists local branches", "lists the local branches").encode())
+    )
+    page = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "updates your existing deck" in page and "known" in page
+    keep = re.findall(r'name="keep" value="([^"]+)" checked', page)
+    report = client.post(again.headers["Location"], data={"keep": keep}).get_data(as_text=True)
+    for counted in ('class="updated">1<', 'class="unchanged">1<', 'class="added">0<'):
+        assert counted in report
+    assert stored(app)[:2] == (2, 3)
+
+
+def test_zip_of_a_notes_folder(app, client):
+    archive = zip_of(
+        {"notes/git.md": GIT.encode(), "notes/img/logo.png": b"\x89PNG\r\n", "__MACOSX/._git.md": b"x"}
+    )
+    response = upload(client, ("notes.zip", archive))
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "notes/git.md" in page and "logo.png" not in page and "__MACOSX" not in page
+
+
+def test_pasted_markdown(app, client):
+    response = upload(client, pasted=GIT, pasted_name="from-clipboard")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "from-clipboard.md" in page
+    keep = re.findall(r'name="keep" value="([^"]+)" checked', page)
+    client.post(response.headers["Location"], data={"keep": keep})
+    with app.app_context():
+        assert db.session.scalars(select(Deck.title)).one() == "from-clipboard"
+
+
+@pytest.mark.parametrize(
+    ("files", "pasted", "status", "message"),
+    [
+        ([], "", 400, "Choose a file or paste"),
+        ([("photo.png", b"\x89PNG\r\n\x1a\n")], "", 415, "photo.png is not a Markdown file"),
+        ([("binary.md", b"\x00\x01\x02\x03" * 50)], "", 415, "binary.md"),
+        ([("big.md", b"# big\n" + b"x" * 3000)], "", 413, "big.md"),
+        ([(f"n{i}.md", b"# n\n") for i in range(4)], "", 413, "too many"),
+        ([("bomb.zip", zip_of({"bomb.md": b"0" * 2_000_000}))], "", 413, "bomb.md"),
+        ([("broken.zip", b"PK\x03\x04garbage")], "", 400, "broken.zip"),
+        ([], "x" * 3000, 413, "too large"),
+    ],
+    ids=["empty", "image", "binary", "too-large", "too-many", "zip-bomb", "corrupt-zip", "paste-too-large"],
+)
+def test_bad_uploads_get_a_clear_message_and_store_nothing(app, client, files, pasted, status, message):
+    app.config.update(UPLOAD_MAX_FILE_BYTES=2000, UPLOAD_MAX_FILES=3)
+    response = upload(client, *files, pasted=pasted)
+    assert response.status_code == status
+    page = response.get_data(as_text=True)
+    error = re.search(r'id="upload-error">([^<]+)<', page)
+    assert error and message.lower() in error.group(1).lower(), page[-1500:]
+    assert stored(app) == (0, 0, 0)
+
+
+def test_a_request_larger_than_any_upload_is_refused_before_reading(app, client):
+    body = b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
+    with warnings.catch_warnings():
+        # Werkzeug leaves the temporary file of the refused body to the garbage collector.
+        warnings.simplefilter("ignore", ResourceWarning)
+        response = upload(client, ("huge.md", body))
+        status = response.status_code
+        response.close()
+        del response
+        gc.collect()
+    assert status == 413
+    assert stored(app) == (0, 0, 0)
+
+
+def test_a_failure_in_the_middle_of_an_import_leaves_the_database_as_it_was(app, client, monkeypatch):
+    from quiz import store
+
+    upload(client, ("a.md", GIT.encode()))
+    with app.app_context():
+        first = db.session.scalars(select(PendingImport)).one().id
+    page = client.get(f"/import/{first}").get_data(as_text=True)
+    client.post(f"/import/{first}", data={"keep": re.findall(r'name="keep" value="([^"]+)"', page)})
+    before = stored(app)
+
+    response = upload(
+        client, ("a.md", (GIT + "- `git log` shows history\n").encode()), ("b.md", LINUX_ZH.encode())
+    )
+    pending = response.headers["Location"]
+    page = client.get(pending).get_data(as_text=True)
+    keep = re.findall(r'name="keep" value="([^"]+)"', page)
+    real_sync = store.sync_deck
+    calls = []
+
+    def failing_sync(*args, **kwargs):
+        calls.append(args[3])
+        if len(calls) == 2:  # the first note is already written (flushed) when the second fails
+            raise RuntimeError("disk on fire")
+        return real_sync(*args, **kwargs)
+
+    monkeypatch.setattr(store, "sync_deck", failing_sync)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    assert client.post(pending, data={"keep": keep}).status_code == 500
+    assert len(calls) == 2
+    assert stored(app) == (
+        before[0],
+        before[1],
+        1,
+    )  # nothing of the failed import; the preview is still there
+    with app.app_context():
+        assert "git log" not in {c.back for c in db.session.scalars(select(Card))}
