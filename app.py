@@ -87,6 +87,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     views.init_app(app)
     cli.init_app(app)
     app.after_request(add_security_headers)
+    # Browsers ask for /favicon.ico whatever the page says.
+    app.add_url_rule("/favicon.ico", "favicon", lambda: app.send_static_file("favicon.svg"))
     return app
 
 

@@ -16,7 +16,7 @@ from quiz.models import User, db, now_utc
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 # Pages anyone may open without an account.
-PUBLIC_ENDPOINTS = {"auth.setup", "auth.login", "auth.register", "static"}
+PUBLIC_ENDPOINTS = {"auth.setup", "auth.login", "auth.register", "static", "favicon"}
 
 
 def init_app(app: Flask) -> None:

@@ -389,3 +389,8 @@ def test_uploaded_file_names_are_never_paths(app, client, tmp_path):
         names = [name for name, _ in store.unstash_import(pending)]
     assert names == ["tmp/evil.md"]
     assert not (tmp_path.parent / "evil.md").exists()
+
+
+def test_the_icon_is_public(app):
+    with app.test_client().get("/favicon.ico") as response:
+        assert response.status_code == 200 and response.mimetype == "image/svg+xml"

@@ -194,3 +194,16 @@ def test_phone_width_layout(browser, server, path):
             assert len(heights) == 6 and min(heights) >= 44
     finally:
         context.close()
+
+
+def test_pages_satisfy_their_content_security_policy(page, server):
+    base, _app = server
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    for path in ("/", "/quiz", "/progress", "/cards", "/cards/1", "/import", "/settings", "/account"):
+        page.goto(base + path)
+        page.wait_for_load_state("load")
+    page.goto(base + "/quiz/card/1?show=1")
+    press(page, "4")  # the keyboard script runs under the policy
+    assert problems == []
