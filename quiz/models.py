@@ -17,6 +17,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Connection,
     Date,
     DateTime,
     ForeignKey,
@@ -24,14 +25,17 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    Row,
     SmallInteger,
     String,
     Text,
     UniqueConstraint,
     event,
+    select,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 from sqlalchemy.sql.expression import false as sa_false
+from sqlalchemy.sql.expression import true as sa_true
 from sqlalchemy.types import TypeDecorator
 
 from quiz import sm2
@@ -238,10 +242,33 @@ class Card(db.Model):
 
 
 class ReviewState(db.Model):
-    """A user's SM-2 state of one card.  ``due`` is None while the card is new."""
+    """A user's SM-2 state of one card.  ``due`` is None while the card is new.
+
+    The card's deck, topic and note position, and whether it is still in its
+    note (``active``: not retired), are copied here so that the daily queue and
+    the progress counts read one table through one index: at 100,000 cards a
+    join with ``cards`` and a sort would cost tens of milliseconds per card
+    shown.  ``quiz.store`` keeps the copies in step on import.
+    """
 
     __tablename__ = "review_states"
-    __table_args__ = (Index("ix_review_states_user_due", "user_id", "due"),)
+    __table_args__ = (
+        # The queue: due cards by (due, deck, position), new cards (due IS NULL) by (deck, position).
+        Index("ix_review_states_queue", "user_id", "active", "suspended", "due", "deck_id", "position"),
+        # Progress per topic: a covering index for the counts.
+        Index(
+            "ix_review_states_progress",
+            "user_id",
+            "active",
+            "suspended",
+            "deck_id",
+            "topic_id",
+            "due",
+            "interval_days",
+            "ease_hundredths",
+        ),
+        Index("ix_review_states_introduced", "user_id", "introduced_on"),
+    )
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     card_id: Mapped[int] = mapped_column(ForeignKey("cards.id", ondelete="CASCADE"), primary_key=True)
@@ -254,6 +281,10 @@ class ReviewState(db.Model):
     introduced_on: Mapped[date | None] = mapped_column(Date)
     last_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     suspended: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    deck_id: Mapped[int] = mapped_column(ForeignKey("decks.id", ondelete="CASCADE"))
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id", ondelete="SET NULL"))
+    position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
     # Bumped by every grade and undo.  The quiz page carries it, so a second submission of the same shown
     # card (another tab, a double click) is refused; SQLAlchemy also checks it on UPDATE, so two requests
     # racing on one card cannot both write.
@@ -290,6 +321,13 @@ class ReviewState(db.Model):
         self.due = sm2.due_date(review_day, state.interval_days)
         self.last_reviewed_at = reviewed_at
 
+    def follow_card(self, card: Card) -> None:
+        """Copy the card's deck, topic and position, and whether it is still in its note."""
+        self.deck_id = card.deck_id
+        self.topic_id = card.topic_id
+        self.position = card.position
+        self.active = not card.retired
+
     def restore(self, log: ReviewLog) -> None:
         """Put back the state this row had before the logged review (undo)."""
         self.repetitions = log.repetitions_before
@@ -309,7 +347,10 @@ class ReviewLog(db.Model):
     """
 
     __tablename__ = "review_log"
-    __table_args__ = (Index("ix_review_log_user_day", "user_id", "review_day"),)
+    # Today's grades (drill, undo) and retention per topic over a window, without reading the cards.
+    __table_args__ = (
+        Index("ix_review_log_day_topic", "user_id", "review_day", "deck_id", "topic_id", "drill", "grade"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -317,6 +358,9 @@ class ReviewLog(db.Model):
     reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     review_day: Mapped[date] = mapped_column(Date)  # the user's local day of the review
     grade: Mapped[int] = mapped_column(SmallInteger)
+    # Where the card stood when it was graded, for counts per deck and topic.
+    deck_id: Mapped[int | None] = mapped_column(ForeignKey("decks.id", ondelete="CASCADE"))
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id", ondelete="SET NULL"))
     # A scheduled review moves the schedule; a same-day drill (SM-2 rule 7) changes nothing.
     drill: Mapped[bool] = mapped_column(Boolean, default=False)
     repetitions_before: Mapped[int] = mapped_column(Integer)
@@ -341,6 +385,26 @@ class AnkiExport(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     timestamp: Mapped[int] = mapped_column(BigInteger)  # seconds since the epoch, as stamped on the notes
     note_count: Mapped[int] = mapped_column(Integer)
+
+
+def _card_copies(connection: Connection, card_id: int) -> Row[tuple[int, int | None, int, bool]]:
+    stmt = select(Card.deck_id, Card.topic_id, Card.position, Card.retired).where(Card.id == card_id)
+    return connection.execute(stmt).one()
+
+
+@event.listens_for(ReviewState, "before_insert")
+def _state_follows_its_card(mapper: object, connection: Connection, state: ReviewState) -> None:
+    # quiz.store fills these itself, in bulk; this covers every other way a state is made.
+    if state.deck_id is None:
+        deck_id, topic_id, position, retired = _card_copies(connection, state.card_id)
+        state.deck_id, state.topic_id, state.position = deck_id, topic_id, position
+        state.active = not retired
+
+
+@event.listens_for(ReviewLog, "before_insert")
+def _log_records_where_its_card_stood(mapper: object, connection: Connection, log: ReviewLog) -> None:
+    if log.deck_id is None:
+        log.deck_id, log.topic_id, _position, _retired = _card_copies(connection, log.card_id)
 
 
 UNDO_FLAG = "wengu.undo"  # set in session.info while an undo removes log entries

@@ -18,7 +18,7 @@ from difflib import SequenceMatcher
 from pathlib import Path, PurePosixPath
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import case, delete, func, or_, select
+from sqlalchemy import Select, case, delete, false, func, or_, select, true, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -257,9 +257,29 @@ def sync_deck(
             card.retired = True
             result.retired += 1
     session.flush()
-    session.add_all(ReviewState(user_id=user.id, card_id=card.id) for card in new_cards)
+    _states_follow_cards(session, deck)
+    for card in new_cards:
+        state = ReviewState(user_id=user.id, card_id=card.id, suspended=False)
+        state.follow_card(card)
+        session.add(state)
     session.flush()
     return result
+
+
+def _states_follow_cards(session: Session, deck: Deck) -> None:
+    """Copy topic, position and retirement of a deck's cards onto their review states, in one statement."""
+    card = select(Card).where(Card.id == ReviewState.card_id)
+    retired = card.with_only_columns(Card.retired).scalar_subquery()
+    session.execute(
+        update(ReviewState)
+        .where(ReviewState.deck_id == deck.id)
+        .values(
+            topic_id=card.with_only_columns(Card.topic_id).scalar_subquery(),
+            position=card.with_only_columns(Card.position).scalar_subquery(),
+            active=case((retired, false()), else_=true()),
+        )
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 def _unique_drafts(drafts: Sequence[CardDraft]) -> list[CardDraft]:
@@ -362,14 +382,13 @@ def topic_and_descendants(session: Session, topic: Topic) -> list[int]:
     return [t.id for t in rows if t.id == topic.id or t.path_key.startswith(prefix)]
 
 
-def _active_cards(user: User, topic_ids: Sequence[int] | None):
-    stmt = (
-        select(ReviewState, Card)
-        .join(Card, Card.id == ReviewState.card_id)
-        .where(ReviewState.user_id == user.id, Card.retired.is_(False), ReviewState.suspended.is_(False))
+def _active_states(user: User, topic_ids: Sequence[int] | None) -> Select[tuple[ReviewState]]:
+    # One table, one index (ix_review_states_queue): no join with cards on the way to the next card.
+    stmt = select(ReviewState).where(
+        ReviewState.user_id == user.id, ReviewState.active.is_(True), ReviewState.suspended.is_(False)
     )
     if topic_ids is not None:
-        stmt = stmt.where(Card.topic_id.in_(topic_ids))
+        stmt = stmt.where(ReviewState.topic_id.in_(topic_ids))
     return stmt
 
 
@@ -433,27 +452,28 @@ def next_card(
     ``new_per_day`` and ``reviews_per_day`` cap what a day holds; cards beyond
     a cap wait for a later day.
     """
-    base = _active_cards(user, topic_ids)
-    if reviews_per_day is None or reviews_done(session, user, today) < reviews_per_day:
-        row = session.execute(
-            base.where(ReviewState.due <= today)
-            .order_by(ReviewState.due, Card.deck_id, Card.position)
-            .limit(1)
+    base = _active_states(user, topic_ids)
+    state = session.scalars(
+        base.where(ReviewState.due <= today)
+        .order_by(ReviewState.due, ReviewState.deck_id, ReviewState.position)
+        .limit(1)
+    ).first()
+    if state is not None and (
+        reviews_per_day is None or reviews_done(session, user, today) < reviews_per_day
+    ):
+        return QueueItem(session.get(Card, state.card_id), state, "due")
+    if new_per_day > 0:
+        state = session.scalars(
+            base.where(ReviewState.due.is_(None)).order_by(ReviewState.deck_id, ReviewState.position).limit(1)
         ).first()
-        if row is not None:
-            return QueueItem(row.Card, row.ReviewState, "due")
-    if new_cards_introduced(session, user, today) < new_per_day:
-        row = session.execute(
-            base.where(ReviewState.due.is_(None)).order_by(Card.deck_id, Card.position).limit(1)
-        ).first()
-        if row is not None:
-            return QueueItem(row.Card, row.ReviewState, "new")
+        if state is not None and new_cards_introduced(session, user, today) < new_per_day:
+            return QueueItem(session.get(Card, state.card_id), state, "new")
     pending = pending_drill(session, user, today)
     if pending:
-        rows = {r.Card.id: r for r in session.execute(base.where(Card.id.in_(pending)))}
+        states = {s.card_id: s for s in session.scalars(base.where(ReviewState.card_id.in_(pending)))}
         for card_id in pending:
-            if card_id in rows:
-                return QueueItem(rows[card_id].Card, rows[card_id].ReviewState, "drill")
+            if card_id in states:
+                return QueueItem(session.get(Card, card_id), states[card_id], "drill")
     return None
 
 
@@ -505,6 +525,8 @@ def record_grade(
     log = ReviewLog(
         user_id=user.id,
         card_id=card.id,
+        deck_id=card.deck_id,
+        topic_id=card.topic_id,
         reviewed_at=now,
         review_day=today,
         grade=grade,
@@ -577,10 +599,9 @@ def session_summary(session: Session, user: User, since: datetime, today: date) 
     due_tomorrow = session.scalar(
         select(func.count())
         .select_from(ReviewState)
-        .join(Card, Card.id == ReviewState.card_id)
         .where(
             ReviewState.user_id == user.id,
-            Card.retired.is_(False),
+            ReviewState.active.is_(True),
             ReviewState.suspended.is_(False),
             ReviewState.due <= tomorrow,
         )
@@ -635,43 +656,37 @@ class TopicProgress:
 
 def topic_progress(session: Session, user: User, today: date) -> list[TopicProgress]:
     """Return one tree per deck (the deck is the root) with rolled-up counts per topic."""
+    # Both queries read one table each through a covering index: no join with the cards.
     state_rows = session.execute(
         select(
-            Card.deck_id,
-            Card.topic_id,
+            ReviewState.deck_id,
+            ReviewState.topic_id,
             func.count(),
-            func.count().filter(ReviewState.due.is_(None), ReviewState.suspended.is_(False)),
+            func.count().filter(ReviewState.due.is_(None)),
             func.count().filter(
                 ReviewState.due.is_not(None), ReviewState.interval_days < MATURE_INTERVAL_DAYS
             ),
             func.count().filter(
-                ReviewState.interval_days >= MATURE_INTERVAL_DAYS, ReviewState.due.is_not(None)
+                ReviewState.due.is_not(None), ReviewState.interval_days >= MATURE_INTERVAL_DAYS
             ),
-            func.count().filter(ReviewState.due <= today, ReviewState.suspended.is_(False)),
+            func.count().filter(ReviewState.due <= today),
             func.coalesce(
                 func.sum(case((ReviewState.due.is_not(None), ReviewState.ease_hundredths), else_=0)), 0
             ),
         )
-        .join(Card, Card.id == ReviewState.card_id)
-        .where(ReviewState.user_id == user.id, Card.retired.is_(False))
-        .group_by(Card.deck_id, Card.topic_id)
+        .where(ReviewState.user_id == user.id, ReviewState.active.is_(True), ReviewState.suspended.is_(False))
+        .group_by(ReviewState.deck_id, ReviewState.topic_id)
     )
     since = today - timedelta(days=RETENTION_WINDOW_DAYS - 1)
     log_rows = session.execute(
         select(
-            Card.deck_id,
-            Card.topic_id,
+            ReviewLog.deck_id,
+            ReviewLog.topic_id,
             func.count(),
             func.count().filter(ReviewLog.grade >= sm2.PASSING_GRADE),
         )
-        .join(Card, Card.id == ReviewLog.card_id)
-        .where(
-            ReviewLog.user_id == user.id,
-            ReviewLog.drill.is_(False),
-            ReviewLog.review_day >= since,
-            Card.retired.is_(False),
-        )
-        .group_by(Card.deck_id, Card.topic_id)
+        .where(ReviewLog.user_id == user.id, ReviewLog.review_day >= since, ReviewLog.drill.is_(False))
+        .group_by(ReviewLog.deck_id, ReviewLog.topic_id)
     )
     decks = session.scalars(select(Deck).where(Deck.user_id == user.id).order_by(Deck.title, Deck.id)).all()
     roots = {d.id: TopicProgress(id=None, title=d.title, depth=0, deck_id=d.id) for d in decks}
@@ -875,10 +890,9 @@ def due_forecast(session: Session, user: User, today: date, days: int = 30) -> l
     end = today + timedelta(days=days - 1)
     rows = session.execute(
         select(ReviewState.due, func.count())
-        .join(Card, Card.id == ReviewState.card_id)
         .where(
             ReviewState.user_id == user.id,
-            Card.retired.is_(False),
+            ReviewState.active.is_(True),
             ReviewState.suspended.is_(False),
             ReviewState.due <= end,
         )
@@ -930,19 +944,18 @@ def retention_by_week(
     chart_topic = _chart_topics(topics)
     rows = session.execute(
         select(
-            Card.topic_id,
+            ReviewLog.topic_id,
             ReviewLog.review_day,
             func.count(),
             func.count().filter(ReviewLog.grade >= sm2.PASSING_GRADE),
         )
-        .join(Card, Card.id == ReviewLog.card_id)
         .where(
             ReviewLog.user_id == user.id,
-            ReviewLog.drill.is_(False),
             ReviewLog.review_day >= first_monday,
             ReviewLog.review_day <= today,
+            ReviewLog.drill.is_(False),
         )
-        .group_by(Card.topic_id, ReviewLog.review_day)
+        .group_by(ReviewLog.topic_id, ReviewLog.review_day)
     )
     totals: dict[int, list[list[int]]] = {}
     for topic_id, day, n, passed in rows:

@@ -138,6 +138,9 @@ def test_upgrade_from_the_first_migration_keeps_progress_and_fills_undo_columns(
             assert second.last_reviewed_at_before == datetime(2026, 3, 1, 9, tzinfo=UTC)
             user = db.session.get(User, 1)
             assert user.day_starts_at_hour == 4 and user.new_cards_per_day is None
+            # 0004 copied each card's place onto its state and log rows.
+            assert (state.deck_id, state.topic_id, state.position, state.active) == (1, 1, 0, True)
+            assert (second.deck_id, second.topic_id) == (1, 1)
 
             # Undo of the migrated day-2 review puts back exactly the day-1 state.
             store.undo_last(db.session, user, DAY2)

@@ -1,0 +1,55 @@
+"""Gunicorn settings for Wengu: ``gunicorn -c gunicorn.conf.py 'app:create_app()'``, what ``make serve`` runs.
+
+Environment: ``WENGU_BIND`` (127.0.0.1:8000), ``WEB_CONCURRENCY`` (2 worker processes),
+``WENGU_ACCESS_LOG`` (off; ``-`` for stdout or a file path), ``WENGU_LOG_LEVEL`` (info) and
+``WENGU_CONTROL_SOCKET`` (off; a path enables gunicorn's control socket there).  Any setting can still
+be overridden on the command line or in ``GUNICORN_CMD_ARGS``.
+
+Nothing that matters lives in a worker: sessions are signed cookies, the login rate limits are rows in
+the database, the quiz state is in the database guarded by a version column.  So any number of workers,
+or of gunicorn processes on several hosts, can serve the same database, as long as they share
+``SECRET_KEY`` (or one ``instance/secret_key``) and ``DATABASE_URL``.
+"""
+
+from __future__ import annotations
+
+import os
+
+bind = os.environ.get("WENGU_BIND", "127.0.0.1:8000").split(",")
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+
+# gthread with 2 threads rather than sync: every request is short and spends part of its time waiting
+# on the database (and on SQLite's lock), so a second thread keeps the worker's CPU busy meanwhile, and
+# one slow client (a 5 MB notes upload over a bad link, when no buffering proxy sits in front) holds a
+# thread, not the whole process.  gthread also keeps connections alive, which a browser clicking through
+# the quiz uses.  Not more than 2: the GIL makes more threads per process no faster for this CPU-bound
+# rendering; scale with processes (WEB_CONCURRENCY) instead.  Each thread takes its own connection from
+# the worker's SQLAlchemy pool, and Flask-SQLAlchemy's sessions are per request, so threads share nothing.
+worker_class = "gthread"
+threads = 2
+keepalive = 5
+
+# A request that takes longer than this is stuck (the slowest real one, a large import, takes a few
+# seconds): the worker is killed and replaced.
+timeout = 30
+# On restart or SIGTERM a worker gets this long to finish the requests it has.
+graceful_timeout = 20
+
+# Each worker imports the app itself, so each opens its own database connections after the fork:
+# a connection pool (or a SQLite handle) inherited across fork() would be shared by processes.
+preload_app = False
+
+# Recycle workers now and then (a guard against slow memory growth); the jitter keeps them from
+# all restarting at the same moment.
+max_requests = 2000
+max_requests_jitter = 200
+
+accesslog = os.environ.get("WENGU_ACCESS_LOG") or None
+errorlog = "-"
+loglevel = os.environ.get("WENGU_LOG_LEVEL", "info")
+proc_name = "wengu"
+
+# Gunicorn 25+ opens a control socket at one fixed path per user ($XDG_RUNTIME_DIR or ~/.gunicorn):
+# two gunicorn processes on one machine would fight over it, so it is off unless a path is given.
+control_socket = os.environ.get("WENGU_CONTROL_SOCKET") or "gunicorn.ctl"
+control_socket_disable = not os.environ.get("WENGU_CONTROL_SOCKET")
