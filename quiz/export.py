@@ -39,9 +39,12 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import tempfile
 import unicodedata
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
 
 import genanki
@@ -129,6 +132,7 @@ class ExportCard:
     deck_title: str  # used as the Anki deck name for cards with an empty topic
 
 
+@lru_cache(maxsize=4096)
 def _clean_title(title: str) -> str:
     """One level of a deck or tag path: no control chars, no ``::``, trimmed.
 
@@ -224,14 +228,16 @@ def _topic_field(card: ExportCard) -> str:
     return escape(TOPIC_SEPARATOR.join(_clean_levels(card.topic)))
 
 
-def _note(card: ExportCard, command_model: genanki.Model, concept_model: genanki.Model) -> genanki.Note:
+def _note(
+    card: ExportCard, guid: str, command_model: genanki.Model, concept_model: genanki.Model
+) -> genanki.Note:
     if card.kind == "command":
         model = command_model
         fields = [render_markdown(card.front), render_command(card.back), _topic_field(card)]
     else:  # "concept", and for now "cloze" and "qa" too
         model = concept_model
         fields = [render_markdown(card.front), render_markdown(card.back), _topic_field(card)]
-    return genanki.Note(model=model, fields=fields, tags=card_tags(card), guid=note_guid(card))
+    return genanki.Note(model=model, fields=fields, tags=card_tags(card), guid=guid)
 
 
 def _with_parents(name: str) -> list[str]:
@@ -263,7 +269,7 @@ def build_package(cards: Iterable[ExportCard]) -> genanki.Package:
         for level in _with_parents(name):
             if level not in decks:
                 decks[level] = genanki.Deck(deck_id(level), level)
-        decks[name].add_note(_note(card, command_model, concept_model))
+        decks[name].add_note(_note(card, guid, command_model, concept_model))
     return genanki.Package(list(decks.values()))
 
 
@@ -276,5 +282,14 @@ def write_package(cards: Iterable[ExportCard], path: str | os.PathLike[str], tim
     timestamp at least one second later than the one before.
     """
     package = build_package(cards)
-    package.write_to_file(os.fspath(path), timestamp=timestamp)
+    # genanki stores the collection uncompressed; Anki's own packages are deflated, several times smaller.
+    with tempfile.TemporaryDirectory() as tmp:
+        stored = os.path.join(tmp, "stored.apkg")
+        package.write_to_file(stored, timestamp=timestamp)
+        with (
+            zipfile.ZipFile(stored) as source,
+            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as out,
+        ):
+            for info in source.infolist():
+                out.writestr(info.filename, source.read(info), compress_type=zipfile.ZIP_DEFLATED)
     return sum(len(deck.notes) for deck in package.decks)

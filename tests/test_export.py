@@ -380,3 +380,13 @@ def test_reimport_does_not_clobber_a_later_edit_in_anki(col: Collection, tmp_pat
     assert len(log.updated) == len(CARDS) - 1
     assert len(log.duplicate) == 1
     assert _notes_by_guid(col)[note_guid(CARDS[2])]["Back"] == "edited in Anki"
+
+
+def test_package_is_deflated(tmp_path: Path) -> None:
+    cards = [replace(_card(), key=f"k{i}", front=f"describe thing {i} in a sentence") for i in range(300)]
+    path = tmp_path / "deflated.apkg"
+    assert write_package(cards, path, T0) == 300
+    with zipfile.ZipFile(path) as package:
+        info = package.getinfo("collection.anki2")
+        assert info.compress_type == zipfile.ZIP_DEFLATED
+        assert info.compress_size * 3 < info.file_size

@@ -268,7 +268,6 @@ def test_two_gunicorn_processes_on_one_database_record_every_grade_once(pg_app, 
     assert "Traceback" not in outputs, outputs
 
     accepted = clients[0].accepted + clients[1].accepted
-    print("STATS", len(clients[0].accepted), len(clients[0].refused), len(clients[1].accepted), len(clients[1].refused), clients[0].statuses, clients[1].statuses)
     refused = clients[0].refused + clients[1].refused
     race_results = Counter(card_id for card_id, _ in accepted if card_id in race_cards)
     assert race_results == Counter(race_cards), "each race must be won by exactly one request"

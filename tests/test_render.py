@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from quiz.render import render_command, render_inline, render_markdown
+from quiz.render import _markdown, render_command, render_inline, render_markdown
 
 
 def test_inline_code_lists_and_code_blocks_render():
@@ -34,3 +36,9 @@ def test_command_is_escaped_code():
     assert render_command("cat <file> && echo 'x'") == (
         '<pre class="command"><code>cat &lt;file&gt; &amp;&amp; echo &#x27;x&#x27;</code></pre>'
     )
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab 中文镜像:,.;'\"?/()-+=*_`#&<>[]!|~\\1.)\n\t")), max_size=40))
+def test_the_plain_text_shortcut_agrees_with_markdown_it(text):
+    assert render_markdown(text) == _markdown().render(text).strip()
