@@ -34,18 +34,28 @@ def database_url_from_env(instance_path: str) -> str:
 
 
 def secret_key_from_env(instance_path: str) -> str:
-    """Return ``SECRET_KEY``, or a random key generated once and kept in the instance folder."""
+    """Return ``SECRET_KEY``, or a random key generated once and kept in the instance folder.
+
+    Several worker processes may start at once on a fresh instance: each writes
+    a candidate to a file of its own and links it into place, which succeeds for
+    exactly one of them; all then read the same key.
+    """
     key = os.environ.get("SECRET_KEY", "").strip()
     if key:
         return key
     path = Path(instance_path) / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    key = secrets.token_hex(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(key)
-    return key
+    if not path.exists():
+        candidate = path.with_name(f".secret_key.{os.getpid()}")
+        fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+        try:
+            os.link(candidate, path)
+        except FileExistsError:
+            pass  # another process was first: use its key
+        finally:
+            candidate.unlink()
+    return path.read_text().strip()
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

@@ -65,3 +65,21 @@ def test_unreachable_postgres_is_skipped_locally_but_fails_in_ci():
     assert local.returncode == 0 and "1 skipped" in local.stdout, local.stdout
     ci = _run_one_postgres_test({"CI": "true"})
     assert ci.returncode == 1 and "does not answer" in ci.stdout, ci.stdout
+
+
+def test_processes_starting_together_share_one_generated_key(tmp_path):
+    script = "import sys; from app import secret_key_from_env; print(secret_key_from_env(sys.argv[1]))"
+    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(tmp_path)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(6)
+    ]
+    keys = {p.communicate(timeout=60)[0].strip() for p in processes}
+    assert len(keys) == 1 and len(keys.pop()) == 64
+    assert [p.name for p in tmp_path.iterdir()] == ["secret_key"]
