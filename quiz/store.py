@@ -477,6 +477,15 @@ def next_card(
     return None
 
 
+def show_reason(state: ReviewState | None, today: date) -> str | None:
+    """Why a card is shown today: "new", "due", "drill" (graded today, due later), or None."""
+    if state is None:
+        return None
+    if state.due is None:
+        return "new"
+    return "due" if state.due <= today else "drill"
+
+
 class NotDueError(ValueError):
     """A grade was given to a card that is neither due nor in today's drill."""
 

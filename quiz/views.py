@@ -150,10 +150,10 @@ def _render_card(
     picked: int | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
-    item = _next_item()
+    today = _today()
     options = None
     if card.kind != "command" and (session.get("quiz") or {}).get("choices"):
-        options = store.choice_options(db.session, card, _today())
+        options = store.choice_options(db.session, card, today)
     suggested = verdict.grade if verdict is not None else None
     if picked is not None and options:
         suggested = CHOICE_RIGHT_GRADE if options[picked].correct else CHOICE_WRONG_GRADE
@@ -164,7 +164,7 @@ def _render_card(
         "quiz/card.html",
         card=card,
         deck=card.deck,
-        reason=item.reason if item is not None and item.card.id == card.id else None,
+        reason=store.show_reason(state, today),
         show=show,
         verdict=verdict,
         typed=typed,
