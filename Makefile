@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint init-db clean-venv translations
+.PHONY: run serve test lint init-db clean-venv translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ init-db: $(VENV)/.installed
 
 run: init-db
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+# The production server: gunicorn with gunicorn.conf.py (WENGU_BIND=127.0.0.1:8000, WEB_CONCURRENCY=2 workers).
+serve: init-db
+	$(BIN)/gunicorn -c gunicorn.conf.py 'app:create_app()'
 
 test: $(VENV)/.installed-dev
 	./tools/ensure-chromium.sh

@@ -14,6 +14,7 @@ from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from quiz import auth, cli, views
 from quiz.models import db
@@ -55,7 +56,10 @@ def secret_key_from_env(instance_path: str) -> str:
             pass  # another process was first: use its key
         finally:
             candidate.unlink()
-    return path.read_text().strip()
+    key = path.read_text().strip()
+    if not key:
+        raise RuntimeError(f"{path} is empty: delete it to have a new key generated, or set SECRET_KEY")
+    return key
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -97,6 +101,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     views.init_app(app)
     cli.init_app(app)
     app.after_request(add_security_headers)
+    # Behind N reverse proxies (WENGU_PROXIES=N), take the client's address and scheme from their
+    # X-Forwarded-* headers: the per-address login limit needs the real address.  Only set it behind a
+    # proxy, or clients could choose their own address.
+    proxies = int(os.environ.get("WENGU_PROXIES", "0") or 0)
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     # Browsers ask for /favicon.ico whatever the page says.
     app.add_url_rule("/favicon.ico", "favicon", lambda: app.send_static_file("favicon.svg"))
     return app

@@ -22,15 +22,18 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # on the database (and on SQLite's lock), so a second thread keeps the worker's CPU busy meanwhile, and
 # one slow client (a 5 MB notes upload over a bad link, when no buffering proxy sits in front) holds a
 # thread, not the whole process.  gthread also keeps connections alive, which a browser clicking through
-# the quiz uses.  Not more than 2: the GIL makes more threads per process no faster for this CPU-bound
-# rendering; scale with processes (WEB_CONCURRENCY) instead.  Each thread takes its own connection from
-# the worker's SQLAlchemy pool, and Flask-SQLAlchemy's sessions are per request, so threads share nothing.
+# the quiz uses: bench/serve_load.sh measured gthread at about 1.3x sync's requests/s (sync opens a new
+# connection per request).  Not more than 2: the GIL makes more threads per process no faster for this
+# CPU-bound page rendering; scale with processes (WEB_CONCURRENCY) instead.  Each thread takes its own
+# connection from the worker's SQLAlchemy pool (5 by default, so 2 per worker are always there), and
+# Flask-SQLAlchemy's sessions are per request, so threads share no state.
 worker_class = "gthread"
 threads = 2
 keepalive = 5
 
-# A request that takes longer than this is stuck (the slowest real one, a large import, takes a few
-# seconds): the worker is killed and replaced.
+# A worker whose main loop stops answering for this long (a request holding the GIL, say) is killed and
+# replaced.  Unlike with sync workers, one hung request in a thread does not trip it: its thread stays
+# busy while the other thread serves.
 timeout = 30
 # On restart or SIGTERM a worker gets this long to finish the requests it has.
 graceful_timeout = 20

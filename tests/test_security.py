@@ -394,3 +394,32 @@ def test_uploaded_file_names_are_never_paths(app, client, tmp_path):
 def test_the_icon_is_public(app):
     with app.test_client().get("/favicon.ico") as response:
         assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+
+
+def test_behind_a_proxy_the_login_limit_counts_the_forwarded_address(monkeypatch, tmp_path, database_url):
+    monkeypatch.setenv("WENGU_PROXIES", "1")
+    app = make_app(database_url, tmp_path)
+    with app.app_context():
+        db.create_all()
+    try:
+        log_in(app, "alice")
+        client = app.test_client()
+        for n in range(accounts.MAX_FAILURES_PER_ADDRESS):
+            client.post(
+                "/login",
+                data={"name": f"u{n}", "password": "x x x x x"},
+                headers={"X-Forwarded-For": "203.0.113.7"},
+            )
+        blocked = client.post(
+            "/login",
+            data={"name": "alice", "password": TEST_PASSWORD},
+            headers={"X-Forwarded-For": "203.0.113.7"},
+        )
+        other = client.post(
+            "/login",
+            data={"name": "alice", "password": TEST_PASSWORD},
+            headers={"X-Forwarded-For": "198.51.100.9"},
+        )
+        assert (blocked.status_code, other.status_code) == (429, 302)
+    finally:
+        drop_schema(app)
