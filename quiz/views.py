@@ -26,6 +26,8 @@ from flask_babel import format_date, format_number, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
@@ -44,7 +46,7 @@ from quiz.forms import (
     StartForm,
     UploadForm,
 )
-from quiz.models import Card, PendingImport, ReviewState, Topic, db, now_utc
+from quiz.models import Card, Deck, PendingImport, ReviewState, Topic, db, now_utc
 from quiz.render import render_command, render_markdown
 from quiz.uploads import UploadedNote, UploadError, UploadLimits, read_pasted, read_uploads
 
@@ -75,8 +77,13 @@ def select_locale() -> str | None:
 
 
 def _owned_card(card_id: int) -> Card:
-    card = db.get_or_404(Card, card_id)
-    if card.deck.user_id != g.user.id:
+    # One query for the card, its deck (the owner check) and its topic (the breadcrumb).
+    card = db.session.scalar(
+        select(Card)
+        .options(joinedload(Card.deck), joinedload(Card.topic))
+        .where(Card.id == card_id, Card.deck.has(Deck.user_id == g.user.id))
+    )
+    if card is None:
         abort(404)
     return card
 
