@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run serve test lint init-db clean-venv translations
+.PHONY: run serve test lint init-db clean-venv translations bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ serve: init-db
 test: $(VENV)/.installed-dev
 	./tools/ensure-chromium.sh
 	$(BIN)/python -m pytest -q
+
+# Benchmarks (about 5 minutes): app code beside bare baselines, SQLite and PostgreSQL; writes bench/RESULTS.md.
+# Targets are reported as met or missed, never failing the build.
+bench: $(VENV)/.installed-dev
+	$(BIN)/python bench/run.py --pg
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

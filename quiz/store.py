@@ -15,10 +15,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from difflib import SequenceMatcher
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Select, case, delete, false, func, or_, select, true, update
+from sqlalchemy import Select, and_, bindparam, case, delete, false, func, or_, select, true, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -382,20 +384,20 @@ def topic_and_descendants(session: Session, topic: Topic) -> list[int]:
     return [t.id for t in rows if t.id == topic.id or t.path_key.startswith(prefix)]
 
 
-def _active_states(user: User, topic_ids: Sequence[int] | None) -> Select[tuple[ReviewState]]:
-    # One table, one index (ix_review_states_queue): no join with cards on the way to the next card.
-    stmt = select(ReviewState).where(
-        ReviewState.user_id == user.id, ReviewState.active.is_(True), ReviewState.suspended.is_(False)
-    )
-    if topic_ids is not None:
-        stmt = stmt.where(ReviewState.topic_id.in_(topic_ids))
-    return stmt
-
-
 def new_cards_introduced(session: Session, user: User, today: date) -> int:
     """How many new cards the user has seen for the first time today."""
     stmt = select(func.count()).where(ReviewState.user_id == user.id, ReviewState.introduced_on == today)
     return session.scalar(stmt) or 0
+
+
+@lru_cache(maxsize=1)
+def _todays_grades() -> Select[Any]:
+    log = ReviewLog.__table__
+    return (
+        select(log.c.card_id, log.c.grade, log.c.drill)
+        .where(log.c.user_id == bindparam("user_id"), log.c.review_day == bindparam("today"))
+        .order_by(log.c.id)
+    )
 
 
 def pending_drill(session: Session, user: User, today: date) -> list[int]:
@@ -404,11 +406,7 @@ def pending_drill(session: Session, user: User, today: date) -> list[int]:
     A card is pending when its scheduled review today got a grade of 3 or less
     and no drill grade of 4 or more has followed it.
     """
-    logs = session.execute(
-        select(ReviewLog.card_id, ReviewLog.grade, ReviewLog.drill)
-        .where(ReviewLog.user_id == user.id, ReviewLog.review_day == today)
-        .order_by(ReviewLog.id)
-    )
+    logs = session.execute(_todays_grades(), {"user_id": user.id, "today": today})
     pending: dict[int, bool] = {}
     for card_id, grade, drill in logs:
         pending.pop(card_id, None)  # re-insert so the order follows the latest grade
@@ -439,6 +437,89 @@ def reviews_done(session: Session, user: User, today: date) -> int:
     return session.scalar(stmt) or 0
 
 
+@lru_cache(maxsize=4)
+def _queue_statements(by_topic: bool) -> tuple[Select[Any], Select[Any], Select[Any]]:
+    """The queue's three lookups, built once: their compiled SQL is reused on every card shown.
+
+    Each reads ``review_states`` through ``ix_review_states_queue`` and carries
+    the day's count it needs as a subquery, so a lookup is one round trip.
+    """
+    states, log = ReviewState.__table__, ReviewLog.__table__
+    in_quiz = and_(
+        states.c.user_id == bindparam("user_id"), states.c.active == true(), states.c.suspended == false()
+    )
+    if by_topic:
+        in_quiz = and_(in_quiz, states.c.topic_id.in_(bindparam("topic_ids", expanding=True)))
+    reviews_done_today = (
+        select(func.count())
+        .select_from(log)
+        .where(
+            log.c.user_id == bindparam("user_id"),
+            log.c.review_day == bindparam("today"),
+            log.c.drill == false(),
+            log.c.due_before.is_not(None),
+        )
+        .scalar_subquery()
+    )
+    introduced_today = (
+        select(func.count())
+        .select_from(states)
+        .where(states.c.user_id == bindparam("user_id"), states.c.introduced_on == bindparam("today"))
+        .scalar_subquery()
+    )
+    due = (
+        select(states.c.card_id, reviews_done_today)
+        .where(in_quiz, states.c.due <= bindparam("today"))
+        .order_by(states.c.due, states.c.deck_id, states.c.position)
+        .limit(1)
+    )
+    new = (
+        select(states.c.card_id, introduced_today)
+        .where(in_quiz, states.c.due.is_(None))
+        .order_by(states.c.deck_id, states.c.position)
+        .limit(1)
+    )
+    drill = select(states.c.card_id).where(
+        in_quiz, states.c.card_id.in_(bindparam("card_ids", expanding=True))
+    )
+    return due, new, drill
+
+
+def next_card_id(
+    session: Session,
+    user: User,
+    today: date,
+    new_per_day: int,
+    topic_ids: Sequence[int] | None = None,
+    reviews_per_day: int | None = None,
+) -> tuple[int, str] | None:
+    """The id of the next card and why it comes: due reviews (most overdue first), new cards in note
+    order, then the same-day drill.
+
+    ``new_per_day`` and ``reviews_per_day`` cap what a day holds; cards beyond
+    a cap wait for a later day.  At most three indexed lookups, none joining the
+    cards table, so the queue stays fast at 100,000 cards.
+    """
+    due, new, drill = _queue_statements(topic_ids is not None)
+    params: dict[str, Any] = {"user_id": user.id, "today": today}
+    if topic_ids is not None:
+        params["topic_ids"] = list(topic_ids)
+    row = session.execute(due, params).first()
+    if row is not None and (reviews_per_day is None or row[1] < reviews_per_day):
+        return row[0], "due"
+    if new_per_day > 0:
+        row = session.execute(new, params).first()
+        if row is not None and row[1] < new_per_day:
+            return row[0], "new"
+    pending = pending_drill(session, user, today)
+    if pending:
+        waiting = set(session.scalars(drill, {**params, "card_ids": pending}))
+        for card_id in pending:
+            if card_id in waiting:
+                return card_id, "drill"
+    return None
+
+
 def next_card(
     session: Session,
     user: User,
@@ -447,34 +528,12 @@ def next_card(
     topic_ids: Sequence[int] | None = None,
     reviews_per_day: int | None = None,
 ) -> QueueItem | None:
-    """Pick the next card: due reviews (most overdue first), new cards in note order, then drill.
-
-    ``new_per_day`` and ``reviews_per_day`` cap what a day holds; cards beyond
-    a cap wait for a later day.
-    """
-    base = _active_states(user, topic_ids)
-    state = session.scalars(
-        base.where(ReviewState.due <= today)
-        .order_by(ReviewState.due, ReviewState.deck_id, ReviewState.position)
-        .limit(1)
-    ).first()
-    if state is not None and (
-        reviews_per_day is None or reviews_done(session, user, today) < reviews_per_day
-    ):
-        return QueueItem(session.get(Card, state.card_id), state, "due")
-    if new_per_day > 0:
-        state = session.scalars(
-            base.where(ReviewState.due.is_(None)).order_by(ReviewState.deck_id, ReviewState.position).limit(1)
-        ).first()
-        if state is not None and new_cards_introduced(session, user, today) < new_per_day:
-            return QueueItem(session.get(Card, state.card_id), state, "new")
-    pending = pending_drill(session, user, today)
-    if pending:
-        states = {s.card_id: s for s in session.scalars(base.where(ReviewState.card_id.in_(pending)))}
-        for card_id in pending:
-            if card_id in states:
-                return QueueItem(session.get(Card, card_id), states[card_id], "drill")
-    return None
+    """Like ``next_card_id``, with the card and its state loaded."""
+    found = next_card_id(session, user, today, new_per_day, topic_ids, reviews_per_day)
+    if found is None:
+        return None
+    card_id, reason = found
+    return QueueItem(session.get(Card, card_id), session.get(ReviewState, (user.id, card_id)), reason)
 
 
 def show_reason(state: ReviewState | None, today: date) -> str | None:

@@ -108,9 +108,9 @@ def _limits() -> store.DailyLimits:
     return store.daily_limits(g.user, config["NEW_CARDS_PER_DAY"], config["REVIEWS_PER_DAY"])
 
 
-def _next_item() -> store.QueueItem | None:
+def _next_card_id() -> tuple[int, str] | None:
     limits = _limits()
-    return store.next_card(db.session, g.user, _today(), limits.new_cards, _quiz_scope(), limits.reviews)
+    return store.next_card_id(db.session, g.user, _today(), limits.new_cards, _quiz_scope(), limits.reviews)
 
 
 @bp.get("/")
@@ -142,10 +142,10 @@ def start() -> Response:
 @bp.get("/quiz")
 def next_card() -> Response:
     """Send the user to the next card of the queue, or to the summary when none is left."""
-    item = _next_item()
-    if item is None:
+    found = _next_card_id()
+    if found is None:
         return redirect(url_for("quiz.done"))
-    return redirect(url_for("quiz.card", card_id=item.card.id))
+    return redirect(url_for("quiz.card", card_id=found[0]))
 
 
 def _render_card(

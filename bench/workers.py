@@ -1,0 +1,212 @@
+"""Benchmark steps that run in a fresh interpreter, so that their peak RSS is their own.
+
+Each subcommand prints one JSON line: the nanoseconds of each repetition, ``ru_maxrss`` (peak
+resident memory of this process, in MB: VmHWM) and whatever else it measured.  ``bench/run.py`` calls
+them; they can be run by hand too:
+
+    .venv/bin/python bench/workers.py parse  --corpus DIR --reps 3
+    .venv/bin/python bench/workers.py import --corpus DIR --reps 2
+    .venv/bin/python bench/workers.py export --cards 10000 --out x.apkg --reps 3 [--bare]
+    .venv/bin/python bench/workers.py anki   --apkg x.apkg --reps 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+EXPORT_TIMESTAMP = 1_800_000_000.0
+
+
+def peak_mb() -> float:
+    """This process's peak resident memory in MB.
+
+    ``VmHWM`` from /proc: ``ru_maxrss`` would carry over the parent's peak through fork + exec.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
+
+
+def parse(args: argparse.Namespace) -> dict:
+    """The floor of an import: read, decode and parse every file with markdown-it-py, as bench/extract.py."""
+    from markdown_it import MarkdownIt
+
+    paths = sorted(Path(args.corpus).glob("*.md"))
+    md = MarkdownIt("commonmark", {"html": False, "maxNesting": 200}).enable("table")
+    times = []
+    for _ in range(args.reps):
+        start = time.perf_counter_ns()
+        for path in paths:
+            md.parse(path.read_bytes().decode("utf-8"))
+        times.append(time.perf_counter_ns() - start)
+    return {"times": times, "peak_mb": peak_mb(), "files": len(paths)}
+
+
+def import_notes(args: argparse.Namespace) -> dict:
+    """``quiz.store.import_note_files`` + commit of the folder into a fresh SQLite file, per repetition."""
+    from collection import bench_config
+
+    from app import create_app
+    from quiz import store
+    from quiz.models import User, db
+
+    times, cards = [], 0
+    for rep in range(args.reps):
+        with tempfile.TemporaryDirectory() as tmp:
+            app = create_app(bench_config(f"sqlite:///{tmp}/import-{rep}.sqlite", tmp))
+            with app.app_context():
+                db.create_all()
+                user = User(name="importer", timezone="UTC")
+                db.session.add(user)
+                db.session.commit()
+                user = db.session.get(User, user.id)
+                start = time.perf_counter_ns()
+                results = store.import_note_files(db.session, user, [args.corpus])
+                db.session.commit()
+                times.append(time.perf_counter_ns() - start)
+                cards = sum(r.added for r in results)
+                db.session.remove()
+                db.engine.dispose()
+    return {"times": times, "peak_mb": peak_mb(), "cards": cards}
+
+
+def synthetic_cards(n: int) -> list:
+    """``n`` export cards shaped like the generated collection's (10 decks, 20 topics each)."""
+    from collection import _texts
+
+    from quiz.export import ExportCard
+
+    cards = []
+    per_deck = max(1, n // 10)
+    for i in range(n):
+        d, position = divmod(i, per_deck)
+        chapter, section = divmod(position * 20 // per_deck, 5)
+        topic = (f"第{chapter + 1}章 Chapter {chapter + 1}",)
+        if section:
+            topic += (f"{chapter + 1}.{section} 小节 Section",)
+        kind, front, back = _texts(i)
+        cards.append(
+            ExportCard(
+                key=f"k{position:06d}",
+                deck_slug=f"deck-{d + 1:02d}",
+                kind=kind,
+                front=front,
+                back=back,
+                topic=topic,
+                deck_title=f"Deck {d + 1:02d} 笔记",
+            )
+        )
+    return cards
+
+
+def export(args: argparse.Namespace) -> dict:
+    """``quiz.export.write_package`` (or, with --bare, genanki with a trivial model) of N cards."""
+    import genanki
+
+    from quiz.export import write_package
+
+    cards = synthetic_cards(args.cards)
+    out = Path(args.out)
+    times = []
+    for _ in range(args.reps):
+        out.unlink(missing_ok=True)
+        start = time.perf_counter_ns()
+        if args.bare:
+            model = genanki.Model(
+                1607392319,
+                "Bare",
+                fields=[{"name": "Front"}, {"name": "Back"}],
+                templates=[{"name": "Card 1", "qfmt": "{{Front}}", "afmt": "{{FrontSide}}<hr>{{Back}}"}],
+            )
+            deck = genanki.Deck(2059400110, "Bare")
+            for card in cards:
+                deck.add_note(genanki.Note(model=model, fields=[card.front, card.back]))
+            genanki.Package(deck).write_to_file(str(out), timestamp=EXPORT_TIMESTAMP)
+            written = len(cards)
+        else:
+            written = write_package(cards, out, EXPORT_TIMESTAMP)
+        times.append(time.perf_counter_ns() - start)
+    deflated = out.with_suffix(".deflated.zip")
+    with zipfile.ZipFile(out) as src, zipfile.ZipFile(deflated, "w", zipfile.ZIP_DEFLATED) as dst:
+        stored = [info.compress_type for info in src.infolist()]
+        for info in src.infolist():
+            dst.writestr(info.filename, src.read(info.filename))
+    return {
+        "times": times,
+        "peak_mb": peak_mb(),
+        "notes": written,
+        "size": out.stat().st_size,
+        "deflated_size": deflated.stat().st_size,
+        "stored_uncompressed": all(t == zipfile.ZIP_STORED for t in stored),
+    }
+
+
+def anki(args: argparse.Namespace) -> dict:
+    """Import a package into a fresh collection with the real ``anki`` library (the dialog's defaults)."""
+    from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
+    from anki.import_export_pb2 import ImportAnkiPackageUpdateCondition
+
+    if_newer = ImportAnkiPackageUpdateCondition.IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_IF_NEWER
+    options = ImportAnkiPackageOptions(
+        merge_notetypes=False,
+        update_notes=if_newer,
+        update_notetypes=if_newer,
+        with_scheduling=False,
+        with_deck_configs=False,
+    )
+    times, new = [], 0
+    for rep in range(args.reps):
+        with tempfile.TemporaryDirectory() as tmp:
+            col = Collection(str(Path(tmp) / f"c{rep}.anki2"))
+            try:
+                request = ImportAnkiPackageRequest(package_path=str(args.apkg), options=options)
+                start = time.perf_counter_ns()
+                log = col.import_anki_package(request).log
+                times.append(time.perf_counter_ns() - start)
+                new = len(log.new)
+            finally:
+                col.close()
+    return {"times": times, "peak_mb": peak_mb(), "new": new}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="step", required=True)
+    p = sub.add_parser("parse")
+    p.add_argument("--corpus", required=True)
+    p.add_argument("--reps", type=int, default=3)
+    p = sub.add_parser("import")
+    p.add_argument("--corpus", required=True)
+    p.add_argument("--reps", type=int, default=2)
+    p = sub.add_parser("export")
+    p.add_argument("--cards", type=int, required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--reps", type=int, default=3)
+    p.add_argument("--bare", action="store_true")
+    p = sub.add_parser("anki")
+    p.add_argument("--apkg", required=True)
+    p.add_argument("--reps", type=int, default=2)
+    p = sub.add_parser("idle")  # the interpreter's own footprint, for reference
+    args = ap.parse_args()
+    steps = {"parse": parse, "import": import_notes, "export": export, "anki": anki}
+    result = steps[args.step](args) if args.step in steps else {"times": [], "peak_mb": peak_mb()}
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
