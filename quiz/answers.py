@@ -3,7 +3,7 @@
 Pure domain code: standard library only, no Flask, no database.  A command
 card has a description on the front and a bare shell command on the back, taken
 from someone's notes, so the expected command may be a usage line with
-placeholders (``docker pull [选项] 仓库名[:标签]``).  The user types the command
+placeholders (``git clone [选项] 项目地址 [目录]``).  The user types the command
 they remember; :func:`check_command` says how close it is:
 
 EXACT (grade 5)
@@ -20,7 +20,7 @@ EQUIVALENT (grade 4)
     * ``--flag=value`` is ``--flag value``; a cluster of single ASCII letters
       ``-it`` is ``-i -t`` (``-rf`` is ``-r -f``, ``-n10`` stays as it is);
     * the word after an option is that option's value when the expected command
-      has it that way (``-p 8080:80``, ``-f dangling=true``, ``-m "msg"``) and
+      has it that way (``-p 8080:80``, ``-f status=exited``, ``-m "msg"``) and
       the option is not a known flag, so values travel with their options;
     * options (with their values) and redirections may come in any order and
       anywhere after the program word; arguments keep their order; the program
@@ -33,14 +33,14 @@ EQUIVALENT (grade 4)
 
     Placeholders in the *expected* command accept any concrete word:
     ``<镜像>``, ``<image>``, ``{{path/to/file}}``, a run of CJK letters
-    (``仓库名``, ``go模板``, ``镜像1``), an upper-case metavariable standing
+    (``项目名``, ``json模板``, ``文件1``), an upper-case metavariable standing
     alone or next to brackets (``IMAGE``, ``NAME[:TAG]``; not ``HEAD``).  A
     placeholder fills one typed word; ``...`` (or ``X...``) takes any number
     of further arguments, none included.  ``[...]`` marks an optional part:
     a whole word (``[<镜像2> ...]``, ``[-f]``) may be left out or filled in,
     ``[选项]``/``[options]``/``[OPTIONS]`` takes any options, and brackets glued
     into a word are optional pieces of it, nested as deep as needed
-    (``[Docker Registry 地址[:端口号]/]仓库名[:标签]`` matches ``ubuntu`` and
+    (``[镜像源[:端口]/]项目名[:版本]`` matches ``ubuntu`` and
     ``reg.io:5000/ubuntu:18.04``; ``[:TAG|@DIGEST]`` offers a choice).
     Glob classes such as ``*.[ch]`` stay literal.
 CLOSE (grade 2)
