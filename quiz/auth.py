@@ -58,43 +58,39 @@ def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
+def _account_page(setup: bool) -> str | Response:
+    """Create an account from the form and log it in, or show the form with what was wrong."""
+    form = AccountForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(db.session, form.name.data, form.password.data)
+        except accounts.AccountError as exc:
+            form.name.errors = [*form.name.errors, str(exc)]
+        else:
+            db.session.commit()
+            login_user(user)
+            if setup:
+                flash(_("Welcome! Your account is the admin of this Wengu."))
+            return redirect(url_for("quiz.today"))
+    return render_template("auth/account.html", form=form, setup=setup)
+
+
 @bp.route("/setup", methods=("GET", "POST"))
 def setup() -> str | Response:
     """The first visit of a fresh instance: create its first account, which becomes admin."""
     if accounts.has_accounts(db.session):
         return redirect(url_for("auth.login"))
-    form = AccountForm()
-    if form.validate_on_submit():
-        try:
-            user = accounts.create_user(db.session, form.name.data, form.password.data)
-        except accounts.AccountError as exc:
-            form.name.errors = [*form.name.errors, str(exc)]
-        else:
-            db.session.commit()
-            login_user(user)
-            flash(_("Welcome! Your account is the admin of this Wengu."))
-            return redirect(url_for("quiz.today"))
-    return render_template("auth/account.html", form=form, setup=True)
+    return _account_page(setup=True)
 
 
 @bp.route("/register", methods=("GET", "POST"))
-def register() -> str | Response:
+def register() -> str | tuple[str, int] | Response:
     """Create an account, while the admin keeps registration open."""
     if not accounts.has_accounts(db.session):
         return redirect(url_for("auth.setup"))
     if not accounts.registration_open(db.session):
         return render_template("auth/closed.html"), 403
-    form = AccountForm()
-    if form.validate_on_submit():
-        try:
-            user = accounts.create_user(db.session, form.name.data, form.password.data)
-        except accounts.AccountError as exc:
-            form.name.errors = [*form.name.errors, str(exc)]
-        else:
-            db.session.commit()
-            login_user(user)
-            return redirect(url_for("quiz.today"))
-    return render_template("auth/account.html", form=form, setup=False)
+    return _account_page(setup=False)
 
 
 @bp.route("/login", methods=("GET", "POST"))
