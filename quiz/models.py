@@ -321,13 +321,6 @@ class ReviewState(db.Model):
         self.due = sm2.due_date(review_day, state.interval_days)
         self.last_reviewed_at = reviewed_at
 
-    def follow_card(self, card: Card) -> None:
-        """Copy the card's deck, topic and position, and whether it is still in its note."""
-        self.deck_id = card.deck_id
-        self.topic_id = card.topic_id
-        self.position = card.position
-        self.active = not card.retired
-
     def restore(self, log: ReviewLog) -> None:
         """Put back the state this row had before the logged review (undo)."""
         self.repetitions = log.repetitions_before
