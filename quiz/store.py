@@ -740,8 +740,13 @@ class TopicProgress:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
-def topic_progress(session: Session, user: User, today: date) -> list[TopicProgress]:
-    """Return one tree per deck (the deck is the root) with rolled-up counts per topic."""
+def topic_progress(
+    session: Session, user: User, today: date, *, with_retention: bool = True
+) -> list[TopicProgress]:
+    """Return one tree per deck (the deck is the root) with rolled-up counts per topic.
+
+    ``with_retention=False`` skips the review-log query, for pages that show only counts.
+    """
     # Both queries read one table each through a covering index: no join with the cards.
     state_rows = session.execute(
         select(
@@ -764,15 +769,19 @@ def topic_progress(session: Session, user: User, today: date) -> list[TopicProgr
         .group_by(ReviewState.deck_id, ReviewState.topic_id)
     )
     since = today - timedelta(days=RETENTION_WINDOW_DAYS - 1)
-    log_rows = session.execute(
-        select(
-            ReviewLog.deck_id,
-            ReviewLog.topic_id,
-            func.count(),
-            func.count().filter(ReviewLog.grade >= sm2.PASSING_GRADE),
+    log_rows = (
+        []
+        if not with_retention
+        else session.execute(
+            select(
+                ReviewLog.deck_id,
+                ReviewLog.topic_id,
+                func.count(),
+                func.count().filter(ReviewLog.grade >= sm2.PASSING_GRADE),
+            )
+            .where(ReviewLog.user_id == user.id, ReviewLog.review_day >= since, ReviewLog.drill.is_(False))
+            .group_by(ReviewLog.deck_id, ReviewLog.topic_id)
         )
-        .where(ReviewLog.user_id == user.id, ReviewLog.review_day >= since, ReviewLog.drill.is_(False))
-        .group_by(ReviewLog.deck_id, ReviewLog.topic_id)
     )
     decks = session.scalars(select(Deck).where(Deck.user_id == user.id).order_by(Deck.title, Deck.id)).all()
     roots = {d.id: TopicProgress(id=None, title=d.title, depth=0, deck_id=d.id) for d in decks}
@@ -822,7 +831,7 @@ class TodayOverview:
 
 def today_overview(session: Session, user: User, today: date, limits: DailyLimits) -> TodayOverview:
     """Count today's due reviews, new cards and drill cards, capped by the daily limits."""
-    trees = topic_progress(session, user, today)
+    trees = topic_progress(session, user, today, with_retention=False)
     reviews_left = max(0, limits.reviews - reviews_done(session, user, today))
     new_left = max(0, limits.new_cards - new_cards_introduced(session, user, today))
     return TodayOverview(

@@ -476,3 +476,12 @@ def test_source_excerpt_shows_the_cards_line(ctx, user, notes_dir):
     assert excerpt.lines[excerpt.highlight - excerpt.first_line].startswith("- `git remote -v`")
     (notes_dir / "git.md").unlink()
     assert "git.md" in store.source_excerpt(card).error
+
+
+def test_today_overview_counts_without_reading_the_review_log(ctx, user, notes_dir):
+    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    store.record_grade(ctx, user, cards_by_back(ctx)["git branch"], 5, NOON)
+    overview = store.today_overview(ctx, user, TODAY, store.DailyLimits(20, 200))
+    assert (overview.trees[0].cards, overview.trees[0].new, overview.new) == (3, 2, 2)
+    assert overview.trees[0].retention is None  # the Today page shows no retention: the log is not read
+    assert store.topic_progress(ctx, user, TODAY)[0].retention == 1.0
