@@ -54,7 +54,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from app import create_app  # noqa: E402
-from quiz import accounts  # noqa: E402
+from quiz import accounts, counters  # noqa: E402
 from quiz.models import Card, Deck, ReviewLog, ReviewState, Topic, db  # noqa: E402
 
 PG_SERVER_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -573,6 +573,8 @@ def generate(
                 conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
             for index in indexes:
                 index.drop(conn)
+            # Likewise the counters (quiz.counters): filled once from the rows, then kept by their triggers.
+            counters.uninstall(conn)
             _bulk(conn, Deck.__table__, deck_rows)
             _bulk(conn, Topic.__table__, topic_rows)
             for chunk in _chunks(card_rows()):
@@ -583,6 +585,8 @@ def generate(
                 _bulk(conn, ReviewState.__table__, chunk)
             for index in indexes:
                 index.create(conn)
+            counters.rebuild(conn)
+            counters.install(conn)
             if engine.dialect.name == "postgresql":
                 for table in ("decks", "topics", "cards"):
                     sequence = f"pg_get_serial_sequence('{table}', 'id')"

@@ -38,7 +38,7 @@ from sqlalchemy.sql.expression import false as sa_false
 from sqlalchemy.sql.expression import true as sa_true
 from sqlalchemy.types import TypeDecorator
 
-from quiz import sm2
+from quiz import counters, sm2
 
 # Named constraints keep Alembic migrations portable between SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -50,7 +50,6 @@ NAMING_CONVENTION = {
 }
 
 LOCAL_USER_NAME = "local"
-MATURE_INTERVAL_DAYS = 21  # Anki's threshold between young and mature cards
 
 
 def now_utc() -> datetime:
@@ -254,18 +253,16 @@ class ReviewState(db.Model):
     __tablename__ = "review_states"
     __table_args__ = (
         # The queue: due cards by (due, deck, position), new cards (due IS NULL) by (deck, position).
-        Index("ix_review_states_queue", "user_id", "active", "suspended", "due", "deck_id", "position"),
-        # Progress per topic: a covering index for the counts.
+        # With the topic it also covers the due counts per topic and the due forecast.
         Index(
-            "ix_review_states_progress",
+            "ix_review_states_queue",
             "user_id",
             "active",
             "suspended",
-            "deck_id",
-            "topic_id",
             "due",
-            "interval_days",
-            "ease_hundredths",
+            "deck_id",
+            "position",
+            "topic_id",
         ),
         Index("ix_review_states_introduced", "user_id", "introduced_on"),
     )
@@ -367,6 +364,40 @@ class ReviewLog(db.Model):
     ease_hundredths_after: Mapped[int] = mapped_column(Integer)
     interval_days_after: Mapped[int] = mapped_column(BigInteger)
     due_after: Mapped[date | None] = mapped_column(Date)
+
+
+class TopicCount(db.Model):
+    """A user's cards in the quiz per deck and topic, by stage: kept by triggers (``quiz.counters``)."""
+
+    __tablename__ = "topic_counts"
+
+    user_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    deck_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    topic_key: Mapped[int] = mapped_column(Integer, primary_key=True)  # the topic's id, 0 for none
+    cards: Mapped[int] = mapped_column(Integer, default=0)
+    new: Mapped[int] = mapped_column(Integer, default=0)
+    learning: Mapped[int] = mapped_column(Integer, default=0)
+    mature: Mapped[int] = mapped_column(Integer, default=0)
+    ease_sum: Mapped[int] = mapped_column(BigInteger, default=0)  # hundredths, over seen cards
+
+
+class ReviewDayCount(db.Model):
+    """A user's grades per day, deck and topic: kept by triggers (``quiz.counters``)."""
+
+    __tablename__ = "review_day_counts"
+
+    user_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    review_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    deck_key: Mapped[int] = mapped_column(Integer, primary_key=True)  # the deck's id, 0 for none
+    topic_key: Mapped[int] = mapped_column(Integer, primary_key=True)  # the topic's id, 0 for none
+    reviews: Mapped[int] = mapped_column(Integer, default=0)  # scheduled reviews
+    passed: Mapped[int] = mapped_column(Integer, default=0)  # scheduled reviews graded 3 or more
+    drills: Mapped[int] = mapped_column(Integer, default=0)  # same-day drill grades
+
+
+@event.listens_for(db.metadata, "after_create")
+def _install_counter_triggers(target: MetaData, connection: Connection, **kw: object) -> None:
+    counters.install(connection)
 
 
 class AnkiExport(db.Model):

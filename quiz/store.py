@@ -25,17 +25,19 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from quiz import sm2
+from quiz.counters import MATURE_INTERVAL_DAYS
 from quiz.export import ExportCard
 from quiz.models import (
-    MATURE_INTERVAL_DAYS,
     UNDO_FLAG,
     AnkiExport,
     Card,
     Deck,
     PendingImport,
+    ReviewDayCount,
     ReviewLog,
     ReviewState,
     Topic,
+    TopicCount,
     User,
     now_utc,
 )
@@ -747,40 +749,34 @@ def topic_progress(
 
     ``with_retention=False`` skips the review-log query, for pages that show only counts.
     """
-    # Both queries read one table each through a covering index: no join with the cards.
+    # The stage counts come from topic_counts and the retention from review_day_counts, both kept by
+    # triggers (quiz.counters); only the due cards are counted here, through the queue's covering index.
+    counts = TopicCount.__table__.c
     state_rows = session.execute(
         select(
-            ReviewState.deck_id,
-            ReviewState.topic_id,
-            func.count(),
-            func.count().filter(ReviewState.due.is_(None)),
-            func.count().filter(
-                ReviewState.due.is_not(None), ReviewState.interval_days < MATURE_INTERVAL_DAYS
-            ),
-            func.count().filter(
-                ReviewState.due.is_not(None), ReviewState.interval_days >= MATURE_INTERVAL_DAYS
-            ),
-            func.count().filter(ReviewState.due <= today),
-            func.coalesce(
-                func.sum(case((ReviewState.due.is_not(None), ReviewState.ease_hundredths), else_=0)), 0
-            ),
+            counts.deck_id, counts.topic_key, counts.cards, counts.new, counts.learning, counts.mature,
+            counts.ease_sum,
+        ).where(counts.user_id == user.id, counts.cards != 0)
+    )  # fmt: skip
+    due_rows = session.execute(
+        select(ReviewState.deck_id, ReviewState.topic_id, func.count())
+        .where(
+            ReviewState.user_id == user.id,
+            ReviewState.active.is_(True),
+            ReviewState.suspended.is_(False),
+            ReviewState.due <= today,
         )
-        .where(ReviewState.user_id == user.id, ReviewState.active.is_(True), ReviewState.suspended.is_(False))
         .group_by(ReviewState.deck_id, ReviewState.topic_id)
     )
     since = today - timedelta(days=RETENTION_WINDOW_DAYS - 1)
+    days = ReviewDayCount.__table__.c
     log_rows = (
         []
         if not with_retention
         else session.execute(
-            select(
-                ReviewLog.deck_id,
-                ReviewLog.topic_id,
-                func.count(),
-                func.count().filter(ReviewLog.grade >= sm2.PASSING_GRADE),
-            )
-            .where(ReviewLog.user_id == user.id, ReviewLog.review_day >= since, ReviewLog.drill.is_(False))
-            .group_by(ReviewLog.deck_id, ReviewLog.topic_id)
+            select(days.deck_key, days.topic_key, func.sum(days.reviews), func.sum(days.passed))
+            .where(days.user_id == user.id, days.review_day >= since, days.reviews != 0)
+            .group_by(days.deck_key, days.topic_key)
         )
     )
     decks = session.scalars(select(Deck).where(Deck.user_id == user.id).order_by(Deck.title, Deck.id)).all()
@@ -796,14 +792,17 @@ def topic_progress(
     for t in topics:
         nodes[t.id] = TopicProgress(id=t.id, title=t.title, depth=t.depth, deck_id=t.deck_id)
         parents[t.id] = t.parent_id
-    own: dict[tuple[int, int | None], TopicProgress] = {}
-    for deck_id, topic_id, cards, new, learning, mature, due, ease in state_rows:
-        own[(deck_id, topic_id)] = TopicProgress(
-            None, "", 0, deck_id, cards, new, learning, mature, due, ease_hundredths_sum=ease
+    # Keyed by (deck id, topic id or 0): the counter tables key a missing topic as 0.
+    own: dict[tuple[int, int], TopicProgress] = {}
+    for deck_id, topic_key, cards, new, learning, mature, ease in state_rows:
+        own[(deck_id, topic_key)] = TopicProgress(
+            None, "", 0, deck_id, cards, new, learning, mature, ease_hundredths_sum=ease
         )
-    for deck_id, topic_id, reviews, passed in log_rows:
-        p = own.setdefault((deck_id, topic_id), TopicProgress(None, "", 0, deck_id))
-        p.reviews_30d, p.passed_30d = reviews, passed
+    for deck_id, topic_id, due in due_rows:
+        own.setdefault((deck_id, topic_id or 0), TopicProgress(None, "", 0, deck_id)).due = due
+    for deck_id, topic_key, reviews, passed in log_rows:
+        p = own.setdefault((deck_id, topic_key), TopicProgress(None, "", 0, deck_id))
+        p.reviews_30d, p.passed_30d = int(reviews), int(passed)
     # Each topic's own counts go to it, its ancestors and its deck.
     for (deck_id, topic_id), counts in own.items():
         if deck_id not in roots:
@@ -972,12 +971,13 @@ def source_excerpt(card: Card, context: int = 8) -> SourceExcerpt:
 
 def reviews_per_day(session: Session, user: User, start: date, end: date) -> dict[date, int]:
     """How many grades (drills included) the user gave on each day from ``start`` to ``end``."""
+    days = ReviewDayCount.__table__.c
     rows = session.execute(
-        select(ReviewLog.review_day, func.count())
-        .where(ReviewLog.user_id == user.id, ReviewLog.review_day >= start, ReviewLog.review_day <= end)
-        .group_by(ReviewLog.review_day)
+        select(days.review_day, func.sum(days.reviews + days.drills))
+        .where(days.user_id == user.id, days.review_day >= start, days.review_day <= end)
+        .group_by(days.review_day)
     )
-    return {day: n for day, n in rows}
+    return {day: int(n) for day, n in rows if n}
 
 
 def due_forecast(session: Session, user: User, today: date, days: int = 30) -> list[int]:
@@ -1037,24 +1037,18 @@ def retention_by_week(
         select(Topic).join(Deck, Deck.id == Topic.deck_id).where(Deck.user_id == user.id)
     ).all()
     chart_topic = _chart_topics(topics)
+    days = ReviewDayCount.__table__.c
     rows = session.execute(
-        select(
-            ReviewLog.topic_id,
-            ReviewLog.review_day,
-            func.count(),
-            func.count().filter(ReviewLog.grade >= sm2.PASSING_GRADE),
+        select(days.topic_key, days.review_day, days.reviews, days.passed).where(
+            days.user_id == user.id,
+            days.review_day >= first_monday,
+            days.review_day <= today,
+            days.reviews != 0,
         )
-        .where(
-            ReviewLog.user_id == user.id,
-            ReviewLog.review_day >= first_monday,
-            ReviewLog.review_day <= today,
-            ReviewLog.drill.is_(False),
-        )
-        .group_by(ReviewLog.topic_id, ReviewLog.review_day)
     )
     totals: dict[int, list[list[int]]] = {}
-    for topic_id, day, n, passed in rows:
-        topic = chart_topic.get(topic_id) if topic_id is not None else None
+    for topic_key, day, n, passed in rows:
+        topic = chart_topic.get(topic_key)  # 0, no topic, is never a topic's id
         if topic is None:
             continue
         week = (day - first_monday).days // 7

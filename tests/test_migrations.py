@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from quiz import store
+from quiz import counters, store
 from quiz.models import ReviewLog, ReviewState, User, db
 from tests.conftest import drop_schema, make_app
 
@@ -141,6 +141,11 @@ def test_upgrade_from_the_first_migration_keeps_progress_and_fills_undo_columns(
             # 0004 copied each card's place onto its state and log rows.
             assert (state.deck_id, state.topic_id, state.position, state.active) == (1, 1, 0, True)
             assert (second.deck_id, second.topic_id) == (1, 1)
+            # 0005 filled the counters from the rows and installed the triggers that keep them.
+            with db.engine.connect() as conn:
+                assert counters.mismatches(conn) == []
+            [tree] = store.topic_progress(db.session, user, DAY2)
+            assert (tree.cards, tree.new, tree.learning, tree.reviews_30d, tree.passed_30d) == (1, 0, 1, 2, 1)
 
             # Undo of the migrated day-2 review puts back exactly the day-1 state.
             store.undo_last(db.session, user, DAY2)
@@ -156,5 +161,9 @@ def test_upgrade_from_the_first_migration_keeps_progress_and_fills_undo_columns(
                 state.introduced_on,
                 state.last_reviewed_at,
             ) == (1, 250, 1, DAY2, 0, DAY1, datetime(2026, 3, 1, 9, tzinfo=UTC))
+            [tree] = store.topic_progress(db.session, user, DAY2)
+            assert (tree.learning, tree.due, tree.reviews_30d, tree.passed_30d) == (1, 1, 1, 1)
+            with db.engine.connect() as conn:
+                assert counters.mismatches(conn) == []
     finally:
         drop_schema(app)

@@ -1,0 +1,212 @@
+"""Per-topic counters kept by the database itself: triggers on ``review_states`` and ``review_log``.
+
+At 100,000 cards, counting a user's cards per topic from scratch reads every
+state (about 40 ms on SQLite even through a covering index) and retention over
+a month reads every log row of it.  Instead two small tables hold the sums and
+triggers keep them exact in the same transaction as every write, whatever
+path made it: a grade, an undo, an import moving or retiring cards, a restore,
+a deck deleted with its cascade.  Nothing is cached in the application, so
+nothing can go stale; ``rebuild`` recomputes both tables from the rows (the
+migration that introduced them uses it to fill them).
+
+- ``topic_counts``: per (user, deck, topic) the cards in the quiz (active and
+  not suspended), how many are new, learning (interval under
+  ``MATURE_INTERVAL_DAYS``) and mature, and the sum of the seen cards' ease.
+- ``review_day_counts``: per (user, day, deck, topic) the scheduled reviews,
+  how many passed (grade 3 or better) and the drill grades.
+
+A missing topic or deck is keyed 0.  Counter rows have no foreign keys: a
+cascade deleting a deck's states fires the triggers while the deck goes, and
+the rows it leaves behind are all zero.  How many cards are *due* depends on
+the day, so it is not a counter: it is an indexed range scan over the due
+cards only.
+
+SQLite batch migrations rebuild a table and drop its triggers: a migration
+that alters ``review_states`` or ``review_log`` that way must call ``install``
+again.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, text
+
+from quiz.sm2 import PASSING_GRADE
+
+MATURE_INTERVAL_DAYS = 21  # Anki's threshold between young and mature cards
+
+_STATE_COLUMNS = ("cards", "new", "learning", "mature", "ease_sum")
+_DAY_COLUMNS = ("reviews", "passed", "drills")
+
+
+def _as_int(dialect: str, condition: str) -> str:
+    return f"(CASE WHEN {condition} THEN 1 ELSE 0 END)" if dialect == "postgresql" else f"({condition})"
+
+
+def _state_values(dialect: str, row: str, sign: str) -> list[str]:
+    b = _as_int
+    return [
+        f"{row}.user_id",
+        f"{row}.deck_id",
+        f"coalesce({row}.topic_id, 0)",
+        f"{sign}1",
+        f"{sign}{b(dialect, f'{row}.due IS NULL')}",
+        f"{sign}{b(dialect, f'{row}.due IS NOT NULL AND {row}.interval_days < {MATURE_INTERVAL_DAYS}')}",
+        f"{sign}{b(dialect, f'{row}.due IS NOT NULL AND {row}.interval_days >= {MATURE_INTERVAL_DAYS}')}",
+        f"{sign}(CASE WHEN {row}.due IS NULL THEN 0 ELSE {row}.ease_hundredths END)",
+    ]
+
+
+def _day_values(dialect: str, row: str, sign: str) -> list[str]:
+    b = _as_int
+    return [
+        f"{row}.user_id",
+        f"{row}.review_day",
+        f"coalesce({row}.deck_id, 0)",
+        f"coalesce({row}.topic_id, 0)",
+        f"{sign}{b(dialect, f'NOT {row}.drill')}",
+        f"{sign}{b(dialect, f'NOT {row}.drill AND {row}.grade >= {PASSING_GRADE}')}",
+        f"{sign}{b(dialect, f'{row}.drill')}",
+    ]
+
+
+def _upsert(table: str, keys: tuple[str, ...], sums: tuple[str, ...], values: list[str], where: str) -> str:
+    columns = ", ".join(keys + sums)
+    updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in sums)
+    # INSERT … SELECT … WHERE: the WHERE also settles SQLite's parse of ON CONFLICT after a SELECT.
+    return (
+        f"INSERT INTO {table} ({columns}) SELECT {', '.join(values)} WHERE {where} "
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
+    )
+
+
+_STATE_KEYS = ("user_id", "deck_id", "topic_key")
+_DAY_KEYS = ("user_id", "review_day", "deck_key", "topic_key")
+
+
+def _state_delta(dialect: str, row: str, sign: str) -> str:
+    counted = f"{row}.active AND NOT {row}.suspended"
+    return _upsert("topic_counts", _STATE_KEYS, _STATE_COLUMNS, _state_values(dialect, row, sign), counted)
+
+
+def _day_delta(dialect: str, row: str, sign: str) -> str:
+    return _upsert("review_day_counts", _DAY_KEYS, _DAY_COLUMNS, _day_values(dialect, row, sign), "true")
+
+
+# The columns whose change moves a counter; an UPDATE touching only others fires nothing.
+_STATE_WATCHED = "user_id, deck_id, topic_id, active, suspended, due, interval_days, ease_hundredths"
+_LOG_WATCHED = "user_id, review_day, deck_id, topic_id, drill, grade"
+
+_TRIGGERS = ("trg_review_states_counts", "trg_review_log_counts")
+
+
+def _sqlite_ddl() -> list[str]:
+    ddl = []
+    for table, name, delta, watched in (
+        ("review_states", _TRIGGERS[0], _state_delta, _STATE_WATCHED),
+        ("review_log", _TRIGGERS[1], _day_delta, _LOG_WATCHED),
+    ):
+        ddl += [
+            f"CREATE TRIGGER IF NOT EXISTS {name}_insert AFTER INSERT ON {table} "
+            f"BEGIN {delta('sqlite', 'NEW', '')}; END",
+            f"CREATE TRIGGER IF NOT EXISTS {name}_delete AFTER DELETE ON {table} "
+            f"BEGIN {delta('sqlite', 'OLD', '-')}; END",
+            f"CREATE TRIGGER IF NOT EXISTS {name}_update AFTER UPDATE OF {watched} ON {table} "
+            f"BEGIN {delta('sqlite', 'OLD', '-')}; {delta('sqlite', 'NEW', '')}; END",
+        ]
+    return ddl
+
+
+def _postgresql_ddl() -> list[str]:
+    ddl = []
+    for table, name, delta, watched in (
+        ("review_states", _TRIGGERS[0], _state_delta, _STATE_WATCHED),
+        ("review_log", _TRIGGERS[1], _day_delta, _LOG_WATCHED),
+    ):
+        ddl += [
+            f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+            "BEGIN\n"
+            f"  IF TG_OP <> 'INSERT' THEN {delta('postgresql', 'OLD', '-')}; END IF;\n"
+            f"  IF TG_OP <> 'DELETE' THEN {delta('postgresql', 'NEW', '')}; END IF;\n"
+            "  RETURN NULL;\n"
+            "END $$",
+            f"CREATE OR REPLACE TRIGGER {name} AFTER INSERT OR DELETE OR UPDATE OF {watched} ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {name}()",
+        ]
+    return ddl
+
+
+def install(connection: Connection) -> None:
+    """Create the triggers (idempotent) on the connection's database."""
+    dialect = connection.dialect.name
+    if dialect == "sqlite":
+        statements = _sqlite_ddl()
+    elif dialect == "postgresql":
+        statements = _postgresql_ddl()
+    else:  # pragma: no cover - the app supports these two
+        raise NotImplementedError(f"no counter triggers for {dialect}")
+    for statement in statements:
+        connection.exec_driver_sql(statement)
+
+
+def uninstall(connection: Connection) -> None:
+    """Drop the triggers (the migration's downgrade)."""
+    if connection.dialect.name == "sqlite":
+        for name in _TRIGGERS:
+            for event in ("insert", "delete", "update"):
+                connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}_{event}")
+    else:
+        for name, table in zip(_TRIGGERS, ("review_states", "review_log"), strict=True):
+            connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+            connection.exec_driver_sql(f"DROP FUNCTION IF EXISTS {name}()")
+
+
+def _from_scratch(dialect: str) -> tuple[str, str]:
+    """The two SELECTs that compute the counters from the rows, in the counter tables' column order."""
+    b = _as_int
+    states = (
+        "SELECT user_id, deck_id, coalesce(topic_id, 0), count(*), "
+        f"sum{b(dialect, 'due IS NULL')}, "
+        f"sum{b(dialect, f'due IS NOT NULL AND interval_days < {MATURE_INTERVAL_DAYS}')}, "
+        f"sum{b(dialect, f'due IS NOT NULL AND interval_days >= {MATURE_INTERVAL_DAYS}')}, "
+        "sum(CASE WHEN due IS NULL THEN 0 ELSE ease_hundredths END) "
+        "FROM review_states WHERE active AND NOT suspended GROUP BY user_id, deck_id, coalesce(topic_id, 0)"
+    )
+    days = (
+        "SELECT user_id, review_day, coalesce(deck_id, 0), coalesce(topic_id, 0), "
+        f"sum{b(dialect, 'NOT drill')}, sum{b(dialect, f'NOT drill AND grade >= {PASSING_GRADE}')}, "
+        f"sum{b(dialect, 'drill')} "
+        "FROM review_log GROUP BY user_id, review_day, coalesce(deck_id, 0), coalesce(topic_id, 0)"
+    )
+    return states, days
+
+
+def rebuild(connection: Connection) -> None:
+    """Recompute both counter tables from the rows, for every user."""
+    states, days = _from_scratch(connection.dialect.name)
+    connection.execute(text("DELETE FROM topic_counts"))
+    connection.execute(text("DELETE FROM review_day_counts"))
+    connection.execute(text(f"INSERT INTO topic_counts ({', '.join(_STATE_KEYS + _STATE_COLUMNS)}) {states}"))
+    connection.execute(text(f"INSERT INTO review_day_counts ({', '.join(_DAY_KEYS + _DAY_COLUMNS)}) {days}"))
+
+
+def mismatches(connection: Connection) -> list[str]:
+    """Where the counter tables differ from a count from scratch (empty when they agree)."""
+    states, days = _from_scratch(connection.dialect.name)
+    found = []
+    for table, keys, sums, scratch in (
+        ("topic_counts", _STATE_KEYS, _STATE_COLUMNS, states),
+        ("review_day_counts", _DAY_KEYS, _DAY_COLUMNS, days),
+    ):
+        width = len(keys)
+        stored = {
+            tuple(row[:width]): tuple(row[width:])
+            for row in connection.execute(text(f"SELECT {', '.join(keys + sums)} FROM {table}"))
+        }
+        fresh = {tuple(row[:width]): tuple(row[width:]) for row in connection.execute(text(scratch))}
+        zero = (0,) * len(sums)
+        for key in sorted(set(stored) | set(fresh), key=repr):
+            if stored.get(key, zero) != fresh.get(key, zero):
+                found.append(
+                    f"{table} {key}: stored {stored.get(key, zero)}, rows say {fresh.get(key, zero)}"
+                )
+    return found
