@@ -21,10 +21,10 @@ duplicates:
   JavaScript number in Anki's web views.  Anki maps imported decks to existing
   ones by name anyway; a stable id just keeps packages comparable.
 
-Timestamp: ``write_package`` hands its ``timestamp`` to
-``genanki.Package.write_to_file``, which stores ``int(timestamp)`` -- whole
-seconds -- as the ``mod`` of every note and note type, and derives the note
-and card ids from ``int(timestamp * 1000)``.  Anki's default ``.apkg`` import
+Timestamp: ``write_package`` stores ``int(timestamp)`` -- whole seconds -- as
+the ``mod`` of every note, card and note type, and numbers the notes and
+cards from ``int(timestamp * 1000)`` on, exactly as
+``genanki.Package.write_to_file`` does.  Anki's default ``.apkg`` import
 (update notes "if newer") overwrites an existing note only when the package's
 note ``mod`` is strictly greater than the collection's, comparing seconds.
 Hence the caller must give each export a timestamp at least one whole second
@@ -32,13 +32,24 @@ later than the previous one (and than any edit made in Anki itself, which also
 bumps the note's ``mod``); with an equal, or same-second, timestamp Anki keeps
 its copy and counts the note as a duplicate.  Same cards and same timestamp
 give the same notes, GUIDs and ids (the zip container's file dates aside).
+
+Speed: genanki builds a ``Note`` and a ``Card`` object per card and inserts
+them one ``execute`` at a time.  ``write_package`` lets genanki create the
+collection (schema, ``col`` row, decks and note types) from decks that hold
+no notes, then inserts the very rows genanki's ``Note.write_to_db`` and
+``Card.write_to_db`` would write, in the same order and with the same ids,
+with one ``executemany`` per table; ``build_package`` still makes the
+genanki objects, and a test checks that both paths give identical tables.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
+import json
 import os
 import re
+import sqlite3
 import tempfile
 import unicodedata
 import zipfile
@@ -224,25 +235,64 @@ def _concept_model() -> genanki.Model:
     )
 
 
-def _topic_field(card: ExportCard) -> str:
-    return escape(TOPIC_SEPARATOR.join(_clean_levels(card.topic)))
+# One note ready to write: (guid, is command?, rendered fields, tags).
+_Note = tuple[str, bool, list[str], tuple[str, ...]]
 
 
-def _note(
-    card: ExportCard, guid: str, command_model: genanki.Model, concept_model: genanki.Model
-) -> genanki.Note:
+@lru_cache(maxsize=4096)
+def _placement(topic: tuple[str, ...], deck_title: str) -> tuple[str, tuple[str, ...], str]:
+    """Deck name, tags and Topic field of the cards with this topic and deck title."""
+    card = ExportCard("", "", "", "", "", topic, deck_title)
+    tags = tuple(card_tags(card))
+    for tag in tags:
+        if " " in tag:  # genanki's _TagList check, done here once per topic
+            raise ValueError(f'Tag "{tag}" contains a space; this is not allowed!')
+    topic_field = escape(TOPIC_SEPARATOR.join(_clean_levels(topic)))
+    return deck_name(card), tags, topic_field
+
+
+def _fields(card: ExportCard, topic_field: str) -> tuple[bool, list[str]]:
+    """Whether the card is a command card, and its three rendered note fields."""
     if card.kind == "command":
-        model = command_model
-        fields = [render_markdown(card.front), render_command(card.back), _topic_field(card)]
-    else:  # "concept", and for now "cloze" and "qa" too
-        model = concept_model
-        fields = [render_markdown(card.front), render_markdown(card.back), _topic_field(card)]
-    return genanki.Note(model=model, fields=fields, tags=card_tags(card), guid=guid)
+        return True, [render_markdown(card.front), render_command(card.back), topic_field]
+    # "concept", and for now "cloze" and "qa" too
+    return False, [render_markdown(card.front), render_markdown(card.back), topic_field]
 
 
 def _with_parents(name: str) -> list[str]:
     levels = name.split("::")
     return ["::".join(levels[: depth + 1]) for depth in range(len(levels))]
+
+
+def _layout(
+    cards: Iterable[ExportCard],
+) -> tuple[dict[str, genanki.Deck], dict[str, list[_Note]]]:
+    """Decks (with parents) in order of first appearance, and each deck's notes in card order.
+
+    A note is ``(guid, is_command, fields, tags)``.  Raises ``ValueError`` on a shared GUID.
+    """
+    decks: dict[str, genanki.Deck] = {}
+    notes: dict[str, list[_Note]] = {}
+    seen: dict[str, ExportCard] = {}
+    for card in cards:
+        guid = note_guid(card)
+        if guid in seen:
+            first = seen[guid]
+            raise ValueError(
+                f"two cards share the note GUID {guid!r}: "
+                f"{first.deck_slug!r}/{first.key!r} and {card.deck_slug!r}/{card.key!r}"
+            )
+        seen[guid] = card
+        name, tags, topic_field = _placement(tuple(card.topic), card.deck_title)
+        deck_notes = notes.get(name)
+        if deck_notes is None:
+            for level in _with_parents(name):
+                if level not in decks:
+                    decks[level] = genanki.Deck(deck_id(level), level)
+            deck_notes = notes[name] = []
+        is_command, fields = _fields(card, topic_field)
+        deck_notes.append((guid, is_command, fields, tags))
+    return decks, notes
 
 
 def build_package(cards: Iterable[ExportCard]) -> genanki.Package:
@@ -254,23 +304,90 @@ def build_package(cards: Iterable[ExportCard]) -> genanki.Package:
     """
     command_model = _command_model()
     concept_model = _concept_model()
-    decks: dict[str, genanki.Deck] = {}
-    seen: dict[str, ExportCard] = {}
-    for card in cards:
-        guid = note_guid(card)
-        if guid in seen:
-            first = seen[guid]
-            raise ValueError(
-                f"two cards share the note GUID {guid!r}: "
-                f"{first.deck_slug!r}/{first.key!r} and {card.deck_slug!r}/{card.key!r}"
-            )
-        seen[guid] = card
-        name = deck_name(card)
-        for level in _with_parents(name):
-            if level not in decks:
-                decks[level] = genanki.Deck(deck_id(level), level)
-        decks[name].add_note(_note(card, guid, command_model, concept_model))
+    decks, notes = _layout(cards)
+    for name, deck_notes in notes.items():
+        for guid, is_command, fields, tags in deck_notes:
+            model = command_model if is_command else concept_model
+            decks[name].add_note(genanki.Note(model=model, fields=fields, tags=tags, guid=guid))
     return genanki.Package(list(decks.values()))
+
+
+def _card_ords(model: genanki.Model) -> list[tuple[int, bool, list[int]]]:
+    """``model._req`` as (card ord, needs all the fields?, field ords): which cards genanki gives a note."""
+    if model.model_type != model.FRONT_BACK:
+        raise ValueError("only front/back note types are written directly")
+    return [(card_ord, how == "all", required) for card_ord, how, required in model._req]
+
+
+def _write_collection(
+    db_path: str,
+    decks: dict[str, genanki.Deck],
+    notes: dict[str, list[_Note]],
+    timestamp: float,
+) -> None:
+    """The collection genanki's ``Package.write_to_db`` writes for these decks and notes.
+
+    genanki writes the schema, the ``col`` row and, per deck, the deck and the
+    note types its notes use; then each note, followed by its cards, taking ids
+    from one counter.  Here genanki does the first part with decks that know
+    their note types but hold no notes, and the note and card rows -- the same
+    values ``Note.write_to_db`` and ``Card.write_to_db`` give -- go in with one
+    ``executemany`` per table.
+    """
+    command_model = _command_model()
+    concept_model = _concept_model()
+    by_kind = {
+        True: (command_model, _card_ords(command_model)),
+        False: (concept_model, _card_ords(concept_model)),
+    }
+    invalid_html = genanki.Note._INVALID_HTML_TAG_RE
+    mod = int(timestamp)
+    ids = itertools.count(int(timestamp * 1000))
+    note_rows: list[tuple[object, ...]] = []
+    card_rows: list[tuple[object, ...]] = []
+    for name, deck in decks.items():  # genanki's order: deck by deck, each note followed by its cards
+        did = deck.deck_id
+        for guid, is_command, fields, tags in notes.get(name, ()):
+            model, card_ords = by_kind[is_command]
+            if model.model_id not in deck.models:
+                deck.add_model(model)
+            flds = "\x1f".join(fields)
+            # A field with an invalid tag makes the joined fields match too; genanki's own check then warns.
+            if invalid_html.search(flds):
+                genanki.Note(model=model, fields=fields)._check_invalid_html_tags_in_fields()
+            note_id = next(ids)
+            note_rows.append(
+                (
+                    note_id,
+                    guid,
+                    model.model_id,
+                    mod,
+                    -1,
+                    f" {' '.join(tags)} ",
+                    flds,
+                    fields[model.sort_field_index],
+                    0,
+                    0,
+                    "",
+                )
+            )
+            for card_ord, needs_all, required in card_ords:
+                present = (fields[i] for i in required)
+                if all(present) if needs_all else any(present):
+                    card_rows.append(
+                        (next(ids), note_id, did, card_ord, mod, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "")
+                    )
+    conn = sqlite3.connect(db_path)
+    try:
+        cursor = conn.cursor()
+        # A scratch file, zipped once closed: no need to wait for the disk at each commit.
+        cursor.execute("PRAGMA synchronous = OFF")
+        genanki.Package(list(decks.values())).write_to_db(cursor, timestamp, ids)
+        cursor.executemany("INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?);", note_rows)
+        cursor.executemany("INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?);", card_rows)
+        conn.commit()
+    finally:
+        conn.close()
 
 
 def write_package(cards: Iterable[ExportCard], path: str | os.PathLike[str], timestamp: float) -> int:
@@ -281,15 +398,12 @@ def write_package(cards: Iterable[ExportCard], path: str | os.PathLike[str], tim
     already holds only when this is strictly newer, so each export must use a
     timestamp at least one second later than the one before.
     """
-    package = build_package(cards)
-    # genanki stores the collection uncompressed; Anki's own packages are deflated, several times smaller.
+    decks, notes = _layout(cards)
     with tempfile.TemporaryDirectory() as tmp:
-        stored = os.path.join(tmp, "stored.apkg")
-        package.write_to_file(stored, timestamp=timestamp)
-        with (
-            zipfile.ZipFile(stored) as source,
-            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as out,
-        ):
-            for info in source.infolist():
-                out.writestr(info.filename, source.read(info), compress_type=zipfile.ZIP_DEFLATED)
-    return sum(len(deck.notes) for deck in package.decks)
+        collection = os.path.join(tmp, "collection.anki2")
+        _write_collection(collection, decks, notes, timestamp)
+        # genanki stores the collection uncompressed; Anki's own packages are deflated, several times smaller.
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as out:
+            out.write(collection, "collection.anki2")
+            out.writestr("media", json.dumps({}))
+    return sum(len(deck_notes) for deck_notes in notes.values())
