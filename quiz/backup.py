@@ -23,6 +23,7 @@ from typing import Any, BinaryIO
 from sqlalchemy import BigInteger, Boolean, Date, Integer, SmallInteger, String, func, select
 from sqlalchemy.orm import Session
 
+from quiz import sm2
 from quiz.models import (
     AnkiExport,
     Card,
@@ -512,7 +513,12 @@ def restore_user(session: Session, data: dict[str, Any], user: User) -> RestoreR
                 session.add(card)
                 card_count += 1
                 if parsed_card.state is not None:
-                    session.add(ReviewState(user_id=user.id, card=card, **parsed_card.state))
+                    state = ReviewState(user_id=user.id, card=card, **parsed_card.state)
+                    if parsed_card.log:  # the drill mark follows from the card's newest grade
+                        _seq, newest = max(parsed_card.log, key=lambda item: item[0])
+                        if sm2.needs_drill(newest["grade"]):
+                            state.drill_day, state.drill_at = newest["review_day"], newest["reviewed_at"]
+                    session.add(state)
                 pending_logs.extend((seq, card, entry) for seq, entry in parsed_card.log)
     session.flush()
 

@@ -5,7 +5,7 @@ the review log, exports) is keyed by user.  There is one built-in local user
 until accounts arrive, but nothing assumes there is only one.
 
 Conversions between rows and the pure scheduler happen at one boundary:
-``ReviewState.sm2()`` and ``ReviewState.apply()``.
+``ReviewState.sm2()`` here and ``quiz.store.record_grade``, which writes a grade in two statements.
 """
 
 from __future__ import annotations
@@ -265,6 +265,8 @@ class ReviewState(db.Model):
             "topic_id",
         ),
         Index("ix_review_states_introduced", "user_id", "introduced_on"),
+        # Today's drill, in the order the cards joined it.
+        Index("ix_review_states_drill", "user_id", "drill_day", "drill_at"),
     )
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
@@ -282,6 +284,11 @@ class ReviewState(db.Model):
     topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id", ondelete="SET NULL"))
     position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
+    # SM-2 rule 7: the day the card waits in the same-day drill, set while its newest grade, scheduled or
+    # drill, is under 4 (``sm2.needs_drill``), with that grade's time, which orders the waiting cards.
+    # A function of the newest log row, so undo and restore can put it back exactly.
+    drill_day: Mapped[date | None] = mapped_column(Date)
+    drill_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Bumped by every grade and undo.  The quiz page carries it, so a second submission of the same shown
     # card (another tab, a double click) is refused; SQLAlchemy also checks it on UPDATE, so two requests
     # racing on one card cannot both write.
@@ -302,21 +309,6 @@ class ReviewState(db.Model):
     def sm2(self) -> sm2.Sm2State:
         """Return the scheduler's view of this row."""
         return sm2.Sm2State(self.repetitions, self.ease_factor, self.interval_days)
-
-    def apply(self, state: sm2.Sm2State, review_day: date, reviewed_at: datetime) -> None:
-        """Store a new scheduler state reached by a scheduled review on ``review_day``."""
-        hundredths = state.ease_factor * 100
-        if hundredths != hundredths.to_integral_value():
-            raise ValueError(f"ease factor {state.ease_factor} is not a whole number of hundredths")
-        if self.introduced_on is None:
-            self.introduced_on = review_day
-        if state.repetitions == 0 and self.repetitions > 0:
-            self.lapses += 1  # a card that had been learned was forgotten
-        self.repetitions = state.repetitions
-        self.ease_hundredths = int(hundredths)
-        self.interval_days = state.interval_days
-        self.due = sm2.due_date(review_day, state.interval_days)
-        self.last_reviewed_at = reviewed_at
 
     def restore(self, log: ReviewLog) -> None:
         """Put back the state this row had before the logged review (undo)."""

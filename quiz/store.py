@@ -14,14 +14,31 @@ import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from difflib import SequenceMatcher
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Select, and_, bindparam, case, delete, false, func, insert, or_, select, true, update
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    Date,
+    Select,
+    TextClause,
+    and_,
+    bindparam,
+    case,
+    delete,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy import text as sql_text
+from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import flag_modified
 
 from quiz import sm2
@@ -410,31 +427,19 @@ def new_cards_introduced(session: Session, user: User, today: date) -> int:
     return session.scalar(stmt) or 0
 
 
-@lru_cache(maxsize=1)
-def _todays_grades() -> Select[Any]:
-    log = ReviewLog.__table__
-    return (
-        select(log.c.card_id, log.c.grade, log.c.drill)
-        .where(log.c.user_id == bindparam("user_id"), log.c.review_day == bindparam("today"))
-        .order_by(log.c.id)
-    )
-
-
 def pending_drill(session: Session, user: User, today: date) -> list[int]:
     """Card ids that SM-2 rule 7 shows again today, longest-waiting first.
 
     A card is pending when its scheduled review today got a grade of 3 or less
-    and no drill grade of 4 or more has followed it.
+    and no drill grade of 4 or more has followed it: ``record_grade`` marks it
+    on its state (``drill_day``), so this reads an index, not the day's log.
     """
-    logs = session.execute(_todays_grades(), {"user_id": user.id, "today": today})
-    pending: dict[int, bool] = {}
-    for card_id, grade, drill in logs:
-        pending.pop(card_id, None)  # re-insert so the order follows the latest grade
-        if drill:
-            pending[card_id] = grade < sm2.DRILL_PASS_GRADE
-        else:
-            pending[card_id] = sm2.needs_drill(grade)
-    return [card_id for card_id, still in pending.items() if still]
+    stmt = (
+        select(ReviewState.card_id)
+        .where(ReviewState.user_id == user.id, ReviewState.drill_day == today)
+        .order_by(ReviewState.drill_at, ReviewState.card_id)
+    )
+    return list(session.scalars(stmt))
 
 
 @dataclass(frozen=True)
@@ -458,51 +463,38 @@ def reviews_done(session: Session, user: User, today: date) -> int:
 
 
 @lru_cache(maxsize=4)
-def _queue_statements(by_topic: bool) -> tuple[Select[Any], Select[Any], Select[Any]]:
-    """The queue's three lookups, built once: their compiled SQL is reused on every card shown.
+def _queue_statement(by_topic: bool) -> TextClause:
+    """The queue's lookup: one statement, written out once, reused on every card shown.
 
-    Each reads ``review_states`` through ``ix_review_states_queue`` and carries
-    the day's count it needs as a subquery, so a lookup is one round trip.
+    It holds the first due card, the first new card and the first card waiting
+    in the drill, each an index probe on ``review_states`` (``ix_review_states_queue``
+    and ``ix_review_states_drill``), with the day's counts the limits need,
+    counted only when there is a card to limit.  Plain SQL: SQLAlchemy would
+    spend more time deriving the cache key of this nested select than SQLite
+    spends running it.
     """
-    states, log = ReviewState.__table__, ReviewLog.__table__
-    in_quiz = and_(
-        states.c.user_id == bindparam("user_id"), states.c.active == true(), states.c.suspended == false()
-    )
+    in_quiz = "user_id = :user_id AND active = :yes AND suspended = :no"
     if by_topic:
-        in_quiz = and_(in_quiz, states.c.topic_id.in_(bindparam("topic_ids", expanding=True)))
+        in_quiz += " AND topic_id IN :topic_ids"
+    first = f"SELECT card_id FROM review_states WHERE {in_quiz} AND"
+    due = f"{first} due <= :today ORDER BY due, deck_id, position LIMIT 1"
+    new = f"{first} due IS NULL ORDER BY deck_id, position LIMIT 1"
+    drill = f"{first} drill_day = :today ORDER BY drill_at, card_id LIMIT 1"
     reviews_done_today = (
-        select(func.count())
-        .select_from(log)
-        .where(
-            log.c.user_id == bindparam("user_id"),
-            log.c.review_day == bindparam("today"),
-            log.c.drill == false(),
-            log.c.due_before.is_not(None),
-        )
-        .scalar_subquery()
+        "SELECT count(*) FROM review_log WHERE user_id = :user_id AND review_day = :today AND drill = :no "
+        "AND due_before IS NOT NULL"
     )
     introduced_today = (
-        select(func.count())
-        .select_from(states)
-        .where(states.c.user_id == bindparam("user_id"), states.c.introduced_on == bindparam("today"))
-        .scalar_subquery()
+        "SELECT count(*) FROM review_states WHERE user_id = :user_id AND introduced_on = :today"
     )
-    due = (
-        select(states.c.card_id, reviews_done_today)
-        .where(in_quiz, states.c.due <= bindparam("today"))
-        .order_by(states.c.due, states.c.deck_id, states.c.position)
-        .limit(1)
+    stmt = sql_text(
+        f"SELECT ({due}), CASE WHEN ({due}) IS NOT NULL THEN ({reviews_done_today}) END, "
+        f"({new}), CASE WHEN ({new}) IS NOT NULL THEN ({introduced_today}) END, ({drill})"
     )
-    new = (
-        select(states.c.card_id, introduced_today)
-        .where(in_quiz, states.c.due.is_(None))
-        .order_by(states.c.deck_id, states.c.position)
-        .limit(1)
-    )
-    drill = select(states.c.card_id).where(
-        in_quiz, states.c.card_id.in_(bindparam("card_ids", expanding=True))
-    )
-    return due, new, drill
+    binds = [bindparam("today", type_=Date), bindparam("yes", True), bindparam("no", False)]
+    if by_topic:
+        binds.append(bindparam("topic_ids", expanding=True))
+    return stmt.bindparams(*binds)
 
 
 def next_card_id(
@@ -517,26 +509,22 @@ def next_card_id(
     order, then the same-day drill.
 
     ``new_per_day`` and ``reviews_per_day`` cap what a day holds; cards beyond
-    a cap wait for a later day.  At most three indexed lookups, none joining the
-    cards table, so the queue stays fast at 100,000 cards.
+    a cap wait for a later day.  One statement of index probes, none joining the
+    cards table or reading the day's log rows one by one, so the queue stays
+    fast at 100,000 cards whether or not anything is due.
     """
-    due, new, drill = _queue_statements(topic_ids is not None)
     params: dict[str, Any] = {"user_id": user.id, "today": today}
     if topic_ids is not None:
         params["topic_ids"] = list(topic_ids)
-    row = session.execute(due, params).first()
-    if row is not None and (reviews_per_day is None or row[1] < reviews_per_day):
-        return row[0], "due"
-    if new_per_day > 0:
-        row = session.execute(new, params).first()
-        if row is not None and row[1] < new_per_day:
-            return row[0], "new"
-    pending = pending_drill(session, user, today)
-    if pending:
-        waiting = set(session.scalars(drill, {**params, "card_ids": pending}))
-        for card_id in pending:
-            if card_id in waiting:
-                return card_id, "drill"
+    due, reviews_done_today, new, introduced_today, drill = session.execute(
+        _queue_statement(topic_ids is not None), params
+    ).one()
+    if due is not None and (reviews_per_day is None or reviews_done_today < reviews_per_day):
+        return due, "due"
+    if new is not None and introduced_today < new_per_day:
+        return new, "new"
+    if drill is not None:
+        return drill, "drill"
     return None
 
 
@@ -569,6 +557,55 @@ class NotDueError(ValueError):
     """A grade was given to a card that is neither due nor in today's drill."""
 
 
+_GRADE_STATE_COLUMNS = (
+    "repetitions",
+    "ease_hundredths",
+    "interval_days",
+    "due",
+    "lapses",
+    "introduced_on",
+    "last_reviewed_at",
+    "version",
+    "deck_id",
+    "topic_id",
+    "drill_day",
+)
+
+
+@lru_cache(maxsize=1)
+def _grade_statements() -> tuple[Select[Any], Any, Any]:
+    """The three statements of a grade, built once: read the state, update it if unchanged, log it."""
+    states, log = ReviewState.__table__, ReviewLog.__table__
+    key = and_(states.c.user_id == bindparam("user_id"), states.c.card_id == bindparam("card_id"))
+    read = select(*(states.c[name] for name in _GRADE_STATE_COLUMNS)).where(key)
+    write = (
+        update(states)
+        .where(
+            states.c.user_id == bindparam("k_user_id"),
+            states.c.card_id == bindparam("k_card_id"),
+            states.c.version == bindparam("old_version"),
+        )
+        .values(
+            {
+                name: bindparam(f"new_{name}")
+                for name in (
+                    "repetitions",
+                    "ease_hundredths",
+                    "interval_days",
+                    "due",
+                    "lapses",
+                    "introduced_on",
+                    "last_reviewed_at",
+                    "drill_day",
+                    "drill_at",
+                )
+            }
+            | {"version": states.c.version + 1}
+        )
+    )
+    return read, write, insert(log)
+
+
 def record_grade(
     session: Session, user: User, card: Card, grade: int, now: datetime, expected_version: int | None = None
 ) -> ReviewLog:
@@ -576,6 +613,8 @@ def record_grade(
 
     ``expected_version`` is the state's version when the card was shown; a
     different one means the card was graded since (another tab, a double click).
+    The state is written with ``UPDATE … WHERE version = <the version read>``,
+    so of two requests racing on one card only one can write.
 
     Raises:
         ValueError: the grade is not an integer 0..5.
@@ -585,54 +624,73 @@ def record_grade(
     if isinstance(grade, bool) or not isinstance(grade, int) or not 0 <= grade <= 5:
         raise ValueError(f"grade must be an integer 0-5, got {grade!r}")
     today = local_today(user, now)
-    state = session.get(ReviewState, (user.id, card.id))
-    if state is None:
-        state = ReviewState(
-            user_id=user.id, card_id=card.id, repetitions=0, ease_hundredths=250, interval_days=0
+    read, write, log_insert = _grade_statements()
+    key = {"user_id": user.id, "card_id": card.id}
+    row = session.execute(read, key).first()
+    if row is None:
+        session.add(
+            ReviewState(user_id=user.id, card_id=card.id, repetitions=0, ease_hundredths=250, interval_days=0)
         )
-        session.add(state)
         session.flush()
-    if expected_version is not None and expected_version != state.version:
+        row = session.execute(read, key).one()
+    before = dict(zip(_GRADE_STATE_COLUMNS, row, strict=True))
+    if expected_version is not None and expected_version != before["version"]:
         raise NotDueError(f"card {card.id} was graded since it was shown")
-    before = (
-        state.repetitions,
-        state.ease_hundredths,
-        state.interval_days,
-        state.due,
-        state.lapses,
-        state.introduced_on,
-        state.last_reviewed_at,
-    )
-    scheduled = state.due is None or state.due <= today
+    after = {name: before[name] for name in ("repetitions", "ease_hundredths", "interval_days", "due")}
+    after |= {name: before[name] for name in ("lapses", "introduced_on", "last_reviewed_at")}
+    scheduled = before["due"] is None or before["due"] <= today
     if scheduled:
-        state.apply(sm2.review(state.sm2(), grade), today, now)
-    elif card.id not in pending_drill(session, user, today):
-        raise NotDueError(f"card {card.id} is not due until {state.due}")
-    else:
-        flag_modified(state, "lapses")  # no schedule change, but the version moves: the shown page is used up
-    log = ReviewLog(
-        user_id=user.id,
-        card_id=card.id,
-        deck_id=card.deck_id,
-        topic_id=card.topic_id,
-        reviewed_at=now,
-        review_day=today,
-        grade=grade,
-        drill=not scheduled,
-        repetitions_before=before[0],
-        ease_hundredths_before=before[1],
-        interval_days_before=before[2],
-        due_before=before[3],
-        lapses_before=before[4],
-        introduced_on_before=before[5],
-        last_reviewed_at_before=before[6],
-        repetitions_after=state.repetitions,
-        ease_hundredths_after=state.ease_hundredths,
-        interval_days_after=state.interval_days,
-        due_after=state.due,
+        current = sm2.Sm2State(
+            before["repetitions"], Decimal(before["ease_hundredths"]) / 100, before["interval_days"]
+        )
+        step = sm2.review(current, grade)
+        hundredths = step.ease_factor * 100
+        if hundredths != hundredths.to_integral_value():
+            raise ValueError(f"ease factor {step.ease_factor} is not a whole number of hundredths")
+        if step.repetitions == 0 and before["repetitions"] > 0:
+            after["lapses"] += 1  # a card that had been learned was forgotten
+        after |= {
+            "repetitions": step.repetitions,
+            "ease_hundredths": int(hundredths),
+            "interval_days": step.interval_days,
+            "due": sm2.due_date(today, step.interval_days),
+            "introduced_on": before["introduced_on"] or today,
+            "last_reviewed_at": now,
+        }
+    elif before["drill_day"] != today:
+        raise NotDueError(f"card {card.id} is not due until {before['due']}")
+    waits = sm2.needs_drill(grade)
+    # A drill grade changes no schedule, but the version moves all the same: the shown page is used up.
+    params = {f"new_{name}": value for name, value in after.items()}
+    params |= {"new_drill_day": today if waits else None, "new_drill_at": now if waits else None}
+    written = session.execute(
+        write, {"k_user_id": user.id, "k_card_id": card.id, "old_version": before["version"], **params}
     )
-    session.add(log)
-    session.flush()
+    if written.rowcount != 1:
+        raise NotDueError(f"card {card.id} was graded since it was shown")
+    identity = session.identity_map.get(session.identity_key(ReviewState, (user.id, card.id)))
+    if identity is not None:
+        session.expire(identity)  # the ORM's copy, if loaded, is older than the row now
+    values = {
+        "user_id": user.id,
+        "card_id": card.id,
+        "deck_id": before["deck_id"],
+        "topic_id": before["topic_id"],
+        "reviewed_at": now,
+        "review_day": today,
+        "grade": grade,
+        "drill": not scheduled,
+        **{f"{name}_before": before[name] for name in ("repetitions", "ease_hundredths", "interval_days")},
+        **{f"{name}_before": before[name] for name in ("due", "lapses", "introduced_on", "last_reviewed_at")},
+        **{
+            f"{name}_after": after[name]
+            for name in ("repetitions", "ease_hundredths", "interval_days", "due")
+        },
+    }
+    result = session.execute(log_insert, values)
+    log = ReviewLog(id=result.inserted_primary_key[0], **values)
+    make_transient_to_detached(log)
+    session.add(log)  # persistent and clean: the caller sees the row as written
     return log
 
 
@@ -651,16 +709,28 @@ def undo_last(session: Session, user: User, today: date) -> ReviewLog | None:
     )
     if log is None:
         return None
-    if not log.drill:
-        state = session.get(ReviewState, (user.id, log.card_id))
-        if state is not None:
-            state.restore(log)
+    state = session.get(ReviewState, (user.id, log.card_id))
+    if state is not None and not log.drill:
+        state.restore(log)
     session.info[UNDO_FLAG] = True
     try:
         session.delete(log)
         session.flush()
     finally:
         session.info.pop(UNDO_FLAG, None)
+    if state is not None:
+        # Whether the card waits in a drill follows from its newest grade left: put that back too.
+        newest = session.execute(
+            select(ReviewLog.review_day, ReviewLog.reviewed_at, ReviewLog.grade)
+            .where(ReviewLog.user_id == user.id, ReviewLog.card_id == log.card_id)
+            .order_by(ReviewLog.id.desc())
+            .limit(1)
+        ).first()
+        waits = newest is not None and sm2.needs_drill(newest.grade)
+        state.drill_day = newest.review_day if waits else None
+        state.drill_at = newest.reviewed_at if waits else None
+        flag_modified(state, "lapses")  # the version moves even for an undone drill grade
+        session.flush()
     return log
 
 

@@ -236,6 +236,21 @@ def test_restored_log_undoes_the_same_grade_first(app, notes_dir):
         assert (state.repetitions, state.due, state.introduced_on) == (0, None, None)
 
 
+def test_restore_puts_back_the_cards_waiting_in_the_drill(app, notes_dir):
+    with app.app_context():
+        session = db.session
+        alice = build_history(session, notes_dir)
+        bob = store.get_or_create_user(session, "bob")
+        restore_user(session, dump_user(session, alice), bob)
+        session.commit()
+        day = store.local_today(bob, T0 + timedelta(days=1))
+
+        def waiting(user):
+            return [session.get(Card, card_id).back for card_id in store.pending_drill(session, user, day)]
+
+        assert waiting(bob) == waiting(alice) == ["du -sh DIR", "ls -la"]
+
+
 def test_dump_is_plain_json_with_exact_ease_and_utc_times(app, notes_dir):
     with app.app_context():
         alice = build_history(db.session, notes_dir)
@@ -269,7 +284,9 @@ def test_dump_covers_every_column(app, notes_dir):
         (
             ReviewState,
             card["state"],
-            {"user_id", "card_id", "version", "deck_id", "topic_id", "position", "active"},
+            {"user_id", "card_id", "version", "deck_id", "topic_id", "position", "active"}
+            # Derived from the newest log row on restore.
+            | {"drill_day", "drill_at"},
         ),
         (ReviewLog, card["log"][0], {"id", "user_id", "card_id", "deck_id", "topic_id"}),
         (AnkiExport, data["anki_exports"][0], {"id", "user_id"}),

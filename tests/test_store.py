@@ -309,6 +309,8 @@ STATE_COLUMNS = (
     "lapses",
     "introduced_on",
     "last_reviewed_at",
+    "drill_day",
+    "drill_at",
 )
 
 
@@ -331,22 +333,65 @@ def test_undo_restores_the_state_exactly_several_steps_back(ctx, user, notes_dir
     logs_before = count(ctx, ReviewLog)
     store.record_grade(ctx, user, card, 1, NOON)  # a lapse: lapses 1 -> 2
     rows.append(state_row(ctx, user, card))
-    store.record_grade(ctx, user, card, 2, NOON + timedelta(minutes=1))  # drill: no change
+    store.record_grade(ctx, user, card, 2, NOON + timedelta(minutes=1))  # drill: only drill_at moves
+    rows.append(state_row(ctx, user, card))
     store.record_grade(ctx, user, card, 5, NOON + timedelta(minutes=2))  # drill passes
     ctx.commit()
     assert rows[1][4] == 2 and rows[1][0] == 0
+    assert rows[2][:-1] == rows[1][:-1] and rows[2][-1] == NOON + timedelta(minutes=1)
+    assert state_row(ctx, user, card)[-2:] == (None, None)  # out of the drill
 
     undone = store.undo_last(ctx, user, TODAY)
     assert undone.drill and undone.grade == 5
-    assert state_row(ctx, user, card) == rows[1]
+    assert state_row(ctx, user, card) == rows[2]
     assert store.pending_drill(ctx, user, TODAY) == [card.id]  # the drill is open again
     store.undo_last(ctx, user, TODAY)
+    assert state_row(ctx, user, card) == rows[1]
     undone = store.undo_last(ctx, user, TODAY)
     ctx.commit()
     assert not undone.drill and undone.grade == 1
     assert state_row(ctx, user, card) == rows[0]
     assert count(ctx, ReviewLog) == logs_before
     assert store.undo_last(ctx, user, TODAY) is None
+
+
+def _drill_from_the_log(session, user, today: date) -> list[int]:
+    """SM-2 rule 7 read from the day's log: a card waits while its newest grade today is under 4."""
+    logs = session.scalars(
+        select(ReviewLog)
+        .where(ReviewLog.user_id == user.id, ReviewLog.review_day == today)
+        .order_by(ReviewLog.id)
+    )
+    pending: dict[int, bool] = {}
+    for log in logs:
+        pending.pop(log.card_id, None)  # re-inserted: the order follows the newest grade
+        pending[log.card_id] = log.grade < 4
+    return [card_id for card_id, waits in pending.items() if waits]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_drill_marks_on_the_states_agree_with_the_days_log(ctx, user, notes_dir, seed):
+    """record_grade and undo_last keep drill_day/drill_at equal to what the log says, step by step."""
+    import random
+
+    rng = random.Random(seed)
+    store.import_note_files(ctx, user, [notes_dir])
+    now = NOON
+    for _step in range(80):
+        today = store.local_today(user, now)
+        roll = rng.random()
+        if roll < 0.7:
+            found = store.next_card_id(ctx, user, today, new_per_day=4)
+            if found is not None:
+                store.record_grade(ctx, user, ctx.get(Card, found[0]), rng.choice([1, 2, 3, 4, 5]), now)
+        elif roll < 0.9:
+            store.undo_last(ctx, user, today)
+        else:
+            now += timedelta(days=rng.choice([1, 2]))
+        now += timedelta(minutes=1)
+        ctx.commit()
+        today = store.local_today(user, now)
+        assert store.pending_drill(ctx, user, today) == _drill_from_the_log(ctx, user, today)
 
 
 def test_undo_of_a_new_cards_first_grade_makes_it_new_again(ctx, user, notes_dir):
