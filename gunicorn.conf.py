@@ -1,6 +1,7 @@
 """Gunicorn settings for Wengu: ``gunicorn -c gunicorn.conf.py 'app:create_app()'``, what ``make serve`` runs.
 
 Environment: ``WENGU_BIND`` (127.0.0.1:8000), ``WEB_CONCURRENCY`` (2 worker processes),
+``WENGU_MAX_REQUESTS`` (0: workers are not recycled),
 ``WENGU_ACCESS_LOG`` (off; ``-`` for stdout or a file path), ``WENGU_LOG_LEVEL`` (info) and
 ``WENGU_CONTROL_SOCKET`` (off; a path enables gunicorn's control socket there).  Any setting can still
 be overridden on the command line or in ``GUNICORN_CMD_ARGS``.
@@ -42,10 +43,13 @@ graceful_timeout = 20
 # a connection pool (or a SQLite handle) inherited across fork() would be shared by processes.
 preload_app = False
 
-# Recycle workers now and then (a guard against slow memory growth); the jitter keeps them from
-# all restarting at the same moment.
-max_requests = 2000
-max_requests_jitter = 200
+# Workers are not recycled by default: a new worker imports the app before it serves again, and with
+# recycling every 2,000 requests a busy server (500 requests/s) restarted each worker every few seconds,
+# which showed as p99 latencies of 200-800 ms in bench/serve_load.sh (16 ms without).  Set
+# WENGU_MAX_REQUESTS to recycle after that many requests (with 10% jitter, so workers do not all restart
+# at once) if a worker's memory ever grows.
+max_requests = int(os.environ.get("WENGU_MAX_REQUESTS", "0"))
+max_requests_jitter = max_requests // 10
 
 accesslog = os.environ.get("WENGU_ACCESS_LOG") or None
 errorlog = "-"

@@ -138,12 +138,13 @@ def db_benchmarks(
     try:
         for variant, info in infos.items():
             try:
-                row, diag = dbbench.queue(
+                rows, diag = dbbench.queue(
                     apps[variant], raws[variant], info.user_id, today, variant, sizes.queue_reps, limits,
                     max_ms=1 if sqlite else None,
                 )  # fmt: skip
-                row.name = f"{label}: {row.name}"
-                report.add(row)
+                for row in rows:
+                    row.name = f"{label}: {row.name}"
+                report.add(*rows)
                 report.plans.append(
                     f"### {label}: next_card, {variant} (returns {diag['reason']})\n\n```\n"
                     + "\n".join(dbbench.explain(info.url, diag["statements"]))

@@ -3,7 +3,7 @@
 # database with the demo deck, one logged-in user, and wrk hitting a quiz card page for 10 s with
 # 4 connections.  Loopback only; everything it starts is stopped and removed on exit.
 #
-#   bench/serve_load.sh            # DURATION=10s CONNECTIONS=4 WORKERS=2 override the defaults
+#   bench/serve_load.sh            # DURATION=10s CONNECTIONS=4 WORKERS=2 PAGE=/path override the defaults
 #
 # Targets: at least 500 requests/s, p99 latency at most 25 ms.
 set -euo pipefail
@@ -75,6 +75,8 @@ esac
 STATUS="$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $COOKIE" "$BASE$CARD_PATH")"
 [ "$STATUS" = 200 ] || { echo "$CARD_PATH answered HTTP $STATUS" >&2; exit 1; }
 
+# PAGE=/some/path measures another page with the same session (e.g. /favicon.ico for the server's floor).
+CARD_PATH="${PAGE:-$CARD_PATH}"
 echo "gunicorn: $WORKERS workers on $BASE, SQLite; wrk: $CONNECTIONS connections, $DURATION on $CARD_PATH"
 wrk -t 2 -c "$CONNECTIONS" -d "$DURATION" --timeout 5s --latency -H "Cookie: $COOKIE" "$BASE$CARD_PATH" | tee "$TMP/wrk.out"
 
