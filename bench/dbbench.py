@@ -385,6 +385,7 @@ def pages(app: Flask, raw: Raw, user_id: int, name: str, password: str, today: d
         return call
 
     quiz_times = sample(get(f"/quiz/card/{card_id}"), reps, warmup=3)
+    floor_times = sample(lambda: client.get("/favicon.ico"), reps, warmup=3)
     progress_reps = max(3, reps // 10)
     progress_times = sample(get("/progress"), progress_reps, warmup=1)
 
@@ -415,11 +416,12 @@ def pages(app: Flask, raw: Raw, user_id: int, name: str, password: str, today: d
         "quiz page GET /quiz/card/<next>", quiz_times, quiz_base, max_ratio=1.5, base_label="4 bare queries"
     )
     quiz_row.notes.append("bare: user, card+deck+topic, next due card, review state")
+    floor_row = timed_row("  ↳ the same client, GET /favicon.ico (Flask's floor)", floor_times, None)
     progress_row = timed_row(
         "progress page GET /progress", progress_times, progress_base, base_label="6 bare queries"
     )
     progress_row.notes.append("bare: both counts, topics, reviews/day (1 y), forecast (30 d), retention/week")
-    return [quiz_row, progress_row]
+    return [quiz_row, floor_row, progress_row]
 
 
 def export_cards(app: Flask, raw: Raw, user_id: int, reps: int) -> Row:

@@ -20,7 +20,9 @@ import concurrent.futures
 import multiprocessing
 import os
 import platform
+import re
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -118,6 +120,52 @@ def _generate_pair(
     return infos
 
 
+def _wrk(info: collection.Collection, page: str | None) -> dict[str, float]:
+    """bench/serve_load.sh (gunicorn, 2 workers; wrk, 4 connections, 10 s) on the collection."""
+    env = {
+        **os.environ,
+        "LOAD_DATABASE_URL": info.url,
+        "LOAD_USER": info.user_name,
+        "LOAD_PASSWORD": info.password,
+    }
+    if page:
+        env["PAGE"] = page
+    proc = subprocess.run(
+        ["bash", str(BENCH / "serve_load.sh")], env=env, capture_output=True, text=True, timeout=180
+    )
+    if proc.returncode != 0 and "result:" not in proc.stdout:
+        raise RuntimeError(f"serve_load.sh failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    rps = re.search(r"^Requests/sec:\s+([\d.]+)", proc.stdout, re.M)
+    p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\b", proc.stdout, re.M)
+    p50 = re.search(r"^\s+50%\s+([\d.]+)(us|ms|s)\b", proc.stdout, re.M)
+    if not (rps and p99 and p50):
+        raise RuntimeError(f"no wrk figures in: {proc.stdout[-2000:]}")
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+    return {
+        "rps": float(rps.group(1)),
+        "p99": float(p99.group(1)) * scale[p99.group(2)],
+        "p50": float(p50.group(1)) * scale[p50.group(2)],
+    }
+
+
+def serve_benchmark(info: collection.Collection) -> list[Row]:
+    """The quiz card page under gunicorn and wrk, beside the same server answering /favicon.ico (a
+    redirect: the server's floor for a request through Flask)."""
+    card = _wrk(info, None)
+    floor = _wrk(info, "/favicon.ico")
+    met = card["rps"] >= 500 and card["p99"] <= 25
+    row = Row(
+        "wrk: quiz card page, gunicorn 2 workers (gthread), 4 connections, 10 s",
+        f"{card['rps']:,.0f} requests/s, p50 {card['p50']:.1f} ms, p99 {card['p99']:.1f} ms",
+        f"{floor['rps']:,.0f} requests/s, p99 {floor['p99']:.1f} ms (/favicon.ico)",
+        floor["rps"] / card["rps"],
+        "≥ 500 requests/s, p99 ≤ 25 ms",
+        met,
+        ["wrk runs on the same 2 cores as the server; the collection's logged-in user, its next due card"],
+    )
+    return [row]
+
+
 def collection_label(info: collection.Collection) -> str:
     return "PostgreSQL" if info.url.startswith("postgresql") else "SQLite"
 
@@ -183,6 +231,11 @@ def db_benchmarks(
                 report.add(*rows)
             except Exception as exc:  # noqa: BLE001
                 report.failed(f"{label} pages", exc)
+            if sqlite and sizes is FULL:
+                try:
+                    report.add(*serve_benchmark(backlog))
+                except Exception as exc:  # noqa: BLE001
+                    report.failed(f"{label} wrk", exc)
             try:
                 row = dbbench.export_cards(
                     apps["backlog"], raws["backlog"], backlog.user_id, 2 if sizes is FULL else 1

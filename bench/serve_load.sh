@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Load test of the production server: gunicorn (gunicorn.conf.py, 2 workers) on a throwaway SQLite
-# database with the demo deck, one logged-in user, and wrk hitting a quiz card page for 10 s with
-# 4 connections.  Loopback only; everything it starts is stopped and removed on exit.
+# database with the demo deck (or LOAD_DATABASE_URL, LOAD_USER and LOAD_PASSWORD: an existing
+# collection), one logged-in user, and wrk hitting a quiz card page for 10 s with 4 connections.
+# Loopback only; everything it starts is stopped and removed on exit.
 #
 #   bench/serve_load.sh            # DURATION=10s CONNECTIONS=4 WORKERS=2 PAGE=/path override the defaults
 #
@@ -41,13 +42,20 @@ trap cleanup EXIT
 
 PORT="$("$BIN/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 BASE="http://127.0.0.1:$PORT"
-export DATABASE_URL="sqlite:///$TMP/wengu.sqlite"
 export SECRET_KEY="serve-load-bench-$RANDOM$RANDOM"
 export WENGU_BIND="127.0.0.1:$PORT" WEB_CONCURRENCY="$WORKERS"
 unset WENGU_ACCESS_LOG
-
-"$BIN/flask" init-db >/dev/null
-"$BIN/flask" users create bench --password "bench-password-1" >/dev/null
+if [ -n "${LOAD_DATABASE_URL:-}" ]; then
+  # An existing collection (bench/run.py passes its generated 100,000 cards) and its user.
+  export DATABASE_URL="$LOAD_DATABASE_URL"
+  LOAD_USER="${LOAD_USER:?LOAD_USER is needed with LOAD_DATABASE_URL}"
+  LOAD_PASSWORD="${LOAD_PASSWORD:?LOAD_PASSWORD is needed with LOAD_DATABASE_URL}"
+else
+  export DATABASE_URL="sqlite:///$TMP/wengu.sqlite"
+  LOAD_USER=bench LOAD_PASSWORD="bench-password-1"
+  "$BIN/flask" init-db >/dev/null
+  "$BIN/flask" users create "$LOAD_USER" --password "$LOAD_PASSWORD" >/dev/null
+fi
 
 "$BIN/gunicorn" -c gunicorn.conf.py 'app:create_app()' >"$TMP/gunicorn.log" 2>&1 &
 GUNICORN_PID=$!
@@ -61,8 +69,8 @@ done
 JAR="$TMP/cookies"
 TOKEN="$(curl -s -c "$JAR" "$BASE/login" | sed -n 's/.*name="csrf_token" type="hidden" value="\([^"]*\)".*/\1/p' | head -1)"
 STATUS="$(curl -s -o /dev/null -w '%{http_code}' -b "$JAR" -c "$JAR" \
-  --data-urlencode "csrf_token=$TOKEN" --data-urlencode "name=bench" \
-  --data-urlencode "password=bench-password-1" "$BASE/login")"
+  --data-urlencode "csrf_token=$TOKEN" --data-urlencode "name=$LOAD_USER" \
+  --data-urlencode "password=$LOAD_PASSWORD" "$BASE/login")"
 [ "$STATUS" = 302 ] || { echo "login failed: HTTP $STATUS" >&2; exit 1; }
 COOKIE="session=$(awk '$6 == "session" { print $7 }' "$JAR")"
 
@@ -77,7 +85,7 @@ STATUS="$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $COOKIE" "$BASE$CAR
 
 # PAGE=/some/path measures another page with the same session (e.g. /favicon.ico for the server's floor).
 CARD_PATH="${PAGE:-$CARD_PATH}"
-echo "gunicorn: $WORKERS workers on $BASE, SQLite; wrk: $CONNECTIONS connections, $DURATION on $CARD_PATH"
+echo "gunicorn: $WORKERS workers on $BASE, ${DATABASE_URL%%:*}; wrk: $CONNECTIONS connections, $DURATION on $CARD_PATH"
 wrk -t 2 -c "$CONNECTIONS" -d "$DURATION" --timeout 5s --latency -H "Cookie: $COOKIE" "$BASE$CARD_PATH" | tee "$TMP/wrk.out"
 
 RPS="$(awk '/^Requests\/sec:/ { print $2 }' "$TMP/wrk.out")"

@@ -28,7 +28,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
@@ -78,15 +77,17 @@ def select_locale() -> str | None:
 
 
 def _owned_card(card_id: int) -> Card:
-    # One query for the card, its deck (the owner check) and its topic (the breadcrumb).
-    card = db.session.scalar(
-        select(Card)
-        .options(joinedload(Card.deck), joinedload(Card.topic))
-        .where(Card.id == card_id, Card.deck.has(Deck.user_id == g.user.id))
-    )
-    if card is None:
+    # One plain join for the card, its deck (the owner check) and its topic (the breadcrumb); the deck and
+    # topic land in the identity map, so card.deck and card.topic then need no query.
+    row = db.session.execute(
+        select(Card, Deck, Topic)
+        .join(Deck, Deck.id == Card.deck_id)
+        .outerjoin(Topic, Topic.id == Card.topic_id)
+        .where(Card.id == card_id, Deck.user_id == g.user.id)
+    ).first()
+    if row is None:
         abort(404)
-    return card
+    return row[0]
 
 
 def _quiz_scope() -> list[int] | None:
