@@ -1122,7 +1122,9 @@ def retention_by_week(
         if topic is None:
             continue
         week = (day - first_monday).days // 7
-        cells = totals.setdefault(topic.id, [[0, 0] for _ in range(weeks)])
+        cells = totals.get(topic.id)
+        if cells is None:
+            cells = totals[topic.id] = [[0, 0] for _ in range(weeks)]
         cells[week][0] += n
         cells[week][1] += passed
     busiest = sorted(totals, key=lambda tid: -sum(c[0] for c in totals[tid]))[:max_series]
