@@ -11,14 +11,17 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, render_template
+from flask_wtf.csrf import generate_csrf
 from timing import Row, captured, sample, timed_row
 
 from quiz import store
-from quiz.models import Card, User, db
+from quiz.forms import GRADE_LABELS
+from quiz.models import Card, Topic, User, db
 
 NEXT_DUE_SQL = (
     "SELECT card_id FROM review_states WHERE user_id=:u AND active=:t AND suspended=:f AND due<=:today "
@@ -60,6 +63,13 @@ CARD_SQL = (
     "LEFT JOIN topics ON topics.id = cards.topic_id WHERE cards.id=:c"
 )
 STATE_SQL = "SELECT * FROM review_states WHERE user_id=:u AND card_id=:c"
+SHOWN_CARD_SQL = (
+    "SELECT cards.id, cards.kind, coalesce(cards.override_front, cards.front), "
+    "coalesce(cards.override_back, cards.back), decks.title, topics.path_key FROM cards "
+    "JOIN decks ON decks.id = cards.deck_id LEFT JOIN topics ON topics.id = cards.topic_id "
+    "WHERE cards.id=:c AND decks.user_id=:u"
+)
+SHOWN_STATE_SQL = "SELECT version, due FROM review_states WHERE user_id=:u AND card_id=:c"
 LOG_COLUMNS = (
     "user_id, card_id, reviewed_at, review_day, grade, deck_id, topic_id, drill, repetitions_before, "
     "ease_hundredths_before, interval_days_before, due_before, lapses_before, introduced_on_before, "
@@ -361,7 +371,30 @@ def grade(
 
 
 def pages(app: Flask, raw: Raw, user_id: int, name: str, password: str, today: date, reps: int) -> list[Row]:
-    """The quiz page and the progress page through the test client, logged in, beside their bare queries."""
+    """The quiz page and the progress page through the test client, logged in, beside their bare queries;
+    the quiz page also beside a bare page: the same four queries on the raw driver and the same template,
+    served by the same app (so with the same login, CSRF token, translations and headers)."""
+    user_q, next_q = raw.prepare(USER_SQL), raw.prepare(NEXT_DUE_SQL)
+    shown_q, version_q = raw.prepare(SHOWN_CARD_SQL), raw.prepare(SHOWN_STATE_SQL)
+
+    def bare_card(card_id: int) -> str:
+        user_q(u=user_id)
+        next_q(u=user_id, t=True, f=False, today=today)
+        [(cid, kind, front, back, title, path_key)] = shown_q(c=card_id, u=user_id)
+        [(version, due)] = version_q(u=user_id, c=card_id)
+        card = SimpleNamespace(
+            id=cid, kind=kind, shown_front=front, shown_back=back,
+            topic_path=tuple(path_key.split(Topic.PATH_SEPARATOR)) if path_key else (),
+        )  # fmt: skip
+        day = _sqlite_value(today)
+        reason = "new" if due is None else ("due" if str(due) <= str(day) else "drill")
+        return render_template(
+            "quiz/card.html", card=card, deck=SimpleNamespace(title=title), reason=reason, show=False,
+            verdict=None, typed=None, options=None, picked=None, suggested=None, csrf=generate_csrf(),
+            version=version, labels=GRADE_LABELS,
+        )  # fmt: skip
+
+    app.add_url_rule("/bench/bare-card/<int:card_id>", "bench_bare_card", bare_card)
     client = app.test_client()
     response = client.post("/login", data={"name": name, "password": password})
     if response.status_code != 302:
@@ -386,6 +419,9 @@ def pages(app: Flask, raw: Raw, user_id: int, name: str, password: str, today: d
 
     quiz_times = sample(get(f"/quiz/card/{card_id}"), reps, warmup=3)
     floor_times = sample(lambda: client.get("/favicon.ico"), reps, warmup=3)
+    if client.get(f"/bench/bare-card/{card_id}").status_code != 200:
+        raise RuntimeError("the bare card page failed")
+    bare_page_times = sample(get(f"/bench/bare-card/{card_id}"), reps, warmup=3)
     progress_reps = max(3, reps // 10)
     progress_times = sample(get("/progress"), progress_reps, warmup=1)
 
@@ -417,11 +453,19 @@ def pages(app: Flask, raw: Raw, user_id: int, name: str, password: str, today: d
     )
     quiz_row.notes.append("bare: user, card+deck+topic, next due card, review state")
     floor_row = timed_row("  ↳ the same client, GET /favicon.ico (Flask's floor)", floor_times, None)
+    bare_page_row = timed_row(
+        "  ↳ quiz page beside a bare page (its 4 bare queries + the same template, same app)",
+        quiz_times,
+        bare_page_times,
+        max_ratio=1.5,
+        base_label="bare page",
+    )
+    bare_page_row.target = "≤ 1.5× baseline (the target read as page beside bare page)"
     progress_row = timed_row(
         "progress page GET /progress", progress_times, progress_base, base_label="6 bare queries"
     )
     progress_row.notes.append("bare: both counts, topics, reviews/day (1 y), forecast (30 d), retention/week")
-    return [quiz_row, floor_row, progress_row]
+    return [quiz_row, floor_row, bare_page_row, progress_row]
 
 
 def export_cards(app: Flask, raw: Raw, user_id: int, reps: int) -> Row:
