@@ -916,24 +916,30 @@ def today_overview(session: Session, user: User, today: date, limits: DailyLimit
 
 def export_cards(session: Session, user: User) -> list[ExportCard]:
     """Return the user's active cards in note order, ready for the Anki exporter."""
+    # Plain columns, one join: loading 100,000 Card objects and each one's topic took seconds.
     rows = session.execute(
-        select(Card, Deck)
+        select(
+            Card.key,
+            Deck.slug,
+            Card.kind,
+            func.coalesce(Card.override_front, Card.front),
+            func.coalesce(Card.override_back, Card.back),
+            Topic.path_key,
+            Deck.title,
+        )
         .join(Deck, Deck.id == Card.deck_id)
+        .outerjoin(Topic, Topic.id == Card.topic_id)
         .where(Deck.user_id == user.id, Card.retired.is_(False))
         .order_by(Deck.title, Deck.id, Card.position)
     )
-    return [
-        ExportCard(
-            key=card.key,
-            deck_slug=deck.slug,
-            kind=card.kind,
-            front=card.shown_front,
-            back=card.shown_back,
-            topic=card.topic_path,
-            deck_title=deck.title,
-        )
-        for card, deck in rows
-    ]
+    paths: dict[str | None, tuple[str, ...]] = {None: ()}
+    cards = []
+    for key, slug, kind, front, back, path_key, title in rows:
+        topic = paths.get(path_key)
+        if topic is None:
+            topic = paths[path_key] = tuple(path_key.split(Topic.PATH_SEPARATOR))
+        cards.append(ExportCard(key, slug, kind, front, back, topic, title))
+    return cards
 
 
 def next_export_timestamp(session: Session, user: User, now: datetime) -> int:

@@ -274,6 +274,14 @@ def test_export_cards_skip_retired_and_carry_topics(ctx, user, notes_dir: Path):
     assert "git branch" not in {c.back for c in exported}
     remote = next(c for c in exported if c.back == "git remote -v")
     assert (remote.topic, remote.deck_slug, remote.kind) == (("Git basics", "Remotes"), "git", "command")
+    assert remote.deck_title == "git"
+    # The user's own wording is what goes to Anki; a card without a topic has an empty path.
+    card = cards_by_back(ctx)["git remote -v"]
+    store.set_override(card, "Show my remotes", card.back)
+    card.topic = None
+    ctx.flush()
+    [remote] = [c for c in store.export_cards(ctx, user) if c.key == card.key]
+    assert (remote.front, remote.back, remote.topic) == ("Show my remotes", "git remote -v", ())
 
 
 @pytest.mark.parametrize(
