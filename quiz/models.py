@@ -267,6 +267,8 @@ class ReviewState(db.Model):
         Index("ix_review_states_introduced", "user_id", "introduced_on"),
         # Today's drill, in the order the cards joined it.
         Index("ix_review_states_drill", "user_id", "drill_day", "drill_at"),
+        # The card browser: a user's cards deck by deck in note order.
+        Index("ix_review_states_browse", "user_id", "deck_id", "position"),
     )
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)

@@ -746,12 +746,17 @@ class SessionSummary:
 
 def session_summary(session: Session, user: User, since: datetime, today: date) -> SessionSummary:
     """Count what the user did since ``since`` and what tomorrow holds."""
+    # The day bound lets the (user, review_day) index find the rows instead of reading the user's whole
+    # log; a day of slack covers a time zone changed since ``since``.
+    first_day = local_today(user, since) - timedelta(days=1)
     counts = session.execute(
         select(
             func.count().filter(ReviewLog.drill.is_(False)),
             func.count().filter(ReviewLog.drill.is_(False), ReviewLog.grade >= sm2.PASSING_GRADE),
             func.count().filter(ReviewLog.drill.is_(True)),
-        ).where(ReviewLog.user_id == user.id, ReviewLog.reviewed_at >= since)
+        ).where(
+            ReviewLog.user_id == user.id, ReviewLog.review_day >= first_day, ReviewLog.reviewed_at >= since
+        )
     ).one()
     tomorrow = today + timedelta(days=1)
     due_tomorrow = session.scalar(
@@ -1159,44 +1164,73 @@ def search_cards(
     page: int = 1,
     per_page: int = 50,
 ) -> tuple[list[tuple[Card, ReviewState]], int]:
-    """Find the user's cards by text, topic (with subtopics) and state: one page of them, and the total."""
-    stmt = (
-        select(Card, ReviewState)
-        .join(Deck, Deck.id == Card.deck_id)
-        .join(ReviewState, (ReviewState.card_id == Card.id) & (ReviewState.user_id == user.id))
-        .where(Deck.user_id == user.id)
-    )
-    if state != "retired":
-        stmt = stmt.where(Card.retired.is_(False))
-    conditions = {
-        "new": ReviewState.due.is_(None),
-        "learning": ReviewState.due.is_not(None) & (ReviewState.interval_days < MATURE_INTERVAL_DAYS),
-        "mature": ReviewState.due.is_not(None) & (ReviewState.interval_days >= MATURE_INTERVAL_DAYS),
-        "due": ReviewState.due <= today,
-        "suspended": ReviewState.suspended.is_(True),
-        "edited": Card.edited_at.is_not(None)
-        | Card.override_front.is_not(None)
-        | Card.override_back.is_not(None),
-        "retired": Card.retired.is_(True),
+    """Find the user's cards by text, topic (with subtopics) and state: one page of them, and the total.
+
+    Filters read the state's copies of the card's deck, topic, position and
+    retirement, so that without a text or "edited" filter the total is counted
+    on ``review_states`` alone and a page walks ``ix_review_states_browse``.
+    """
+    states = ReviewState.__table__.c
+    conditions: list[Any] = [states.user_id == user.id]
+    conditions.append(states.active.is_(state != "retired"))
+    by_state = {
+        "new": states.due.is_(None),
+        "learning": states.due.is_not(None) & (states.interval_days < MATURE_INTERVAL_DAYS),
+        "mature": states.due.is_not(None) & (states.interval_days >= MATURE_INTERVAL_DAYS),
+        "due": states.due <= today,
+        "suspended": states.suspended.is_(True),
     }
-    if state in conditions:
-        stmt = stmt.where(conditions[state])
-    if text.strip():
-        pattern = "%" + text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        columns = (Card.front, Card.back, Card.override_front, Card.override_back)
-        stmt = stmt.where(or_(*(column.ilike(pattern, escape="\\") for column in columns)))
+    if state in by_state:
+        conditions.append(by_state[state])
     if topic_id is not None:
         topic = session.get(Topic, topic_id)
         if topic is None or topic.deck.user_id != user.id:
             return [], 0
-        stmt = stmt.where(Card.topic_id.in_(topic_and_descendants(session, topic)))
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.execute(
-        stmt.order_by(Deck.title, Deck.id, Card.position)
-        .limit(per_page)
-        .offset((max(page, 1) - 1) * per_page)
+        conditions.append(states.topic_id.in_(topic_and_descendants(session, topic)))
+    card_conditions: list[Any] = []
+    if state == "edited":
+        card_conditions.append(
+            Card.edited_at.is_not(None) | Card.override_front.is_not(None) | Card.override_back.is_not(None)
+        )
+    if text.strip():
+        pattern = "%" + text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        columns = (Card.front, Card.back, Card.override_front, Card.override_back)
+        if session.get_bind().dialect.name == "sqlite":
+            # SQLite's LIKE already ignores ASCII case, exactly as the lower() that ilike() adds there would
+            # (SQLite folds only ASCII): the same matches, without lowering every text of every card.
+            matches = [column.like(pattern, escape="\\") for column in columns]
+        else:
+            matches = [column.ilike(pattern, escape="\\") for column in columns]
+        card_conditions.append(or_(*matches))
+    if card_conditions:
+        counted = (
+            select(func.count())
+            .select_from(ReviewState)
+            .join(Card, Card.id == ReviewState.card_id)
+            .where(*conditions, *card_conditions)
+        )
+    else:
+        counted = select(func.count()).select_from(ReviewState).where(*conditions)
+    total = session.scalar(counted) or 0
+    # The page's ids first, sorting narrow rows; then its cards and states, fifty of them.
+    ids_stmt = select(ReviewState.card_id).join(Deck, Deck.id == ReviewState.deck_id)
+    if card_conditions:
+        ids_stmt = ids_stmt.join(Card, Card.id == ReviewState.card_id)
+    ids = list(
+        session.scalars(
+            ids_stmt.where(*conditions, *card_conditions)
+            .order_by(Deck.title, Deck.id, ReviewState.position)
+            .limit(per_page)
+            .offset((max(page, 1) - 1) * per_page)
+        )
     )
-    return [(row.Card, row.ReviewState) for row in rows], total
+    rows = session.execute(
+        select(Card, ReviewState)
+        .join(ReviewState, (ReviewState.card_id == Card.id) & (ReviewState.user_id == user.id))
+        .where(Card.id.in_(ids))
+    )
+    found = {card.id: (card, card_state) for card, card_state in rows}
+    return [found[card_id] for card_id in ids if card_id in found], total
 
 
 def set_override(card: Card, front: str, back: str) -> None:
