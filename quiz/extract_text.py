@@ -78,7 +78,6 @@ CJK_RE = re.compile(f"[{_CJK_CLASS}]")
 _is_cjk_match = CJK_RE.match
 _has_cjk_search = CJK_RE.search
 _PROGRAM_RE = re.compile(r"[a-z][a-z0-9_.+-]*")
-_WS_RE = re.compile(r"\s+")
 _CODEISH_REST_RE = re.compile(r"[=(:;,.]")
 _TECHNICAL_ARG_RE = re.compile(r"[-/.=~$<\[{*|>]|\d")
 _SENTENCE_STOP_RE = re.compile(r"[。；！？;!?]|\.(?:\s|$)")
@@ -95,12 +94,12 @@ def has_cjk(text: str) -> bool:
     return _has_cjk_search(text) is not None
 
 
+@lru_cache(maxsize=8192)
 def norm_key(text: str) -> str:
     """Normal form used for identity keys: NFKC, no code/emphasis marks, one space, casefolded."""
     text = unicodedata.normalize("NFKC", text)
     text = text.replace("`", "").replace("**", "").replace("__", "")
-    text = _WS_RE.sub(" ", text).strip()
-    return text.casefold()
+    return " ".join(text.split()).casefold()  # split() and re's \s agree on what white space is
 
 
 _NO_SPANS: tuple[tuple[int, int, str], ...] = ()

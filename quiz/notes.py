@@ -185,7 +185,7 @@ class NoteError(ValueError):
     """A notes file that cannot be read as text; the message names the file."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Topic:
     """A heading: its path of titles (outermost first) and its 1-based line."""
 
@@ -193,7 +193,7 @@ class Topic:
     line: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CardDraft:
     """A card as extracted from a note, before it is stored."""
 
@@ -205,7 +205,7 @@ class CardDraft:
     key: str  # stable identity within the note
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ParsedNote:
     """Everything a note yields: its headings and its cards, in note order."""
 
@@ -261,9 +261,10 @@ _KINDS = {
     "th_open": "cell",
     "td_open": "cell",
 }
+_CLOSES = frozenset(t[: -len("open")] + "close" for t in _KINDS)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Node:
     kind: str  # root, list, item, quote, para, code, heading, table, row, cell
     line: int = 0  # 0-based first line
@@ -278,38 +279,38 @@ def _tree(text: str, learn: list[_Node] | None = None) -> _Node:
     """The block tree of a note; `learn` collects the nodes `_learn_commands` reads."""
     if learn is None:
         learn = []
-    root = _Node("root")
+    root = top = _Node("root")
     stack = [root]
-    kinds = _KINDS
+    kinds, closes = _KINDS, _CLOSES
     for tok in _MD.parse(text):
         nesting = tok.nesting
         if nesting == 1:
             kind = kinds.get(tok.type)
             if kind is None:
                 continue  # thead/tbody: no node, and their close is skipped below
-            line = tok.map[0] if tok.map else stack[-1].line
-            node = _Node(kind, line=line)
+            node = _Node(kind, tok.map[0] if tok.map else top.line)
             if kind == "heading":
                 node.level = int(tok.tag[1:]) if tok.tag[1:].isdigit() else 1
             elif kind == "list":
                 node.info = "ordered" if tok.type == "ordered_list_open" else "bullet"
-            stack[-1].children.append(node)
+            top.children.append(node)
             stack.append(node)
+            top = node
         elif nesting == -1:
-            if tok.type[:-6] + "_open" in kinds and len(stack) > 1:
+            if len(stack) > 1 and tok.type in closes:
                 stack.pop()
+                top = stack[-1]
         elif tok.type == "inline":
-            node = stack[-1]
-            node.text = tok.content
-            if "`" in tok.content and (node.kind == "para" or node.kind == "heading"):
-                learn.append(node)
+            content = top.text = tok.content
+            if "`" in content and (top.kind == "para" or top.kind == "heading"):
+                learn.append(top)
         elif tok.type == "fence" or tok.type == "code_block":
             fenced = tok.type == "fence"
-            line = tok.map[0] if tok.map else stack[-1].line
+            line = tok.map[0] if tok.map else top.line
             node = _Node(
                 "code", line=line + (1 if fenced else 0), text=tok.content, info=tok.info, fenced=fenced
             )
-            stack[-1].children.append(node)
+            top.children.append(node)
             if tok.info:
                 learn.append(node)
     return root
@@ -417,7 +418,9 @@ _PROBLEM_WORDS = re.compile(
     r"how to|how do|why",
     re.I,
 )
+# The lookahead on the first letters lets the engine skip most positions without trying every word.
 _USE_RE = re.compile(
+    r"(?=[使利运执输通敲用urtewv])"
     r"(?:使用|利用|运行|执行|输入|通过|敲|用|(?<![A-Za-z])(?:use|using|run|running|type|execute|with|via)(?![A-Za-z]))",
     re.I,
 )
@@ -550,7 +553,7 @@ _SENTENCE_STOP_RE = re.compile(r"[。；！？;!?]|\.(?:\s|$)")
 _BR_RE = re.compile(r"<br\s*/?>", re.I)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Card:
     kind: str
     front: str
@@ -650,14 +653,11 @@ class _Extractor:
         self.known = BUILTIN_COMMANDS | _learn_commands(learn)
         self.topics: list[Topic] = []
         self.path: list[tuple[int, str]] = []
+        self.topic: tuple[str, ...] = ()  # the titles of `path`, kept in step with it
         self.cards: list[_Card] = []
         self.seen: set[tuple[str, int, str]] = set()
 
     # ---- helpers
-    @property
-    def topic(self) -> tuple[str, ...]:
-        return tuple(t for _, t in self.path)
-
     def add(self, kind: str, front: str, back: str, line: int, ident: str) -> None:
         if kind != "command":
             front, back = _tidy(front), _tidy(back)
@@ -709,6 +709,8 @@ class _Extractor:
                     self.path.pop()
                 if title:
                     self.path.append((child.level, title))
+                self.topic = tuple(t for _, t in self.path)
+                if title:
                     self.topics.append(Topic(self.topic, child.line + 1))
                     if nxt is not None and self.heading_problem(title, child, nxt, children, n):
                         self.walk(_Node("item", children=[nxt]), ctx, consumed=True)
@@ -732,14 +734,29 @@ class _Extractor:
 
     def list(self, node: _Node, ctx: list[str], *, lead_in: bool = False) -> None:
         heads = [c.children[0].text for c in node.children if c.children and c.children[0].kind == "para"]
-        defs = sum(1 for h in heads if _find_def(h.split("\n")[0]) and not self._starts_with_command(h))
-        deflist = defs >= 2 and defs * 2 >= len(heads)
+        deflist = self._definition_list(heads)
         ordered = node.info == "ordered"
         last = node.children[-1] if node.children else None
         for item in node.children:
             if lead_in and item is last and _lead_text(item) is not None:
                 continue  # "- does X:" introducing the command paragraph after the list (tldr)
             self.item(item, ctx, deflist=deflist, ordered=ordered)
+
+    def _definition_list(self, heads: list[str]) -> bool:
+        """Whether at least two and at least half of a list's items are definitions (not commands)."""
+        need = max(2, (len(heads) + 1) // 2)
+        if need > len(heads):
+            return False
+        defs = 0
+        for n, head in enumerate(heads):
+            # The cheaper test first; stop as soon as the count is settled either way.
+            if not self._starts_with_command(head) and _find_def(head.split("\n")[0]):
+                defs += 1
+                if defs >= need:
+                    return True
+            elif defs + len(heads) - n - 1 < need:
+                return False
+        return False
 
     def item(self, node: _Node, ctx: list[str], deflist: bool, ordered: bool) -> None:
         children = node.children
@@ -940,14 +957,8 @@ class _Extractor:
             return True
         if PROMPT_RE.match(line) and line.startswith("$"):
             return True
-        return scan_command(line, 0, self.known) is not None and self._bare_ok(line)
-
-    def _bare_ok(self, line: str) -> bool:
         found = scan_command(line, 0, self.known)
-        if not found:
-            return False
-        _, _, stop = found
-        return stop in ("end", "cjk", "sep")
+        return found is not None and found[2] in ("end", "cjk", "sep")
 
     # ---- paragraphs
     def para(self, node: _Node, ctx: list[str], *, consumed: bool, item_head: bool, deflist: bool = False):
@@ -966,10 +977,9 @@ class _Extractor:
             text = raw.strip()
             if not text:
                 continue
-            if self.explicit(text, lineno):
-                continue
-            starts = i == 0 or _SENT_END_RE.search(lines[i - 1]) is not None
-            if self.command_line(text, ctx, lineno, first=starts):
+            if ("::" in text or "==" in text or "{{c" in text) and self.explicit(text, lineno):
+                continue  # (no marker, no explicit card: the test spares a call per line)
+            if self.command_line(text, ctx, lineno, prev=lines[i - 1] if i else None):
                 continue
             concept_lines.append((lineno, text))
         if consumed or not concept_lines:
@@ -1035,8 +1045,11 @@ class _Extractor:
                 return True
         return False
 
-    def command_line(self, text: str, ctx: list[str], lineno: int, *, first: bool = True) -> bool:
-        """Commands on one line.  True when the line starts with a command (no concept rules then)."""
+    def command_line(self, text: str, ctx: list[str], lineno: int, *, prev: str | None = None) -> bool:
+        """Commands on one line.  True when the line starts with a command (no concept rules then).
+
+        ``prev`` is the line before it in the paragraph (None: it starts the paragraph).
+        """
         found = self._command_at_start(text)
         if found is not None:
             cmd, rest = found
@@ -1097,7 +1110,7 @@ class _Extractor:
                             self.use_commands(lead, ctx, lineno)
                         self.add_command(found[0], desc, ctx, lineno)
                         return True
-        verb = self._verb_command(text, first=first)
+        verb = self._verb_command(text, prev=prev)
         if verb is not None:
             self.add_command(verb[0], verb[1], ctx, lineno)
             return True
@@ -1122,7 +1135,7 @@ class _Extractor:
             and not any(w in ("is", "are", "was", "were", "be") for w in low)
         )
 
-    def _verb_command(self, text: str, *, first: bool = True) -> tuple[str, str] | None:
+    def _verb_command(self, text: str, *, prev: str | None = None) -> tuple[str, str] | None:
         """``git status shows the working tree`` → (``git status``, ``shows the working tree``)."""
         m = _EN_VERB_CMD_RE.match(text)
         if m is None:
@@ -1140,8 +1153,8 @@ class _Extractor:
                 or _VERB_OBJECT_BAD_RE.match(text, m.start(2))
             ):
                 return None
-            if words[0] in AMBIGUOUS_COMMANDS and not first:
-                return None
+            if words[0] in AMBIGUOUS_COMMANDS and prev is not None and not _SENT_END_RE.search(prev):
+                return None  # not at the start of a sentence
         elif words[0] in AMBIGUOUS_COMMANDS and not any(_TECHNICAL_RE.search(w) for w in words[1:]):
             return None
         desc = clean_desc(text[m.start(2) :])
@@ -1170,14 +1183,16 @@ class _Extractor:
     def use_commands(self, text: str, ctx: list[str], lineno: int) -> bool:
         """Commands used in prose (``使用 X 来…``, ``描述用 X``, ``To do, run X``); True if any card."""
         prose = strip_code(text)
-        spans = code_spans(text)
-        span_at = {s[0]: s for s in spans}
-        known = self.known
         todo: list[tuple[int, int, str]] = []
         for n, m in enumerate(_USE_RE.finditer(prose)):
             if n >= _MAX_USES_PER_LINE:
                 break
             todo.append((m.start(), m.end(), m.group(0)))
+        if not todo:
+            return False
+        spans = code_spans(text)
+        span_at = {s[0]: s for s in spans}
+        known = self.known
         added = False
         k = 0
         while k < len(todo) and k < 2 * _MAX_USES_PER_LINE:

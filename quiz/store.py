@@ -154,24 +154,33 @@ def find_note_files(paths: Iterable[str | Path]) -> list[Path]:
     return found
 
 
+@dataclass(frozen=True)
+class _NoteToSync:
+    """One parsed note on its way into the database (the arguments of ``sync_deck``)."""
+
+    source: str
+    title: str
+    content_hash: str
+    note: ParsedNote
+    keep_keys: set[str] | None = None
+
+
 def import_note_files(session: Session, user: User, paths: Iterable[str | Path]) -> list[ImportResult]:
     """Read, parse and store notes files and folders as the user's decks.
 
     Every file is read and parsed before anything is written, so a bad file
     stops the import with nothing stored.
     """
-    parsed: list[tuple[Path, str, ParsedNote]] = []
+    parsed: list[_NoteToSync] = []
     for path in find_note_files(paths):
         try:
             data = path.read_bytes()
         except OSError as exc:
             raise NoteError(f"{path}: cannot be read ({exc.strerror})") from exc
         text = decode_note(data, str(path))
-        parsed.append((path, hashlib.sha256(data).hexdigest(), parse_note(text)))
-    return [
-        sync_deck(session, user, str(path.resolve()), path.stem, digest, note)
-        for path, digest, note in parsed
-    ]
+        digest = hashlib.sha256(data).hexdigest()
+        parsed.append(_NoteToSync(str(path.resolve()), path.stem, digest, parse_note(text)))
+    return _sync_decks(session, user, parsed)
 
 
 UPLOAD_PREFIX = "upload:"
@@ -199,8 +208,7 @@ def import_texts(
     return results
 
 
-def _unique_slug(session: Session, user: User, stem: str) -> str:
-    taken = set(session.scalars(select(Deck.slug).where(Deck.user_id == user.id)))
+def _unique_slug(taken: set[str], stem: str) -> str:
     slug, n = stem, 1
     while slug in taken:
         n += 1
@@ -223,48 +231,122 @@ def sync_deck(
     matched (see ``_match_cards``); cards gone from the note are retired, and
     restored if they return.  With ``keep_keys``, only those cards are stored.
     """
-    deck = session.scalar(select(Deck).where(Deck.user_id == user.id, Deck.source_path == source))
-    if deck is None:
-        deck = Deck(
-            user_id=user.id,
-            title=title,
-            slug=_unique_slug(session, user, title),
-            source_path=source,
-            content_hash=content_hash,
-        )
-        session.add(deck)
-        session.flush()
-    elif deck.content_hash == content_hash and keep_keys is None:
+    return _sync_decks(session, user, [_NoteToSync(source, title, content_hash, note, keep_keys)])[0]
+
+
+# New decks are written a batch at a time: a few statements per batch, and bounded memory.
+_NEW_DECKS_PER_BATCH = 500
+_NEW_CARDS_PER_BATCH = 20_000
+
+
+def _sync_decks(session: Session, user: User, notes: Sequence[_NoteToSync]) -> list[ImportResult]:
+    """Create or update the decks of ``notes``, in order (see ``sync_deck``).
+
+    A deck that already exists is updated on its own (its cards are matched).  New decks are
+    written together: one flush for the decks, then bulk statements for all their topics, cards
+    and review states, so that importing a folder costs a handful of statements, not a handful
+    per file.
+    """
+    decks = {deck.source_path: deck for deck in session.scalars(select(Deck).where(Deck.user_id == user.id))}
+    slugs = {deck.slug for deck in decks.values()}
+    results: list[ImportResult] = []
+    batch: dict[str, tuple[ImportResult, _NoteToSync]] = {}  # by source
+    batch_cards = 0
+    for item in notes:
+        deck = decks.get(item.source)
+        if deck is None:
+            slug = _unique_slug(slugs, item.title)
+            deck = Deck(
+                user_id=user.id,
+                title=item.title,
+                slug=slug,
+                source_path=item.source,
+                content_hash=item.content_hash,
+                imported_at=now_utc(),
+            )
+            session.add(deck)
+            decks[item.source] = deck
+            slugs.add(slug)
+            result = ImportResult(deck=deck)
+            results.append(result)
+            batch[item.source] = (result, item)
+            batch_cards += len(item.note.cards)
+            if len(batch) >= _NEW_DECKS_PER_BATCH or batch_cards >= _NEW_CARDS_PER_BATCH:
+                _write_new_decks(session, user, list(batch.values()))
+                batch, batch_cards = {}, 0
+            continue
+        if item.source in batch:
+            # The same note twice in one import: the first must be stored before the second is compared.
+            _write_new_decks(session, user, list(batch.values()))
+            batch, batch_cards = {}, 0
+        results.append(_update_deck(session, user, deck, item))
+    if batch:
+        _write_new_decks(session, user, list(batch.values()))
+    return results
+
+
+def _write_new_decks(session: Session, user: User, batch: list[tuple[ImportResult, _NoteToSync]]) -> None:
+    """Store the topics, cards and review states of decks just created (not yet flushed)."""
+    session.flush()  # the decks get their ids
+    deck_ids = [result.deck.id for result, _ in batch]
+    keys_by_deck: list[dict[tuple[str, ...], str]] = []
+    topic_rows: list[dict[str, Any]] = []
+    parents: list[tuple[int, str, str]] = []
+    for result, item in batch:
+        keys = _topic_keys(item.note)
+        rows, new_parents = _new_topics(result.deck.id, keys, {})
+        keys_by_deck.append(keys)
+        topic_rows += rows
+        parents += new_parents
+    topic_ids = _insert_topics(session, topic_rows, parents, deck_ids) if topic_rows else {}
+    card_rows: list[dict[str, Any]] = []
+    for (result, item), keys in zip(batch, keys_by_deck, strict=True):
+        deck_id = result.deck.id
+        drafts = _drafts(item)
+        for position, draft in enumerate(drafts):
+            key = keys.get(draft.topic)
+            topic_id = topic_ids[(deck_id, key)] if key is not None else None
+            card_rows.append(_card_row(deck_id, draft, position, topic_id))
+        result.added = len(drafts)
+    if card_rows:
+        # One bulk INSERT for the cards and one INSERT … SELECT for their states: at thousands of cards
+        # a note, one ORM object (or one RETURNING round trip) each would cost more than parsing it.
+        session.execute(insert(Card.__table__), card_rows)
+        cards = Card.__table__.c
+        columns = ("user_id", "card_id", "deck_id", "topic_id", "position", "active", "suspended", "version")
+        states = select(
+            bindparam("state_user", user.id),
+            cards.id,
+            cards.deck_id,
+            cards.topic_id,
+            cards.position,
+            true(),
+            false(),
+            bindparam("state_version", 1),
+        ).where(cards.deck_id.in_(deck_ids))
+        session.execute(insert(ReviewState.__table__).from_select(columns, states))
+
+
+def _update_deck(session: Session, user: User, deck: Deck, item: _NoteToSync) -> ImportResult:
+    """Bring a stored deck up to date with its note: match its cards, add, update, retire, restore."""
+    if deck.content_hash == item.content_hash and item.keep_keys is None:
         # The same text as last time: nothing to change.
         deck.imported_at = now_utc()
         unchanged = select(func.count()).where(Card.deck_id == deck.id, Card.retired.is_(False))
         return ImportResult(deck=deck, unchanged=session.scalar(unchanged) or 0)
-    deck.content_hash = content_hash
+    deck.content_hash = item.content_hash
     deck.imported_at = now_utc()
-
-    topics = _sync_topics(session, deck, [t.path for t in note.topics] + [c.topic for c in note.cards])
+    topic_ids = _sync_topics(session, deck, _topic_keys(item.note))
     result = ImportResult(deck=deck)
     existing = session.scalars(select(Card).where(Card.deck_id == deck.id).order_by(Card.position)).all()
-    drafts = _unique_drafts(note.cards)
-    if keep_keys is not None:
-        drafts = [d for d in drafts if d.key in keep_keys]
+    drafts = _drafts(item)
     matched = _match_cards(drafts, existing)
     new_cards: list[dict[str, Any]] = []
     for position, draft in enumerate(drafts):
-        topic = topics.get(draft.topic)
-        values = {
-            "kind": draft.kind,
-            "front": draft.front,
-            "back": draft.back,
-            "line": draft.line,
-            "position": position,
-            "topic_id": topic.id if topic else None,
-            "retired": False,
-        }
+        topic_id = topic_ids.get(draft.topic)
         card = matched.get(position)
         if card is None:
-            new_cards.append({"deck_id": deck.id, "key": draft.key, **values})
-            result.added += 1
+            new_cards.append(_card_row(deck.id, draft, position, topic_id))
             continue
         if (card.kind, card.front, card.back) != (draft.kind, draft.front, draft.back):
             card.edited_at = now_utc()
@@ -273,8 +355,9 @@ def sync_deck(
             result.restored += 1
         else:
             result.unchanged += 1
-        for name, value in values.items():
-            setattr(card, name, value)
+        card.kind, card.front, card.back, card.line = draft.kind, draft.front, draft.back, draft.line
+        card.position, card.topic_id, card.retired = position, topic_id, False
+    result.added = len(new_cards)
     kept = {card.id for card in matched.values()}
     for card in existing:
         if card.id not in kept and not card.retired:
@@ -284,26 +367,49 @@ def sync_deck(
     if existing:
         _states_follow_cards(session, deck)
     if new_cards:
-        # New cards and their states go in as two bulk INSERTs: at thousands of cards a note, one ORM
-        # object each would cost more than parsing the note.
-        ids = session.scalars(insert(Card).returning(Card.id, sort_by_parameter_order=True), new_cards).all()
+        session.execute(insert(Card.__table__), new_cards)
+        added = {row["key"] for row in new_cards}
+        stored = select(Card.key, Card.id, Card.topic_id, Card.position).where(Card.deck_id == deck.id)
+        rows = session.execute(stored)
         session.execute(
-            insert(ReviewState),
+            insert(ReviewState.__table__),
             [
                 {
                     "user_id": user.id,
                     "card_id": card_id,
                     "deck_id": deck.id,
-                    "topic_id": row["topic_id"],
-                    "position": row["position"],
+                    "topic_id": topic_id,
+                    "position": position,
                     "active": True,
                     "suspended": False,
                     "version": 1,
                 }
-                for card_id, row in zip(ids, new_cards, strict=True)
+                for key, card_id, topic_id, position in rows
+                if key in added
             ],
         )
     return result
+
+
+def _drafts(item: _NoteToSync) -> list[CardDraft]:
+    drafts = _unique_drafts(item.note.cards)
+    if item.keep_keys is not None:
+        drafts = [d for d in drafts if d.key in item.keep_keys]
+    return drafts
+
+
+def _card_row(deck_id: int, draft: CardDraft, position: int, topic_id: int | None) -> dict[str, Any]:
+    return {
+        "deck_id": deck_id,
+        "key": draft.key,
+        "kind": draft.kind,
+        "front": draft.front,
+        "back": draft.back,
+        "line": draft.line,
+        "position": position,
+        "topic_id": topic_id,
+        "retired": False,
+    }
 
 
 def _states_follow_cards(session: Session, deck: Deck) -> None:
@@ -350,27 +456,46 @@ def _match_cards(drafts: Sequence[CardDraft], existing: Sequence[Card]) -> dict[
         if draft.key in by_key:
             matched[i] = by_key[draft.key]
     taken = {card.id for card in matched.values()}
+    if len(matched) == len(drafts) or len(taken) == len(existing):
+        return matched
+    # The stored cards by (kind, side, text), each list in stored order: the first unpaired one with
+    # either side equal is the one a scan of ``existing`` would find.
+    sides: dict[tuple[str, bool, str], list[int]] = {}
+    for j, card in enumerate(existing):
+        sides.setdefault((card.kind, True, card.back), []).append(j)
+        sides.setdefault((card.kind, False, card.front), []).append(j)
     for i, draft in enumerate(drafts):
         if i in matched:
             continue
-        for card in existing:
-            if (
-                card.id not in taken
-                and card.kind == draft.kind
-                and (card.back == draft.back or card.front == draft.front)
-            ):
-                matched[i] = card
-                taken.add(card.id)
-                break
+        first = None
+        for side in ((draft.kind, True, draft.back), (draft.kind, False, draft.front)):
+            j = next((j for j in sides.get(side, ()) if existing[j].id not in taken), None)
+            if j is not None and (first is None or j < first):
+                first = j
+        if first is not None:
+            matched[i] = existing[first]
+            taken.add(existing[first].id)
+    groups: dict[tuple[str, tuple[str, ...]], list[tuple[Card, str]]] | None = None
     for i, draft in enumerate(drafts):
         if i in matched:
             continue
-        text = draft.front + "\n" + draft.back
+        if groups is None:
+            # Only a card of the same kind under the same heading can match: compare with those alone.
+            groups = {}
+            for card in existing:
+                group = groups.setdefault((card.kind, card.topic_path), [])
+                group.append((card, card.front + "\n" + card.back))
+        # seq2 is the draft's text: difflib caches what it learns about seq2 across seq1s.
+        matcher = SequenceMatcher(None, "", draft.front + "\n" + draft.back)
         best, best_ratio = None, FUZZY_MATCH_RATIO
-        for card in existing:
-            if card.id in taken or card.kind != draft.kind or card.topic_path != draft.topic:
+        for card, text in groups.get((draft.kind, draft.topic), ()):
+            if card.id in taken:
                 continue
-            ratio = SequenceMatcher(None, card.front + "\n" + card.back, text).ratio()
+            matcher.set_seq1(text)
+            # The quick ratios are upper bounds of ratio(): skipping below the best so far changes nothing.
+            if matcher.real_quick_ratio() < best_ratio or matcher.quick_ratio() < best_ratio:
+                continue
+            ratio = matcher.ratio()
             if ratio >= best_ratio:
                 best, best_ratio = card, ratio
         if best is not None:
@@ -379,36 +504,77 @@ def _match_cards(drafts: Sequence[CardDraft], existing: Sequence[Card]) -> dict[
     return matched
 
 
-def _sync_topics(
-    session: Session, deck: Deck, paths: Iterable[tuple[str, ...]]
-) -> dict[tuple[str, ...], Topic]:
-    """Make sure a topic row exists for every heading path and its ancestors."""
-    by_key = {t.path_key: t for t in session.scalars(select(Topic).where(Topic.deck_id == deck.id))}
-    result: dict[tuple[str, ...], Topic] = {}
-    position = 0
-    for path in paths:
+def _topic_keys(note: ParsedNote) -> dict[tuple[str, ...], str]:
+    """Every heading path of a note and its ancestors, in the order first named, with their path keys."""
+    separator = Topic.PATH_SEPARATOR
+    keys: dict[tuple[str, ...], str] = {}
+    for path in [t.path for t in note.topics] + [c.topic for c in note.cards]:
+        if path in keys:
+            continue  # and so are its ancestors
         for depth in range(1, len(path) + 1):
             prefix = path[:depth]
-            key = Topic.PATH_SEPARATOR.join(prefix)
-            topic = by_key.get(key)
-            if topic is None:
-                topic = Topic(
-                    deck_id=deck.id,
-                    parent=result.get(prefix[:-1]) if depth > 1 else None,
-                    title=prefix[-1],
-                    path_key=key,
-                    depth=depth,
-                    position=position,
-                )
-                session.add(topic)
-                by_key[key] = topic
-            elif prefix not in result:
-                topic.position = position
-            if prefix not in result:
-                position += 1
-            result[prefix] = topic
-    session.flush()  # one flush for all new topics: the parents go first, and every topic gets its id
-    return result
+            if prefix not in keys:
+                keys[prefix] = separator.join(prefix)
+    return keys
+
+
+def _new_topics(
+    deck_id: int, keys: dict[tuple[str, ...], str], stored: Mapping[str, Topic]
+) -> tuple[list[dict[str, Any]], list[tuple[int, str, str]]]:
+    """The rows of the topics to add, and (deck, key, parent's key) of those whose parent is new too.
+
+    A topic's position is the order in which its path is first named; stored topics are moved there.
+    """
+    new: dict[str, dict[str, Any]] = {}
+    parents: list[tuple[int, str, str]] = []
+    for position, (prefix, key) in enumerate(keys.items()):
+        topic = stored.get(key)
+        if topic is not None:
+            topic.position = position
+        elif key in new:
+            new[key]["position"] = position  # another path with the same key (a title holding the separator)
+        else:
+            parent = stored.get(keys[prefix[:-1]]) if len(prefix) > 1 else None
+            if len(prefix) > 1 and parent is None:
+                parents.append((deck_id, key, keys[prefix[:-1]]))
+            new[key] = {
+                "deck_id": deck_id,
+                "parent_id": parent.id if parent is not None else None,
+                "title": prefix[-1],
+                "path_key": key,
+                "depth": len(prefix),
+                "position": position,
+            }
+    return list(new.values()), parents
+
+
+def _insert_topics(
+    session: Session, rows: list[dict[str, Any]], parents: list[tuple[int, str, str]], deck_ids: list[int]
+) -> dict[tuple[int, str], int]:
+    """Insert topic rows in bulk, then set the parents that were new too; the ids of the decks' topics."""
+    session.execute(insert(Topic.__table__), rows)
+    topics = Topic.__table__.c
+    found = select(topics.deck_id, topics.path_key, topics.id).where(topics.deck_id.in_(deck_ids))
+    ids = {(deck_id, key): topic_id for deck_id, key, topic_id in session.execute(found)}
+    if parents:
+        set_parent = update(Topic.__table__).where(topics.id == bindparam("topic"))
+        session.execute(
+            set_parent.values(parent_id=bindparam("parent")),
+            [{"topic": ids[(deck, key)], "parent": ids[(deck, parent)]} for deck, key, parent in parents],
+        )
+    return ids
+
+
+def _sync_topics(
+    session: Session, deck: Deck, keys: dict[tuple[str, ...], str]
+) -> dict[tuple[str, ...], int]:
+    """Make sure a topic row exists for every path in ``keys`` (see ``_topic_keys``); return their ids."""
+    stored = {t.path_key: t for t in session.scalars(select(Topic).where(Topic.deck_id == deck.id))}
+    rows, parents = _new_topics(deck.id, keys, stored)
+    ids = {(deck.id, key): topic.id for key, topic in stored.items()}
+    if rows:
+        ids.update(_insert_topics(session, rows, parents, [deck.id]))
+    return {prefix: ids[(deck.id, key)] for prefix, key in keys.items()}
 
 
 # --- the daily queue --------------------------------------------------------------------------
