@@ -242,9 +242,15 @@ def decode_note(data: bytes, name: str) -> str:
 # --------------------------------------------------------------------------- structure
 
 # Block structure only: the extractor reads each block's raw inline source, so the
-# inline parse is switched off (it would cost as much again as the block parse).
-# maxNesting is raised so that deeply nested lists are not cut off.
-_MD = MarkdownIt("commonmark", {"html": False, "maxNesting": 200}).enable("table").disable("inline")
+# inline parse is switched off (it would cost as much again as the block parse), and with
+# it text_join, which only tidies the inline children.  html_block never matches when
+# "html" is off, yet would be tried at every line.  maxNesting is raised so that deeply
+# nested lists are not cut off.
+_MD = (
+    MarkdownIt("commonmark", {"html": False, "maxNesting": 200})
+    .enable("table")
+    .disable(["inline", "text_join", "html_block"])
+)
 SHELL_LANGS = frozenset(
     "sh bash shell console zsh fish powershell ps ps1 pwsh cmd bat batch terminal shell-session "
     "shellsession".split()

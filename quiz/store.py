@@ -303,10 +303,11 @@ def _write_new_decks(session: Session, user: User, batch: list[tuple[ImportResul
     for (result, item), keys in zip(batch, keys_by_deck, strict=True):
         deck_id = result.deck.id
         drafts = _drafts(item)
-        for position, draft in enumerate(drafts):
-            key = keys.get(draft.topic)
-            topic_id = topic_ids[(deck_id, key)] if key is not None else None
-            card_rows.append(_card_row(deck_id, draft, position, topic_id))
+        ids_by_path = {path: topic_ids[(deck_id, key)] for path, key in keys.items()}
+        card_rows += [
+            _card_row(deck_id, draft, position, ids_by_path.get(draft.topic))
+            for position, draft in enumerate(drafts)
+        ]
         result.added = len(drafts)
     if card_rows:
         # One bulk INSERT for the cards and one INSERT … SELECT for their states: at thousands of cards
