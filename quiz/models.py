@@ -202,7 +202,8 @@ class Card(db.Model):
     __table_args__ = (UniqueConstraint("deck_id", "key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    deck_id: Mapped[int] = mapped_column(ForeignKey("decks.id", ondelete="CASCADE"), index=True)
+    # No index of its own: the unique (deck_id, key) index serves lookups by deck.
+    deck_id: Mapped[int] = mapped_column(ForeignKey("decks.id", ondelete="CASCADE"))
     topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id", ondelete="SET NULL"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     front: Mapped[str] = mapped_column(Text)

@@ -7,11 +7,13 @@ database as it was.
 
 from __future__ import annotations
 
+import gc
 import gzip
 import hashlib
 import json
 import random
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -172,15 +174,34 @@ def import_note_files(session: Session, user: User, paths: Iterable[str | Path])
     stops the import with nothing stored.
     """
     parsed: list[_NoteToSync] = []
-    for path in find_note_files(paths):
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise NoteError(f"{path}: cannot be read ({exc.strerror})") from exc
-        text = decode_note(data, str(path))
-        digest = hashlib.sha256(data).hexdigest()
-        parsed.append(_NoteToSync(str(path.resolve()), path.stem, digest, parse_note(text)))
-    return _sync_decks(session, user, parsed)
+    with _older_objects_set_aside():
+        for path in find_note_files(paths):
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise NoteError(f"{path}: cannot be read ({exc.strerror})") from exc
+            text = decode_note(data, str(path))
+            digest = hashlib.sha256(data).hexdigest()
+            parsed.append(_NoteToSync(str(path.resolve()), path.stem, digest, parse_note(text)))
+        return _sync_decks(session, user, parsed)
+
+
+@contextmanager
+def _older_objects_set_aside() -> Iterator[None]:
+    """Keep the garbage collector's passes during a bulk import to the objects the import makes.
+
+    Parsing allocates tokens by the hundred thousand, which sets off full
+    collections, and each full pass walked every object of the loaded app
+    (models, SQLAlchemy's caches, templates): 0.3-0.45 s of a 5 MB import.
+    ``gc.freeze()`` moves the objects that exist now out of the collector's
+    sight and ``gc.unfreeze()`` brings them back afterwards; nothing else about
+    collection changes.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 UPLOAD_PREFIX = "upload:"
