@@ -757,16 +757,28 @@ _GRADE_STATE_COLUMNS = (
     "deck_id",
     "topic_id",
     "drill_day",
+    "drill_at",
 )
 
 
 @lru_cache(maxsize=1)
-def _grade_statements() -> tuple[Select[Any], Any, Any]:
-    """The three statements of a grade, built once: read the state, update it if unchanged, log it."""
+def _grade_statements() -> tuple[Select[Any], Any]:
+    """Two of a grade's three statements, built once: read the state, log the grade."""
     states, log = ReviewState.__table__, ReviewLog.__table__
     key = and_(states.c.user_id == bindparam("user_id"), states.c.card_id == bindparam("card_id"))
-    read = select(*(states.c[name] for name in _GRADE_STATE_COLUMNS)).where(key)
-    write = (
+    return select(*(states.c[name] for name in _GRADE_STATE_COLUMNS)).where(key), insert(log)
+
+
+@lru_cache(maxsize=64)
+def _grade_write(columns: frozenset[str]) -> Any:
+    """``UPDATE review_states SET <the columns that change>, version = version + 1 WHERE … AND version = ?``.
+
+    Only what changes is set: SQLite rewrites an index entry for every column
+    in the SET list, changed or not, and each index page written is more to sync
+    at commit.  A handful of column sets occur, each built once.
+    """
+    states = ReviewState.__table__
+    return (
         update(states)
         .where(
             states.c.user_id == bindparam("k_user_id"),
@@ -774,24 +786,9 @@ def _grade_statements() -> tuple[Select[Any], Any, Any]:
             states.c.version == bindparam("old_version"),
         )
         .values(
-            {
-                name: bindparam(f"new_{name}")
-                for name in (
-                    "repetitions",
-                    "ease_hundredths",
-                    "interval_days",
-                    "due",
-                    "lapses",
-                    "introduced_on",
-                    "last_reviewed_at",
-                    "drill_day",
-                    "drill_at",
-                )
-            }
-            | {"version": states.c.version + 1}
+            {name: bindparam(f"new_{name}") for name in sorted(columns)} | {"version": states.c.version + 1}
         )
     )
-    return read, write, insert(log)
 
 
 def record_grade(
@@ -812,7 +809,7 @@ def record_grade(
     if isinstance(grade, bool) or not isinstance(grade, int) or not 0 <= grade <= 5:
         raise ValueError(f"grade must be an integer 0-5, got {grade!r}")
     today = local_today(user, now)
-    read, write, log_insert = _grade_statements()
+    read, log_insert = _grade_statements()
     key = {"user_id": user.id, "card_id": card.id}
     row = session.execute(read, key).first()
     if row is None:
@@ -848,11 +845,13 @@ def record_grade(
     elif before["drill_day"] != today:
         raise NotDueError(f"card {card.id} is not due until {before['due']}")
     waits = sm2.needs_drill(grade)
+    new = after | {"drill_day": today if waits else None, "drill_at": now if waits else None}
+    changed = {name: value for name, value in new.items() if value != before[name]}
     # A drill grade changes no schedule, but the version moves all the same: the shown page is used up.
-    params = {f"new_{name}": value for name, value in after.items()}
-    params |= {"new_drill_day": today if waits else None, "new_drill_at": now if waits else None}
+    params = {f"new_{name}": value for name, value in changed.items()}
     written = session.execute(
-        write, {"k_user_id": user.id, "k_card_id": card.id, "old_version": before["version"], **params}
+        _grade_write(frozenset(changed)),
+        {"k_user_id": user.id, "k_card_id": card.id, "old_version": before["version"], **params},
     )
     if written.rowcount != 1:
         raise NotDueError(f"card {card.id} was graded since it was shown")
