@@ -129,7 +129,9 @@ def _postgresql_ddl() -> list[str]:
             f"  IF TG_OP <> 'DELETE' THEN {delta('postgresql', 'NEW', '')}; END IF;\n"
             "  RETURN NULL;\n"
             "END $$",
-            f"CREATE OR REPLACE TRIGGER {name} AFTER INSERT OR DELETE OR UPDATE OF {watched} ON {table} "
+            # DROP + CREATE rather than CREATE OR REPLACE TRIGGER, which needs PostgreSQL 14.
+            f"DROP TRIGGER IF EXISTS {name} ON {table}",
+            f"CREATE TRIGGER {name} AFTER INSERT OR DELETE OR UPDATE OF {watched} ON {table} "
             f"FOR EACH ROW EXECUTE FUNCTION {name}()",
         ]
     return ddl
