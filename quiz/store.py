@@ -220,12 +220,13 @@ def import_texts(
     keys of the cards the user ticked on the preview; the others are left out.
     """
     results = []
-    for name, text in notes:
-        note = parse_note(text)
-        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        title = PurePosixPath(name).stem or name
-        keys = keep.get(name) if keep is not None else None
-        results.append(sync_deck(session, user, UPLOAD_PREFIX + name, title, digest, note, keys))
+    with _older_objects_set_aside():
+        for name, text in notes:
+            note = parse_note(text)
+            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+            title = PurePosixPath(name).stem or name
+            keys = keep.get(name) if keep is not None else None
+            results.append(sync_deck(session, user, UPLOAD_PREFIX + name, title, digest, note, keys))
     return results
 
 
