@@ -334,7 +334,7 @@ def _write_new_decks(session: Session, user: User, batch: list[tuple[ImportResul
     if card_rows:
         # One bulk INSERT for the cards and one INSERT … SELECT for their states: at thousands of cards
         # a note, one ORM object (or one RETURNING round trip) each would cost more than parsing it.
-        session.execute(insert(Card.__table__), card_rows)
+        _insert_rows(session, Card.__table__, card_rows)
         cards = Card.__table__.c
         columns = ("user_id", "card_id", "deck_id", "topic_id", "position", "active", "suspended", "version")
         states = select(
@@ -390,7 +390,7 @@ def _update_deck(session: Session, user: User, deck: Deck, item: _NoteToSync) ->
     if existing:
         _states_follow_cards(session, deck)
     if new_cards:
-        session.execute(insert(Card.__table__), new_cards)
+        _insert_rows(session, Card.__table__, new_cards)
         added = {row["key"] for row in new_cards}
         stored = select(Card.key, Card.id, Card.topic_id, Card.position).where(Card.deck_id == deck.id)
         rows = session.execute(stored)
@@ -419,6 +419,26 @@ def _drafts(item: _NoteToSync) -> list[CardDraft]:
     if item.keep_keys is not None:
         drafts = [d for d in drafts if d.key in item.keep_keys]
     return drafts
+
+
+def _insert_rows(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
+    """INSERT many rows of plain values (str, int, bool, None) with the driver's executemany.
+
+    An import inserts tens of thousands of cards; SQLAlchemy's own executemany
+    spent about as long building each row's parameters (0.24 s for 50,000 rows)
+    as SQLite spent storing them.  The values need no conversion: both drivers
+    take Python's str, int, bool and None as they are.
+    """
+    columns = list(rows[0])
+    connection = session.connection()
+    dialect = connection.dialect
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    quote = dialect.identifier_preparer.quote
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+        f"VALUES ({', '.join([marker] * len(columns))})"
+    )
+    connection.exec_driver_sql(sql, [tuple(row[c] for c in columns) for row in rows])
 
 
 def _card_row(deck_id: int, draft: CardDraft, position: int, topic_id: int | None) -> dict[str, Any]:
@@ -575,7 +595,7 @@ def _insert_topics(
     session: Session, rows: list[dict[str, Any]], parents: list[tuple[int, str, str]], deck_ids: list[int]
 ) -> dict[tuple[int, str], int]:
     """Insert topic rows in bulk, then set the parents that were new too; the ids of the decks' topics."""
-    session.execute(insert(Topic.__table__), rows)
+    _insert_rows(session, Topic.__table__, rows)
     topics = Topic.__table__.c
     found = select(topics.deck_id, topics.path_key, topics.id).where(topics.deck_id.in_(deck_ids))
     ids = {(deck_id, key): topic_id for deck_id, key, topic_id in session.execute(found)}
