@@ -222,21 +222,7 @@ def test_round_trip_into_a_fresh_sqlite_database(app, notes_dir, tmp_path):
         db.engine.dispose()
 
 
-def test_restored_log_undoes_the_same_grade_first(app, notes_dir):
-    with app.app_context():
-        session = db.session
-        alice = build_history(session, notes_dir)
-        bob = store.get_or_create_user(session, "bob")
-        restore_user(session, dump_user(session, alice), bob)
-        session.commit()
-        day = store.local_today(bob, T0 + timedelta(days=1))
-        undone = [store.undo_last(session, user, day) for user in (alice, bob)]
-        assert [session.get(Card, log.card_id).back for log in undone] == ["ls -la", "ls -la"]
-        state = session.get(ReviewState, (bob.id, undone[1].card_id))
-        assert (state.repetitions, state.due, state.introduced_on) == (0, None, None)
-
-
-def test_restore_puts_back_the_cards_waiting_in_the_drill(app, notes_dir):
+def test_restored_log_undoes_the_same_grade_first_and_keeps_the_drill(app, notes_dir):
     with app.app_context():
         session = db.session
         alice = build_history(session, notes_dir)
@@ -248,7 +234,12 @@ def test_restore_puts_back_the_cards_waiting_in_the_drill(app, notes_dir):
         def waiting(user):
             return [session.get(Card, card_id).back for card_id in store.pending_drill(session, user, day)]
 
+        # The drill marks are not in the file: restore derives them from each card's newest grade.
         assert waiting(bob) == waiting(alice) == ["du -sh DIR", "ls -la"]
+        undone = [store.undo_last(session, user, day) for user in (alice, bob)]
+        assert [session.get(Card, log.card_id).back for log in undone] == ["ls -la", "ls -la"]
+        state = session.get(ReviewState, (bob.id, undone[1].card_id))
+        assert (state.repetitions, state.due, state.introduced_on) == (0, None, None)
 
 
 def test_dump_is_plain_json_with_exact_ease_and_utc_times(app, notes_dir):
