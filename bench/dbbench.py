@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, render_template
 from flask_wtf.csrf import generate_csrf
-from timing import Row, captured, sample, timed_row
+from timing import Row, captured, interleaved, sample, timed_row
 
 from quiz import store
 from quiz.forms import GRADE_LABELS
@@ -417,11 +417,13 @@ def pages(app: Flask, raw: Raw, user_id: int, name: str, password: str, today: d
 
         return call
 
-    quiz_times = sample(get(f"/quiz/card/{card_id}"), reps, warmup=3)
-    floor_times = sample(lambda: client.get("/favicon.ico"), reps, warmup=3)
     if client.get(f"/bench/bare-card/{card_id}").status_code != 200:
         raise RuntimeError("the bare card page failed")
-    bare_page_times = sample(get(f"/bench/bare-card/{card_id}"), reps, warmup=3)
+    # The page, the floor and the bare page in turn, call by call: a busy moment falls on all three.
+    page, floor, bare_page = f"/quiz/card/{card_id}", "/favicon.ico", f"/bench/bare-card/{card_id}"
+    quiz_times, floor_times, bare_page_times = interleaved(
+        [get(page), lambda: client.get(floor), get(bare_page)], reps
+    )
     progress_reps = max(3, reps // 10)
     progress_times = sample(get("/progress"), progress_reps, warmup=1)
 

@@ -22,6 +22,7 @@ import os
 import platform
 import re
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -151,17 +152,24 @@ def _wrk(info: collection.Collection, page: str | None) -> dict[str, float]:
 def serve_benchmark(info: collection.Collection) -> list[Row]:
     """The quiz card page under gunicorn and wrk, beside the same server answering /favicon.ico (a
     redirect: the server's floor for a request through Flask)."""
-    card = _wrk(info, None)
-    floor = _wrk(info, "/favicon.ico")
+    # Three rounds, card page and floor in turn, and the median of each figure: one 10 s run on a shared
+    # machine can land on a busy moment.
+    rounds = [(_wrk(info, None), _wrk(info, "/favicon.ico")) for _ in range(3)]
+    card = {key: statistics.median(r[0][key] for r in rounds) for key in ("rps", "p99", "p50")}
+    floor = {key: statistics.median(r[1][key] for r in rounds) for key in ("rps", "p99", "p50")}
     met = card["rps"] >= 500 and card["p99"] <= 25
     row = Row(
-        "wrk: quiz card page, gunicorn 2 workers (gthread), 4 connections, 10 s",
+        "wrk: quiz card page, gunicorn 2 workers (gthread), 4 connections, 3 × 10 s",
         f"{card['rps']:,.0f} requests/s, p50 {card['p50']:.1f} ms, p99 {card['p99']:.1f} ms",
         f"{floor['rps']:,.0f} requests/s, p99 {floor['p99']:.1f} ms (/favicon.ico)",
         floor["rps"] / card["rps"],
         "≥ 500 requests/s, p99 ≤ 25 ms",
         met,
-        ["wrk runs on the same 2 cores as the server; the collection's logged-in user, its next due card"],
+        [
+            "wrk runs on the same 2 cores as the server; the collection's logged-in user, its next due card; "
+            "medians of 3 rounds: "
+            + ", ".join(f"{r[0]['rps']:,.0f}/s p99 {r[0]['p99']:.1f} ms" for r in rounds)
+        ],
     )
     return [row]
 
@@ -281,8 +289,19 @@ def import_benchmark(report: Report, sizes: Sizes, tmp: Path) -> None:
     corpus.mkdir()
     paths = build_corpus(corpus, sizes.corpus_mb, sizes.corpus_files)
     mb = sum(p.stat().st_size for p in paths) / 1_000_000
-    parse = run_worker("parse", "--corpus", str(corpus), "--reps", str(sizes.parse_reps))
-    imp = run_worker("import", "--corpus", str(corpus), "--reps", str(sizes.import_reps))
+    # Parse and import take turns, round by round, so that a busy spell on the shared machine falls on
+    # both rather than on one side of the ratio.
+    parse: dict = {"times": [], "peak_mb": 0.0}
+    imp: dict = {"times": [], "peak_mb": 0.0, "cards": 0}
+    # Each worker runs twice and keeps its second time: both sides warm (regexes compiled, statements cached).
+    for _ in range(max(sizes.parse_reps, sizes.import_reps)):
+        one_parse = run_worker("parse", "--corpus", str(corpus), "--reps", "2")
+        one_import = run_worker("import", "--corpus", str(corpus), "--reps", "2")
+        parse["times"].append(one_parse["times"][-1])
+        imp["times"].append(one_import["times"][-1])
+        parse["peak_mb"] = max(parse["peak_mb"], one_parse["peak_mb"])
+        imp["peak_mb"] = max(imp["peak_mb"], one_import["peak_mb"])
+        imp["cards"] = one_import["cards"]
     idle = run_worker("idle")
     row = timed_row(
         f"notes import, {mb:.1f} MB in {len(paths)} files",

@@ -36,6 +36,20 @@ def sample(
     return times
 
 
+def interleaved(fns: list[Callable[[], object]], reps: int, warmup: int = 3) -> list[list[int]]:
+    """Nanoseconds of ``reps`` calls of each function, called in turn (f, g, h, f, g, h, …)."""
+    for _ in range(warmup):
+        for fn in fns:
+            fn()
+    times: list[list[int]] = [[] for _ in fns]
+    for _ in range(reps):
+        for fn, out in zip(fns, times, strict=True):
+            start = time.perf_counter_ns()
+            fn()
+            out.append(time.perf_counter_ns() - start)
+    return times
+
+
 def median_ns(times: list[int]) -> float:
     return float(statistics.median(times))
 
