@@ -23,7 +23,9 @@ cards only.
 
 SQLite batch migrations rebuild a table and drop its triggers: a migration
 that alters ``review_states`` or ``review_log`` that way must call ``install``
-again.
+again.  The trigger bodies are this module's SQL (``MATURE_INTERVAL_DAYS``
+included): a change to them ships with a migration that calls ``install`` and
+then ``rebuild``, or existing databases keep counting the old way.
 """
 
 from __future__ import annotations
@@ -105,12 +107,12 @@ def _sqlite_ddl() -> list[str]:
         ("review_states", _TRIGGERS[0], _state_delta, _STATE_WATCHED),
         ("review_log", _TRIGGERS[1], _day_delta, _LOG_WATCHED),
     ):
+        # Dropped and made again, as on PostgreSQL: install() always leaves this module's trigger bodies.
+        ddl += [f"DROP TRIGGER IF EXISTS {name}_{event}" for event in ("insert", "delete", "update")]
         ddl += [
-            f"CREATE TRIGGER IF NOT EXISTS {name}_insert AFTER INSERT ON {table} "
-            f"BEGIN {delta('sqlite', 'NEW', '')}; END",
-            f"CREATE TRIGGER IF NOT EXISTS {name}_delete AFTER DELETE ON {table} "
-            f"BEGIN {delta('sqlite', 'OLD', '-')}; END",
-            f"CREATE TRIGGER IF NOT EXISTS {name}_update AFTER UPDATE OF {watched} ON {table} "
+            f"CREATE TRIGGER {name}_insert AFTER INSERT ON {table} BEGIN {delta('sqlite', 'NEW', '')}; END",
+            f"CREATE TRIGGER {name}_delete AFTER DELETE ON {table} BEGIN {delta('sqlite', 'OLD', '-')}; END",
+            f"CREATE TRIGGER {name}_update AFTER UPDATE OF {watched} ON {table} "
             f"BEGIN {delta('sqlite', 'OLD', '-')}; {delta('sqlite', 'NEW', '')}; END",
         ]
     return ddl
@@ -138,7 +140,7 @@ def _postgresql_ddl() -> list[str]:
 
 
 def install(connection: Connection) -> None:
-    """Create the triggers (idempotent) on the connection's database."""
+    """(Re)create the triggers on the connection's database, replacing any older version of them."""
     dialect = connection.dialect.name
     if dialect == "sqlite":
         statements = _sqlite_ddl()

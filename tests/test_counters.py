@@ -132,3 +132,31 @@ def test_retention_counts_scheduled_reviews_and_drills_apart(app):
         session.commit()
         check(app)
         assert store.reviews_per_day(session, user, day - timedelta(days=1), date(2026, 12, 31)) == {day: 2}
+
+
+def test_install_replaces_an_older_version_of_the_triggers(app):
+    """install() leaves this module's trigger bodies, whatever an older install left behind."""
+    with app.app_context():
+        with db.engine.begin() as conn:
+            counters.uninstall(conn)
+            if conn.dialect.name == "sqlite":
+                conn.exec_driver_sql(
+                    "CREATE TRIGGER trg_review_states_counts_insert AFTER INSERT ON review_states "
+                    "BEGIN SELECT 1; END"
+                )
+            else:
+                conn.exec_driver_sql(
+                    "CREATE FUNCTION trg_review_states_counts() RETURNS trigger LANGUAGE plpgsql AS "
+                    "$$ BEGIN RETURN NULL; END $$"
+                )
+                conn.exec_driver_sql(
+                    "CREATE TRIGGER trg_review_states_counts AFTER INSERT ON review_states "
+                    "FOR EACH ROW EXECUTE FUNCTION trg_review_states_counts()"
+                )
+            counters.install(conn)
+        session = db.session
+        user = store.get_or_create_user(session, TEST_USER)
+        store.import_texts(session, user, [("git.md", "# Git\n\n- `git status`: show the state\n")])
+        session.commit()
+        check(app)
+        assert session.scalars(sa.select(TopicCount.cards)).all() == [1]
