@@ -5,7 +5,8 @@ the review log, exports) is keyed by user.  There is one built-in local user
 until accounts arrive, but nothing assumes there is only one.
 
 Conversions between rows and the pure scheduler happen at one boundary:
-``ReviewState.sm2()`` here and ``quiz.store.record_grade``, which writes a grade in two statements.
+``ReviewState.sm2()`` here and ``quiz.store.record_grade``, which reads the state, updates it and logs
+the grade in three statements.
 """
 
 from __future__ import annotations
@@ -293,8 +294,9 @@ class ReviewState(db.Model):
     drill_day: Mapped[date | None] = mapped_column(Date)
     drill_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Bumped by every grade and undo.  The quiz page carries it, so a second submission of the same shown
-    # card (another tab, a double click) is refused; SQLAlchemy also checks it on UPDATE, so two requests
-    # racing on one card cannot both write.
+    # card (another tab, a double click) is refused; every write checks it too (record_grade's own
+    # UPDATE … WHERE version = ?, and SQLAlchemy's version check on ORM updates such as undo and suspend),
+    # so two requests racing on one card cannot both write.
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     card: Mapped[Card] = relationship()

@@ -195,7 +195,8 @@ def _older_objects_set_aside() -> Iterator[None]:
     (models, SQLAlchemy's caches, templates): 0.3-0.45 s of a 5 MB import.
     ``gc.freeze()`` moves the objects that exist now out of the collector's
     sight and ``gc.unfreeze()`` brings them back afterwards; nothing else about
-    collection changes.
+    collection changes.  Both act on the whole process: two imports at once in
+    two threads may end each other's freeze early, which costs time, nothing else.
     """
     gc.freeze()
     try:
@@ -833,14 +834,17 @@ def record_grade(
     read, log_insert = _grade_statements()
     key = {"user_id": user.id, "card_id": card.id}
     row = session.execute(read, key).first()
+    shown_version = expected_version
     if row is None:
         session.add(
             ReviewState(user_id=user.id, card_id=card.id, repetitions=0, ease_hundredths=250, interval_days=0)
         )
         session.flush()
         row = session.execute(read, key).one()
+        if expected_version == 0:  # the page showed a card without a state (it carries version 0)
+            shown_version = row[_GRADE_STATE_COLUMNS.index("version")]
     before = dict(zip(_GRADE_STATE_COLUMNS, row, strict=True))
-    if expected_version is not None and expected_version != before["version"]:
+    if shown_version is not None and shown_version != before["version"]:
         raise NotDueError(f"card {card.id} was graded since it was shown")
     after = {name: before[name] for name in ("repetitions", "ease_hundredths", "interval_days", "due")}
     after |= {name: before[name] for name in ("lapses", "introduced_on", "last_reviewed_at")}
@@ -955,8 +959,9 @@ class SessionSummary:
 def session_summary(session: Session, user: User, since: datetime, today: date) -> SessionSummary:
     """Count what the user did since ``since`` and what tomorrow holds."""
     # The day bound lets the (user, review_day) index find the rows instead of reading the user's whole
-    # log; a day of slack covers a time zone changed since ``since``.
-    first_day = local_today(user, since) - timedelta(days=1)
+    # log; three days of slack cover a time zone (up to 26 hours apart) and a day start (up to 23 hours)
+    # both changed since ``since``.
+    first_day = local_today(user, since) - timedelta(days=3)
     counts = session.execute(
         select(
             func.count().filter(ReviewLog.drill.is_(False)),

@@ -123,6 +123,24 @@ def test_grading_a_card_twice_does_not_count_twice(app, client, notes_dir):
     assert logs(app) == [(card_id, 5, False)]
 
 
+def test_a_card_without_a_state_is_graded_from_its_page(app, client, notes_dir):
+    """A card shown before it has a review state (e.g. restored without one) carries version 0; its first
+    grade is recorded, not refused as "graded since it was shown"."""
+    import_notes(app, notes_dir / "git.md")
+    card_id = card_id_from(client.get("/quiz"))
+    with app.app_context():
+        db.session.delete(db.session.scalars(select(ReviewState).where(ReviewState.card_id == card_id)).one())
+        db.session.commit()
+    page = client.get(f"/quiz/card/{card_id}?show=1").get_data(as_text=True)
+    version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    assert version == "0"
+    client.post(f"/quiz/card/{card_id}/grade", data={"grade": "4", "version": version})
+    assert logs(app) == [(card_id, 4, False)]
+    # The same page sent again is refused: the state now exists with another version.
+    client.post(f"/quiz/card/{card_id}/grade", data={"grade": "4", "version": version})
+    assert logs(app) == [(card_id, 4, False)]
+
+
 @pytest.mark.parametrize("grade", ["6", "-1", "x", ""])
 def test_invalid_grade_is_rejected(app, client, notes_dir, grade):
     import_notes(app, notes_dir / "git.md")
