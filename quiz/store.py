@@ -40,7 +40,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import text as sql_text
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from quiz import sm2
@@ -821,7 +821,8 @@ def record_grade(
     ``expected_version`` is the state's version when the card was shown; a
     different one means the card was graded since (another tab, a double click).
     The state is written with ``UPDATE … WHERE version = <the version read>``,
-    so of two requests racing on one card only one can write.
+    so of two requests racing on one card only one can write.  Returns the log
+    row as written, detached from the session (``session.get`` it to load it).
 
     Raises:
         ValueError: the grade is not an integer 0..5.
@@ -833,14 +834,17 @@ def record_grade(
     today = local_today(user, now)
     read, log_insert = _grade_statements()
     key = {"user_id": user.id, "card_id": card.id}
-    row = session.execute(read, key).first()
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # the statements below go to the connection directly, past the autoflush
+    connection = session.connection()
+    row = connection.execute(read, key).first()
     shown_version = expected_version
     if row is None:
         session.add(
             ReviewState(user_id=user.id, card_id=card.id, repetitions=0, ease_hundredths=250, interval_days=0)
         )
         session.flush()
-        row = session.execute(read, key).one()
+        row = connection.execute(read, key).one()
         if expected_version == 0:  # the page showed a card without a state (it carries version 0)
             shown_version = row[_GRADE_STATE_COLUMNS.index("version")]
     before = dict(zip(_GRADE_STATE_COLUMNS, row, strict=True))
@@ -874,7 +878,7 @@ def record_grade(
     changed = {name: value for name, value in new.items() if value != before[name]}
     # A drill grade changes no schedule, but the version moves all the same: the shown page is used up.
     params = {f"new_{name}": value for name, value in changed.items()}
-    written = session.execute(
+    written = connection.execute(
         _grade_write(frozenset(changed)),
         {"k_user_id": user.id, "k_card_id": card.id, "old_version": before["version"], **params},
     )
@@ -899,11 +903,9 @@ def record_grade(
             for name in ("repetitions", "ease_hundredths", "interval_days", "due")
         },
     }
-    result = session.execute(log_insert, values)
-    log = ReviewLog(id=result.inserted_primary_key[0], **values)
-    make_transient_to_detached(log)
-    session.add(log)  # persistent and clean: the caller sees the row as written
-    return log
+    result = connection.execute(log_insert, values)
+    # The row as written, for the caller to read; not attached to the session (load it to change it).
+    return ReviewLog(id=result.inserted_primary_key[0], **values)
 
 
 def undo_last(session: Session, user: User, today: date) -> ReviewLog | None:

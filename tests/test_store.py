@@ -206,8 +206,10 @@ def test_invalid_grade_is_rejected(ctx, user, notes_dir):
 
 def test_review_log_is_append_only(ctx, user, notes_dir):
     store.import_note_files(ctx, user, [notes_dir / "git.md"])
-    log = store.record_grade(ctx, user, cards_by_back(ctx)["git branch"], 4, NOON)
+    graded = store.record_grade(ctx, user, cards_by_back(ctx)["git branch"], 4, NOON)
     ctx.commit()
+    log = ctx.get(ReviewLog, graded.id)
+    assert (log.grade, log.card_id, log.due_after) == (graded.grade, graded.card_id, graded.due_after)
     log.grade = 5
     with pytest.raises(ValueError, match="append-only"):
         ctx.flush()
