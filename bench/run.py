@@ -174,6 +174,18 @@ def serve_benchmark(info: collection.Collection) -> list[Row]:
     return [row]
 
 
+def _add_labelled(report: Report, label: str, rows: list[Row]) -> None:
+    """Add rows named after the database they ran on."""
+    for row in rows:
+        row.name = f"{label}: {row.name}"
+    report.add(*rows)
+
+
+def _plan(title: str, url: str, diag: dict) -> str:
+    """A Markdown block: the statements an app call sent, each with its query plan."""
+    return f"### {title}\n\n```\n" + "\n".join(dbbench.explain(url, diag["statements"])) + "\n```"
+
+
 def collection_label(info: collection.Collection) -> str:
     return "PostgreSQL" if info.url.startswith("postgresql") else "SQLite"
 
@@ -198,13 +210,9 @@ def db_benchmarks(
                     apps[variant], raws[variant], info.user_id, today, variant, sizes.queue_reps, limits,
                     max_ms=1 if sqlite else None,
                 )  # fmt: skip
-                for row in rows:
-                    row.name = f"{label}: {row.name}"
-                report.add(*rows)
+                _add_labelled(report, label, rows)
                 report.plans.append(
-                    f"### {label}: next_card, {variant} (returns {diag['reason']})\n\n```\n"
-                    + "\n".join(dbbench.explain(info.url, diag["statements"]))
-                    + "\n```"
+                    _plan(f"{label}: next_card, {variant} (returns {diag['reason']})", info.url, diag)
                 )
             except Exception as exc:  # noqa: BLE001 — report and go on
                 report.failed(f"{label} queue {variant}", exc)
@@ -212,14 +220,8 @@ def db_benchmarks(
             rows, diag = dbbench.progress(
                 apps["backlog"], raws["backlog"], backlog.user_id, today, sizes.progress_reps
             )
-            for row in rows:
-                row.name = f"{label}: {row.name}"
-            report.add(*rows)
-            report.plans.append(
-                f"### {label}: topic_progress, backlog\n\n```\n"
-                + "\n".join(dbbench.explain(backlog.url, diag["statements"]))
-                + "\n```"
-            )
+            _add_labelled(report, label, rows)
+            report.plans.append(_plan(f"{label}: topic_progress, backlog", backlog.url, diag))
         except Exception as exc:  # noqa: BLE001
             report.failed(f"{label} progress", exc)
         if full_set:
@@ -234,9 +236,7 @@ def db_benchmarks(
                     today,
                     sizes.page_reps,
                 )
-                for row in rows:
-                    row.name = f"{label}: {row.name}"
-                report.add(*rows)
+                _add_labelled(report, label, rows)
             except Exception as exc:  # noqa: BLE001
                 report.failed(f"{label} pages", exc)
             if sqlite and sizes is FULL:
