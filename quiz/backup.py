@@ -21,9 +21,9 @@ from datetime import UTC, date, datetime
 from typing import Any, BinaryIO
 
 from sqlalchemy import BigInteger, Boolean, Date, Integer, SmallInteger, String, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
-from quiz import sm2
+from quiz import limits, sm2
 from quiz.models import (
     AnkiExport,
     Card,
@@ -45,7 +45,9 @@ MAX_BACKUP_BYTES = 512 * 1024 * 1024  # uncompressed; a larger file is refused r
 USER_FIELDS = ("name", "timezone", "new_cards_per_day", "reviews_per_day", "day_starts_at_hour", "locale")
 # The settings a restore copies onto the target account (not its name, password or admin flag).
 RESTORED_USER_FIELDS = USER_FIELDS[1:]
-DECK_FIELDS = ("title", "slug", "source_path", "content_hash", "imported_at")
+DECK_FIELDS = ("title", "slug", "source_path", "content_hash", "imported_at", "source_text", "source_name")
+# Fields a backup may lack (written before they existed): missing means None.
+OPTIONAL_DECK_FIELDS = frozenset({"source_text", "source_name"})
 TOPIC_FIELDS = ("position",)
 CARD_FIELDS = (
     "key",
@@ -137,12 +139,25 @@ def _int_limit(column_type: object) -> int:
 
 
 def _decoder(model: type, name: str) -> Callable[[object, str], object]:
-    """A function that checks and converts a JSON value for column ``name`` of ``model``."""
+    """A function that checks and converts a JSON value for column ``name`` of ``model``.
+
+    The value must fit the column's type and keep its domain limit (``quiz.limits``), the
+    rule the app and the database's CHECK constraints hold every stored value to.
+    """
     column = model.__table__.columns[name]
     nullable = bool(column.nullable)
     kind = column.type
+    rule = limits.column_rule(model.__table__.name, name)
 
     def decode(raw: object, where: str) -> object:
+        value = convert(raw, where)
+        if value is not None and rule is not None:
+            problem = rule.problem(value)
+            if problem is not None:
+                raise BackupError(f"{where}: {problem}")
+        return value
+
+    def convert(raw: object, where: str) -> object:
         if raw is None:
             if nullable:
                 return None
@@ -227,9 +242,24 @@ def _field(raw: dict[str, Any], name: str, where: str) -> Any:
     return raw[name]
 
 
-def _values(raw: object, decoders: dict[str, Callable[[object, str], object]], where: str) -> dict[str, Any]:
+def _values(
+    raw: object,
+    decoders: dict[str, Callable[[object, str], object]],
+    where: str,
+    optional: frozenset[str] = frozenset(),
+    table: str | None = None,
+) -> dict[str, Any]:
+    """Decode the fields of one section; ``table``'s rules across columns (``quiz.limits``) must hold too."""
     obj = _object(raw, where)
-    return {name: decode(_field(obj, name, where), f"{where}.{name}") for name, decode in decoders.items()}
+    values = {
+        name: decode(obj.get(name) if name in optional else _field(obj, name, where), f"{where}.{name}")
+        for name, decode in decoders.items()
+    }
+    if table is not None:
+        broken = limits.row_problem(table, values)
+        if broken is not None:
+            raise BackupError(f"{where}.{broken[0]}: {broken[1]}")
+    return values
 
 
 def _path(raw: object, where: str) -> tuple[str, ...]:
@@ -295,7 +325,7 @@ def _parse(data: object) -> _Backup:
     seqs: set[int] = set()
     for d, raw_deck in enumerate(_list(_field(top, "decks", "backup"), "decks")):
         where = f"decks[{d}]"
-        values = _values(raw_deck, _DECK, where)
+        values = _values(raw_deck, _DECK, where, OPTIONAL_DECK_FIELDS)
         if values["source_path"] in source_paths:
             raise BackupError(f"{where}: source path {values['source_path']!r} appears twice")
         if values["slug"] in slugs:
@@ -327,7 +357,9 @@ def _parse(data: object) -> _Backup:
             if topic is not None and topic not in paths:
                 raise BackupError(f"{cwhere}.topic: {' / '.join(topic)!r} is not a topic of the deck")
             raw_state = _field(raw_card, "state", cwhere)
-            state = None if raw_state is None else _values(raw_state, _STATE, f"{cwhere}.state")
+            state = (
+                None if raw_state is None else _values(raw_state, _STATE, f"{cwhere}.state", table="review_states")
+            )
             log: list[tuple[int, dict[str, Any]]] = []
             for i, raw_entry in enumerate(_list(_field(raw_card, "log", cwhere), f"{cwhere}.log")):
                 lwhere = f"{cwhere}.log[{i}]"
@@ -335,10 +367,7 @@ def _parse(data: object) -> _Backup:
                 if seq in seqs:
                     raise BackupError(f"{lwhere}.seq: {seq} appears twice in the review log")
                 seqs.add(seq)
-                entry = _values(raw_entry, _LOG, lwhere)
-                if not 0 <= entry["grade"] <= 5:
-                    raise BackupError(f"{lwhere}.grade: must be 0-5, got {entry['grade']}")
-                log.append((seq, entry))
+                log.append((seq, _values(raw_entry, _LOG, lwhere, table="review_log")))
             cards.append(_Card(card_values, topic, state, log))
         decks.append(_Deck(values, topics, cards))
     exports = [
@@ -358,7 +387,7 @@ def dump_user(session: Session, user: User) -> dict[str, Any]:
 
         {"format": "wengu-backup", "version": 1, "exported_at": ISO,
          "user": {name, timezone, new_cards_per_day, reviews_per_day, day_starts_at_hour, locale},
-         "decks": [{title, slug, source_path, content_hash, imported_at,
+         "decks": [{title, slug, source_path, content_hash, imported_at, source_text, source_name,
                     "topics": [{"path": [title, ...], position}],
                     "cards": [{key, kind, front, back, line, position, retired, edited_at,
                                override_front, override_back, "topic": [title, ...] | null,
@@ -369,7 +398,9 @@ def dump_user(session: Session, user: User) -> dict[str, Any]:
 
     ``seq`` numbers the user's whole review log in order (oldest first), across cards.
     """
-    decks = session.scalars(select(Deck).where(Deck.user_id == user.id).order_by(Deck.id)).all()
+    decks = session.scalars(
+        select(Deck).where(Deck.user_id == user.id).order_by(Deck.id).options(undefer(Deck.source_text))
+    ).all()
     deck_ids = [deck.id for deck in decks]
     topics: dict[int, list[Topic]] = {deck_id: [] for deck_id in deck_ids}
     cards: dict[int, list[Card]] = {deck_id: [] for deck_id in deck_ids}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from zoneinfo import available_timezones
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -19,7 +17,9 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, Optional, ValidationError
 
-LOCALES = ("zh", "en")
+from quiz import limits
+
+LOCALES = limits.LOCALES
 
 # Short labels for the six SM-2 grades, in the meanings of the original text.
 GRADE_LABELS = {
@@ -46,7 +46,7 @@ class StartForm(FlaskForm):
 class GradeForm(FlaskForm):
     """An SM-2 grade for the card shown; the buttons submit 0 to 5 as ``grade``."""
 
-    grade = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=5)])
+    grade = IntegerField(validators=[InputRequired(), NumberRange(min=limits.MIN_GRADE, max=limits.MAX_GRADE)])
     # The card's state version when the page was shown: a second submission of the same page is refused.
     version = IntegerField(validators=[Optional()])
 
@@ -66,13 +66,17 @@ class ChoiceForm(FlaskForm):
 class SettingsForm(FlaskForm):
     """The user's study settings."""
 
+    # The ranges are the domain limits (quiz.limits), which restore and the database's CHECKs enforce too.
     new_cards_per_day = IntegerField(
-        _l("New cards per day"), validators=[InputRequired(), NumberRange(0, 9999)]
+        _l("New cards per day"), validators=[InputRequired(), NumberRange(0, limits.MAX_NEW_CARDS_PER_DAY)]
     )
-    reviews_per_day = IntegerField(_l("Reviews per day"), validators=[InputRequired(), NumberRange(0, 99999)])
-    timezone = StringField(_l("Time zone"), validators=[Optional(), Length(max=64)])
+    reviews_per_day = IntegerField(
+        _l("Reviews per day"), validators=[InputRequired(), NumberRange(0, limits.MAX_REVIEWS_PER_DAY)]
+    )
+    timezone = StringField(_l("Time zone"), validators=[Optional(), Length(max=limits.MAX_TIMEZONE_LENGTH)])
     day_starts_at_hour = IntegerField(
-        _l("The day starts at (hour)"), validators=[InputRequired(), NumberRange(0, 23)]
+        _l("The day starts at (hour)"),
+        validators=[InputRequired(), NumberRange(limits.FIRST_HOUR, limits.LAST_HOUR)],
     )
     locale = SelectField(
         _l("Language"),
@@ -85,7 +89,7 @@ class SettingsForm(FlaskForm):
     )
 
     def validate_timezone(self, field: StringField) -> None:
-        if field.data and field.data not in available_timezones():
+        if field.data and not limits.is_known_timezone(field.data):
             raise ValidationError(_l("Unknown time zone; use a name like Asia/Shanghai or Europe/Berlin."))
 
 

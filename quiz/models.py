@@ -18,6 +18,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Connection,
     Date,
     DateTime,
@@ -39,7 +40,7 @@ from sqlalchemy.sql.expression import false as sa_false
 from sqlalchemy.sql.expression import true as sa_true
 from sqlalchemy.types import TypeDecorator
 
-from quiz import counters, sm2
+from quiz import counters, limits, sm2
 
 # Named constraints keep Alembic migrations portable between SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -82,8 +83,14 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
+def _checks(table: str) -> tuple[CheckConstraint, ...]:
+    """The CHECK constraints of ``table``: every domain limit of ``quiz.limits`` that SQL can state."""
+    return tuple(CheckConstraint(condition, name=name) for name, condition in limits.check_constraints(table))
+
+
 class User(db.Model):
     __tablename__ = "users"
+    __table_args__ = _checks("users")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80), unique=True)
@@ -165,19 +172,32 @@ class Deck(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     # Stable identity of the file for Anki GUIDs: its name without extension.
     slug: Mapped[str] = mapped_column(String(200))
+    # The note's identity among the user's decks (an absolute path for `flask notes import`, "upload:NAME"
+    # for a browser upload, any string for a restored deck).  Never opened and never shown: see source_text.
     source_path: Mapped[str] = mapped_column(String(1000))
     content_hash: Mapped[str] = mapped_column(String(64))
+    # The note's text as last imported, for the card page's excerpt.  None for a deck imported before the
+    # text was kept (until it is imported again).  Deferred: loaded only when an excerpt is shown.
+    source_text: Mapped[str | None] = mapped_column(Text, deferred=True)
+    # What pages call the note: its file name relative to what was imported (``notes/git.md`` -> ``git.md``,
+    # a folder's ``sub/x.md``), or the uploaded name.  None: the deck's title stands in.
+    source_name: Mapped[str | None] = mapped_column(String(1000))
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     topics: Mapped[list[Topic]] = relationship(back_populates="deck", cascade="all, delete-orphan")
     cards: Mapped[list[Card]] = relationship(back_populates="deck", cascade="all, delete-orphan")
+
+    @property
+    def display_name(self) -> str:
+        """The note's name as pages show it: never a path on the server."""
+        return self.source_name or self.title
 
 
 class Topic(db.Model):
     """A heading of a note; topics form a tree per deck."""
 
     __tablename__ = "topics"
-    __table_args__ = (UniqueConstraint("deck_id", "path_key"),)
+    __table_args__ = (UniqueConstraint("deck_id", "path_key"), *_checks("topics"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     deck_id: Mapped[int] = mapped_column(ForeignKey("decks.id", ondelete="CASCADE"), index=True)
@@ -200,7 +220,7 @@ class Topic(db.Model):
 
 class Card(db.Model):
     __tablename__ = "cards"
-    __table_args__ = (UniqueConstraint("deck_id", "key"),)
+    __table_args__ = (UniqueConstraint("deck_id", "key"), *_checks("cards"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # No index of its own: the unique (deck_id, key) index serves lookups by deck.
@@ -271,6 +291,7 @@ class ReviewState(db.Model):
         Index("ix_review_states_drill", "user_id", "drill_day", "drill_at"),
         # The card browser: a user's cards deck by deck in note order.
         Index("ix_review_states_browse", "user_id", "deck_id", "position"),
+        *_checks("review_states"),
     )
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
@@ -337,6 +358,7 @@ class ReviewLog(db.Model):
     # Today's grades (drill, undo) and retention per topic over a window, without reading the cards.
     __table_args__ = (
         Index("ix_review_log_day_topic", "user_id", "review_day", "deck_id", "topic_id", "drill", "grade"),
+        *_checks("review_log"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -401,6 +423,7 @@ class AnkiExport(db.Model):
     """When a user exported their deck: each export must stamp its notes later than the last."""
 
     __tablename__ = "anki_exports"
+    __table_args__ = _checks("anki_exports")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

@@ -150,6 +150,7 @@ from functools import lru_cache
 
 from markdown_it import MarkdownIt
 
+from quiz import limits
 from quiz.extract_explicit import basic_qa, cloze, multiline_qa, reversed_qa
 from quiz.extract_text import (
     AMBIGUOUS_COMMANDS,
@@ -178,7 +179,7 @@ from quiz.extract_text import (
     strip_item_marks,
 )
 
-CARD_KINDS = ("command", "concept", "cloze", "qa")
+CARD_KINDS = limits.CARD_KINDS
 
 
 class NoteError(ValueError):

@@ -47,6 +47,11 @@ Also per the spec: grades outside the integers 0..5 are rejected, not clamped
 an interval too large for :class:`datetime.date` gives ``date.max``
 ("never") rather than an error, and the interval itself is kept (rule 13); and
 an impossible state makes :func:`review` raise ``ValueError`` (rule 14).
+
+The app stores at most ``quiz.limits.MAX_INTERVAL_DAYS`` (100 years): the grade
+path (``quiz.store.record_grade``) caps what :func:`review` returns with
+``quiz.limits.cap_interval`` before it computes the due day, so stored
+intervals and due days stay in range; this module itself stays SM-2 as published.
 """
 
 from __future__ import annotations
@@ -55,6 +60,8 @@ import decimal
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+
+from quiz import limits
 
 __all__ = [
     "DRILL_PASS_GRADE",
@@ -68,7 +75,7 @@ __all__ = [
     "review",
 ]
 
-MIN_EASE = Decimal("1.3")
+MIN_EASE = Decimal(limits.MIN_EASE_HUNDREDTHS) / 100
 """The E-Factor never goes below this (rule 5 of the text)."""
 
 PASSING_GRADE = 3
@@ -87,8 +94,8 @@ GRADE_LABELS: dict[int, str] = {
 }
 """Short button labels for the six SM-2 grades, in their published meanings."""
 
-_MIN_GRADE = 0
-_MAX_GRADE = 5
+_MIN_GRADE = limits.MIN_GRADE
+_MAX_GRADE = limits.MAX_GRADE
 
 # Exact arithmetic: additions and multiplications of finite decimals are always
 # representable at MAX_PREC, and any rounding at all would raise (Inexact).

@@ -43,7 +43,7 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
-from quiz import sm2
+from quiz import limits, sm2
 from quiz.counters import MATURE_INTERVAL_DAYS
 from quiz.export import ExportCard
 from quiz.models import (
@@ -141,16 +141,22 @@ def find_note_files(paths: Iterable[str | Path]) -> list[Path]:
     Raises:
         NoteError: a path does not exist or a folder holds no notes.
     """
-    found: list[Path] = []
+    return [path for path, _name in _named_note_files(paths)]
+
+
+def _named_note_files(paths: Iterable[str | Path]) -> list[tuple[Path, str]]:
+    """``find_note_files`` with each file's display name: its path relative to the folder given
+    (``sub/git.md``), or its file name when the file itself was given."""
+    found: list[tuple[Path, str]] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in NOTE_SUFFIXES)
             if not files:
                 raise NoteError(f"{path}: no Markdown notes (*.md) in this folder")
-            found.extend(files)
+            found.extend((file, file.relative_to(path).as_posix()) for file in files)
         elif path.is_file():
-            found.append(path)
+            found.append((path, path.name))
         else:
             raise NoteError(f"{path}: no such file or folder")
     return found
@@ -165,6 +171,8 @@ class _NoteToSync:
     content_hash: str
     note: ParsedNote
     keep_keys: set[str] | None = None
+    text: str | None = None  # the note's text, kept on the deck for the card page's excerpt
+    name: str | None = None  # what pages call the note (never a server path)
 
 
 def import_note_files(session: Session, user: User, paths: Iterable[str | Path]) -> list[ImportResult]:
@@ -175,14 +183,16 @@ def import_note_files(session: Session, user: User, paths: Iterable[str | Path])
     """
     parsed: list[_NoteToSync] = []
     with _older_objects_set_aside():
-        for path in find_note_files(paths):
+        for path, name in _named_note_files(paths):
             try:
                 data = path.read_bytes()
             except OSError as exc:
                 raise NoteError(f"{path}: cannot be read ({exc.strerror})") from exc
             text = decode_note(data, str(path))
             digest = hashlib.sha256(data).hexdigest()
-            parsed.append(_NoteToSync(str(path.resolve()), path.stem, digest, parse_note(text)))
+            parsed.append(
+                _NoteToSync(str(path.resolve()), path.stem, digest, parse_note(text), text=text, name=name)
+            )
         return _sync_decks(session, user, parsed)
 
 
@@ -227,7 +237,9 @@ def import_texts(
             digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
             title = PurePosixPath(name).stem or name
             keys = keep.get(name) if keep is not None else None
-            results.append(sync_deck(session, user, UPLOAD_PREFIX + name, title, digest, note, keys))
+            results.append(
+                sync_deck(session, user, UPLOAD_PREFIX + name, title, digest, note, keys, text=text, name=name)
+            )
     return results
 
 
@@ -247,14 +259,19 @@ def sync_deck(
     content_hash: str,
     note: ParsedNote,
     keep_keys: set[str] | None = None,
+    *,
+    text: str | None = None,
+    name: str | None = None,
 ) -> ImportResult:
     """Create or update the deck of one note: upsert topics and cards, keeping progress.
 
     Cards keep their id (and so their review state and history) when they are
     matched (see ``_match_cards``); cards gone from the note are retired, and
     restored if they return.  With ``keep_keys``, only those cards are stored.
+    ``text`` (the note's text) and ``name`` (its display name) are kept on the deck.
     """
-    return _sync_decks(session, user, [_NoteToSync(source, title, content_hash, note, keep_keys)])[0]
+    item = _NoteToSync(source, title, content_hash, note, keep_keys, text=text, name=name)
+    return _sync_decks(session, user, [item])[0]
 
 
 # New decks are written a batch at a time: a few statements per batch, and bounded memory.
@@ -285,6 +302,8 @@ def _sync_decks(session: Session, user: User, notes: Sequence[_NoteToSync]) -> l
                 slug=slug,
                 source_path=item.source,
                 content_hash=item.content_hash,
+                source_text=item.text,
+                source_name=item.name,
                 imported_at=now_utc(),
             )
             session.add(deck)
@@ -353,6 +372,9 @@ def _write_new_decks(session: Session, user: User, batch: list[tuple[ImportResul
 
 def _update_deck(session: Session, user: User, deck: Deck, item: _NoteToSync) -> ImportResult:
     """Bring a stored deck up to date with its note: match its cards, add, update, retire, restore."""
+    # The text and name are kept even when nothing else changed: a deck stored before the text was kept
+    # gets its excerpt back by importing its note again.
+    deck.source_text, deck.source_name = item.text, item.name
     if deck.content_hash == item.content_hash and item.keep_keys is None:
         # The same text as last time: nothing to change.
         deck.imported_at = now_utc()
@@ -829,7 +851,7 @@ def record_grade(
         NotDueError: the card is not due today and not waiting in today's drill, or
             it was graded since it was shown.
     """
-    if isinstance(grade, bool) or not isinstance(grade, int) or not 0 <= grade <= 5:
+    if limits.GRADE.problem(grade) is not None:
         raise ValueError(f"grade must be an integer 0-5, got {grade!r}")
     today = local_today(user, now)
     read, log_insert = _grade_statements()
@@ -863,11 +885,12 @@ def record_grade(
             raise ValueError(f"ease factor {step.ease_factor} is not a whole number of hundredths")
         if step.repetitions == 0 and before["repetitions"] > 0:
             after["lapses"] += 1  # a card that had been learned was forgotten
+        interval = limits.cap_interval(step.interval_days)  # the one place an interval is capped
         after |= {
             "repetitions": step.repetitions,
             "ease_hundredths": int(hundredths),
-            "interval_days": step.interval_days,
-            "due": sm2.due_date(today, step.interval_days),
+            "interval_days": interval,
+            "due": sm2.due_date(today, interval),
             "introduced_on": before["introduced_on"] or today,
             "last_reviewed_at": now,
         }
@@ -1241,25 +1264,28 @@ def card_history(session: Session, user: User, card: Card) -> list[ReviewLog]:
 
 @dataclass(frozen=True)
 class SourceExcerpt:
-    """Lines of a card's note around the card's line, or why they cannot be shown."""
+    """Lines of a card's note around the card's line; ``stored`` is False when the deck has no text."""
 
-    path: str
+    name: str  # the note's display name, never a server path
     first_line: int
     lines: list[str]
     highlight: int
-    error: str | None = None
+    stored: bool = True
 
 
 def source_excerpt(card: Card, context: int = 8) -> SourceExcerpt:
-    """Read the note file of a card and return the lines around its answer."""
-    path = card.deck.source_path
-    try:
-        text = decode_note(Path(path).read_bytes(), path)
-    except (OSError, NoteError) as exc:
-        return SourceExcerpt(path, 0, [], card.line, error=str(exc))
+    """The lines of a card's note around its answer, from the text kept on its deck at import.
+
+    Nothing is read from disk: a deck's ``source_path`` is only an identity (a
+    restored backup can set it to anything), so it is never opened.
+    """
+    deck = card.deck
+    text = deck.source_text
+    if text is None:  # imported before the text was kept: importing the note again brings it
+        return SourceExcerpt(deck.display_name, 0, [], card.line, stored=False)
     lines = text.splitlines()
     first = max(1, card.line - context)
-    return SourceExcerpt(path, first, lines[first - 1 : card.line + context], card.line)
+    return SourceExcerpt(deck.display_name, first, lines[first - 1 : max(0, card.line + context)], card.line)
 
 
 # --- charts data ------------------------------------------------------------------------------

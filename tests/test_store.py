@@ -527,10 +527,11 @@ def test_source_excerpt_shows_the_cards_line(ctx, user, notes_dir):
     store.import_note_files(ctx, user, [notes_dir / "git.md"])
     card = cards_by_back(ctx)["git remote -v"]
     excerpt = store.source_excerpt(card, context=2)
-    assert excerpt.error is None
+    assert excerpt.stored and excerpt.name == "git.md"
     assert excerpt.lines[excerpt.highlight - excerpt.first_line].startswith("- `git remote -v`")
+    # The excerpt comes from the text kept at import: the file itself is never read again.
     (notes_dir / "git.md").unlink()
-    assert "git.md" in store.source_excerpt(card).error
+    assert store.source_excerpt(card, context=2) == excerpt
 
 
 def test_today_overview_counts_without_reading_the_review_log(ctx, user, notes_dir):

@@ -1,0 +1,220 @@
+"""The domain limits: the one definition of every value range the app relies on.
+
+Standard library only (no Flask, no SQLAlchemy), so every layer can use it:
+the scheduler (``quiz.sm2``), the settings form (``quiz.forms``), the models'
+CHECK constraints (``quiz.models``, written from :func:`check_constraints`),
+the grade path (``quiz.store.record_grade`` caps intervals with
+:func:`cap_interval`) and restore (``quiz.backup`` checks every value with
+:func:`column_rule` and :func:`row_problem`).  A value outside these limits is
+refused where it enters, and the database refuses it too where SQL can say it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from zoneinfo import available_timezones
+
+MIN_EASE_HUNDREDTHS = 130
+"""The SM-2 E-Factor never goes below 1.3 (rule 5 of the text), in hundredths."""
+
+MAX_INTERVAL_DAYS = 36_500
+"""The longest interval stored: 100 years.  SM-2 as published has no maximum, so
+``quiz.sm2.review`` computes any interval exactly; the grade path stores at most
+this (:func:`cap_interval`), which keeps ``due`` far inside :class:`datetime.date`
+and every interval inside the database's integers."""
+
+MIN_GRADE, MAX_GRADE = 0, 5
+"""SM-2 grades are the integers 0..5."""
+
+CARD_KINDS = ("command", "concept", "cloze", "qa")
+"""The kinds of card a note yields (see ``quiz.notes``)."""
+
+LOCALES = ("zh", "en")
+"""The interface languages; a user's locale is one of these or None (the browser's choice)."""
+
+FIRST_HOUR, LAST_HOUR = 0, 23
+"""The hour a user's study day starts at."""
+
+MAX_NEW_CARDS_PER_DAY = 9_999
+MAX_REVIEWS_PER_DAY = 99_999
+MAX_TIMEZONE_LENGTH = 64
+
+
+def cap_interval(days: int) -> int:
+    """The interval to store for an interval of ``days`` computed by SM-2: at most ``MAX_INTERVAL_DAYS``."""
+    return min(days, MAX_INTERVAL_DAYS)
+
+
+@lru_cache(maxsize=1)
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def is_known_timezone(name: str) -> bool:
+    """Whether ``name`` is an IANA time zone this system knows (e.g. ``Asia/Shanghai``)."""
+    return name in _zones()
+
+
+# --- rules on one value ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Range:
+    """A whole number from ``low`` to ``high`` (either end open when None)."""
+
+    low: int | None = None
+    high: int | None = None
+
+    def problem(self, value: object) -> str | None:
+        """Why ``value`` breaks the rule, or None when it keeps it (None itself is not judged here)."""
+        if isinstance(value, bool) or not isinstance(value, int):
+            return f"expected a whole number, got {value!r}"
+        if self.low is not None and value < self.low:
+            return f"must be {self.describe()}, got {value}"
+        if self.high is not None and value > self.high:
+            return f"must be {self.describe()}, got {value}"
+        return None
+
+    def describe(self) -> str:
+        if self.high is None:
+            return f"{self.low} or more"
+        if self.low is None:
+            return f"{self.high} or less"
+        return f"{self.low}-{self.high}"
+
+    def sql(self, column: str) -> str | None:
+        parts = []
+        if self.low is not None:
+            parts.append(f"{column} >= {self.low}")
+        if self.high is not None:
+            parts.append(f"{column} <= {self.high}")
+        return " AND ".join(parts)
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """One of a few fixed strings."""
+
+    values: tuple[str, ...]
+
+    def problem(self, value: object) -> str | None:
+        if value not in self.values:
+            return f"must be one of {', '.join(self.values)}, got {value!r}"
+        return None
+
+    def sql(self, column: str) -> str | None:
+        return f"{column} IN ({', '.join(repr(v) for v in self.values)})"
+
+
+@dataclass(frozen=True)
+class TimeZoneName:
+    """An IANA time zone name this system knows.  Too many names for a CHECK constraint."""
+
+    def problem(self, value: object) -> str | None:
+        if not isinstance(value, str) or not is_known_timezone(value):
+            return f"unknown time zone {value!r}"
+        return None
+
+    def sql(self, column: str) -> str | None:
+        return None
+
+
+Rule = Range | OneOf | TimeZoneName
+
+EASE = Range(MIN_EASE_HUNDREDTHS, None)
+INTERVAL = Range(0, MAX_INTERVAL_DAYS)
+COUNT = Range(0, None)
+GRADE = Range(MIN_GRADE, MAX_GRADE)
+
+# Per table and column.  A nullable column may also hold NULL; the rule judges the other values.
+COLUMN_RULES: Mapping[str, Mapping[str, Rule]] = {
+    "users": {
+        "timezone": TimeZoneName(),
+        "new_cards_per_day": Range(0, MAX_NEW_CARDS_PER_DAY),
+        "reviews_per_day": Range(0, MAX_REVIEWS_PER_DAY),
+        "day_starts_at_hour": Range(FIRST_HOUR, LAST_HOUR),
+        "locale": OneOf(LOCALES),
+    },
+    "topics": {"position": COUNT},
+    "cards": {"kind": OneOf(CARD_KINDS), "line": COUNT, "position": COUNT},
+    "review_states": {
+        "repetitions": COUNT,
+        "ease_hundredths": EASE,
+        "interval_days": INTERVAL,
+        "lapses": COUNT,
+    },
+    "review_log": {
+        "grade": GRADE,
+        "repetitions_before": COUNT,
+        "ease_hundredths_before": EASE,
+        "interval_days_before": INTERVAL,
+        "lapses_before": COUNT,
+        "repetitions_after": COUNT,
+        "ease_hundredths_after": EASE,
+        "interval_days_after": INTERVAL,
+    },
+    "anki_exports": {"timestamp": COUNT, "note_count": COUNT},
+}
+
+
+def column_rule(table: str, column: str) -> Rule | None:
+    """The rule for ``table.column``, if it has one."""
+    return COLUMN_RULES.get(table, {}).get(column)
+
+
+# --- rules across the values of one row ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """A rule tying columns of one row together."""
+
+    name: str
+    columns: tuple[str, ...]
+    sql: str
+    holds: Callable[[Mapping[str, object]], bool]
+    message: str
+
+
+def _interval_after_passes(repetitions: str, interval: str) -> RowRule:
+    # SM-2's state rule (spec rule 14, ``quiz.sm2``): two passes in a row mean an interval of a day or more.
+    return RowRule(
+        name=f"{interval}_after_passes",
+        columns=(repetitions, interval),
+        sql=f"{repetitions} < 2 OR {interval} >= 1",
+        holds=lambda row: int(row[repetitions]) < 2 or int(row[interval]) >= 1,  # type: ignore[call-overload]
+        message=f"{interval} must be 1 or more once {repetitions} is 2 or more",
+    )
+
+
+ROW_RULES: Mapping[str, tuple[RowRule, ...]] = {
+    "review_states": (_interval_after_passes("repetitions", "interval_days"),),
+    "review_log": (
+        _interval_after_passes("repetitions_before", "interval_days_before"),
+        _interval_after_passes("repetitions_after", "interval_days_after"),
+    ),
+}
+
+
+def row_problem(table: str, row: Mapping[str, object]) -> tuple[str, str] | None:
+    """The first row rule of ``table`` that ``row`` breaks, as (column, why), or None."""
+    for rule in ROW_RULES.get(table, ()):
+        if all(row.get(c) is not None for c in rule.columns) and not rule.holds(row):
+            return rule.columns[-1], rule.message
+    return None
+
+
+def check_constraints(table: str) -> list[tuple[str, str]]:
+    """The CHECK constraints of ``table`` as (name, SQL condition): every rule SQL can state.
+
+    A nullable column's condition lets NULL through (SQL's CHECK passes on NULL).
+    """
+    found = []
+    for column, rule in COLUMN_RULES.get(table, {}).items():
+        condition = rule.sql(column)
+        if condition:
+            found.append((column, condition))
+    found += [(rule.name, rule.sql) for rule in ROW_RULES.get(table, ())]
+    return found
