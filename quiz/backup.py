@@ -358,7 +358,9 @@ def _parse(data: object) -> _Backup:
                 raise BackupError(f"{cwhere}.topic: {' / '.join(topic)!r} is not a topic of the deck")
             raw_state = _field(raw_card, "state", cwhere)
             state = (
-                None if raw_state is None else _values(raw_state, _STATE, f"{cwhere}.state", table="review_states")
+                None
+                if raw_state is None
+                else _values(raw_state, _STATE, f"{cwhere}.state", table="review_states")
             )
             log: list[tuple[int, dict[str, Any]]] = []
             for i, raw_entry in enumerate(_list(_field(raw_card, "log", cwhere), f"{cwhere}.log")):

@@ -46,7 +46,9 @@ class StartForm(FlaskForm):
 class GradeForm(FlaskForm):
     """An SM-2 grade for the card shown; the buttons submit 0 to 5 as ``grade``."""
 
-    grade = IntegerField(validators=[InputRequired(), NumberRange(min=limits.MIN_GRADE, max=limits.MAX_GRADE)])
+    grade = IntegerField(
+        validators=[InputRequired(), NumberRange(min=limits.MIN_GRADE, max=limits.MAX_GRADE)]
+    )
     # The card's state version when the page was shown: a second submission of the same page is refused.
     version = IntegerField(validators=[Optional()])
 

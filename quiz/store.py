@@ -238,7 +238,9 @@ def import_texts(
             title = PurePosixPath(name).stem or name
             keys = keep.get(name) if keep is not None else None
             results.append(
-                sync_deck(session, user, UPLOAD_PREFIX + name, title, digest, note, keys, text=text, name=name)
+                sync_deck(
+                    session, user, UPLOAD_PREFIX + name, title, digest, note, keys, text=text, name=name
+                )
             )
     return results
 

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from quiz import counters, store
+from quiz import accounts, counters, limits, store
 from quiz.models import ReviewLog, ReviewState, User, db
-from tests.conftest import drop_schema, make_app
+from tests.conftest import drop_schema, log_in, make_app
 
 DAY1, DAY2 = date(2026, 3, 1), date(2026, 3, 2)
 
@@ -183,5 +183,182 @@ def test_the_migrations_build_the_schema_the_models_describe(database_url, tmp_p
             with db.engine.connect() as conn:
                 differences = compare_metadata(MigrationContext.configure(conn), db.metadata)
             assert differences == []
+    finally:
+        drop_schema(app)
+
+
+def test_0009_fixes_rows_out_of_range_and_adds_the_checks(database_url, tmp_path):
+    """An existing database gets the CHECK constraints of quiz.limits; rows that would break them are
+    brought into range (not a failed upgrade), and decks get a display name but no text (nothing is read)."""
+    from tests.conftest import TEST_PASSWORD
+    from tests.test_hostile_files import BAD_ROWS, refused_writes
+
+    app = make_app(database_url, tmp_path)
+    drop_schema(app)
+    try:
+        with app.app_context():
+            directory = app.extensions["migrate"].directory
+            upgrade(directory=directory, revision="0008")
+            with db.engine.begin() as conn:
+                insert(
+                    conn,
+                    "users",
+                    id=1,
+                    name="local",
+                    created_at=datetime(2026, 2, 1),
+                    day_starts_at_hour=99,
+                    locale="xx",
+                    new_cards_per_day=-5,
+                    reviews_per_day=10**6,
+                    is_admin=False,
+                )
+                for deck_id, path in ((1, "/srv/notes/git.md"), (2, "upload:sub/linux.md")):
+                    insert(
+                        conn,
+                        "decks",
+                        id=deck_id,
+                        user_id=1,
+                        title=f"deck{deck_id}",
+                        slug=f"deck{deck_id}",
+                        source_path=path,
+                        content_hash="abc",
+                        imported_at=datetime(2026, 2, 1),
+                    )
+                insert(
+                    conn,
+                    "topics",
+                    id=1,
+                    deck_id=1,
+                    parent_id=None,
+                    title="Git",
+                    path_key="Git",
+                    depth=1,
+                    position=-2,
+                )
+                card = dict(deck_id=1, topic_id=1, front="f", back="b", retired=False)
+                insert(conn, "cards", id=1, key="k1", kind="<script>", line=-3, position=-1, **card)
+                insert(conn, "cards", id=2, key="k2", kind="qa", line=4, position=1, **card)
+                insert(
+                    conn,
+                    "review_states",
+                    user_id=1,
+                    card_id=1,
+                    repetitions=-1,
+                    ease_hundredths=0,
+                    interval_days=10**12,
+                    due=DAY2,
+                    lapses=-4,
+                    introduced_on=DAY1,
+                    suspended=False,
+                    deck_id=1,
+                    topic_id=1,
+                    position=0,
+                    active=True,
+                    version=1,
+                )
+                insert(
+                    conn,
+                    "review_states",
+                    user_id=1,
+                    card_id=2,
+                    repetitions=3,
+                    ease_hundredths=250,
+                    interval_days=-6,
+                    due=DAY2,
+                    lapses=0,
+                    introduced_on=DAY1,
+                    suspended=False,
+                    deck_id=1,
+                    topic_id=1,
+                    position=1,
+                    active=True,
+                    version=1,
+                )
+                insert(
+                    conn,
+                    "review_log",
+                    id=1,
+                    user_id=1,
+                    card_id=1,
+                    reviewed_at=datetime(2026, 3, 1, 9),
+                    review_day=DAY1,
+                    grade=9,
+                    drill=False,
+                    deck_id=1,
+                    topic_id=1,
+                    repetitions_before=-1,
+                    ease_hundredths_before=-250,
+                    interval_days_before=-1,
+                    due_before=None,
+                    lapses_before=-1,
+                    repetitions_after=2,
+                    ease_hundredths_after=250,
+                    interval_days_after=0,
+                    due_after=DAY2,
+                )
+                insert(conn, "anki_exports", id=1, user_id=1, timestamp=-1, note_count=-1)
+                counters.rebuild(conn)
+
+            upgrade(directory=directory)
+
+            with db.engine.connect() as conn:
+                rows = {
+                    table: conn.execute(sa.text(f"SELECT * FROM {table} ORDER BY 1, 2")).mappings().all()
+                    for table in (
+                        "users",
+                        "topics",
+                        "cards",
+                        "review_states",
+                        "review_log",
+                        "anki_exports",
+                        "decks",
+                    )
+                }
+                assert counters.mismatches(conn) == []
+            user = rows["users"][0]
+            assert (user["day_starts_at_hour"], user["locale"]) == (4, None)
+            assert (user["new_cards_per_day"], user["reviews_per_day"]) == (0, 99999)
+            assert rows["topics"][0]["position"] == 0
+            assert [(c["kind"], c["line"], c["position"]) for c in rows["cards"]] == [
+                ("qa", 0, 0),
+                ("qa", 4, 1),
+            ]
+            first, second = rows["review_states"]
+            assert (
+                first["repetitions"],
+                first["ease_hundredths"],
+                first["interval_days"],
+                first["lapses"],
+            ) == (0, 130, 36500, 0)
+            assert second["interval_days"] == 1  # three passes in a row: at least a day
+            log = rows["review_log"][0]
+            assert (log["grade"], log["repetitions_before"], log["ease_hundredths_before"]) == (5, 0, 130)
+            assert (log["interval_days_before"], log["lapses_before"], log["interval_days_after"]) == (
+                0,
+                0,
+                1,
+            )
+            assert (rows["anki_exports"][0]["timestamp"], rows["anki_exports"][0]["note_count"]) == (0, 0)
+            assert [(d["source_name"], d["source_text"]) for d in rows["decks"]] == [
+                ("git.md", None),
+                ("sub/linux.md", None),
+            ]
+
+            # The constraints are there, with the names the models give them, and refuse bad writes.
+            inspector = sa.inspect(db.engine)
+            for table in limits.COLUMN_RULES:
+                stored = {c["name"] for c in inspector.get_check_constraints(table)}
+                assert stored == {f"ck_{table}_{name}" for name, _sql in limits.check_constraints(table)}, (
+                    table
+                )
+            assert {table for table, _c, _v in BAD_ROWS} <= set(limits.COLUMN_RULES)
+            assert refused_writes(db.engine) == []
+
+            # The card page: no text kept, so it says so (the migration read no file).
+            accounts.set_password(db.session.get(User, 1), TEST_PASSWORD)
+            db.session.commit()
+            client = log_in(app, "local")
+            page = client.get("/cards/2").get_data(as_text=True)
+            assert "The source of this card is not stored" in page and "/srv/notes" not in page
     finally:
         drop_schema(app)

@@ -102,7 +102,9 @@ ZH = {
     "Grade": "评分",
     "In your note": "在你的笔记中",
     "line %(n)s": "第 %(n)s 行",
-    "The note cannot be read now: %(error)s": "现在无法读取笔记：%(error)s",
+    "The source of this card is not stored; import the note again to see it here.": (
+        "此卡片的出处未保存；再次导入该笔记即可在此查看。"
+    ),
     "Back to the quiz": "回到测验",
     "Done": "完成",
     "Session complete": "本轮完成",
