@@ -7,7 +7,15 @@ ISO strings with their UTC offset; the ease factor stays an exact integer of
 hundredths.
 
 Functions here add and flush; the caller commits.  ``restore_user`` checks the
-whole backup before it writes anything, so a bad file stores nothing.
+whole backup before it writes anything, so a bad file stores nothing: every value
+must fit its column and keep the domain limits of ``quiz.limits`` (the rules the
+app and the database's CHECK constraints hold), and the error names the first
+field that does not (``decks[0].cards[3].kind: must be one of …``).
+
+A deck carries its note's text (``source_text``) and display name (``source_name``),
+so a restored card shows its source lines; backups written before these fields
+existed restore without them.  A deck's ``source_path`` is only the note's identity:
+nothing in the app opens it, whatever a backup sets it to.
 """
 
 from __future__ import annotations

@@ -376,7 +376,10 @@ def _update_deck(session: Session, user: User, deck: Deck, item: _NoteToSync) ->
     """Bring a stored deck up to date with its note: match its cards, add, update, retire, restore."""
     # The text and name are kept even when nothing else changed: a deck stored before the text was kept
     # gets its excerpt back by importing its note again.
-    deck.source_text, deck.source_name = item.text, item.name
+    if item.text is not None:
+        deck.source_text = item.text
+    if item.name is not None:
+        deck.source_name = item.name
     if deck.content_hash == item.content_hash and item.keep_keys is None:
         # The same text as last time: nothing to change.
         deck.imported_at = now_utc()

@@ -472,3 +472,18 @@ def test_limits_rules_name_the_field():
     assert limits.row_problem("review_states", {"repetitions": 2, "interval_days": 1}) is None
     assert limits.column_rule("cards", "kind").problem("qa") is None
     assert limits.cap_interval(10**40) == limits.MAX_INTERVAL_DAYS and limits.cap_interval(6) == 6
+
+
+def test_flask_restore_names_the_bad_field_and_stores_nothing(app, runner, tmp_path):
+    data = valid_backup()
+    data["decks"][0]["cards"].append({**card0(data), "key": "k2", "kind": "<script>", "log": []})
+    source = tmp_path / "bad.json.gz"
+    source.write_bytes(gz(data).getvalue())
+    assert runner.invoke(args=["users", "create", "bob", "--password", "another password"]).exit_code == 0
+    result = runner.invoke(args=["restore", str(source), "--user", "bob"])
+    assert result.exit_code == 1
+    expected = "decks[0].cards[1].kind: must be one of command, concept, cloze, qa, got '<script>'"
+    assert expected in result.output
+    assert "Nothing was restored" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Deck)) == 0
