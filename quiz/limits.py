@@ -178,13 +178,19 @@ class RowRule:
     message: str
 
 
+def _whole(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"expected a whole number, got {value!r}")
+    return value
+
+
 def _interval_after_passes(repetitions: str, interval: str) -> RowRule:
     # SM-2's state rule (spec rule 14, ``quiz.sm2``): two passes in a row mean an interval of a day or more.
     return RowRule(
         name=f"{interval}_after_passes",
         columns=(repetitions, interval),
         sql=f"{repetitions} < 2 OR {interval} >= 1",
-        holds=lambda row: int(row[repetitions]) < 2 or int(row[interval]) >= 1,  # type: ignore[call-overload]
+        holds=lambda row: _whole(row[repetitions]) < 2 or _whole(row[interval]) >= 1,
         message=f"{interval} must be 1 or more once {repetitions} is 2 or more",
     )
 
