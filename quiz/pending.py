@@ -105,6 +105,8 @@ def create(session: Session, user: User, notes: Sequence[tuple[str, str]], now: 
 def start_job(session: Session, pending: PendingImport, status: str, now: datetime) -> str | None:
     """Move ``pending`` from the status it was read with to ``status`` under a new job token.
 
+    ``pending`` itself is left as it was read (the job reads the row afresh).
+
     Returns the token, or None when another request changed the pending import first (a double
     click on "Import", two "try again"s): the conditional UPDATE lets exactly one of them start.
     """
@@ -121,10 +123,7 @@ def start_job(session: Session, pending: PendingImport, status: str, now: dateti
         .values(status=status, job_token=token, heartbeat_at=now, progress=0, outcome=None)
         .execution_options(synchronize_session=False)
     )
-    if moved.rowcount != 1:
-        return None
-    session.expire(pending)
-    return token
+    return token if moved.rowcount == 1 else None
 
 
 def is_stale(pending: PendingImport, now: datetime, stale_after: timedelta) -> bool:

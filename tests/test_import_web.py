@@ -172,7 +172,6 @@ def test_a_failure_in_the_middle_of_an_import_leaves_the_database_as_it_was(app,
         assert "git log" not in {c.back for c in db.session.scalars(select(Card))}
 
     monkeypatch.setattr(store, "sync_deck", real_sync)
-    app.config["IMPORT_JOBS_SYNCHRONOUS"] = True  # "try again" runs in a thread otherwise
     again = client.post(pending + "/retry", follow_redirects=True).get_data(as_text=True)
     assert 'id="import-report"' in again
     with app.app_context():

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from quiz import counters, store
+from quiz import accounts, counters, store
 from quiz.models import ReviewLog, ReviewState, User, db
-from tests.conftest import drop_schema, make_app
+from tests.conftest import TEST_PASSWORD, drop_schema, log_in, make_app
 
 DAY1, DAY2 = date(2026, 3, 1), date(2026, 3, 2)
 
@@ -183,5 +185,30 @@ def test_the_migrations_build_the_schema_the_models_describe(database_url, tmp_p
             with db.engine.connect() as conn:
                 differences = compare_metadata(MigrationContext.configure(conn), db.metadata)
             assert differences == []
+    finally:
+        drop_schema(app)
+
+
+def test_pending_imports_from_before_the_kept_parse_can_still_be_previewed(database_url, tmp_path):
+    """An upload waiting on its preview during the upgrade is kept: shown as interrupted, then parsed."""
+    app = make_app(database_url, tmp_path)
+    drop_schema(app)
+    note = [{"name": "git.md", "text": "# Git\n\n- `git log` shows history\n"}]
+    try:
+        with app.app_context():
+            directory = app.extensions["migrate"].directory
+            upgrade(directory=directory, revision="0008")
+            now = datetime.now(UTC).replace(tzinfo=None)
+            with db.engine.begin() as conn:
+                insert(conn, "users", id=1, name="alice", created_at=now)
+                payload = gzip.compress(json.dumps(note).encode())
+                insert(conn, "pending_imports", id=7, user_id=1, created_at=now, payload=payload)
+            upgrade(directory=directory)
+            accounts.set_password(db.session.get(User, 1), TEST_PASSWORD)
+            db.session.commit()
+        client = log_in(app, "alice")
+        assert 'id="retry-form"' in client.get("/import/7").get_data(as_text=True)
+        preview = client.post("/import/7/retry", follow_redirects=True).get_data(as_text=True)
+        assert 'id="preview-form"' in preview and "git log" in preview
     finally:
         drop_schema(app)
