@@ -85,6 +85,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         REMEMBER_COOKIE_SAMESITE="Lax",
         UPLOAD_MAX_FILE_BYTES=int(os.environ.get("WENGU_UPLOAD_MAX_BYTES", str(5 * 1024 * 1024))),
         UPLOAD_MAX_FILES=int(os.environ.get("WENGU_UPLOAD_MAX_FILES", "200")),
+        # Browser imports: at most this many cards in one import, and this many imports waiting on
+        # their preview per user.  Uploads up to IMPORT_INLINE_BYTES are parsed within the request and
+        # imports of up to IMPORT_INLINE_CARDS cards stored within it; larger ones run in a background
+        # thread, which a progress page follows.  A job silent for IMPORT_JOB_STALE_SECONDS has died.
+        IMPORT_MAX_CARDS=int(os.environ.get("WENGU_IMPORT_MAX_CARDS", "20000")),
+        IMPORT_MAX_PENDING=int(os.environ.get("WENGU_IMPORT_MAX_PENDING", "3")),
+        IMPORT_INLINE_BYTES=int(os.environ.get("WENGU_IMPORT_INLINE_BYTES", str(256 * 1024))),
+        IMPORT_INLINE_CARDS=int(os.environ.get("WENGU_IMPORT_INLINE_CARDS", "2000")),
+        IMPORT_JOB_HEARTBEAT_SECONDS=5.0,
+        IMPORT_JOB_STALE_SECONDS=60.0,
+        IMPORT_JOBS_SYNCHRONOUS=False,  # tests: run background jobs within the request, deterministically
     )
     if "SECRET_KEY" not in config:
         app.config["SECRET_KEY"] = secret_key_from_env(app.instance_path)

@@ -151,14 +151,58 @@ class LoginAttempt(db.Model):
 
 
 class PendingImport(db.Model):
-    """Uploaded notes waiting on the preview page: nothing is imported until the user confirms."""
+    """An upload on its way in: parsed once, previewed, then stored when the user confirms.
+
+    ``status`` runs parsing → ready → importing → done; ``failed`` (a job that raised, or whose
+    process died) can be tried again, ``refused`` (over the card limit) keeps nothing but the reason.
+    Parsing and storing may run in a background thread of any worker: ``heartbeat_at`` is refreshed
+    while it runs, so any worker can tell a running job from a dead one.
+    """
 
     __tablename__ = "pending_imports"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
-    payload: Mapped[bytes] = mapped_column(LargeBinary)  # gzip-compressed JSON: [{name, text}, ...]
+    # gzip-compressed JSON [{name, text}, ...] until parsed; then empty (the notes hold the texts).
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16), default="parsing", server_default="parsing")
+    progress: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # notes done
+    total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # notes in the upload
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    job_token: Mapped[str | None] = mapped_column(String(32))  # the attempt allowed to finish the job
+    outcome: Mapped[str | None] = mapped_column(Text)  # JSON: the results, or why it failed or was refused
+
+
+class PendingImportNote(db.Model):
+    """One parsed note of a pending import: its text, headings, card count and the cards unticked."""
+
+    __tablename__ = "pending_import_notes"
+
+    pending_id: Mapped[int] = mapped_column(
+        ForeignKey("pending_imports.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    text: Mapped[bytes] = mapped_column(LargeBinary)  # gzip-compressed UTF-8
+    topics: Mapped[bytes] = mapped_column(LargeBinary)  # gzip-compressed JSON [[path, line], ...]
+    card_count: Mapped[int] = mapped_column(Integer)
+    deck_exists: Mapped[bool] = mapped_column(Boolean)
+    unticked: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")  # JSON list of card keys
+
+
+class PendingImportPage(db.Model):
+    """One page of a pending note's cards (a few hundred), so a preview page reads only its own."""
+
+    __tablename__ = "pending_import_pages"
+
+    pending_id: Mapped[int] = mapped_column(
+        ForeignKey("pending_imports.id", ondelete="CASCADE"), primary_key=True
+    )
+    note_position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    page: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # gzip-compressed JSON [[kind, front, back, topic, line, key, known], ...]
+    cards: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Deck(db.Model):

@@ -8,9 +8,7 @@ database as it was.
 from __future__ import annotations
 
 import gc
-import gzip
 import hashlib
-import json
 import random
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -30,7 +28,6 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
-    delete,
     false,
     func,
     insert,
@@ -51,7 +48,6 @@ from quiz.models import (
     AnkiExport,
     Card,
     Deck,
-    PendingImport,
     ReviewDayCount,
     ReviewLog,
     ReviewState,
@@ -215,6 +211,9 @@ def _older_objects_set_aside() -> Iterator[None]:
         gc.unfreeze()
 
 
+# The browser import's background job parses and stores in steps of its own.
+older_objects_set_aside = _older_objects_set_aside
+
 UPLOAD_PREFIX = "upload:"
 
 
@@ -230,18 +229,25 @@ def import_texts(
     the same file updates its deck in place.  ``keep`` maps a note's name to the
     keys of the cards the user ticked on the preview; the others are left out.
     """
-    results = []
     with _older_objects_set_aside():
-        for name, text in notes:
-            note = parse_note(text)
-            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-            title = PurePosixPath(name).stem or name
-            keys = keep.get(name) if keep is not None else None
-            results.append(
-                sync_deck(
-                    session, user, UPLOAD_PREFIX + name, title, digest, note, keys, text=text, name=name
-                )
-            )
+        return import_parsed(session, user, [(name, text, parse_note(text)) for name, text in notes], keep)
+
+
+def import_parsed(
+    session: Session,
+    user: User,
+    notes: Sequence[tuple[str, str, ParsedNote]],
+    keep: Mapping[str, set[str]] | None = None,
+) -> list[ImportResult]:
+    """Store notes already parsed: ``(name, markdown, parsed)`` triples (see ``import_texts``)."""
+    results = []
+    for name, text, note in notes:
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        title = PurePosixPath(name).stem or name
+        keys = keep.get(name) if keep is not None else None
+        results.append(
+            sync_deck(session, user, UPLOAD_PREFIX + name, title, digest, note, keys, text=text, name=name)
+        )
     return results
 
 
@@ -1495,51 +1501,3 @@ def user_topics(session: Session, user: User) -> list[Topic]:
             .order_by(Deck.title, Deck.id, Topic.position)
         )
     )
-
-
-# --- browser import: stash, preview -----------------------------------------------------------
-
-PENDING_IMPORT_LIFETIME = timedelta(days=1)
-
-
-def stash_import(
-    session: Session, user: User, notes: Sequence[tuple[str, str]], now: datetime
-) -> PendingImport:
-    """Keep uploaded notes until the user confirms the preview (and forget stale ones)."""
-    session.execute(
-        delete(PendingImport).where(
-            PendingImport.user_id == user.id, PendingImport.created_at < now - PENDING_IMPORT_LIFETIME
-        )
-    )
-    payload = gzip.compress(json.dumps([{"name": n, "text": t} for n, t in notes]).encode("utf-8"))
-    pending = PendingImport(user_id=user.id, created_at=now, payload=payload)
-    session.add(pending)
-    session.flush()
-    return pending
-
-
-def unstash_import(pending: PendingImport) -> list[tuple[str, str]]:
-    """The ``(name, markdown)`` pairs of a pending import."""
-    return [(item["name"], item["text"]) for item in json.loads(gzip.decompress(pending.payload))]
-
-
-@dataclass(frozen=True)
-class PreviewNote:
-    """One uploaded note on the preview page: its cards and what importing it would do."""
-
-    name: str
-    drafts: list[CardDraft]
-    known_keys: set[str]  # keys of cards this user already has from a note of the same name
-    deck_exists: bool
-
-
-def preview_import(session: Session, user: User, notes: Sequence[tuple[str, str]]) -> list[PreviewNote]:
-    """Parse pending notes (storing nothing) and say which cards are already known."""
-    previews = []
-    for name, text in notes:
-        deck = session.scalar(
-            select(Deck).where(Deck.user_id == user.id, Deck.source_path == UPLOAD_PREFIX + name)
-        )
-        known = set(session.scalars(select(Card.key).where(Card.deck_id == deck.id))) if deck else set()
-        previews.append(PreviewNote(name, _unique_drafts(parse_note(text).cards), known, deck is not None))
-    return previews

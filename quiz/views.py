@@ -22,7 +22,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_date, format_number, get_locale
+from flask_babel import format_date, format_number, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
@@ -32,7 +32,7 @@ from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
-from quiz import backup, charts, store
+from quiz import backup, charts, import_jobs, pending, store
 from quiz.answers import Verdict, check_command, load_aliases
 from quiz.export import write_package
 from quiz.forms import (
@@ -464,21 +464,66 @@ def _upload_limits() -> UploadLimits:
     )
 
 
+def _open_imports() -> list[PendingImport]:
+    pending.sweep(db.session, g.user, now_utc())
+    return pending.open_imports(db.session, g.user)
+
+
+def _import_form(
+    form: UploadForm, error: str | None, status: int, waiting: list[PendingImport] | None = None
+) -> tuple[str, int]:
+    waiting = _open_imports() if waiting is None else waiting
+    return render_template("quiz/import.html", form=form, error=error, waiting=waiting), status
+
+
 @bp.route("/import", methods=("GET", "POST"))
 def import_notes() -> tuple[str, int] | Response:
-    """Upload or paste notes; nothing is stored until the preview is confirmed."""
+    """Upload or paste notes; they are parsed once, then previewed; nothing is stored until confirmed."""
     form = UploadForm()
-    if request.method == "POST":
-        if not form.validate_on_submit():
-            abort(400)
-        try:
-            notes = _read_upload_form(form)
-        except UploadError as exc:
-            return render_template("quiz/import.html", form=form, error=exc.message), exc.status
-        pending = store.stash_import(db.session, g.user, [(n.name, n.text) for n in notes], now_utc())
+    waiting = _open_imports()
+    if request.method == "GET":
+        db.session.commit()  # the sweep of stale pending imports
+        return _import_form(form, None, 200, waiting)
+    if not form.validate_on_submit():
+        abort(400)
+    limit = current_app.config["IMPORT_MAX_PENDING"]
+    if len(waiting) >= limit:
         db.session.commit()
-        return redirect(url_for("quiz.import_preview", pending_id=pending.id))
-    return render_template("quiz/import.html", form=form, error=None), 200
+        message = ngettext(
+            "You have %(num)d import waiting: import or discard it first.",
+            "You have %(num)d imports waiting: import or discard one of them first.",
+            len(waiting),
+        )
+        return _import_form(form, message, 409, waiting)
+    try:
+        notes = _read_upload_form(form)
+    except UploadError as exc:
+        return _import_form(form, exc.message, exc.status, waiting)
+    upload = pending.create(db.session, g.user, [(n.name, n.text) for n in notes], now_utc())
+    db.session.commit()
+    upload_id, token = upload.id, upload.job_token
+    assert token is not None
+    inline = sum(n.size for n in notes) <= current_app.config["IMPORT_INLINE_BYTES"]
+    import_jobs.run(upload_id, token, "parse", background=not inline)
+    if inline:
+        upload = db.session.get(PendingImport, upload_id, populate_existing=True)
+        if upload is not None and upload.status == "refused":
+            error = _too_many_cards(upload)
+            db.session.delete(upload)  # nothing of a refused upload is kept
+            db.session.commit()
+            return _import_form(form, error, 413)
+    return redirect(url_for("quiz.import_preview", pending_id=upload_id))
+
+
+def _too_many_cards(upload: PendingImport) -> str:
+    why = pending.outcome(upload)
+    return _(
+        "Too many cards: with %(note)s (%(cards)s cards) this import passes the limit of %(limit)s cards "
+        "per import. Nothing was stored: import fewer notes at a time, or split the note.",
+        note=why.get("note", ""),
+        cards=format_number(why.get("cards", 0)),
+        limit=format_number(why.get("limit", 0)),
+    )
 
 
 def _read_upload_form(form: UploadForm) -> list[UploadedNote]:
@@ -494,37 +539,116 @@ def _read_upload_form(form: UploadForm) -> list[UploadedNote]:
 
 
 def _owned_pending(pending_id: int) -> PendingImport:
-    pending = db.get_or_404(PendingImport, pending_id)
-    if pending.user_id != g.user.id:
+    upload = db.get_or_404(PendingImport, pending_id)
+    if upload.user_id != g.user.id:
         abort(404)
-    return pending
+    return upload
 
 
 @bp.get("/import/<int:pending_id>")
-def import_preview(pending_id: int) -> str:
-    """The cards each uploaded note yields, per topic with source lines; untick what you don't want."""
-    pending = _owned_pending(pending_id)
-    previews = store.preview_import(db.session, g.user, store.unstash_import(pending))
-    return render_template("quiz/import_preview.html", pending=pending, previews=previews, form=EmptyForm())
+def import_preview(pending_id: int) -> tuple[str, int]:
+    """Where an upload stands: parsing (progress), its preview one page at a time, storing, done or failed.
+
+    The preview shows one note at a time (a list of all notes with their card counts leads to the
+    others) and at most ``pending.PAGE_CARDS`` of its cards; nothing is parsed here.
+    """
+    upload = _owned_pending(pending_id)
+    form = EmptyForm()
+    if upload.status in pending.RUNNING_STATUSES and not pending.is_stale(
+        upload, now_utc(), import_jobs.stale_after()
+    ):
+        return render_template("quiz/import_progress.html", pending=upload, form=form), 200
+    if upload.status in pending.RUNNING_STATUSES or upload.status == "failed":
+        phase = pending.failed_phase(upload)
+        return render_template("quiz/import_failed.html", pending=upload, phase=phase, form=form), 200
+    if upload.status == "refused":
+        return _import_form(UploadForm(formdata=None), _too_many_cards(upload), 413)
+    if upload.status == "done":
+        results = pending.outcome(upload).get("results", [])
+        return render_template("quiz/import_done.html", results=results), 200
+    notes = pending.note_summaries(db.session, upload)
+    note = min(max(0, request.args.get("note", 0, type=int)), max(0, len(notes) - 1))
+    current = notes[note] if notes else None
+    page = min(max(0, request.args.get("page", 0, type=int)), current.pages - 1 if current else 0)
+    cards = pending.page_cards(db.session, upload, note, page) if current else []
+    return render_template(
+        "quiz/import_preview.html",
+        pending=upload,
+        notes=notes,
+        note=current,
+        page=page,
+        first=page * pending.PAGE_CARDS,
+        cards=cards,
+        form=form,
+    ), 200
 
 
 @bp.post("/import/<int:pending_id>")
-def import_confirm(pending_id: int) -> str:
-    """Store the ticked cards of the previewed notes, in one transaction."""
-    pending = _owned_pending(pending_id)
+def import_confirm(pending_id: int) -> Response:
+    """Keep the ticks of the page shown, then go to another page, or store the ticked cards of all notes.
+
+    Storing runs from the kept parse (no second parse): within the request for a small import, else
+    in a background thread that the preview address follows.
+    """
+    upload = _owned_pending(pending_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    notes = store.unstash_import(pending)
-    keep: dict[str, set[str]] = {name: set() for name, _text in notes}
-    names = [name for name, _text in notes]
-    for value in request.form.getlist("keep"):
-        index, _sep, key = value.partition(":")
-        if index.isdigit() and int(index) < len(names):
-            keep[names[int(index)]].add(key)
-    results = store.import_texts(db.session, g.user, notes, keep)
-    db.session.delete(pending)
+    if upload.status != "ready":
+        return redirect(url_for("quiz.import_preview", pending_id=pending_id))
+    note = request.form.get("note", type=int)
+    page = request.form.get("page", type=int)
+    if note is not None and page is not None:
+        pending.save_ticks(db.session, upload, note, page, set(request.form.getlist("keep")))
+    goto = request.form.get("goto", "")
+    if goto:
+        target_note, _sep, target_page = goto.partition(":")
+        db.session.commit()
+        return redirect(
+            url_for(
+                "quiz.import_preview",
+                pending_id=pending_id,
+                note=int(target_note) if target_note.isdigit() else 0,
+                page=int(target_page) if target_page.isdigit() else 0,
+            )
+        )
+    small = pending.card_total(db.session, upload) <= current_app.config["IMPORT_INLINE_CARDS"]
+    token = pending.start_job(db.session, upload, "importing", now_utc())
     db.session.commit()
-    return render_template("quiz/import_done.html", results=results)
+    if token is not None:
+        import_jobs.run(pending_id, token, "import", background=not small)
+    return redirect(url_for("quiz.import_preview", pending_id=pending_id))
+
+
+@bp.post("/import/<int:pending_id>/retry")
+def import_retry(pending_id: int) -> Response:
+    """Run a failed (or dead) parse or store job again, from what the pending import kept."""
+    upload = _owned_pending(pending_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    now = now_utc()
+    dead = pending.is_stale(upload, now, import_jobs.stale_after())
+    if upload.status == "failed" or dead:
+        phase = pending.failed_phase(upload)
+        token = pending.start_job(db.session, upload, "parsing" if phase == "parse" else "importing", now)
+        db.session.commit()
+        if token is not None:
+            import_jobs.run(pending_id, token, phase, background=True)
+    return redirect(url_for("quiz.import_preview", pending_id=pending_id))
+
+
+@bp.post("/import/<int:pending_id>/discard")
+def import_discard(pending_id: int) -> Response:
+    """Forget a pending import and everything kept of it (not while its cards are being stored)."""
+    upload = _owned_pending(pending_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if upload.status == "importing" and not pending.is_stale(upload, now_utc(), import_jobs.stale_after()):
+        flash(_("These notes are being imported right now; they can no longer be discarded."))
+        return redirect(url_for("quiz.import_preview", pending_id=pending_id))
+    db.session.delete(upload)
+    db.session.commit()
+    flash(_("Import discarded."))
+    return redirect(url_for("quiz.import_notes"))
 
 
 @bp.post("/demo")

@@ -70,6 +70,9 @@ def make_app(database_url: str, tmp_path: Path, **config: object) -> Flask:
         "SECRET_KEY": "test-secret",
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "NEW_CARDS_PER_DAY": 20,
+        # Background import jobs run within the request that starts them: deterministic tests.  The
+        # tests of the background thread itself turn this off.
+        "IMPORT_JOBS_SYNCHRONOUS": True,
     }
     settings.update(config)
     return create_app(settings)

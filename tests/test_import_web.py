@@ -40,20 +40,37 @@ def zip_of(members: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
+def form_of(page: str, drop: set[str] = frozenset()) -> dict[str, object]:
+    """What the preview form sends as shown: its hidden fields and its ticked cards, minus ``drop``."""
+    hidden = re.findall(r'<input type="hidden" name="(note|page)" value="([^"]*)"', page)
+    fields: dict[str, object] = dict(hidden)
+    fields["keep"] = [k for k in re.findall(r'name="keep" value="([^"]+)" checked', page) if k not in drop]
+    return fields
+
+
 def test_upload_preview_untick_and_import(app, client):
     response = upload(client, ("git.md", GIT.encode()), ("linux.md", LINUX_ZH.encode("gb18030")))
     assert response.status_code == 302
-    assert stored(app) == (0, 0, 1)  # nothing imported before the preview is confirmed
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "<h3>Git › Branches</h3>" in page and "<h3>Linux › 文件</h3>" in page
-    assert "line 5" in page and "列出所有文件" in page
-    keep = re.findall(r'name="keep" value="([^"]+)" checked', page)
-    assert len(keep) == 4
-    unticked = next(k for k in keep if k.startswith("1:"))  # one card of the second note
-    done = client.post(response.headers["Location"], data={"keep": [k for k in keep if k != unticked]})
+    assert stored(app)[:2] == (0, 0)  # nothing imported before the preview is confirmed
+    location = response.headers["Location"]
+    page = client.get(location).get_data(as_text=True)
+    # One note at a time, with a list of all the notes and their card counts.
+    assert "<h3>Git › Branches</h3>" in page and "<h3>Linux › 文件</h3>" not in page
+    assert re.search(r'value="1:0" class="link">linux.md</button>\s*<span class="muted small">2 cards', page)
+    assert "line 5" in page
+    assert len(form_of(page)["keep"]) == 2
+    # To the second note (the first one's ticks are kept), untick one of its cards, import.
+    second = client.post(location, data={**form_of(page), "goto": "1:0"})
+    assert second.status_code == 302
+    page = client.get(second.headers["Location"]).get_data(as_text=True)
+    assert "<h3>Linux › 文件</h3>" in page and "列出所有文件" in page
+    keep = form_of(page)["keep"]
+    done = client.post(location, data=form_of(page, drop={keep[0]}), follow_redirects=True)
     report = done.get_data(as_text=True)
     assert done.status_code == 200 and 'class="added">1<' in report and 'class="added">2<' in report
-    assert stored(app) == (2, 3, 0)
+    assert stored(app) == (2, 3, 1)  # the pending import keeps only its report
+    assert client.get(location).get_data(as_text=True) == report  # a reload shows it again, imports nothing
+    assert stored(app) == (2, 3, 1)
 
     # The same file again, changed: its deck is updated in place.
     again = upload(
@@ -61,10 +78,9 @@ def test_upload_preview_untick_and_import(app, client):
     )
     page = client.get(again.headers["Location"]).get_data(as_text=True)
     assert "updates your existing deck" in page and "known" in page
-    keep = re.findall(r'name="keep" value="([^"]+)" checked', page)
-    report = client.post(again.headers["Location"], data={"keep": keep}).get_data(as_text=True)
+    report = client.post(again.headers["Location"], data=form_of(page), follow_redirects=True)
     for counted in ('class="updated">1<', 'class="unchanged">1<', 'class="added">0<'):
-        assert counted in report
+        assert counted in report.get_data(as_text=True)
     assert stored(app)[:2] == (2, 3)
 
 
@@ -81,8 +97,7 @@ def test_pasted_markdown(app, client):
     response = upload(client, pasted=GIT, pasted_name="from-clipboard")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "from-clipboard.md" in page
-    keep = re.findall(r'name="keep" value="([^"]+)" checked', page)
-    client.post(response.headers["Location"], data={"keep": keep})
+    client.post(response.headers["Location"], data=form_of(page))
     with app.app_context():
         assert db.session.scalars(select(Deck.title)).one() == "from-clipboard"
 
@@ -128,11 +143,8 @@ def test_a_request_larger_than_any_upload_is_refused_before_reading(app, client)
 def test_a_failure_in_the_middle_of_an_import_leaves_the_database_as_it_was(app, client, monkeypatch):
     from quiz import store
 
-    upload(client, ("a.md", GIT.encode()))
-    with app.app_context():
-        first = db.session.scalars(select(PendingImport)).one().id
-    page = client.get(f"/import/{first}").get_data(as_text=True)
-    client.post(f"/import/{first}", data={"keep": re.findall(r'name="keep" value="([^"]+)"', page)})
+    first = upload(client, ("a.md", GIT.encode())).headers["Location"]
+    client.post(first, data=form_of(client.get(first).get_data(as_text=True)))
     before = stored(app)
 
     response = upload(
@@ -140,7 +152,6 @@ def test_a_failure_in_the_middle_of_an_import_leaves_the_database_as_it_was(app,
     )
     pending = response.headers["Location"]
     page = client.get(pending).get_data(as_text=True)
-    keep = re.findall(r'name="keep" value="([^"]+)"', page)
     real_sync = store.sync_deck
     calls = []
 
@@ -151,13 +162,17 @@ def test_a_failure_in_the_middle_of_an_import_leaves_the_database_as_it_was(app,
         return real_sync(*args, **kwargs)
 
     monkeypatch.setattr(store, "sync_deck", failing_sync)
-    app.config["PROPAGATE_EXCEPTIONS"] = False
-    assert client.post(pending, data={"keep": keep}).status_code == 500
+    failed = client.post(pending, data=form_of(page), follow_redirects=True)
+    assert failed.status_code == 200 and 'id="import-failed"' in failed.get_data(as_text=True)
+    assert "Try again" in failed.get_data(as_text=True)
     assert len(calls) == 2
-    assert stored(app) == (
-        before[0],
-        before[1],
-        1,
-    )  # nothing of the failed import; the preview is still there
+    # Nothing of the failed import; the pending import is still there, to try again.
+    assert stored(app) == (before[0], before[1], before[2] + 1)
     with app.app_context():
         assert "git log" not in {c.back for c in db.session.scalars(select(Card))}
+
+    monkeypatch.setattr(store, "sync_deck", real_sync)
+    again = client.post(pending + "/retry", follow_redirects=True).get_data(as_text=True)
+    assert 'id="import-report"' in again
+    with app.app_context():
+        assert "git log" in {c.back for c in db.session.scalars(select(Card))}

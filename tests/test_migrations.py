@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
@@ -9,7 +11,7 @@ from flask_migrate import upgrade
 
 from quiz import accounts, counters, limits, store
 from quiz.models import ReviewLog, ReviewState, User, db
-from tests.conftest import drop_schema, log_in, make_app
+from tests.conftest import TEST_PASSWORD, drop_schema, log_in, make_app
 
 DAY1, DAY2 = date(2026, 3, 1), date(2026, 3, 2)
 
@@ -360,5 +362,30 @@ def test_0009_fixes_rows_out_of_range_and_adds_the_checks(database_url, tmp_path
             client = log_in(app, "local")
             page = client.get("/cards/2").get_data(as_text=True)
             assert "The source of this card is not stored" in page and "/srv/notes" not in page
+    finally:
+        drop_schema(app)
+
+
+def test_pending_imports_from_before_the_kept_parse_can_still_be_previewed(database_url, tmp_path):
+    """An upload waiting on its preview during the upgrade is kept: shown as interrupted, then parsed."""
+    app = make_app(database_url, tmp_path)
+    drop_schema(app)
+    note = [{"name": "git.md", "text": "# Git\n\n- `git log` shows history\n"}]
+    try:
+        with app.app_context():
+            directory = app.extensions["migrate"].directory
+            upgrade(directory=directory, revision="0008")
+            now = datetime.now(UTC).replace(tzinfo=None)
+            with db.engine.begin() as conn:
+                insert(conn, "users", id=1, name="alice", created_at=now)
+                payload = gzip.compress(json.dumps(note).encode())
+                insert(conn, "pending_imports", id=7, user_id=1, created_at=now, payload=payload)
+            upgrade(directory=directory)
+            accounts.set_password(db.session.get(User, 1), TEST_PASSWORD)
+            db.session.commit()
+        client = log_in(app, "alice")
+        assert 'id="retry-form"' in client.get("/import/7").get_data(as_text=True)
+        preview = client.post("/import/7/retry", follow_redirects=True).get_data(as_text=True)
+        assert 'id="preview-form"' in preview and "git log" in preview
     finally:
         drop_schema(app)

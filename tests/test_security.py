@@ -13,13 +13,14 @@ from urllib.parse import unquote
 import pytest
 from sqlalchemy import func, select
 
-from quiz import accounts, store
+from quiz import accounts, pending, store
 from quiz.models import (
     LOCAL_USER_NAME,
     Card,
     Deck,
     LoginAttempt,
     PendingImport,
+    PendingImportNote,
     ReviewLog,
     ReviewState,
     Topic,
@@ -164,9 +165,10 @@ def test_users_cannot_see_or_change_each_others_data(app, notes_dir):
         state = db.session.scalars(select(ReviewState)).first()
         version = state.version
         alice_user = db.session.scalars(select(User).where(User.name == "alice")).one()
-        pending = store.stash_import(db.session, alice_user, [("x.md", "# X\n\n- `ls` lists\n")], now_utc())
+        upload = pending.create(db.session, alice_user, [("x.md", "# X\n\n- `ls` lists\n")], now_utc())
         db.session.commit()
-        pending_id = pending.id
+        pending_id = upload.id
+        pending.parse(db.session, pending_id, upload.job_token, 100)
     alice.post(f"/quiz/card/{card_id}/grade", data={"grade": "5", "version": str(version)})
     attempts = [
         ("get", f"/quiz/card/{card_id}", {}),
@@ -179,7 +181,9 @@ def test_users_cannot_see_or_change_each_others_data(app, notes_dir):
         ("post", f"/cards/{card_id}/suspend", {}),
         ("post", "/quiz/start", {"topic_id": str(topic_id)}),
         ("get", f"/import/{pending_id}", {}),
-        ("post", f"/import/{pending_id}", {"keep": "0:x"}),
+        ("post", f"/import/{pending_id}", {"keep": "x", "note": "0", "page": "0"}),
+        ("post", f"/import/{pending_id}/retry", {}),
+        ("post", f"/import/{pending_id}/discard", {}),
     ]
     for method, path, data in attempts:
         response = getattr(bob, method)(path, data=data)
@@ -385,8 +389,7 @@ def test_uploaded_file_names_are_never_paths(app, client, tmp_path):
     )
     assert response.status_code == 302
     with app.app_context():
-        pending = db.session.scalars(select(PendingImport)).one()
-        names = [name for name, _ in store.unstash_import(pending)]
+        names = list(db.session.scalars(select(PendingImportNote.name)))
     assert names == ["tmp/evil.md"]
     assert not (tmp_path.parent / "evil.md").exists()
 

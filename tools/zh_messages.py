@@ -215,10 +215,39 @@ ZH = {
     "Import your notes": "导入你的笔记",
     "or run %(command)s with a Markdown file or folder.": "或用 Markdown 文件或文件夹运行 %(command)s。",
     "Load the demo deck (Docker notes, in Chinese)": "加载示例牌组（Docker 中文笔记）",
+    "Too many cards: with %(note)s (%(cards)s cards) this import passes the limit of %(limit)s cards per import. Nothing was stored: import fewer notes at a time, or split the note.": "卡片太多：加上 %(note)s（%(cards)s 张卡片），这次导入超过了每次最多 %(limit)s 张卡片的上限。什么都没有保存：请每次少导入几篇笔记，或把这篇笔记拆开。",
+    "These notes are being imported right now; they can no longer be discarded.": "这些笔记正在导入，已经不能放弃了。",
+    "Import discarded.": "已放弃这次导入。",
+    "Imports waiting": "等待确认的导入",
+    "being read": "正在读取",
+    "waiting for your confirmation": "等待你确认",
+    "being stored": "正在保存",
+    "failed": "失败",
+    "Import failed": "导入失败",
+    "Reading the notes stopped before it finished. Nothing was stored.": "读取笔记中途停止了。什么都没有保存。",
+    "Storing the cards stopped before it finished. Nothing was stored; your ticks are kept.": "保存卡片中途停止了。什么都没有保存；你的勾选都还在。",
+    "Try again": "重试",
+    "Discard this import": "放弃这次导入",
+    "Cards %(first)s–%(last)s of %(total)s": "第 %(first)s–%(last)s 张，共 %(total)s 张卡片",
+    "Importing": "正在导入",
+    "Reading your notes": "正在读取你的笔记",
+    "Storing your cards": "正在保存你的卡片",
+    "%(done)s of %(total)s notes read.": "已读取 %(done)s / %(total)s 篇笔记。",
+    "The ticked cards are being stored.": "正在保存勾选的卡片。",
+    "This page refreshes by itself. You may leave it: the import goes on, and you will find it again under Import.": "本页会自动刷新。你可以离开：导入会继续进行，之后可在“导入”页找到它。",
+    "Refresh": "刷新",
 }
 
 PLURALS = {
     ("%(num)d card", "%(num)d cards"): ("%(num)d 张卡片",),
+    ("%(num)s card", "%(num)s cards"): ("%(num)s 张卡片",),
+    ("%(num)d note", "%(num)d notes"): ("%(num)d 篇笔记",),
+    ("%(num)s card unticked", "%(num)s cards unticked"): ("%(num)s 张卡片未勾选",),
+    ("%(num)s unticked", "%(num)s unticked"): ("%(num)s 张未勾选",),
+    (
+        "You have %(num)d import waiting: import or discard it first.",
+        "You have %(num)d imports waiting: import or discard one of them first.",
+    ): ("你有 %(num)d 个导入在等待确认：请先导入或放弃其中一个。",),
 }
 
 
