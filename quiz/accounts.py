@@ -140,7 +140,7 @@ def create_user(session: Session, name: str, password: str, *, admin: bool = Fal
 
 
 @cache
-def _dummy_hash() -> str:
+def dummy_hash() -> str:
     """A hash made like real ones (same method and scrypt parameters) that no password matches."""
     return generate_password_hash(new_session_token())
 
@@ -191,7 +191,7 @@ def authenticate(session: Session, name: str, password: str, address: str, now: 
         raise RateLimited(N_("Too many failed attempts. Wait a few minutes and try again."))
     user = find_user(session, name)
     stored = user.password_hash if user is not None else None
-    matches = check_password_hash(stored or _dummy_hash(), password)
+    matches = check_password_hash(stored or dummy_hash(), password)
     if user is None or stored is None or not matches:
         raise AccountError(N_("Wrong user name or password."))
     session.execute(delete(LoginAttempt).where(LoginAttempt.username == key, LoginAttempt.address == where))

@@ -52,6 +52,7 @@ ACCOUNTS_LISTED = 100
 def init_app(app: Flask) -> None:
     """Register the blueprint and Flask-Login, and require an account everywhere else."""
     login_manager.init_app(app)
+    accounts.dummy_hash()  # made now, so that the first unknown name costs no more than later ones
     app.register_blueprint(bp)
     app.before_request(require_login)
 
@@ -67,7 +68,10 @@ def load_user(session_id: str) -> User | None:
 
 
 def start_session(user: User) -> None:
-    """Log ``user`` in on this browser (the quiz in progress, if any, stays)."""
+    """Log ``user`` in on this browser; the quiz in progress stays unless it was another account's."""
+    previous = str(session.get("_user_id", "")).partition(":")[0]
+    if previous and previous != str(user.id):
+        session.clear()
     login_user(user)
     session["seen"] = int(now_utc().timestamp())
 

@@ -151,9 +151,12 @@ class AppSetting(db.Model):
 
 
 class LoginAttempt(db.Model):
-    """Failed logins, counted per account and per address to slow down password guessing.
+    """Login attempts, counted per (account, address) and per address to slow down password guessing.
 
-    Kept in the database so that several app processes share one count.
+    Each attempt is recorded (and committed) before its password is checked; a
+    successful one removes itself.  ``username`` is the name's key
+    (``user_name_key``), ``address`` the client's (an IPv6 /64 as one).  Kept in
+    the database so that several app processes share one count.
     """
 
     __tablename__ = "login_attempts"

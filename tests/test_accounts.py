@@ -167,11 +167,16 @@ def test_the_idle_limit_is_configurable(app, database_url, tmp_path, monkeypatch
     assert short.config["SESSION_IDLE_MINUTES"] == 30
     clock = Clock()
     monkeypatch.setattr(auth, "now_utc", clock)
-    client = log_in(short, "alice")
-    clock.now += timedelta(minutes=29)
-    assert logged_in(client)
-    clock.now += timedelta(minutes=31)
-    assert not logged_in(client)
+    try:
+        client = log_in(short, "alice")
+        clock.now += timedelta(minutes=29)
+        assert logged_in(client)
+        clock.now += timedelta(minutes=31)
+        assert not logged_in(client)
+    finally:
+        with short.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 def test_a_session_cookie_from_before_tokens_is_refused(app):
@@ -424,3 +429,16 @@ def test_the_migration_renames_names_that_differ_only_in_case(database_url, tmp_
             assert not accounts.registration_open(db.session)
     finally:
         drop_schema(app)
+
+
+def test_logging_in_as_someone_else_drops_the_previous_accounts_quiz(app):
+    client = log_in(app, "alice")
+    log_in(app, "bob")
+    with client.session_transaction() as session:
+        session["quiz"] = {"topic_id": 1, "choices": False}
+    client.post("/login", data={"name": "alice", "password": TEST_PASSWORD})
+    with client.session_transaction() as session:
+        assert session["quiz"] == {"topic_id": 1, "choices": False}  # the same account: it stays
+    client.post("/login", data={"name": "bob", "password": TEST_PASSWORD})
+    with client.session_transaction() as session:
+        assert "quiz" not in session and session["_user_id"].startswith(f"{user_id(app, 'bob')}:")
