@@ -47,6 +47,7 @@ STATIC_ENDPOINTS = {"static", "favicon"}
 # The session's last-seen time is rewritten at most this often (seconds), not on every request.
 SEEN_RESOLUTION = 60
 ACCOUNTS_LISTED = 100
+MAX_ID = 2**31 - 1  # ids are 32-bit integers: a larger one in a URL names no account
 
 
 def init_app(app: Flask) -> None:
@@ -61,7 +62,8 @@ def init_app(app: Flask) -> None:
 def load_user(session_id: str) -> User | None:
     """The user of a session id "user id:token", if the account still has that token (else no one)."""
     user_id, _sep, token = session_id.partition(":")
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() and token else None
+    valid = user_id.isdigit() and len(user_id) <= 9 and token
+    user = db.session.get(User, int(user_id)) if valid else None
     if user is None or not user.is_active or not accounts.session_token_matches(user, token):
         return None
     return user
@@ -213,7 +215,7 @@ def logout_everywhere(user_id: int) -> Response:
     if not EmptyForm().validate_on_submit():
         abort(400)
     me: User = g.user
-    target = db.session.get(User, user_id)
+    target = db.session.get(User, user_id) if user_id <= MAX_ID else None
     if target is None or (target.id != me.id and not me.is_admin):
         abort(404)
     accounts.end_all_sessions(target)
