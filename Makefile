@@ -48,7 +48,7 @@ clean-venv:
 
 # Extract the interface text, merge it into the Chinese catalogue, fill it from tools/zh_messages.py, compile.
 translations: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location -o translations/messages.pot . 2>/dev/null
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ --no-location -o translations/messages.pot . 2>/dev/null
 	$(BIN)/pybabel update -i translations/messages.pot -d translations -l zh --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/python tools/zh_messages.py translations/zh/LC_MESSAGES/messages.po
 	$(BIN)/pybabel compile -d translations -l zh

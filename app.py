@@ -83,6 +83,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         REMEMBER_COOKIE_SECURE=os.environ.get("WENGU_HTTPS", "") == "1",
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
+        # A login session unused for this long ends (checked on the server; default 7 days).
+        SESSION_IDLE_MINUTES=int(os.environ.get("WENGU_SESSION_IDLE_MINUTES", str(7 * 24 * 60))),
         UPLOAD_MAX_FILE_BYTES=int(os.environ.get("WENGU_UPLOAD_MAX_BYTES", str(5 * 1024 * 1024))),
         UPLOAD_MAX_FILES=int(os.environ.get("WENGU_UPLOAD_MAX_FILES", "200")),
         # Browser imports: at most this many cards in one import, and this many imports waiting on

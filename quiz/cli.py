@@ -42,7 +42,7 @@ def init_app(app: Flask) -> None:
 def resolve_user(name: str | None) -> User:
     """The account a command acts for: the one named, else the only one there is."""
     if name is not None:
-        user = db.session.scalar(select(User).where(User.name == name))
+        user = accounts.find_user(db.session, name)
         if user is None:
             raise click.ClickException(f"There is no user called {name!r}.")
         return user

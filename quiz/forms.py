@@ -130,6 +130,12 @@ class RegistrationForm(FlaskForm):
     open = BooleanField(_l("Anyone may register an account"))
 
 
+class AccountSearchForm(FlaskForm):
+    """The admin's filter on the list of accounts: names starting with this (any case)."""
+
+    q = StringField(_l("Name starts with"), validators=[Optional(), Length(max=80)])
+
+
 class CardEditForm(FlaskForm):
     """The user's own wording of a card; it wins over the note, re-imports included."""
 

@@ -11,6 +11,8 @@ the grade in three statements.
 
 from __future__ import annotations
 
+import secrets
+import unicodedata
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -35,7 +37,7 @@ from sqlalchemy import (
     event,
     select,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, validates
 from sqlalchemy.sql.expression import false as sa_false
 from sqlalchemy.sql.expression import true as sa_true
 from sqlalchemy.types import TypeDecorator
@@ -57,6 +59,19 @@ LOCAL_USER_NAME = "local"
 def now_utc() -> datetime:
     """Return the current time as an aware UTC datetime."""
     return datetime.now(UTC)
+
+
+def user_name_key(name: str) -> str:
+    """The form of a user name that must be unique: NFKC-normalised and case-folded (NFKC_Casefold's idea).
+
+    "Alice", "ALICE" and "Ａｌｉｃｅ" (full width) have one key, so they are one account.
+    """
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name.strip()).casefold())
+
+
+def new_session_token() -> str:
+    """A fresh random session token: every session cookie of a user carries the token it was made with."""
+    return secrets.token_urlsafe(24)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -94,6 +109,8 @@ class User(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80), unique=True)
+    # user_name_key(name), kept by ``_keep_name_key``: names are unique regardless of case and width.
+    name_key: Mapped[str] = mapped_column(String(255), unique=True)
     # IANA zone name; None means the server's local zone.
     timezone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
@@ -107,6 +124,13 @@ class User(db.Model):
     # claimed on the set-up page; nobody can log in as it.
     password_hash: Mapped[str | None] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    # Every session cookie carries this token (see get_id); a new token ends all the account's sessions.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+
+    @validates("name")
+    def _keep_name_key(self, _key: str, name: str) -> str:
+        self.name_key = user_name_key(name)
+        return name
 
     # Flask-Login's user protocol.
     is_anonymous = False
@@ -120,7 +144,8 @@ class User(db.Model):
         return self.password_hash is not None
 
     def get_id(self) -> str:
-        return str(self.id)
+        """The id a session stores: "user id:session token", so ending the token ends the session."""
+        return f"{self.id}:{self.session_token}"
 
 
 class AppSetting(db.Model):
@@ -133,9 +158,12 @@ class AppSetting(db.Model):
 
 
 class LoginAttempt(db.Model):
-    """Failed logins, counted per account and per address to slow down password guessing.
+    """Login attempts, counted per (account, address) and per address to slow down password guessing.
 
-    Kept in the database so that several app processes share one count.
+    Each attempt is recorded (and committed) before its password is checked; a
+    successful one removes itself.  ``username`` is the name's key
+    (``user_name_key``), ``address`` the client's (an IPv6 /64 as one).  Kept in
+    the database so that several app processes share one count.
     """
 
     __tablename__ = "login_attempts"

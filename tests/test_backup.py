@@ -267,7 +267,8 @@ def test_dump_covers_every_column(app, notes_dir):
     deck = data["decks"][0]
     card = next(c for c in deck["cards"] if c["log"])
     sections = [
-        (User, data["user"], {"id", "created_at", "password_hash", "is_admin"}),
+        # name_key follows the name; the session token is a secret like the password hash.
+        (User, data["user"], {"id", "created_at", "password_hash", "is_admin", "name_key", "session_token"}),
         (Deck, deck, {"id", "user_id"}),
         (Topic, deck["topics"][0], {"id", "deck_id", "parent_id", "title", "path_key", "depth"}),
         (Card, card, {"id", "deck_id", "topic_id"}),
@@ -296,7 +297,8 @@ def test_password_hash_never_in_the_backup(app, notes_dir):
         write_backup(db.session, alice, buffer)
     assert "SALT-MARKER" not in json.dumps(data)
     assert b"SALT-MARKER" not in gzip.decompress(buffer.getvalue())
-    assert not any("password" in key or "admin" in key for key in data["user"])
+    assert not any("password" in key or "admin" in key or "session" in key for key in data["user"])
+    assert alice.session_token not in gzip.decompress(buffer.getvalue()).decode()
 
 
 # --- refusals -----------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from tests.conftest import ROOT
 PO = ROOT / "translations" / "zh" / "LC_MESSAGES" / "messages.po"
 MO = PO.with_suffix(".mo")
 METHODS = [("quiz/**.py", "python"), ("app.py", "python"), ("templates/**.html", "jinja2")]
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None, "N_": None}
 
 
 def interface_strings() -> set[str]:
