@@ -158,6 +158,7 @@ FILE_READERS = {
     ("quiz/cli.py", "backup_command"): "the output path of `flask backup`",
     ("quiz/cli.py", "restore_command"): "the input path of `flask restore`",
     ("quiz/answers.py", "_read_toml"): "the alias table shipped in quiz/",
+    ("quiz/accounts.py", "common_passwords"): "the common-password list shipped in quiz/",
     ("quiz/backup.py", "read_backup"): "a file object (upload or the CLI's file)",
     ("quiz/export.py", "write_package"): "a temporary file the export makes",
     ("quiz/views.py", "export_anki"): "that temporary file",
