@@ -16,7 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from quiz import auth, cli, views
+from quiz import auth, cli, errors, views
 from quiz.models import db
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -85,6 +85,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         REMEMBER_COOKIE_SAMESITE="Lax",
         UPLOAD_MAX_FILE_BYTES=int(os.environ.get("WENGU_UPLOAD_MAX_BYTES", str(5 * 1024 * 1024))),
         UPLOAD_MAX_FILES=int(os.environ.get("WENGU_UPLOAD_MAX_FILES", "200")),
+        # A form's CSRF token is good for as long as the session it is bound to (not one hour): a card
+        # page left open over lunch still takes its grade.
+        WTF_CSRF_TIME_LIMIT=None,
     )
     if "SECRET_KEY" not in config:
         app.config["SECRET_KEY"] = secret_key_from_env(app.instance_path)
@@ -94,6 +97,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["MAX_CONTENT_LENGTH"] = 4 * app.config["UPLOAD_MAX_FILE_BYTES"] + 1024 * 1024
 
     db.init_app(app)
+    errors.init_app(app)  # first: the bounded id converter must be in place before any route is added
     Migrate(app, db, directory=str(MIGRATIONS_DIR))
     CSRFProtect(app)
     Babel(app, locale_selector=views.select_locale)

@@ -19,6 +19,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from quiz.models import DB_INT_MAX
+
 LOCALES = ("zh", "en")
 
 # Short labels for the six SM-2 grades, in the meanings of the original text.
@@ -39,7 +41,7 @@ class EmptyForm(FlaskForm):
 class StartForm(FlaskForm):
     """Start today's quiz, on every topic or on one topic and its subtopics."""
 
-    topic_id = IntegerField(validators=[Optional()])
+    topic_id = IntegerField(validators=[Optional(), NumberRange(min=1, max=DB_INT_MAX)])
     choices = BooleanField(_l("Concepts as multiple choice"))
 
 
@@ -48,7 +50,7 @@ class GradeForm(FlaskForm):
 
     grade = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=5)])
     # The card's state version when the page was shown: a second submission of the same page is refused.
-    version = IntegerField(validators=[Optional()])
+    version = IntegerField(validators=[Optional(), NumberRange(min=0, max=DB_INT_MAX)])
 
 
 class AnswerForm(FlaskForm):

@@ -6,6 +6,7 @@ import io
 import tempfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote
 from zoneinfo import available_timezones
 
 from flask import (
@@ -27,13 +28,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from quiz import backup, charts, store
 from quiz.answers import Verdict, check_command, load_aliases
+from quiz.errors import int_arg, refuse
 from quiz.export import write_package
 from quiz.forms import (
     GRADE_LABELS,
@@ -47,7 +50,7 @@ from quiz.forms import (
     StartForm,
     UploadForm,
 )
-from quiz.models import Card, Deck, PendingImport, ReviewState, Topic, db, now_utc
+from quiz.models import DB_INT_MAX, Card, Deck, PendingImport, ReviewState, Topic, db, now_utc
 from quiz.render import render_command, render_markdown
 from quiz.uploads import UploadedNote, UploadError, UploadLimits, read_pasted, read_uploads
 
@@ -263,11 +266,19 @@ def undo() -> Response:
     """Take back the newest grade of the day and show that card again."""
     if not EmptyForm().validate_on_submit():
         abort(400)
-    log = store.undo_last(db.session, g.user, _today())
+    try:
+        log = store.undo_last(db.session, g.user, _today())
+        if log is not None:
+            db.session.commit()
+    except StaleDataError:
+        # Two undos sent at once (a double press): the other one took the grade back; this one
+        # takes back nothing more and shows where the first one leads.
+        db.session.rollback()
+        flash(_("Grade taken back."))
+        return redirect(url_for("quiz.next_card"))
     if log is None:
         flash(_("Nothing to undo today."))
         return redirect(url_for("quiz.next_card"))
-    db.session.commit()
     flash(_("Grade taken back."))
     return redirect(url_for("quiz.card", card_id=log.card_id))
 
@@ -393,6 +404,8 @@ def settings() -> str | Response:
 
 # --- card browser -----------------------------------------------------------------------------
 
+CARDS_PER_PAGE = 50
+
 
 @bp.get("/cards")
 def cards() -> str:
@@ -400,15 +413,23 @@ def cards() -> str:
     text = request.args.get("q", "")
     state = request.args.get("state", "all")
     state = state if state in store.CARD_STATES else "all"
-    topic_id = request.args.get("topic", type=int)
-    page = max(1, request.args.get("page", 1, type=int))
-    rows, total = store.search_cards(db.session, g.user, _today(), text, topic_id, state, page)
+    topic_id = int_arg("topic", None, 1, DB_INT_MAX)
+    page = int_arg("page", 1, 1, DB_INT_MAX // CARDS_PER_PAGE) or 1
+    rows, total = store.search_cards(
+        db.session, g.user, _today(), text, topic_id, state, page, CARDS_PER_PAGE
+    )
+    pages = max(1, -(-total // CARDS_PER_PAGE))
+    if page > pages:  # past the end (an old link, a hand-made one): show the last page
+        page = pages
+        rows, total = store.search_cards(
+            db.session, g.user, _today(), text, topic_id, state, page, CARDS_PER_PAGE
+        )
     return render_template(
         "quiz/cards.html",
         rows=rows,
         total=total,
         page=page,
-        pages=max(1, -(-total // 50)),
+        pages=pages,
         text=text,
         state=state,
         topic_id=topic_id,
@@ -446,9 +467,18 @@ def suspend_card(card_id: int) -> Response:
     state = db.session.get(ReviewState, (g.user.id, card.id))
     if state is None:
         abort(404)
-    state.suspended = not state.suspended
-    db.session.commit()
-    flash(_("Card suspended.") if state.suspended else _("Card back in the quiz."))
+    # The page's button says what it wants ("suspend"=1 or 0), so sending it twice does it once;
+    # without that field the button toggles.
+    wanted = request.form.get("suspend")
+    suspend = wanted == "1" if wanted in ("0", "1") else not state.suspended
+    if state.suspended != suspend:
+        state.suspended = suspend
+        try:
+            db.session.commit()
+        except StaleDataError:
+            db.session.rollback()  # changed by a request sent at the same time: show it as it is now
+            state = db.session.get(ReviewState, (g.user.id, card.id))
+    flash(_("Card suspended.") if state is not None and state.suspended else _("Card back in the quiz."))
     return redirect(url_for("quiz.card_detail", card_id=card.id))
 
 
@@ -519,11 +549,24 @@ def import_confirm(pending_id: int) -> str:
     names = [name for name, _text in notes]
     for value in request.form.getlist("keep"):
         index, _sep, key = value.partition(":")
-        if index.isdigit() and int(index) < len(names):
+        if index.isascii() and index.isdigit() and len(index) < 7 and int(index) < len(names):
             keep[names[int(index)]].add(key)
-    results = store.import_texts(db.session, g.user, notes, keep)
-    db.session.delete(pending)
-    db.session.commit()
+    try:
+        # Claim the preview first: of two confirmations sent at once, the second waits here for the
+        # first to commit, then finds nothing to claim and imports nothing.
+        claimed = db.session.execute(delete(PendingImport).where(PendingImport.id == pending.id)).rowcount
+        if claimed:
+            results = store.import_texts(db.session, g.user, notes, keep)
+            db.session.commit()
+    except (IntegrityError, StaleDataError):
+        # Another import (another preview of the same notes) wrote them at the same time.
+        db.session.rollback()
+        refuse(409, _("Another import wrote these notes at the same time, so nothing was imported."))
+    if not claimed:
+        db.session.rollback()
+        refuse(
+            409, _("These notes were imported already: the form was sent twice, and they were imported once.")
+        )
     return render_template("quiz/import_done.html", results=results)
 
 
@@ -545,5 +588,10 @@ def download_backup() -> Response:
     buffer = io.BytesIO()
     backup.write_backup(db.session, g.user, buffer)
     buffer.seek(0)
-    name = f"wengu-{g.user.name}-{_today().isoformat()}.json.gz"
-    return send_file(buffer, mimetype="application/gzip", as_attachment=True, download_name=name)
+    fallback, name = backup.backup_file_names(g.user.name, _today())
+    response = send_file(buffer, mimetype="application/gzip", as_attachment=True, download_name=fallback)
+    if name != fallback:  # RFC 6266: the Unicode name for browsers that read filename*, the ASCII one else
+        response.headers["Content-Disposition"] = (
+            f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+        )
+    return response
