@@ -57,6 +57,14 @@ def test_a_wrong_method_answers_405_with_a_page_and_the_allowed_methods(client):
     assert client.post("/import/99999999999").status_code == 404
 
 
+def test_a_forbidden_action_answers_403_with_a_page(app):
+    log_in(app, "admin")
+    other = log_in(app, "bob")
+    response = other.post("/account", data={"reg-csrf_token": "", "reg-open": "y"})
+    assert response.status_code == 403
+    assert "Your account may not do this." in response.get_data(as_text=True)
+
+
 def test_a_failed_flush_is_rolled_back_and_the_500_page_shows_no_traceback(
     app, client, notes_dir, monkeypatch
 ):
