@@ -16,7 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from quiz import auth, cli, views
+from quiz import auth, cli, errors, views
 from quiz.models import db
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -98,6 +98,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         IMPORT_JOB_HEARTBEAT_SECONDS=5.0,
         IMPORT_JOB_STALE_SECONDS=60.0,
         IMPORT_JOBS_SYNCHRONOUS=False,  # tests: run background jobs within the request, deterministically
+        # A form's CSRF token is good for as long as the session it is bound to (not one hour): a card
+        # page left open over lunch still takes its grade.
+        WTF_CSRF_TIME_LIMIT=None,
     )
     if "SECRET_KEY" not in config:
         app.config["SECRET_KEY"] = secret_key_from_env(app.instance_path)
@@ -107,6 +110,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["MAX_CONTENT_LENGTH"] = 4 * app.config["UPLOAD_MAX_FILE_BYTES"] + 1024 * 1024
 
     db.init_app(app)
+    errors.init_app(app)  # first: the bounded id converter must be in place before any route is added
     Migrate(app, db, directory=str(MIGRATIONS_DIR))
     CSRFProtect(app)
     Babel(app, locale_selector=views.select_locale)

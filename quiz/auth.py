@@ -8,7 +8,7 @@ everywhere" give the account a new token) or that has been idle longer than SESS
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import (
     Blueprint,
@@ -115,12 +115,25 @@ def require_login() -> Response | None:
 
 
 def safe_next(target: str | None) -> str:
-    """Follow ``next`` only to a path on this site; anything else goes to today's page."""
-    if target:
-        parts = urlsplit(target)
-        local = not parts.scheme and not parts.netloc
-        if local and target.startswith("/") and not target.startswith(("//", "/\\")):
-            return target
+    """Follow ``next`` only to a path on this site; anything else goes to today's page.
+
+    A browser drops tabs and line breaks from an address and reads ``\\`` as
+    ``/``, so ``/\\r\\n//evil.example`` or ``/\\evil.example`` would lead to another
+    host: a target with a space, a control or non-printing character or a
+    backslash is refused, and so is one whose path, percent-decoded, holds
+    one or starts with ``//``.
+    """
+    if not target or len(target) > 2000 or "\\" in target or not target.isprintable() or " " in target:
+        return url_for("quiz.today")
+    decoded = target.partition("?")[0].partition("#")[0]  # the path: its query may encode anything
+    for _round in range(3):  # %252F%252F… decodes in steps
+        decoded = unquote(decoded)
+    if not decoded.isprintable() or "\\" in decoded:
+        return url_for("quiz.today")
+    parts = urlsplit(target)
+    local = not parts.scheme and not parts.netloc
+    if local and target.startswith("/") and not decoded.startswith("//"):
+        return target
     return url_for("quiz.today")
 
 

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
+import unicodedata
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -472,6 +474,28 @@ def write_backup(session: Session, user: User, fileobj: BinaryIO) -> int:
     data = gzip.compress(text.encode("utf-8"), mtime=0)
     fileobj.write(data)
     return len(data)
+
+
+# Characters no file name should hold on any system the download may land on.
+_UNSAFE_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\s]+')
+_NOT_ASCII_WORD = re.compile(r"[^A-Za-z0-9._-]+")
+MAX_NAME_IN_FILE_NAME = 60
+
+
+def backup_file_names(user_name: str, day: date) -> tuple[str, str]:
+    """The download's name for a backup of ``user_name`` made on ``day``: (ASCII fallback, full Unicode name).
+
+    A user name may hold anything (line breaks, quotes, slashes, control
+    characters, Chinese): the full name keeps its printable letters, the
+    fallback only ASCII letters, digits, ``.``, ``_`` and ``-``.  Neither holds
+    a character that could break the Content-Disposition header or a path.
+    """
+    printable = "".join(ch if ch.isprintable() else " " for ch in user_name)
+    full = _UNSAFE_IN_FILE_NAMES.sub("_", printable).strip("._")[:MAX_NAME_IN_FILE_NAME] or "user"
+    ascii_only = unicodedata.normalize("NFKD", full).encode("ascii", "ignore").decode("ascii")
+    fallback = _NOT_ASCII_WORD.sub("_", ascii_only).strip("._") or "user"
+    stamp = day.isoformat()
+    return f"wengu-{fallback}-{stamp}.json.gz", f"wengu-{full}-{stamp}.json.gz"
 
 
 def _reject_constant(name: str) -> object:

@@ -18,6 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from quiz import limits
+from quiz.models import DB_INT_MAX
 
 LOCALES = limits.LOCALES
 
@@ -39,7 +40,7 @@ class EmptyForm(FlaskForm):
 class StartForm(FlaskForm):
     """Start today's quiz, on every topic or on one topic and its subtopics."""
 
-    topic_id = IntegerField(validators=[Optional()])
+    topic_id = IntegerField(validators=[Optional(), NumberRange(min=1, max=DB_INT_MAX)])
     choices = BooleanField(_l("Concepts as multiple choice"))
 
 
@@ -50,7 +51,7 @@ class GradeForm(FlaskForm):
         validators=[InputRequired(), NumberRange(min=limits.MIN_GRADE, max=limits.MAX_GRADE)]
     )
     # The card's state version when the page was shown: a second submission of the same page is refused.
-    version = IntegerField(validators=[Optional()])
+    version = IntegerField(validators=[Optional(), NumberRange(min=0, max=DB_INT_MAX)])
 
 
 class AnswerForm(FlaskForm):

@@ -948,6 +948,10 @@ def undo_last(session: Session, user: User, today: date) -> ReviewLog | None:
     Called repeatedly it steps further back, one grade at a time, through the day.
     Returns the removed entry (its ``card_id`` says which card to show again), or
     None when nothing is left to undo today.
+
+    Raises:
+        StaleDataError: the card's state changed since it was read here (an undo
+            or a grade of the same card sent at the same time); nothing was undone.
     """
     log = session.scalar(
         select(ReviewLog)
@@ -958,19 +962,13 @@ def undo_last(session: Session, user: User, today: date) -> ReviewLog | None:
     if log is None:
         return None
     state = session.get(ReviewState, (user.id, log.card_id))
-    if state is not None and not log.drill:
-        state.restore(log)
-    session.info[UNDO_FLAG] = True
-    try:
-        session.delete(log)
-        session.flush()
-    finally:
-        session.info.pop(UNDO_FLAG, None)
     if state is not None:
+        if not log.drill:
+            state.restore(log)
         # Whether the card waits in a drill follows from its newest grade left: put that back too.
         newest = session.execute(
             select(ReviewLog.review_day, ReviewLog.reviewed_at, ReviewLog.grade)
-            .where(ReviewLog.user_id == user.id, ReviewLog.card_id == log.card_id)
+            .where(ReviewLog.user_id == user.id, ReviewLog.card_id == log.card_id, ReviewLog.id != log.id)
             .order_by(ReviewLog.id.desc())
             .limit(1)
         ).first()
@@ -978,7 +976,15 @@ def undo_last(session: Session, user: User, today: date) -> ReviewLog | None:
         state.drill_day = newest.review_day if waits else None
         state.drill_at = newest.reviewed_at if waits else None
         flag_modified(state, "lapses")  # the version moves even for an undone drill grade
+        # The state is written first, with ``UPDATE … WHERE version = <the version read>``: of two
+        # undos racing for this entry only one gets past here, the other raises StaleDataError.
         session.flush()
+    session.info[UNDO_FLAG] = True
+    try:
+        session.delete(log)
+        session.flush()
+    finally:
+        session.info.pop(UNDO_FLAG, None)
     return log
 
 

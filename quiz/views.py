@@ -6,6 +6,7 @@ import io
 import tempfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote
 from zoneinfo import available_timezones
 
 from flask import (
@@ -34,6 +35,7 @@ from werkzeug.wrappers import Response
 
 from quiz import backup, charts, import_jobs, pending, store
 from quiz.answers import Verdict, check_command, load_aliases
+from quiz.errors import int_arg
 from quiz.export import write_package
 from quiz.forms import (
     GRADE_LABELS,
@@ -47,7 +49,7 @@ from quiz.forms import (
     StartForm,
     UploadForm,
 )
-from quiz.models import Card, Deck, PendingImport, ReviewState, Topic, db, now_utc
+from quiz.models import DB_INT_MAX, Card, Deck, PendingImport, ReviewState, Topic, db, now_utc
 from quiz.render import render_command, render_markdown
 from quiz.uploads import UploadedNote, UploadError, UploadLimits, read_pasted, read_uploads
 
@@ -263,11 +265,19 @@ def undo() -> Response:
     """Take back the newest grade of the day and show that card again."""
     if not EmptyForm().validate_on_submit():
         abort(400)
-    log = store.undo_last(db.session, g.user, _today())
+    try:
+        log = store.undo_last(db.session, g.user, _today())
+        if log is not None:
+            db.session.commit()
+    except StaleDataError:
+        # Two undos sent at once (a double press): the other one took the grade back; this one
+        # takes back nothing more and shows where the first one leads.
+        db.session.rollback()
+        flash(_("Grade taken back."))
+        return redirect(url_for("quiz.next_card"))
     if log is None:
         flash(_("Nothing to undo today."))
         return redirect(url_for("quiz.next_card"))
-    db.session.commit()
     flash(_("Grade taken back."))
     return redirect(url_for("quiz.card", card_id=log.card_id))
 
@@ -393,6 +403,8 @@ def settings() -> str | Response:
 
 # --- card browser -----------------------------------------------------------------------------
 
+CARDS_PER_PAGE = 50
+
 
 @bp.get("/cards")
 def cards() -> str:
@@ -400,15 +412,23 @@ def cards() -> str:
     text = request.args.get("q", "")
     state = request.args.get("state", "all")
     state = state if state in store.CARD_STATES else "all"
-    topic_id = request.args.get("topic", type=int)
-    page = max(1, request.args.get("page", 1, type=int))
-    rows, total = store.search_cards(db.session, g.user, _today(), text, topic_id, state, page)
+    topic_id = int_arg("topic", None, 1, DB_INT_MAX)
+    page = int_arg("page", 1, 1, DB_INT_MAX // CARDS_PER_PAGE) or 1
+    rows, total = store.search_cards(
+        db.session, g.user, _today(), text, topic_id, state, page, CARDS_PER_PAGE
+    )
+    pages = max(1, -(-total // CARDS_PER_PAGE))
+    if page > pages:  # past the end (an old link, a hand-made one): show the last page
+        page = pages
+        rows, total = store.search_cards(
+            db.session, g.user, _today(), text, topic_id, state, page, CARDS_PER_PAGE
+        )
     return render_template(
         "quiz/cards.html",
         rows=rows,
         total=total,
         page=page,
-        pages=max(1, -(-total // 50)),
+        pages=pages,
         text=text,
         state=state,
         topic_id=topic_id,
@@ -446,9 +466,18 @@ def suspend_card(card_id: int) -> Response:
     state = db.session.get(ReviewState, (g.user.id, card.id))
     if state is None:
         abort(404)
-    state.suspended = not state.suspended
-    db.session.commit()
-    flash(_("Card suspended.") if state.suspended else _("Card back in the quiz."))
+    # The page's button says what it wants ("suspend"=1 or 0), so sending it twice does it once;
+    # without that field the button toggles.
+    wanted = request.form.get("suspend")
+    suspend = wanted == "1" if wanted in ("0", "1") else not state.suspended
+    if state.suspended != suspend:
+        state.suspended = suspend
+        try:
+            db.session.commit()
+        except StaleDataError:
+            db.session.rollback()  # changed by a request sent at the same time: show it as it is now
+            state = db.session.get(ReviewState, (g.user.id, card.id))
+    flash(_("Card suspended.") if state is not None and state.suspended else _("Card back in the quiz."))
     return redirect(url_for("quiz.card_detail", card_id=card.id))
 
 
@@ -669,5 +698,10 @@ def download_backup() -> Response:
     buffer = io.BytesIO()
     backup.write_backup(db.session, g.user, buffer)
     buffer.seek(0)
-    name = f"wengu-{g.user.name}-{_today().isoformat()}.json.gz"
-    return send_file(buffer, mimetype="application/gzip", as_attachment=True, download_name=name)
+    fallback, name = backup.backup_file_names(g.user.name, _today())
+    response = send_file(buffer, mimetype="application/gzip", as_attachment=True, download_name=fallback)
+    if name != fallback:  # RFC 6266: the Unicode name for browsers that read filename*, the ASCII one else
+        response.headers["Content-Disposition"] = (
+            f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+        )
+    return response
