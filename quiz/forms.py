@@ -18,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from quiz import limits
-from quiz.models import DB_INT_MAX
+from quiz.limits import DB_INT_MAX
 
 LOCALES = limits.LOCALES
 

@@ -41,6 +41,11 @@ MAX_NEW_CARDS_PER_DAY = 9_999
 MAX_REVIEWS_PER_DAY = 99_999
 MAX_TIMEZONE_LENGTH = 64
 
+DB_INT_MAX = 2**31 - 1
+"""The largest id (and INTEGER value) both databases store: PostgreSQL's INTEGER is 32 bits.  SQLite's are
+64, but one bound for both keeps them alike, and no SQLite id gets near two billion.  Ids in URLs, query
+strings and forms beyond it are refused before they reach a query."""
+
 
 def cap_interval(days: int) -> int:
     """The interval to store for an interval of ``days`` computed by SM-2: at most ``MAX_INTERVAL_DAYS``."""

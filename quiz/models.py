@@ -55,9 +55,7 @@ NAMING_CONVENTION = {
 
 LOCAL_USER_NAME = "local"
 
-# The largest id (and INTEGER value) both databases store: PostgreSQL's INTEGER is 32 bits.  SQLite's are
-# 64, but one bound for both keeps them alike, and no SQLite id gets near two billion.
-DB_INT_MAX = 2**31 - 1
+DB_INT_MAX = limits.DB_INT_MAX
 
 
 def now_utc() -> datetime:

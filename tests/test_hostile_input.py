@@ -69,7 +69,8 @@ FORM_VALUES = [
 ]
 # Buttons without fields of their own (and slow ones: an import, a package, a backup): sent whole only.
 BUTTONS = {"quiz.load_demo", "quiz.export_anki", "quiz.download_backup", "quiz.undo", "quiz.end"}
-SKIPPED = {"static", "auth.logout", "auth.logout_everywhere"}  # logging out would end the walk; tests of their own
+# Logging out would end the walk: /logout and /account/<id>/logout-everywhere have tests of their own.
+SKIPPED = {"static", "auth.logout", "auth.logout_everywhere"}
 
 
 def user_setup(app: Flask) -> dict[str, int]:
