@@ -1352,7 +1352,7 @@ def _classify(
     return VerdictKind.WRONG, total, f"{total} tokens differ", tuple(diff)
 
 
-_ALT_SEP = re.compile(r"\s+(或者|或是|或|or|OR|/)\s+")
+_ALT_SEP = re.compile(r"(?<!\s)\s++(或者|或是|或|or|OR|/)\s+")
 _CJK_OR = frozenset({"或者", "或是", "或"})
 
 
@@ -1370,7 +1370,7 @@ def _alternatives(expected: str) -> list[str]:
     if all(s in _CJK_OR for s in seps) or alike:
         return alts
     if any(s in _CJK_OR for s in seps):
-        return [a for a in re.split(r"\s+(?:或者|或是|或)\s+", expected) if a.strip()] or [expected]
+        return [a for a in re.split(r"(?<!\s)\s++(?:或者|或是|或)\s+", expected) if a.strip()] or [expected]
     return [expected]
 
 
