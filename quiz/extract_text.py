@@ -69,9 +69,10 @@ OPENERS = {"[": "]", "<": ">", "{": "}"}
 CLOSERS = {"]": "[", ">": "<", "}": "{"}
 
 # A code span: a run of backticks, some text on the same line, and the next run of the same
-# length.  CODE_SPAN_RE says it as a pattern, but a backtracking search spends O(n) on every
-# run that has no partner, so `_code_spans` pairs the runs itself (a test checks that both agree).
-CODE_SPAN_RE = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+# length.  CODE_SPAN_REFERENCE says it as a pattern, but it is never run: a backtracking search
+# spends O(n) on every run that has no partner, so `_span_matches` pairs the runs itself (a test
+# checks that both agree).
+CODE_SPAN_REFERENCE = r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)"
 _BACKTICKS_RE = re.compile(r"`+")
 WORD_RE = re.compile(r"[A-Za-z][\w.+-]*")
 _ALPHA_RE = re.compile(r"[A-Za-z]+")
@@ -128,7 +129,7 @@ def _code_spans(line: str) -> tuple[tuple[int, int, str], ...]:
 
 
 def _span_matches(line: str) -> list[tuple[int, int, str]]:
-    """(start, end, text between the runs) of each match of CODE_SPAN_RE, in O(n log n).
+    """(start, end, text between the runs) of each match of CODE_SPAN_REFERENCE, in O(n log n).
 
     Each maximal run of backticks opens a span at the next run of the same length, when no
     newline comes between; the search resumes after the closing run.
