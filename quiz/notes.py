@@ -21,7 +21,8 @@ used by the automatic rules; markers inside code spans or code blocks never coun
       line: a "cloze" card whose front shows the blanks as ``[...]`` (or
       ``[hint]``) and whose back is the whole line with the answers; one card per
       cloze number (all ``==…==`` of a line are one group).  ``{{path/to/file}}``
-      (tldr placeholder, no ``cN::``) is not a cloze; nor is ``a==b``.
+      (tldr placeholder, no ``cN::``) is not a cloze; nor is ``a==b``.  A line gives cards
+      for its 50 lowest cloze numbers at most (each card repeats the whole line).
 
 Command cards (kind "command": front = what it does, back = the bare command)
     * A line (list item, blockquote line, paragraph line) that starts with a
