@@ -163,22 +163,21 @@ NOTES: dict[str, Callable[[int], str]] = {
     "code spans ending a line": lambda n: rep("a — `ls -l` ", n),
 }
 
-# Adversarial answers: (expected, typed) as functions of the size (typed at most 2,000 characters,
-# the form's limit).
+# Adversarial answers: the card's command grows with the size; the typed answer is a fixed
+# hostile one (the form takes 2,000 characters at most).  Growing both would measure the
+# alignment, which is O(expected × typed) words by design and capped at 200 words a side.
+_SLOTS_TYPED = "cmd " + " ".join(["x" * 95] * 20)
 ANSWERS: dict[str, Callable[[int], tuple[str, str]]] = {
-    "four-slot placeholders": lambda n: (
-        "cmd " + " ".join(["<a>x<b>x<c>x<d>y"] * (n // 17)),
-        "cmd " + " ".join(["x" * 95] * max(1, n // 400)),
-    ),
+    "four-slot placeholders": lambda n: ("cmd " + " ".join(["<a>x<b>x<c>x<d>y"] * (n // 17)), _SLOTS_TYPED),
     "unclosed {{": lambda n: ("cmd " + rep("{{", n), "cmd x"),
-    "angles": lambda n: ("cmd " + rep("<", n), "cmd " + rep("<", n // 4)),
-    "option cluster": lambda n: ("cmd -" + rep("a", n), "cmd -" + rep("b", n // 4)),
-    "many options": lambda n: ("ls " + rep("-a ", n), "ls " + rep("-b ", n // 4)),
+    "angles": lambda n: ("cmd " + rep("<", n), "cmd " + rep("<", 500)),
+    "option cluster": lambda n: ("cmd -" + rep("a", n), "cmd -" + rep("b", 1_000)),
+    "many options": lambda n: ("ls " + rep("-a ", n), "ls " + rep("-b ", 600)),
     "brackets": lambda n: ("cmd " + rep("[a", n), "cmd x"),
     "alternatives": lambda n: (rep("ls -a 或 ", n), "ls -b"),
     "spaced alternatives": lambda n: ("ls -a" + rep(" ", n) + "或 ls -b", "ls -c"),
-    "quotes": lambda n: (rep('"', n), rep("'", n // 4)),
-    "CJK placeholders": lambda n: ("cmd " + rep("项 ", n), "cmd " + rep("x ", n // 4)),
+    "quotes": lambda n: (rep('"', n), rep("'", 1_000)),
+    "CJK placeholders": lambda n: ("cmd " + rep("项 ", n), "cmd " + rep("x ", 600)),
 }
 
 SMALL, LARGE = 1_500, 12_000  # 8×: linear work grows about 8×, quadratic 64×
@@ -226,11 +225,18 @@ def test_extractor_cpu_time_grows_linearly(name: str) -> None:
     )
 
 
-def test_answer_checker_cpu_time_grows_linearly_on_slots() -> None:
-    make = ANSWERS["four-slot placeholders"]
-    cost_small = cpu_cost(check_command, *make(250), runs=3)
-    cost_large = cpu_cost(check_command, *make(2_000), runs=3)
-    assert cost_large < LIMIT * cost_small + 0.001 * LIMIT
+def _slots(length: int) -> tuple[str, str]:
+    """40 four-slot patterns against 20 typed words of `length` x (no word matches: no y)."""
+    return "cmd " + " ".join(["<a>x<b>x<c>x<d>y"] * 40), "cmd " + " ".join(["x" * length] * 20)
+
+
+def test_placeholder_matching_grows_linearly_with_the_typed_words() -> None:
+    # A backtracking regex took O(length⁴) a word here (8× longer words: 4,096× the work).
+    small, large = events(check_command, *_slots(12)), events(check_command, *_slots(96))
+    assert large < LIMIT * small, f"{small} events, then {large}"
+    cost_small = cpu_cost(check_command, *_slots(12), runs=3)
+    cost_large = cpu_cost(check_command, *_slots(96), runs=3)
+    assert cost_large < LIMIT * cost_small + 0.001 * LIMIT, f"{cost_small:.4f}s then {cost_large:.4f}s"
 
 
 # --------------------------------------------------------------------------- the regex audit
