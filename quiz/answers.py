@@ -69,6 +69,7 @@ treated as ``git reset HEAD``; old-style ``tar xzf`` (no dash) is not ``-xzf``.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import functools
 import heapq
@@ -300,6 +301,25 @@ _ANGLE = re.compile(r"<[^<>\s](?:[^<>\n]*[^<>\s])?>")
 _MAX_NESTING = 8
 
 
+@functools.lru_cache(maxsize=64)
+def _marks(s: str) -> tuple[list[int], list[int]]:
+    """Where ``}}`` starts and where the newlines are in `s`, found once per string.
+
+    `_group_end` is asked at every ``{{`` of a word; searching for the closing ``}}`` each
+    time cost O(n) per opener, so O(n²) on a line of unclosed ``{{``.
+    """
+    closes, newlines = [], []
+    at = s.find("}}")
+    while at >= 0:
+        closes.append(at)
+        at = s.find("}}", at + 1)
+    at = s.find("\n")
+    while at >= 0:
+        newlines.append(at)
+        at = s.find("\n", at + 1)
+    return closes, newlines
+
+
 def _group_end(s: str, i: int) -> int | None:
     """End of a placeholder group ``<x>``, ``{{x}}`` or ``[x]`` starting at ``s[i]``."""
     c = s[i]
@@ -309,8 +329,10 @@ def _group_end(s: str, i: int) -> int | None:
     if c == "{":
         if not s.startswith("{{", i):
             return None
-        j = s.find("}}", i + 2)
-        if j <= i + 2 or "\n" in s[i:j]:
+        closes, newlines = _marks(s)
+        k = bisect.bisect_left(closes, i + 2)
+        j = closes[k] if k < len(closes) else -1
+        if j <= i + 2 or bisect.bisect_left(newlines, i) < bisect.bisect_left(newlines, j):
             return None
         return j + 2
     if c != "[":
@@ -511,7 +533,7 @@ def _group_rx(group: str, acc: list[str], depth: int) -> int:
     return slots
 
 
-def _token_regex(parts: tuple[tuple[str, str], ...]) -> tuple[re.Pattern[str], int] | None:
+def _token_regex(parts: tuple[tuple[str, str], ...]) -> tuple[WordPattern, int] | None:
     """The regex a typed word must match for an expected word, or None for a plain literal."""
     has_group = any(kind == "group" for kind, _ in parts)
     whole = "".join(text for _, text in parts)
@@ -531,13 +553,124 @@ def _token_regex(parts: tuple[tuple[str, str], ...]) -> tuple[re.Pattern[str], i
     source = "".join(acc) if slots <= _MAX_SLOTS else ".+"
     try:
         return _compile(source), slots
-    except re.error:
+    except ValueError:
         return None
 
 
+# A word pattern: literal text, a slot (one character or more) or an optional group of
+# alternatives, each a sequence again.
+_Seq = tuple[tuple[str, Any], ...]
+# A set of positions in the typed word: some positions, and every position from `tail` on.
+_Positions = tuple[frozenset[int], int | None]
+
+
+class WordPattern:
+    """The pattern a typed word must match for an expected word, matched in linear time.
+
+    Its ``pattern`` is written in the syntax of :mod:`re` (DOTALL), as `_token_regex` builds it:
+    escaped literals, ``.+?`` / ``.+`` slots and optional groups ``(?:A|B)?``.  Python's
+    backtracking engine needs O(n^k) steps to reject a word against k slots separated by
+    literals (``<a>x<b>x<c>x<d>y`` against 95 ``x``: 40 ms a word, minutes over a long answer),
+    so `fullmatch` runs the pattern as a set of positions instead: O(pattern × word).
+    """
+
+    __slots__ = ("pattern", "_seq")
+
+    def __init__(self, source: str):
+        self.pattern = source
+        self._seq = _parse_pattern(source)
+
+    def fullmatch(self, text: str) -> bool | None:
+        """True when the whole of `text` matches, else None (as ``re.Pattern.fullmatch`` is falsy)."""
+        found, tail = _run(self._seq, (frozenset({0}), None), text)
+        n = len(text)
+        return True if n in found or (tail is not None and tail <= n) else None
+
+
+def _parse_pattern(source: str) -> _Seq:
+    """Read the regex subset `_token_regex` writes; ValueError for anything else."""
+    stack: list[tuple[list[tuple[str, Any]], list[_Seq]]] = []
+    seq: list[tuple[str, Any]] = []
+    alts: list[_Seq] = []
+    i, n = 0, len(source)
+
+    def literal(ch: str) -> None:
+        if seq and seq[-1][0] == "lit":
+            seq[-1] = ("lit", seq[-1][1] + ch)
+        else:
+            seq.append(("lit", ch))
+
+    while i < n:
+        c = source[i]
+        if c == "\\" and i + 1 < n:
+            literal(source[i + 1])
+            i += 2
+        elif source.startswith(".+?", i) or source.startswith(".+", i):
+            seq.append(("slot", None))
+            i += 3 if source.startswith(".+?", i) else 2
+        elif source.startswith("(?:", i):
+            stack.append((seq, alts))
+            seq, alts = [], []
+            i += 3
+        elif c == "|" and stack:
+            alts.append(tuple(seq))
+            seq = []
+            i += 1
+        elif source.startswith(")?", i) and stack:
+            alts.append(tuple(seq))
+            group = ("opt", tuple(alts))
+            seq, alts = stack.pop()
+            seq.append(group)
+            i += 2
+        elif c in ".^$*+?{}[]()|\\":
+            raise ValueError(f"unsupported pattern syntax at {i}: {source!r}")
+        else:
+            literal(c)
+            i += 1
+    if stack:
+        raise ValueError(f"unclosed group: {source!r}")
+    return tuple(seq)
+
+
+def _union(a: _Positions, b: _Positions) -> _Positions:
+    tails = [t for t in (a[1], b[1]) if t is not None]
+    tail = min(tails) if tails else None
+    found = a[0] | b[0]
+    if tail is not None:
+        found = frozenset(p for p in found if p < tail)
+    return found, tail
+
+
+def _run(seq: _Seq, at: _Positions, text: str) -> _Positions:
+    """The positions where `seq` can end, starting from any of `at` (each step O(len(text)))."""
+    n = len(text)
+    found, tail = at
+    for kind, value in seq:
+        if not found and tail is None:
+            break
+        if kind == "lit":
+            size = len(value)
+            new = {p + size for p in found if text.startswith(value, p)}
+            if tail is not None:
+                k = text.find(value, tail)
+                while k >= 0:
+                    new.add(k + size)
+                    k = text.find(value, k + 1)
+            found, tail = frozenset(new), None
+        elif kind == "slot":
+            first = min([*found, *([tail] if tail is not None else [])])
+            found, tail = frozenset(), (first + 1 if first + 1 <= n else None)
+        else:
+            out: _Positions = (found, tail)
+            for alt in value:
+                out = _union(out, _run(alt, (found, tail), text))
+            found, tail = out
+    return found, tail
+
+
 @functools.lru_cache(maxsize=512)
-def _compile(source: str) -> re.Pattern[str]:
-    return re.compile(source, re.DOTALL)
+def _compile(source: str) -> WordPattern:
+    return WordPattern(source)
 
 
 # --------------------------------------------------------------------------- parsing
@@ -556,7 +689,7 @@ class _Tok:
     sub: int = 0  # position inside its source word (-it, an alias expansion)
     tags: frozenset[str] = frozenset()
     kind: str = "lit"  # lit, pat, rest (...), anyopts ([选项]), group ([...] optional)
-    regex: re.Pattern[str] | None = None
+    regex: WordPattern | None = None
     slots: int = 0
     children: tuple[_Tok, ...] = ()
 
@@ -1219,7 +1352,7 @@ def _classify(
     return VerdictKind.WRONG, total, f"{total} tokens differ", tuple(diff)
 
 
-_ALT_SEP = re.compile(r"\s+(或者|或是|或|or|OR|/)\s+")
+_ALT_SEP = re.compile(r"(?<!\s)\s++(或者|或是|或|or|OR|/)\s+")
 _CJK_OR = frozenset({"或者", "或是", "或"})
 
 
@@ -1237,7 +1370,7 @@ def _alternatives(expected: str) -> list[str]:
     if all(s in _CJK_OR for s in seps) or alike:
         return alts
     if any(s in _CJK_OR for s in seps):
-        return [a for a in re.split(r"\s+(?:或者|或是|或)\s+", expected) if a.strip()] or [expected]
+        return [a for a in re.split(r"(?<!\s)\s++(?:或者|或是|或)\s+", expected) if a.strip()] or [expected]
     return [expected]
 
 
@@ -1256,11 +1389,20 @@ def _grade(
         _parse_segment(s, table, False, _hints(exp_segs[k]) if k < len(exp_segs) else None)
         for k, s in enumerate(typ_segs_raw)
     ]
+    if _size(exp_segs) > _MAX_TOKENS or _size(typ_segs) > _MAX_TOKENS:
+        # Each part is at least one token, so this is too long to align anyway, and laying
+        # the options out (`_arrange`) would cost expected × typed options.
+        return _rough(expected, typed)
     nodes, items = _layout(exp_segs, exp_ops, typ_segs, typ_ops)
     if len(nodes) > _MAX_TOKENS or len(items) > _MAX_TOKENS:
         return _rough(expected, typed)
     edits, steps = _align(nodes, items)
     return _classify(expected, typed, edits, steps, items)
+
+
+def _size(segs: list[_Seg]) -> int:
+    """How many parts (words, options, arguments, redirections) the segments hold: at most their tokens."""
+    return sum(len(g.head) + len(g.options) + len(g.args) + len(g.redirects) for g in segs)
 
 
 def _rough(expected: str, typed: str) -> tuple[VerdictKind, int, str, tuple[DiffToken, ...]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from functools import lru_cache
 
 # Common command-line programs recognised without backticks.  Words that are also
@@ -67,7 +68,12 @@ SENTENCE_END = "。；！？;!?"
 OPENERS = {"[": "]", "<": ">", "{": "}"}
 CLOSERS = {"]": "[", ">": "<", "}": "{"}
 
-CODE_SPAN_RE = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+# A code span: a run of backticks, some text on the same line, and the next run of the same
+# length.  CODE_SPAN_REFERENCE says it as a pattern, but it is never run: a backtracking search
+# spends O(n) on every run that has no partner, so `_span_matches` pairs the runs itself (a test
+# checks that both agree).
+CODE_SPAN_REFERENCE = r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)"
+_BACKTICKS_RE = re.compile(r"`+")
 WORD_RE = re.compile(r"[A-Za-z][\w.+-]*")
 _ALPHA_RE = re.compile(r"[A-Za-z]+")
 PROMPT_RE = re.compile(r"^\s*[$#>%]\s+")
@@ -82,7 +88,7 @@ _CODEISH_REST_RE = re.compile(r"[=(:;,.]")
 _TECHNICAL_ARG_RE = re.compile(r"[-/.=~$<\[{*|>]|\d")
 _SENTENCE_STOP_RE = re.compile(r"[。；！？;!?]|\.(?:\s|$)")
 _CLAUSE_STOP_RE = re.compile(r"[，,。；！？;!?（(]|\.(?:\s|$)")
-_PAREN_RE = re.compile(r"\s*[（(][^（）()]*[）)]\s*")
+_PAREN_RE = re.compile(r"(?<!\s)\s*+[（(][^（）()]*+[）)]\s*")
 _SHORT_SPLIT_RE = re.compile(r"[，,。；;：:！？!?]\s*|\.\s")
 
 
@@ -115,12 +121,40 @@ def code_spans(line: str) -> tuple[tuple[int, int, str], ...]:
 @lru_cache(maxsize=2048)
 def _code_spans(line: str) -> tuple[tuple[int, int, str], ...]:
     out = []
-    for m in CODE_SPAN_RE.finditer(line):
-        content = m.group(2)
+    for start, end, content in _span_matches(line):
         if len(content) >= 2 and content.startswith(" ") and content.endswith(" ") and content.strip():
             content = content[1:-1]
-        out.append((m.start(), m.end(), content))
+        out.append((start, end, content))
     return tuple(out)
+
+
+def _span_matches(line: str) -> list[tuple[int, int, str]]:
+    """(start, end, text between the runs) of each match of CODE_SPAN_REFERENCE, in O(n log n).
+
+    Each maximal run of backticks opens a span at the next run of the same length, when no
+    newline comes between; the search resumes after the closing run.
+    """
+    runs = [m.span() for m in _BACKTICKS_RE.finditer(line)]
+    same_length: dict[int, list[int]] = {}
+    for k, (a, b) in enumerate(runs):
+        same_length.setdefault(b - a, []).append(k)
+    newlines = [m.start() for m in re.finditer("\n", line)]
+    out: list[tuple[int, int, str]] = []
+    resume = 0
+    for k, (a, b) in enumerate(runs):
+        if a < resume:
+            continue
+        partners = same_length[b - a]
+        nxt = bisect_right(partners, k)
+        if nxt == len(partners):
+            continue
+        close_start, close_end = runs[partners[nxt]]
+        nl = bisect_left(newlines, b)
+        if nl < len(newlines) and newlines[nl] < close_start:
+            continue
+        out.append((a, close_end, line[b:close_start]))
+        resume = close_end
+    return out
 
 
 def strip_code(line: str) -> str:
@@ -141,15 +175,15 @@ def _strip_code(line: str) -> str:
 
 def join_lines(lines: list[str]) -> str:
     """Join soft-wrapped lines: no space between two CJK characters, else one space."""
-    out = ""
+    out: list[str] = []
     for line in lines:
         line = line.strip()
         if not line:
             continue
-        if out and not (is_cjk(out[-1]) and is_cjk(line[0])):
-            out += " "
-        out += line
-    return out
+        if out and not (is_cjk(out[-1][-1]) and is_cjk(line[0])):
+            out.append(" ")
+        out.append(line)
+    return "".join(out)
 
 
 def first_word(text: str) -> str:

@@ -21,7 +21,8 @@ used by the automatic rules; markers inside code spans or code blocks never coun
       line: a "cloze" card whose front shows the blanks as ``[...]`` (or
       ``[hint]``) and whose back is the whole line with the answers; one card per
       cloze number (all ``==…==`` of a line are one group).  ``{{path/to/file}}``
-      (tldr placeholder, no ``cN::``) is not a cloze; nor is ``a==b``.
+      (tldr placeholder, no ``cN::``) is not a cloze; nor is ``a==b``.  A line gives cards
+      for its 50 lowest cloze numbers at most (each card repeats the whole line).
 
 Command cards (kind "command": front = what it does, back = the bare command)
     * A line (list item, blockquote line, paragraph line) that starts with a
@@ -398,7 +399,7 @@ _NOT_SHI_BEFORE = set("不而还但可于总只凡都倒硬")
 _NOT_ZHI_BEFORE = set("手食中拇无名所意是特专泛直确遥剑")
 _NOT_ZHI_AFTER = set("定令向南出标示针导数纹挥责明望引控代称正点派名使尖甲头的着了过")
 # "进程（Process）": a short term followed by its gloss in parentheses
-_PAREN_SEG_RE = re.compile(r"\s*[（(][^（）()]{0,40}[）)]")
+_PAREN_SEG_RE = re.compile(r"(?<!\s)\s*+[（(][^（）()]{0,40}[）)]")
 _GLOSS_RE = re.compile(r"^(.*?\S)\s*[（(]([^（）()]{1,40})[）)]$")
 _PREDICATES = (
     "通过 用于 用来 负责 提供 包含 包括 能够 可以 允许 支持 代表 表示 由 会 将 把 让 为 对 与 和 "
@@ -433,8 +434,8 @@ _USE_RE = re.compile(
 )
 # after a command that ends its clause: nothing, or words that say nothing ("命令即可", "instead")
 _AFTER_FILLER_RE = re.compile(
-    r"\s*(?:这个|这条|该)?(?:命令|指令|commands?)?\s*"
-    r"(?:就可以|就行|就好|即可|便可|就能|可以|来完成|来实现|来搞定|完成|实现|搞定|instead)?\s*(?:了|啦|吧)?\s*",
+    r"\s*+(?:这个|这条|该)?(?:命令|指令|commands?)?\s*+"
+    r"(?:就可以|就行|就好|即可|便可|就能|可以|来完成|来实现|来搞定|完成|实现|搞定|instead)?\s*+(?:了|啦|吧)?\s*+",
     re.I,
 )
 _CLAUSE_SEPS = "，,。；;！？!?：:"
@@ -454,13 +455,17 @@ _ZH_NOT_DESC_RE = re.compile(
 _EN_BEFORE_RE = re.compile(
     r"(?:^|[.!?;:]\s+)(?:to|in order to|if you (?:want|need|wish) to|when you (?:want|need) to)\s+"
     r"([^,.;:!?`]{3,80}?),\s*"
-    r"(?:(?:just|simply|then|you can|you should|you need to|we can|you'll want to)\s+)*$",
+    r"(?:(?:just|simply|then|you can|you should|you need to|we can|you'll want to)\s++)*$",
     re.I,
 )
 _EN_BY_RE = re.compile(
     r"(?:^|[.!?;:]\s+)(?:(?:you|we) (?:can|could|may|should)\s+)?([^,.;:!?`]{3,80}?)(?:\s+by)?\s*$", re.I
 )
-_TRAILING_CONJ_RE = re.compile(r"(?:\s*(?:,|，|、|and|or|和|或者|或|以及|及|与))+\s*$")
+# "use A to x and B": the conjunctions (and white space) ending a description, as the pattern
+# ``(?:\s*(?:,|，|、|and|or|和|或者|或|以及|及|与))+\s*$`` would match them; `_strip_trailing_conj`
+# reads them from the right, since that search restarts at every position of a long run.
+_TRAILING_CONJS = (",", "，", "、", "and", "or", "和", "或者", "或", "以及", "及", "与")
+_TRAILING_CONJ_CHARS = frozenset("".join(_TRAILING_CONJS))
 _EXAMPLE_RE = re.compile(
     r"[\s，,:：;；]*(?:比如|例如|譬如|如|e\.g\.|for example|for instance|such as|like)[\s，,:：]*", re.I
 )
@@ -474,13 +479,16 @@ _BARE_DESC_EN_TAIL = frozenset(
 )
 _MAX_DESC = 200  # a command's description longer than this is cut (a card front must stay readable)
 _MAX_USES_PER_LINE = 20  # bounds the work on pathological lines
-_ALT_RE = re.compile(r"^\s*(?:命令|指令|command)?\s*(或者|或是|或|or|/|、)\s*", re.I)
+_ALT_RE = re.compile(r"^\s*+(?:命令|指令|command)?\s*+(或者|或是|或|or|/|、)\s*", re.I)
 _PARAM_RE = re.compile(r"^\s*(\S{1,24}?)\s*(可以是|可为|是指|是|指|表示|can be|is|means)\s*(\S.*)$")
-_COND_RE = re.compile(r"^((?:如果|假如|若是|倘若|要是)[^，,。；]{1,60})[，,]\s*(.+)$")
-_COND_EN_RE = re.compile(r"^((?:If|When|Whenever)\s[^,.;]{2,80}),\s*(.+)$")
-_PURPOSE_RE = re.compile(r"^((?:为了|为)[^，,。；]{2,40})[，,]\s*([^。；;]+)[。]?$")
-_PURPOSE_EN_RE = re.compile(r"^((?:To|In order to)\s[^,.;]{2,80}),\s*([^.;]+)\.?$")
-_TERM_MARKUP_RE = re.compile(r"^(\*\*[^*]{1,40}\*\*|__[^_]{1,40}__|`[^`]{1,40}`)\s*(.*)$")
+# Possessive white space (``\s*+``) after a separator: the engine never re-splits a run of spaces
+# between it and what follows.  `concept` strips its text first, so nothing is lost (a tail of
+# only white space, the one case where giving a space back would matter, cannot occur).
+_COND_RE = re.compile(r"^((?:如果|假如|若是|倘若|要是)[^，,。；]{1,60})[，,]\s*+(.+)$")
+_COND_EN_RE = re.compile(r"^((?:If|When|Whenever)\s[^,.;]{2,80}),\s*+(.+)$")
+_PURPOSE_RE = re.compile(r"^((?:为了|为)[^，,。；]{2,40})[，,]\s*+([^。；;]+)[。]?$")
+_PURPOSE_EN_RE = re.compile(r"^((?:To|In order to)\s[^,.;]{2,80}),\s*+([^.;]+)\.?$")
+_TERM_MARKUP_RE = re.compile(r"^(\*\*[^*]{1,40}\*\*|__[^_]{1,40}__|`[^`]{1,40}`)\s*+(.*)$")
 _URL_ONLY_RE = re.compile(r"<?https?://\S+?>?\s*[.。]?")
 _TERM_ONLY_RE = re.compile(r"\*\*[^*]{1,40}\*\*[:：]?|__[^_]{1,40}__[:：]?|`[^`]{1,40}`[:：]?")
 _TERM_STOP_RE = re.compile(r"[，,。；;！？!?：:（(“\"]|\.\s|\.$")
@@ -501,7 +509,7 @@ _DESC_HEADER_RE = re.compile(
     r"descriptions?|meaning|purpose|explanation|effect|action|what it does|notes?",
     re.I,
 )
-_CELL_ALT_RE = re.compile(r"\s*(?:或者|或|or|/|,|，|、|\|)?\s*", re.I)
+_CELL_ALT_RE = re.compile(r"\s*+(?:或者|或|or|/|,|，|、|\|)?\s*+", re.I)
 _CODE_LIKE_RE = re.compile(r"^\S+\s*[=(:;,{]|[(){};]\s*$")
 # tldr marks option letters: "[c]reate" → "create"; "[c]创建" → "创建"
 _TLDR_MNEMONIC_RE = re.compile(
@@ -547,14 +555,14 @@ _SEP_TAIL_RE = re.compile(r"[:：—–→=>-]$")
 _ITEM_MARK_RE = re.compile(r"^\s*(?:[-*+]\s+)")
 _COLON_ANY_RE = re.compile(r"[:：]\s*")
 _PLACEHOLDER_RE = re.compile(r"<[^<>]+>|\[[^\[\]]+\]|\{[^{}]+\}")
-_PROMPT_TAIL_RE = re.compile(r"\s#\s|\s+[—–→]\s")
+_PROMPT_TAIL_RE = re.compile(r"\s#\s|(?<!\s)\s++[—–→]\s")
 _CMD_WORD_RE = re.compile(r"^(?:命令|指令|command)")
 _CLAUSE_RE = re.compile(r"[，,？?]")
 _ANSWER_LEAD_RE = re.compile(r"^(?:是|答[:：]|因为|because)\s*")
 _TERM_SEP_RE = re.compile(r"\s*[:：—–-]")
 _TERM_SEP_STRIP_RE = re.compile(r"^\s*[:：—–-]+\s*")
 _COLON_TAIL_RE = re.compile(r"[:：]\s*$")
-_TRAILING_COMMENT_RE = re.compile(r"\s+#\s+(.*)$")
+_TRAILING_COMMENT_RE = re.compile(r"(?<!\s)\s++#\s++(.*)$")
 _SPACES_RE = re.compile(r"[ \t]{2,}")
 _SENTENCE_STOP_RE = re.compile(r"[。；！？;!?]|\.(?:\s|$)")
 _BR_RE = re.compile(r"<br\s*/?>", re.I)
@@ -829,7 +837,8 @@ class _Extractor:
         body = nxt.children[0] if nxt.kind == "quote" and nxt.children else nxt
         if body.kind != "para" or self._starts_with_command(body.text):
             return False
-        for later in siblings[n + 1 :]:
+        for k in range(n + 1, len(siblings)):  # (an index, not a slice copied at every heading)
+            later = siblings[k]
             if later.kind == "heading":
                 if later.level > head.level:
                     return False  # a section holding sub-sections, not a single problem
@@ -1085,12 +1094,11 @@ class _Extractor:
             self.use_commands(rest, ctx, lineno)
             return True
         # "描述：`cmd`" / "does X: `cmd`" (the description is the sentence before the separator)
+        line_end = len(text.rstrip(" 。.;；"))  # a span ending at or after this ends the line
         for start, end, content in code_spans(text):
-            if not code_is_command(content, self.known):
+            if end < line_end or start == 0 or not code_is_command(content, self.known):
                 continue
             before = text[:start].rstrip()
-            if text[end:].strip(" 。.;；") or start == 0:
-                continue
             if not _SEP_TAIL_RE.search(before) and self._bare_desc(before, start, text):
                 # "创建虚拟环境 `python3 -m venv .venv`": a short description, then the command
                 self.add_command(_bare(content), clean_desc(before), ctx, lineno)
@@ -1250,7 +1258,7 @@ class _Extractor:
                 limit = end + len(after)
                 nxt = next((s for s in spans if end <= s[0] < limit and code_is_command(s[2], known)), None)
                 if nxt is not None:
-                    after = _TRAILING_CONJ_RE.sub("", text[end : nxt[0]])
+                    after = _strip_trailing_conj(text[end : nxt[0]])
                     todo.append((nxt[0], nxt[0], ""))
                 desc = clean_desc(after, use_lead=True)
             if desc and not _CMD_WORD_RE.match(desc):
@@ -1354,9 +1362,23 @@ class _Extractor:
             if prompts and not s.startswith("$ "):
                 continue
             s = PROMPT_RE.sub("", s, count=1) if s.startswith("$ ") else s
-            while s.endswith("\\") and i < len(raw):
-                s = s[:-1].rstrip() + " " + raw[i].strip()
-                i += 1
+            if s.endswith("\\") and i < len(raw):
+                # "\\" continues the command on the next line; pieces are joined once (not
+                # re-copied per line, which was quadratic in a long chain of continuations)
+                # (as ``s = s[:-1].rstrip() + " " + raw[i].strip()`` per line, on a list of pieces)
+                pieces = [s]
+                while pieces[-1].endswith("\\") and i < len(raw):
+                    pieces[-1] = pieces[-1][:-1]
+                    while pieces and not pieces[-1].rstrip():
+                        pieces.pop()
+                    if pieces:
+                        pieces[-1] = pieces[-1].rstrip()
+                    pieces.append(" ")
+                    following = raw[i].strip()
+                    if following:
+                        pieces.append(following)
+                    i += 1
+                s = "".join(pieces)
             comment = ""
             cm = _TRAILING_COMMENT_RE.search(s)
             if cm:
@@ -1369,12 +1391,16 @@ class _Extractor:
             entries.append((s, clean_desc(comment or pending), lineno))
             pending = ""
         undescribed = [e for e in entries if not e[1]]
-        for n, (cmd, desc, lineno) in enumerate(entries):
+        first_index: dict[tuple[str, str, int], int] = {}  # as undescribed.index(e), without a scan each
+        for k, e in enumerate(undescribed):
+            first_index.setdefault(e, k)
+        for cmd, desc, lineno in entries:
             if not desc:
                 base = block_desc or (ctx[-1] if ctx else "") or (self.path[-1][1] if self.path else "")
                 if not base:
                     continue
-                desc = base if len(undescribed) == 1 else f"{base} ({undescribed.index(entries[n]) + 1})"
+                number = first_index[(cmd, desc, lineno)] + 1
+                desc = base if len(undescribed) == 1 else f"{base} ({number})"
                 self.add_command(cmd, desc, ctx[:-1] if not block_desc and ctx else ctx, lineno)
             else:
                 self.add_command(cmd, desc, ctx, lineno)
@@ -1396,7 +1422,7 @@ def _plain_cell(text: str) -> str:
     return text.replace("**", "").replace("__", "").strip().strip(":：").strip()
 
 
-_URL_PAREN_RE = re.compile(r"\s*[（(]\s*<?https?://[^\s()（）]*>?\s*[)）]")
+_URL_PAREN_RE = re.compile(r"(?<!\s)\s*+[（(]\s*+<?https?://[^\s()（）]*+>?\s*+[)）]")
 
 
 def _tidy(text: str) -> str:
@@ -1444,6 +1470,28 @@ def _desc_before(text: str, prose: str, at: int, verb: str) -> str:
             if any(w.lower() in ("is", "are", "was", "were", "be", "been") for w in words[:3]):
                 return ""  # "the project is built with X" describes, it does not instruct
     return clean_desc(m.group(1)) if m else ""
+
+
+def _strip_trailing_conj(text: str) -> str:
+    """`text` without the conjunctions and white space that end it (``"x and "`` → ``"x"``), in linear time.
+
+    Only the tail made of conjunction letters and white space can take part; over it, ``ok[p]``
+    says whether ``text[p:]`` is white space and conjunctions with at least one conjunction.
+    """
+    n = len(text)
+    low = n
+    while low > 0 and (text[low - 1] in _TRAILING_CONJ_CHARS or text[low - 1].isspace()):
+        low -= 1
+    blank = [False] * (n + 1)  # text[p:] is only white space
+    ok = [False] * (n + 1)
+    blank[n] = True
+    for p in range(n - 1, low - 1, -1):
+        blank[p] = blank[p + 1] and text[p].isspace()
+        ok[p] = (text[p].isspace() and ok[p + 1]) or any(
+            text.startswith(c, p) and (ok[p + len(c)] or blank[p + len(c)]) for c in _TRAILING_CONJS
+        )
+    start = next((p for p in range(low, n) if ok[p]), None)
+    return text if start is None else text[:start]
 
 
 def first_sentence_keep(text: str) -> str:
