@@ -187,7 +187,7 @@ def parse(session: Session, pending_id: int, token: str, max_cards: int) -> Pend
     with store.older_objects_set_aside():
         for position, (name, text) in enumerate(uploaded):
             note = parse_note(text)
-            drafts = _unique(note.cards)
+            drafts = store.unique_drafts(note.cards)
             total += len(drafts)
             if total > max_cards:
                 _finish(
@@ -245,17 +245,6 @@ def parse(session: Session, pending_id: int, token: str, max_cards: int) -> Pend
     session.commit()
     session.expire(pending)
     return pending
-
-
-def _unique(drafts: Sequence[CardDraft]) -> list[CardDraft]:
-    """The drafts without a repeated key (the extractor keeps keys unique; the import guards anyway)."""
-    seen: set[str] = set()
-    unique = []
-    for draft in drafts:
-        if draft.key not in seen:
-            seen.add(draft.key)
-            unique.append(draft)
-    return unique
 
 
 def _known_keys(session: Session, deck_id: int | None) -> set[str]:

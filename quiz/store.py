@@ -449,7 +449,7 @@ def _update_deck(session: Session, user: User, deck: Deck, item: _NoteToSync) ->
 
 
 def _drafts(item: _NoteToSync) -> list[CardDraft]:
-    drafts = _unique_drafts(item.note.cards)
+    drafts = unique_drafts(item.note.cards)
     if item.keep_keys is not None:
         drafts = [d for d in drafts if d.key in item.keep_keys]
     return drafts
@@ -505,8 +505,8 @@ def _states_follow_cards(session: Session, deck: Deck) -> None:
     )
 
 
-def _unique_drafts(drafts: Sequence[CardDraft]) -> list[CardDraft]:
-    # The extractor keeps keys unique within a note; guard against a duplicate anyway.
+def unique_drafts(drafts: Sequence[CardDraft]) -> list[CardDraft]:
+    """The drafts without a repeated key (the extractor keeps keys unique within a note; imports guard)."""
     seen: set[str] = set()
     unique = []
     for draft in drafts:
