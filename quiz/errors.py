@@ -84,9 +84,15 @@ class BoundedIntConverter(IntegerConverter):
 _INTEGER = re.compile(r"-?[0-9]{1,18}")
 
 
-def int_arg(name: str, default: int | None, minimum: int, maximum: int) -> int | None:
-    """The query-string number ``name`` if it is an integer within bounds, else ``default``."""
-    raw = request.args.get(name, "").strip()
+def int_arg(name: str, default: int | None, minimum: int, maximum: int, *, form: bool = False) -> int | None:
+    """The query-string (or, with ``form``, form) number ``name`` if it is an integer within bounds,
+    else ``default``."""
+    return bounded_int((request.form if form else request.args).get(name, ""), default, minimum, maximum)
+
+
+def bounded_int(raw: str, default: int | None, minimum: int, maximum: int) -> int | None:
+    """``raw`` as an integer if it is one (ASCII digits, few enough) within bounds, else ``default``."""
+    raw = raw.strip()
     if not _INTEGER.fullmatch(raw):
         return default
     value = int(raw)

@@ -32,6 +32,11 @@ _HIGHLIGHT_CLOSE_AT_RE = re.compile(r"(?<=[^\s=\\])(?===(?![=A-Za-z0-9_]))")
 # show their answers in every card.  Each card repeats the whole line, so the cards of one
 # line grow with (numbers × line length): unbounded, a 100 KB line would yield gigabytes.
 MAX_CLOZE_GROUPS = 50
+# And a note's cloze cards together hold at most this many characters per character of the note
+# (plus a fixed allowance), however its clozes are spread over lines: past the budget a line gives
+# one card for its lowest number.  This keeps what a note yields within a small multiple of its size.
+CLOZE_TEXT_PER_NOTE_CHAR = 4
+CLOZE_TEXT_ALLOWANCE = 200_000
 _REVERSED_RE = re.compile(r"(?<!:):::(?!:)")
 _QA_RE = re.compile(r"::")
 _CODE_PATH_WORD_RE = re.compile(r"[a-z_][a-z0-9_]*")
@@ -150,7 +155,7 @@ def _anki_closers(prose: str) -> tuple[list[int], list[tuple[int, tuple[int, int
     return positions, [found[p] for p in positions]
 
 
-def cloze(text: str) -> list[tuple[str, str, str]]:
+def cloze(text: str, max_groups: int = MAX_CLOZE_GROUPS) -> list[tuple[str, str, str]]:
     """Cloze cards of one line: (front, back, group) per cloze number (``==x==`` is one group).
 
     The front shows each blank of the group as ``[...]`` (or ``[hint]``) and the other
@@ -180,7 +185,7 @@ def cloze(text: str) -> list[tuple[str, str, str]]:
     back = build(None)
     # first appearance breaks ties (``c1`` and ``c01``), as the stable sort keeps it
     groups = sorted(dict.fromkeys(m.number for m in matches), key=lambda g: int(g) if g else 0)
-    return [(build(g), back, g) for g in groups[:MAX_CLOZE_GROUPS]]
+    return [(build(g), back, g) for g in groups[: max(1, min(max_groups, MAX_CLOZE_GROUPS))]]
 
 
 def multiline_qa(lines: list[str]) -> tuple[str, str, int, bool] | None:

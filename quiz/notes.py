@@ -22,7 +22,9 @@ used by the automatic rules; markers inside code spans or code blocks never coun
       ``[hint]``) and whose back is the whole line with the answers; one card per
       cloze number (all ``==…==`` of a line are one group).  ``{{path/to/file}}``
       (tldr placeholder, no ``cN::``) is not a cloze; nor is ``a==b``.  A line gives cards
-      for its 50 lowest cloze numbers at most (each card repeats the whole line).
+      for its 50 lowest cloze numbers at most (each card repeats the whole line), and a note's
+      cloze cards hold at most 4 characters per character of the note (plus 200,000): past
+      that, a line gives one card, for its lowest number.
 
 Command cards (kind "command": front = what it does, back = the bare command)
     * A line (list item, blockquote line, paragraph line) that starts with a
@@ -152,7 +154,14 @@ from functools import lru_cache
 from markdown_it import MarkdownIt
 
 from quiz import limits
-from quiz.extract_explicit import basic_qa, cloze, multiline_qa, reversed_qa
+from quiz.extract_explicit import (
+    CLOZE_TEXT_ALLOWANCE,
+    CLOZE_TEXT_PER_NOTE_CHAR,
+    basic_qa,
+    cloze,
+    multiline_qa,
+    reversed_qa,
+)
 from quiz.extract_text import (
     AMBIGUOUS_COMMANDS,
     BUILTIN_COMMANDS,
@@ -671,6 +680,8 @@ class _Extractor:
         self.topic: tuple[str, ...] = ()  # the titles of `path`, kept in step with it
         self.cards: list[_Card] = []
         self.seen: set[tuple[str, int, str]] = set()
+        # Characters the note's cloze cards may still hold (each repeats its whole line, twice).
+        self.cloze_budget = CLOZE_TEXT_PER_NOTE_CHAR * len(text) + CLOZE_TEXT_ALLOWANCE
 
     # ---- helpers
     def add(self, kind: str, front: str, back: str, line: int, ident: str) -> None:
@@ -1049,8 +1060,9 @@ class _Extractor:
                 self.add("qa", pair[0], pair[1], lineno, pair[0])
                 self.add("qa", pair[1], pair[0], lineno, pair[1])
                 return True
-        clozes = cloze(text)
+        clozes = cloze(text, self.cloze_budget // max(1, 2 * len(text)))
         if clozes:
+            self.cloze_budget -= 2 * len(text) * len(clozes)
             for front, back, group in clozes:
                 self.add("cloze", front, back, lineno, back if len(clozes) == 1 else f"{back}\0c{group}")
             return True

@@ -35,7 +35,7 @@ from werkzeug.wrappers import Response
 
 from quiz import backup, charts, import_jobs, pending, store
 from quiz.answers import Verdict, check_command, load_aliases
-from quiz.errors import int_arg
+from quiz.errors import bounded_int, int_arg
 from quiz.export import write_package
 from quiz.forms import (
     GRADE_LABELS,
@@ -596,9 +596,9 @@ def import_preview(pending_id: int) -> tuple[str, int]:
         results = pending.outcome(upload).get("results", [])
         return render_template("quiz/import_done.html", results=results), 200
     notes = pending.note_summaries(db.session, upload)
-    note = min(max(0, request.args.get("note", 0, type=int)), max(0, len(notes) - 1))
+    note = min(int_arg("note", 0, 0, DB_INT_MAX) or 0, max(0, len(notes) - 1))
     current = notes[note] if notes else None
-    page = min(max(0, request.args.get("page", 0, type=int)), current.pages - 1 if current else 0)
+    page = min(int_arg("page", 0, 0, DB_INT_MAX) or 0, current.pages - 1 if current else 0)
     cards = pending.page_cards(db.session, upload, note, page) if current else []
     return render_template(
         "quiz/import_preview.html",
@@ -624,8 +624,8 @@ def import_confirm(pending_id: int) -> Response:
         abort(400)
     if upload.status != "ready":
         return redirect(url_for("quiz.import_preview", pending_id=pending_id))
-    note = request.form.get("note", type=int)
-    page = request.form.get("page", type=int)
+    note = int_arg("note", None, 0, DB_INT_MAX, form=True)
+    page = int_arg("page", None, 0, DB_INT_MAX, form=True)
     if note is not None and page is not None:
         pending.save_ticks(db.session, upload, note, page, set(request.form.getlist("keep")))
     goto = request.form.get("goto", "")
@@ -636,8 +636,8 @@ def import_confirm(pending_id: int) -> Response:
             url_for(
                 "quiz.import_preview",
                 pending_id=pending_id,
-                note=int(target_note) if target_note.isdigit() else 0,
-                page=int(target_page) if target_page.isdigit() else 0,
+                note=bounded_int(target_note, 0, 0, DB_INT_MAX),
+                page=bounded_int(target_page, 0, 0, DB_INT_MAX),
             )
         )
     small = pending.card_total(db.session, upload) <= current_app.config["IMPORT_INLINE_CARDS"]

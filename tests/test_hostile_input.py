@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from quiz import pending, store
-from quiz.models import Topic, User, db, now_utc
+from quiz.models import PendingImport, Topic, User, db, now_utc
 from tests.conftest import SAMPLE_NOTES, TEST_USER
 
 HUGE = [
@@ -161,3 +161,28 @@ def test_every_route_survives_hostile_ids_queries_and_forms(app: Flask, client: 
                     data=dict.fromkeys(FORM_FIELDS, value),
                 )
     assert not FAILURES, "\n".join(FAILURES)
+
+
+def test_the_import_preview_form_survives_hostile_numbers(app: Flask, client: FlaskClient) -> None:
+    """The preview's own fields (note, page, goto) on an import still waiting for its confirmation.
+
+    The walk above reaches /import/<id> once it was imported (it then only redirects); here every
+    value goes to a preview that is still ready, with ``goto`` set so that it stays ready.
+    """
+    FAILURES.clear()
+    ids = user_setup(app)
+    path = f"/import/{ids['pending_id']}"
+    values = [*FORM_VALUES, "²", "0:²", "²:0", "0:" + "9" * 5000, "9223372036854775808:0"]
+    for value in values:
+        for data in (
+            {"note": value, "page": value, "goto": f"{value}:"},
+            {"note": value, "page": "0", "goto": "0:0"},
+            {"note": "0", "page": value, "goto": f"{value}:{value}"},
+        ):
+            status, _ = send(client, "POST", path, data=data)
+            assert status in (302, 400), (data, status)  # 400: a NUL character
+            for query in (f"?note={value}&page={value}", f"?note=0&page={value}"):
+                send(client, "GET", path + query)
+    assert not FAILURES, "\n".join(FAILURES[:20])
+    with app.app_context():
+        assert db.session.get(PendingImport, ids["pending_id"]).status == "ready"

@@ -36,7 +36,14 @@ import quiz.extract_text
 import quiz.notes
 import quiz.render
 from quiz.answers import Verdict, WordPattern, _lex, _token_regex, check_command
-from quiz.extract_explicit import CLOZE_REFERENCE, MAX_CLOZE_GROUPS, cloze, cloze_matches
+from quiz.extract_explicit import (
+    CLOZE_REFERENCE,
+    CLOZE_TEXT_ALLOWANCE,
+    CLOZE_TEXT_PER_NOTE_CHAR,
+    MAX_CLOZE_GROUPS,
+    cloze,
+    cloze_matches,
+)
 from quiz.extract_text import CODE_SPAN_REFERENCE, _span_matches
 from quiz.notes import _strip_trailing_conj, parse_note
 from quiz.render import render_markdown
@@ -425,6 +432,18 @@ def test_a_line_gives_cards_for_at_most_the_lowest_cloze_numbers() -> None:
     assert [g for _, _, g in cards] == [str(i) for i in range(1, MAX_CLOZE_GROUPS + 1)]
     last_front = cards[-1][0]
     assert f"w{MAX_CLOZE_GROUPS + 1}" in last_front  # a group past the cap shows its answer
+
+
+@pytest.mark.parametrize("gap", [10, 1_000, 100_000])
+def test_a_notes_cloze_cards_hold_a_small_multiple_of_its_text(gap: int) -> None:
+    # 50 numbers a line, each answer followed by `gap` characters: every card repeats the line, so
+    # without a budget the cards would hold 100x the note (a 5 MB line: 500 MB of card text).
+    line = " ".join(f"{{{{c{i}::a{i}}}}} " + "x" * gap for i in range(1, MAX_CLOZE_GROUPS + 1))
+    text = "\n\n".join([line] * max(1, 2_000_000 // (len(line) * 4)))
+    cards = parse_note(text).cards
+    held = sum(len(c.front) + len(c.back) for c in cards)
+    assert held <= (CLOZE_TEXT_PER_NOTE_CHAR + 2) * len(text) + CLOZE_TEXT_ALLOWANCE, (len(text), held)
+    assert cards and all(c.kind == "cloze" for c in cards)  # every line still gives its first card
 
 
 def test_the_named_cases_still_give_their_cards() -> None:
