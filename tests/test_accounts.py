@@ -421,12 +421,14 @@ def test_the_migration_renames_names_that_differ_only_in_case(database_url, tmp_
             with db.engine.begin() as conn:
                 for user_id, name in ((1, "Alice"), (2, "alice"), (3, "ALICE"), (4, "alice-2"), (5, "bob")):
                     insert(conn, "users", id=user_id, name=name, created_at=datetime(2026, 2, 1))
+                # 20 characters the old code took, whose NFKC form is 360 (the key column holds 255).
+                insert(conn, "users", id=6, name="\ufdfa" * 20, created_at=datetime(2026, 2, 1))
             upgrade(directory=directory)
             users = db.session.scalars(sa.select(User).order_by(User.id)).all()
             # The oldest keeps its name; later ones get their id, avoiding any name already there.
-            assert [u.name for u in users] == ["Alice", "alice-2-2", "ALICE-3", "alice-2", "bob"]
-            assert [u.name_key for u in users] == ["alice", "alice-2-2", "alice-3", "alice-2", "bob"]
-            assert len({u.session_token for u in users}) == 5 and all(u.session_token for u in users)
+            assert [u.name for u in users] == ["Alice", "alice-2-2", "ALICE-3", "alice-2", "bob", "user-6"]
+            assert [u.name_key for u in users] == [u.name.casefold() for u in users]
+            assert len({u.session_token for u in users}) == 6 and all(u.session_token for u in users)
             assert not accounts.registration_open(db.session)
     finally:
         drop_schema(app)

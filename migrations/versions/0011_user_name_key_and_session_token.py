@@ -26,6 +26,7 @@ branch_labels = None
 depends_on = None
 
 logger = logging.getLogger("alembic.runtime.migration")
+KEY_LENGTH = 255
 
 
 def name_key(name):
@@ -45,15 +46,18 @@ def upgrade():
     original_keys = {name_key(name) for _id, name in rows}
     keys = set()
     for user_id, name in rows:
-        new_name = name
+        # A name whose key does not fit the column (NFKC expands some characters up to 18-fold;
+        # names were only cut at 80 characters before) is replaced by one made of its id.
+        base = name if len(name_key(name)) <= KEY_LENGTH else f"user-{user_id}"
+        new_name = base
         attempt = 0
         while name_key(new_name) in keys or (new_name != name and name_key(new_name) in original_keys):
             attempt += 1
             suffix = f"-{user_id}" if attempt == 1 else f"-{user_id}-{attempt}"
-            new_name = name[: 80 - len(suffix)] + suffix
+            new_name = base[: 80 - len(suffix)] + suffix
         if new_name != name:
-            logger.warning("User %r (id %s) is renamed to %r: names must differ by more than case.",
-                           name, user_id, new_name)
+            logger.warning("User %r (id %s) is renamed to %r: names must differ by more than case, "
+                           "and fit %s characters once normalised.", name, user_id, new_name, KEY_LENGTH)
         keys.add(name_key(new_name))
         conn.execute(users.update().where(users.c.id == user_id).values(
             name=new_name, name_key=name_key(new_name), session_token=secrets.token_urlsafe(24)))
