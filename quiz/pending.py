@@ -64,11 +64,14 @@ def _unpack(data: bytes) -> Any:
 
 
 def sweep(session: Session, user: User, now: datetime) -> None:
-    """Forget the user's pending imports older than `LIFETIME`, whatever their state."""
+    """Forget the user's pending imports untouched for `LIFETIME`, whatever their state.
+
+    Untouched counts from the newest sign of activity (a job's heartbeat, else the upload), so an
+    import confirmed a day after its upload is not deleted while its job is storing it.
+    """
+    last_activity = func.coalesce(PendingImport.heartbeat_at, PendingImport.created_at)
     session.execute(
-        delete(PendingImport).where(
-            PendingImport.user_id == user.id, PendingImport.created_at < now - LIFETIME
-        )
+        delete(PendingImport).where(PendingImport.user_id == user.id, last_activity < now - LIFETIME)
     )
 
 

@@ -150,9 +150,20 @@ def test_pending_imports_per_user_are_capped_and_can_be_discarded(app, client):
     third = upload(client, ("c.md", GIT.encode())).headers["Location"]
     client.post(third, data=form_of(client.get(third).get_data(as_text=True)))
     assert upload(client, ("d.md", GIT.encode())).status_code == 302
-    # Pending imports older than a day are forgotten.
+    # Pending imports untouched for a day are forgotten, but not one uploaded two days ago whose job
+    # is storing it now (its heartbeat is fresh).
     with app.app_context():
-        db.session.execute(update(PendingImport).values(created_at=now_utc() - timedelta(days=2)))
+        two_days_ago = now_utc() - timedelta(days=2)
+        db.session.execute(update(PendingImport).values(created_at=two_days_ago, heartbeat_at=two_days_ago))
+        alice = db.session.scalars(select(User).where(User.name == "alice")).one()
+        storing = pending.create(db.session, alice, [("e.md", GIT)], now_utc())
+        storing.created_at, storing.status = two_days_ago, "importing"
+        db.session.commit()
+        storing_id = storing.id
+    assert f'href="/import/{storing_id}"' in client.get("/import").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(PendingImport, storing_id) is not None
+        db.session.execute(update(PendingImport).values(heartbeat_at=two_days_ago))
         db.session.commit()
     assert 'id="waiting-imports"' not in client.get("/import").get_data(as_text=True)
     with app.app_context():
