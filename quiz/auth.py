@@ -25,6 +25,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import LoginManager, current_user, login_user, logout_user
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from quiz import accounts
@@ -152,10 +153,17 @@ def _account_page(setup: bool) -> str | Response:
     if form.validate_on_submit():
         try:
             user = accounts.create_user(db.session, form.name.data, form.password.data)
-        except accounts.AccountError as exc:
-            form.name.errors = [*form.name.errors, error_text(exc)]
-        else:
             db.session.commit()
+        except accounts.AccountError as exc:
+            db.session.rollback()
+            form.name.errors = [*form.name.errors, error_text(exc)]
+        except IntegrityError:
+            # The same name sent twice at once (a double click): the other request created it.
+            db.session.rollback()
+            message = accounts.N_("The name %(name)s is taken.")
+            taken = accounts.AccountError(message, name=repr(form.name.data))
+            form.name.errors = [*form.name.errors, error_text(taken)]
+        else:
             start_session(user)
             if setup:
                 flash(_("Welcome! Your account is the admin of this Wengu."))

@@ -109,6 +109,19 @@ def test_registration_is_closed_until_the_admin_opens_it(app):
     assert other.post("/account", data={"reg-csrf_token": "", "reg-open": "y"}).status_code == 403
 
 
+def test_a_name_registered_twice_at_once_is_taken_not_a_500(app, monkeypatch):
+    """The second of two registrations of one name (a double click) finds it only at its INSERT."""
+    log_in(app, "ada").post("/account", data={"reg-csrf_token": "", "reg-open": "y"})
+    form = {"name": "Cai", "password": TEST_PASSWORD, "confirm": TEST_PASSWORD}
+    assert app.test_client().post("/register", data=form).status_code == 302
+    # As if the first request had not committed yet when the second looked the name up:
+    monkeypatch.setattr(accounts, "find_user", lambda session, name: None)
+    response = app.test_client().post("/register", data={**form, "name": "cai"})
+    assert response.status_code == 200 and "is taken" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User).where(User.name_key == "cai")) == 1
+
+
 def test_register_and_change_password(app):
     log_in(app, "ada").post("/account", data={"reg-csrf_token": "", "reg-open": "y"})
     client = app.test_client()
