@@ -213,10 +213,25 @@ def is_rate_limited(session: Session, name: str, address: str, now: datetime) ->
     return per_account > MAX_FAILURES_PER_ACCOUNT or per_address > MAX_FAILURES_PER_ADDRESS
 
 
-def change_password(user: User, old: str, new: str) -> None:
-    """Replace a user's password after checking the current one; every session of the account ends."""
-    if user.password_hash is None or not check_password_hash(user.password_hash, old):
-        raise WrongPassword(N_("The current password is wrong."))
+def change_password(session: Session, user: User, old: str, new: str, address: str, now: datetime) -> None:
+    """Replace a user's password after checking the current one; every session of the account ends.
+
+    The check of the current password is a login attempt (see ``authenticate``): it counts towards
+    the same limits, so a stolen session cannot be used to guess the password and take the account.
+    The new password is judged first, so a weak one costs no attempt.
+
+    Raises:
+        RateLimited: too many attempts for this account from this address, or from this address.
+        WrongPassword: the current password is wrong.
+        AccountError: the new password is refused.
+    """
+    validate_password(new)
+    try:
+        authenticate(session, user.name, old, address, now)
+    except RateLimited:
+        raise
+    except AccountError:
+        raise WrongPassword(N_("The current password is wrong.")) from None
     set_password(user, new)
 
 

@@ -257,10 +257,13 @@ def account() -> str | Response:
     registration = RegistrationForm(prefix="reg")
     if request.method == "POST" and "pw-current" in request.form and form.validate_on_submit():
         try:
-            accounts.change_password(user, form.current.data, form.password.data)
+            accounts.change_password(
+                db.session, user, form.current.data, form.password.data, client_address(), now_utc()
+            )
         except accounts.AccountError as exc:
-            target = form.current if isinstance(exc, accounts.WrongPassword) else form.password
-            target.errors = [error_text(exc)]
+            db.session.commit()  # keep the failed attempt: it counts towards the limit
+            checked = isinstance(exc, accounts.WrongPassword | accounts.RateLimited)
+            (form.current if checked else form.password).errors = [error_text(exc)]
         else:
             db.session.commit()
             start_session(user)  # this browser goes on with the new token; every other session has ended

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from werkzeug.security import check_password_hash
 
 from quiz import accounts, auth, store
 from quiz.models import LoginAttempt, User, db
@@ -445,3 +446,25 @@ def test_logging_in_as_someone_else_drops_the_previous_accounts_quiz(app):
     client.post("/login", data={"name": "bob", "password": TEST_PASSWORD})
     with client.session_transaction() as session:
         assert "quiz" not in session and session["_user_id"].startswith(f"{user_id(app, 'bob')}:")
+
+
+def test_the_current_password_on_the_account_page_counts_as_a_login_attempt(app):
+    """A stolen session cannot guess the password (and then change it) faster than a login could."""
+    client = log_in(app, "alice")
+
+    def change(current: str, address: str = "127.0.0.1"):
+        form = {"pw-current": current, "pw-password": "a new password 7", "pw-confirm": "a new password 7"}
+        return client.post("/account", data=form, environ_base={"REMOTE_ADDR": address})
+
+    for _ in range(accounts.MAX_FAILURES_PER_ACCOUNT):
+        assert "The current password is wrong." in change("not it").get_data(as_text=True)
+    page = change(TEST_PASSWORD).get_data(as_text=True)
+    assert "Too many failed attempts" in page
+    with app.app_context():
+        user = db.session.scalars(sa.select(User).where(User.name == "alice")).one()
+        assert check_password_hash(user.password_hash, TEST_PASSWORD)  # unchanged
+    # From another address the owner still changes it, and the new password works.
+    assert change(TEST_PASSWORD, "192.0.2.7").status_code == 302
+    with app.app_context():
+        user = db.session.scalars(sa.select(User).where(User.name == "alice")).one()
+        assert check_password_hash(user.password_hash, "a new password 7")
