@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from quiz import pending
-from quiz.models import db, now_utc
+from quiz.models import PendingImport, db, now_utc
 
 PHASES = ("parse", "import")
 
@@ -60,6 +60,8 @@ def _run(app: Flask, session: Session, pending_id: int, token: str, phase: str) 
         session.rollback()
     except Exception:
         session.rollback()
+        if session.get(PendingImport, pending_id) is None:
+            return  # discarded while the job ran: its writes failed on the missing row, nothing to record
         app.logger.exception("import job %s (%s) failed", pending_id, phase)
         try:
             pending.fail(session, pending_id, token, phase)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -9,9 +10,9 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
-from quiz import pending
+from quiz import import_jobs, pending
 from quiz.models import Card, Deck, PendingImport, PendingImportNote, PendingImportPage, User, db, now_utc
 from tests.conftest import log_in
 from tests.test_import_web import form_of, stored, upload
@@ -259,3 +260,25 @@ def test_big_uploads_and_imports_run_in_a_background_thread(app, client, parses)
         assert db.session.scalar(select(func.count()).select_from(Card)) == 3002
         assert db.session.scalar(select(func.count()).select_from(Deck)) == 2
         assert db.session.scalars(select(PendingImport.status)).one() == "done"
+
+
+def test_an_import_discarded_while_it_is_read_ends_quietly(app, monkeypatch, caplog):
+    """Discard while the job parses: the job's writes find no pending import; nothing is logged as failed."""
+    log_in(app, "alice")
+    with app.app_context():
+        alice = db.session.scalars(select(User).where(User.name == "alice")).one()
+        job = pending.create(db.session, alice, [("a.md", GIT)], now_utc())
+        db.session.commit()
+        job_id, token = job.id, job.job_token
+        real_parse = pending.parse_note
+
+        def parse_then_discard(text: str):
+            with db.engine.begin() as conn:  # another request discards it meanwhile
+                conn.execute(delete(PendingImport).where(PendingImport.id == job_id))
+            return real_parse(text)
+
+        monkeypatch.setattr(pending, "parse_note", parse_then_discard)
+        import_jobs._run(app, db.session, job_id, token, "parse")
+        assert db.session.get(PendingImport, job_id) is None
+        assert not db.session.scalars(select(PendingImportNote)).all()
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
