@@ -223,11 +223,13 @@ def import_texts(
     notes: Sequence[tuple[str, str]],
     keep: Mapping[str, set[str]] | None = None,
 ) -> list[ImportResult]:
-    """Store notes that arrived as text (uploaded or pasted): ``(name, markdown)`` pairs.
+    """Parse and store notes given as text: ``(name, markdown)`` pairs, as an upload's are.
 
-    A note is a deck identified by its name, so uploading a changed version of
-    the same file updates its deck in place.  ``keep`` maps a note's name to the
-    keys of the cards the user ticked on the preview; the others are left out.
+    A note is a deck identified by its name, so a changed version of the same
+    file updates its deck in place.  ``keep`` maps a note's name to the keys of
+    the cards to store; the others are left out.  The browser's import parses
+    once, when the upload arrives (``quiz.pending``), and stores that parse with
+    ``import_parsed``.
     """
     with _older_objects_set_aside():
         return import_parsed(session, user, [(name, text, parse_note(text)) for name, text in notes], keep)
@@ -239,7 +241,10 @@ def import_parsed(
     notes: Sequence[tuple[str, str, ParsedNote]],
     keep: Mapping[str, set[str]] | None = None,
 ) -> list[ImportResult]:
-    """Store notes already parsed: ``(name, markdown, parsed)`` triples (see ``import_texts``)."""
+    """Store notes already parsed: ``(name, markdown, parsed)`` triples (see ``import_texts``).
+
+    The browser's import confirms through here (``quiz.pending.store_import``).
+    """
     results = []
     for name, text, note in notes:
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()

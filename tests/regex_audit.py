@@ -219,10 +219,6 @@ def _show(chars: frozenset[str]) -> str:
     return "[" + "".join(repr(c)[1:-1] for c in sample) + ("…" if len(chars) > 6 else "") + "]"
 
 
-def _anchored(items: list[tuple[object, object]]) -> bool:
-    return bool(items) and items[0][0] is C.AT and items[0][1] in (C.AT_BEGINNING_STRING, C.AT_BEGINNING)
-
-
 def _guard(items: list[tuple[object, object]], flags: int) -> frozenset[str]:
     """Characters a leading negative lookbehind keeps the match from starting after."""
     if items and items[0][0] in (C.ASSERT_NOT, C.ASSERT):

@@ -4,6 +4,8 @@ and restore (like the database itself) refuses every value the app cannot use.""
 from __future__ import annotations
 
 import ast
+import io
+import zipfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ from quiz.backup import BackupError, dump_user, read_backup, restore_user
 from quiz.models import AnkiExport, Card, Deck, ReviewLog, ReviewState, Topic, User, db
 from tests.conftest import ROOT, SAMPLE_NOTES, TEST_PASSWORD, TEST_USER, log_in
 from tests.test_backup import card0, gz, valid_backup
+from tests.test_import_web import form_of, upload
 
 MARKER = "TOP-SECRET-KEY-7c1e0b"
 NOTE = (
@@ -84,10 +87,13 @@ def test_a_backup_carries_the_note_text_and_a_restore_shows_it(app, notes_dir):
 
 
 def test_uploaded_cards_show_their_source_lines(app, client):
+    # Through the browser: a zip of a folder is uploaded, previewed and confirmed.
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("notes/git.md", NOTE)
+    preview = upload(client, ("notes.zip", archive.getvalue())).headers["Location"]
+    client.post(preview, data=form_of(client.get(preview).get_data(as_text=True)))
     with app.app_context():
-        user = db.session.scalars(select(User).where(User.name == TEST_USER)).one()
-        store.import_texts(db.session, user, [("notes/git.md", NOTE)])  # what the upload's confirm step calls
-        db.session.commit()
         card_id = db.session.scalar(select(Card.id).where(Card.back == "git branch"))
     page = client.get(f"/cards/{card_id}").get_data(as_text=True)
     assert "cannot be read" not in page and "upload:" not in page
