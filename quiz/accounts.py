@@ -6,8 +6,8 @@ hashed with Werkzeug's scrypt.  Login attempts are counted in the database, per
 (account, address) and per address, so several app processes enforce one limit.
 
 Messages are English templates marked with ``N_`` for the translation catalogue;
-``AccountError.message`` and ``.params`` let a page show them in the user's
-language (``gettext(exc.message, **exc.params)``), ``str(exc)`` gives the English.
+``AccountError.template`` and ``.params`` let a page show them in the user's
+language (``gettext(exc.template, **exc.params)``), ``str(exc)`` gives the English.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from quiz.i18n import N_, LocalizedError
 from quiz.models import AppSetting, LoginAttempt, User, new_session_token, user_name_key
 
 MIN_PASSWORD_LENGTH = 8
@@ -39,21 +40,8 @@ COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")
 REFUSED_NAME_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 
 
-def N_(message: str) -> str:  # noqa: N802 - gettext's conventional name for "translate later"
-    """Mark ``message`` for the translation catalogue; the page translates it when it shows it."""
-    return message
-
-
-class AccountError(ValueError):
-    """A request about accounts that cannot be granted; the message says why.
-
-    ``message`` is an English template with ``%(name)s`` placeholders filled from ``params``.
-    """
-
-    def __init__(self, message: str, **params: object) -> None:
-        super().__init__(message % params if params else message)
-        self.message = message
-        self.params = params
+class AccountError(LocalizedError):
+    """A request about accounts that cannot be granted; the message says why (see `quiz.i18n`)."""
 
 
 class WrongPassword(AccountError):

@@ -37,6 +37,7 @@ from quiz.forms import (
     PasswordChangeForm,
     RegistrationForm,
 )
+from quiz.i18n import LocalizedError
 from quiz.models import User, db, now_utc
 
 bp = Blueprint("auth", __name__)
@@ -142,9 +143,9 @@ def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
-def error_text(exc: accounts.AccountError) -> str:
-    """An account error's message in the user's language."""
-    return _(exc.message, **exc.params)
+def error_text(exc: LocalizedError) -> str:
+    """A core error's message (an account's, an upload's) in the user's language."""
+    return _(exc.template, **exc.params)
 
 
 def _account_page(setup: bool) -> str | Response:

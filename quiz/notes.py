@@ -188,12 +188,13 @@ from quiz.extract_text import (
     strip_code,
     strip_item_marks,
 )
+from quiz.i18n import N_, LocalizedError
 
 CARD_KINDS = limits.CARD_KINDS
 
 
-class NoteError(ValueError):
-    """A notes file that cannot be read as text; the message names the file."""
+class NoteError(LocalizedError):
+    """A notes file that cannot be read as text; the message names the file (see `quiz.i18n`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,7 +235,9 @@ def decode_note(data: bytes, name: str) -> str:
     if not data:
         return ""
     if b"\x00" in data:
-        raise NoteError(f"{name}: looks like a binary file (contains NUL bytes), not a text note")
+        raise NoteError(
+            N_("%(name)s: looks like a binary file (contains NUL bytes), not a text note"), name=name
+        )
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
     try:
@@ -243,10 +246,10 @@ def decode_note(data: bytes, name: str) -> str:
         try:
             text = data.decode("gb18030")
         except UnicodeDecodeError:
-            raise NoteError(f"{name}: not a text note (neither UTF-8 nor GB18030)") from None
+            raise NoteError(N_("%(name)s: not a text note (neither UTF-8 nor GB18030)"), name=name) from None
     controls = len(_CONTROL_RE.findall(text)) if _CONTROL_RE.search(text) else 0
     if controls and controls * 100 > len(text):
-        raise NoteError(f"{name}: looks like a binary file (control bytes), not a text note")
+        raise NoteError(N_("%(name)s: looks like a binary file (control bytes), not a text note"), name=name)
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 

@@ -46,6 +46,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
+from quiz.i18n import N_, LocalizedError
 from quiz.notes import NoteError, decode_note
 
 try:  # lzma is optional in CPython builds; zipfile only needs it for LZMA members
@@ -119,16 +120,16 @@ class UploadedNote:
     size: int  # bytes before decoding
 
 
-class UploadError(ValueError):
+class UploadError(LocalizedError):
     """An upload that cannot be turned into notes.
 
-    ``message`` is English and names the offending file when there is one;
-    ``status`` is 413 (too large / too many), 415 (wrong type or encoding) or 400.
+    ``message`` is English and names the offending file when there is one (``template`` and
+    ``params`` give it in the user's language, see `quiz.i18n`); ``status`` is 413 (too large /
+    too many), 415 (wrong type or encoding) or 400.
     """
 
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, template: str, status: int = 400, **params: object) -> None:
+        super().__init__(template, **params)
         self.status = status
 
 
@@ -201,25 +202,33 @@ def _fmt_size(n: int) -> str:
 
 
 def _too_large(name: str, limits: UploadLimits) -> UploadError:
-    return UploadError(f"{name} is too large: the limit is {_fmt_size(limits.max_file_bytes)} per file", 413)
+    return UploadError(
+        N_("%(name)s is too large: the limit is %(limit)s per file"),
+        413,
+        name=name,
+        limit=_fmt_size(limits.max_file_bytes),
+    )
 
 
 def _too_much(name: str, limits: UploadLimits) -> UploadError:
     return UploadError(
-        f"The upload is too large: with {name} the notes exceed {_fmt_size(limits.max_total_bytes)} in total",
+        N_("The upload is too large: with %(name)s the notes exceed %(limit)s in total"),
         413,
+        name=name,
+        limit=_fmt_size(limits.max_total_bytes),
     )
 
 
 def _too_many(limits: UploadLimits) -> UploadError:
-    return UploadError(f"Too many notes files: at most {limits.max_files} per upload", 413)
+    return UploadError(N_("Too many notes files: at most %(count)s per upload"), 413, count=limits.max_files)
 
 
 def _too_compressed(name: str, limits: UploadLimits) -> UploadError:
     return UploadError(
-        f"{name} is refused: it is compressed more than {limits.max_compression_ratio} times "
-        "(this looks like a zip bomb)",
+        N_("%(name)s is refused: it is compressed more than %(ratio)s times (this looks like a zip bomb)"),
         413,
+        name=name,
+        ratio=limits.max_compression_ratio,
     )
 
 
@@ -248,7 +257,7 @@ def _decode(data: bytes, name: str) -> str:
     try:
         return decode_note(data, name)
     except NoteError as exc:
-        raise UploadError(str(exc), 415) from None
+        raise UploadError(exc.template, 415, **exc.params) from None
 
 
 # --------------------------------------------------------------------------- zips
@@ -260,7 +269,12 @@ def _read_zip(zip_name: str, data: bytes, budget: _Budget) -> list[UploadedNote]
     except UploadError:
         raise
     except _ZIP_ERRORS as exc:
-        raise UploadError(f"{zip_name} is not a valid zip archive (it may be damaged): {exc}", 400) from None
+        raise UploadError(
+            N_("%(name)s is not a valid zip archive (it may be damaged): %(error)s"),
+            400,
+            name=zip_name,
+            error=exc,
+        ) from None
 
 
 def _read_zip_unchecked(zip_name: str, data: bytes, budget: _Budget) -> list[UploadedNote]:
@@ -278,14 +292,14 @@ def _read_zip_unchecked(zip_name: str, data: bytes, budget: _Budget) -> list[Upl
             shown = f"{name} (in {zip_name})"
             budget.add_file()
             if info.flag_bits & 0x1:
-                raise UploadError(f"{shown} is encrypted; upload an unencrypted zip", 415)
+                raise UploadError(N_("%(name)s is encrypted; upload an unencrypted zip"), 415, name=shown)
             if info.compress_type not in (
                 zipfile.ZIP_STORED,
                 zipfile.ZIP_DEFLATED,
                 zipfile.ZIP_BZIP2,
                 zipfile.ZIP_LZMA,
             ):
-                raise UploadError(f"{shown} uses an unsupported compression method", 415)
+                raise UploadError(N_("%(name)s uses an unsupported compression method"), 415, name=shown)
             budget.check_size(shown, info.file_size, declared)
             if info.file_size > _RATIO_EXEMPT_BYTES and (
                 info.file_size > info.compress_size * limits.max_compression_ratio
@@ -294,7 +308,12 @@ def _read_zip_unchecked(zip_name: str, data: bytes, budget: _Budget) -> list[Upl
             declared += info.file_size
             members.append((info, name))
         if not members:
-            raise UploadError(f"{zip_name} contains no notes ({', '.join(NOTE_SUFFIXES)} files)", 415)
+            raise UploadError(
+                N_("%(name)s contains no notes (%(suffixes)s files)"),
+                415,
+                name=zip_name,
+                suffixes=", ".join(NOTE_SUFFIXES),
+            )
         # Pass 2: stream each member with hard caps; the headers may lie.
         notes = []
         for info, name in members:
@@ -321,7 +340,9 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str, bu
     except UploadError:
         raise
     except _ZIP_ERRORS as exc:
-        raise UploadError(f"{shown} cannot be read (the zip may be damaged): {exc}", 400) from None
+        raise UploadError(
+            N_("%(name)s cannot be read (the zip may be damaged): %(error)s"), 400, name=shown, error=exc
+        ) from None
     return b"".join(chunks)
 
 
@@ -340,7 +361,7 @@ def read_uploads(
     """
     files = [(name, data) for name, data in files if name or data]
     if not files:
-        raise UploadError("No files were uploaded: choose Markdown files or a zip of them", 400)
+        raise UploadError(N_("No files were uploaded: choose Markdown files or a zip of them"), 400)
     budget = _Budget(limits)
     notes: list[UploadedNote] = []
     for raw_name, data in files:
@@ -350,7 +371,10 @@ def read_uploads(
             continue
         if not _is_note(name):
             raise UploadError(
-                f"{name} is not a Markdown file: upload {', '.join(NOTE_SUFFIXES)} files or a .zip", 415
+                N_("%(name)s is not a Markdown file: upload %(suffixes)s files or a .zip"),
+                415,
+                name=name,
+                suffixes=", ".join(NOTE_SUFFIXES),
             )
         budget.add_file()
         budget.check_size(name, len(data), budget.total)
@@ -382,9 +406,11 @@ def read_pasted(text: str, name: str = "pasted.md", limits: UploadLimits = DEFAU
     data = text.encode("utf-8", errors="replace")  # lone surrogates become "?"
     if len(data) > limits.max_file_bytes:
         raise UploadError(
-            f"The pasted text is too large: the limit is {_fmt_size(limits.max_file_bytes)}", 413
+            N_("The pasted text is too large: the limit is %(limit)s"),
+            413,
+            limit=_fmt_size(limits.max_file_bytes),
         )
     decoded = _decode(data, shown)
     if not decoded.strip():  # also "only a byte-order mark"
-        raise UploadError("Nothing pasted: paste some Markdown notes first", 400)
+        raise UploadError(N_("Nothing pasted: paste some Markdown notes first"), 400)
     return UploadedNote(name=shown, text=decoded, size=len(data))

@@ -527,7 +527,7 @@ def import_notes() -> tuple[str, int] | Response:
     try:
         notes = _read_upload_form(form)
     except UploadError as exc:
-        return _import_form(form, exc.message, exc.status, waiting)
+        return _import_form(form, _(exc.template, **exc.params), exc.status, waiting)
     upload = pending.create(db.session, g.user, [(n.name, n.text) for n in notes], now_utc())
     db.session.commit()
     upload_id, token = upload.id, upload.job_token

@@ -126,6 +126,29 @@ def test_bad_uploads_get_a_clear_message_and_store_nothing(app, client, files, p
     assert stored(app) == (0, 0, 0)
 
 
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        ([("photo.png", b"\x89PNG\r\n\x1a\n")], "photo.png 不是 Markdown 文件"),
+        ([("binary.md", b"\x00\x01\x02\x03" * 50)], "binary.md：看起来是二进制文件"),
+        ([("big.md", b"# big\n" + b"x" * 3000)], "big.md 太大了：每个文件最多 2 KB"),
+        ([("broken.zip", b"PK\x03\x04garbage")], "broken.zip 不是有效的 zip 压缩包"),
+    ],
+    ids=["image", "binary", "too-large", "corrupt-zip"],
+)
+def test_upload_errors_are_in_the_users_language(app, client, files, message):
+    app.config.update(UPLOAD_MAX_FILE_BYTES=2000)
+    response = client.post(
+        "/import",
+        data={"files": [(io.BytesIO(content), name) for name, content in files], "pasted": ""},
+        content_type="multipart/form-data",
+        headers={"Accept-Language": "zh-CN,zh;q=0.9"},
+    )
+    error = re.search(r'id="upload-error">([^<]+)<', response.get_data(as_text=True))
+    assert response.status_code in (400, 413, 415) and error and message in error.group(1), error
+    assert stored(app) == (0, 0, 0)
+
+
 def test_a_request_larger_than_any_upload_is_refused_before_reading(app, client):
     body = b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
     with warnings.catch_warnings():

@@ -280,6 +280,22 @@ ZH = {
     "yes": "是",
     "Only the first %(count)s accounts are shown: search by name to find others.": "只显示前 %(count)s 个账号：按用户名搜索可找到其他账号。",
     "Registration on this Wengu is closed. Ask its admin for an account.": "这个温故的注册已关闭。请向管理员申请账号。",
+    "%(name)s: looks like a binary file (contains NUL bytes), not a text note": "%(name)s：看起来是二进制文件（含有 NUL 字节），不是文本笔记",
+    "%(name)s: not a text note (neither UTF-8 nor GB18030)": "%(name)s：不是文本笔记（既不是 UTF-8 也不是 GB18030 编码）",
+    "%(name)s: looks like a binary file (control bytes), not a text note": "%(name)s：看起来是二进制文件（含有控制字节），不是文本笔记",
+    "%(name)s is too large: the limit is %(limit)s per file": "%(name)s 太大了：每个文件最多 %(limit)s",
+    "The upload is too large: with %(name)s the notes exceed %(limit)s in total": "上传的内容太大了：加上 %(name)s，笔记总量超过了 %(limit)s",
+    "Too many notes files: at most %(count)s per upload": "笔记文件太多：每次最多上传 %(count)s 个",
+    "%(name)s is refused: it is compressed more than %(ratio)s times (this looks like a zip bomb)": "%(name)s 被拒绝：它的压缩比超过 %(ratio)s 倍（看起来像压缩炸弹）",
+    "%(name)s is not a valid zip archive (it may be damaged): %(error)s": "%(name)s 不是有效的 zip 压缩包（可能已损坏）：%(error)s",
+    "%(name)s is encrypted; upload an unencrypted zip": "%(name)s 已加密；请上传未加密的 zip",
+    "%(name)s uses an unsupported compression method": "%(name)s 使用了不支持的压缩方式",
+    "%(name)s contains no notes (%(suffixes)s files)": "%(name)s 里没有笔记（%(suffixes)s 文件）",
+    "%(name)s cannot be read (the zip may be damaged): %(error)s": "无法读取 %(name)s（zip 可能已损坏）：%(error)s",
+    "No files were uploaded: choose Markdown files or a zip of them": "没有上传任何文件：请选择 Markdown 文件或它们的 zip 压缩包",
+    "%(name)s is not a Markdown file: upload %(suffixes)s files or a .zip": "%(name)s 不是 Markdown 文件：请上传 %(suffixes)s 文件或 .zip",
+    "The pasted text is too large: the limit is %(limit)s": "粘贴的文本太大了：最多 %(limit)s",
+    "Nothing pasted: paste some Markdown notes first": "没有粘贴任何内容：请先粘贴 Markdown 笔记",
 }
 
 PLURALS = {
