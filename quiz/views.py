@@ -642,8 +642,10 @@ def import_confirm(pending_id: int) -> Response:
         )
     small = pending.card_total(db.session, upload) <= current_app.config["IMPORT_INLINE_CARDS"]
     token = pending.start_job(db.session, upload, "importing", now_utc())
-    db.session.commit()
-    if token is not None:
+    if token is None:
+        db.session.rollback()  # another request started the import first: its ticks stand
+    else:
+        db.session.commit()
         import_jobs.run(pending_id, token, "import", background=not small)
     return redirect(url_for("quiz.import_preview", pending_id=pending_id))
 
