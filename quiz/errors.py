@@ -21,12 +21,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
-from werkzeug.exceptions import BadRequest, HTTPException, MethodNotAllowed, NotFound, default_exceptions
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, default_exceptions
 from werkzeug.routing import IntegerConverter, Map, ValidationError
 from werkzeug.wrappers import Response
 
 from quiz.auth import safe_next
-from quiz.models import DB_INT_MAX, db
+from quiz.limits import DB_INT_MAX
+from quiz.models import db
 
 log = logging.getLogger(__name__)
 
@@ -101,9 +102,14 @@ def bounded_int(raw: str, default: int | None, minimum: int, maximum: int) -> in
 
 def refuse(code: int, message: str) -> NoReturn:
     """Stop the request with status ``code`` and ``message`` (in the user's language) on the error page."""
+    raise _explained(code, message)
+
+
+def _explained(code: int, message: str) -> HTTPException:
+    """The HTTP error ``code`` whose page shows ``message`` (in the user's language) instead of the usual."""
     error = default_exceptions[code](message)
     error.wengu_message = True  # type: ignore[attr-defined]
-    raise error
+    return error
 
 
 def init_app(app: Flask) -> None:
@@ -179,9 +185,9 @@ def stale_form(error: CSRFError) -> Response | HTTPException:
     forms go back to the page they were sent from.
     """
     if error.description not in STALE_CSRF_REASONS:
-        page = BadRequest(_("The form could not be checked: reload the page and send it again."))
-        page.wengu_message = True  # type: ignore[attr-defined]
-        return error_page(page)
+        return error_page(
+            _explained(400, _("The form could not be checked: reload the page and send it again."))
+        )
     db.session.rollback()
     endpoint = request.endpoint or ""
     view_args = request.view_args or {}

@@ -10,6 +10,7 @@ process died: a restart, a crash, an out-of-memory kill) with a "try again" butt
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 
 from flask import Flask, current_app
@@ -38,13 +39,12 @@ def run(pending_id: int, token: str, phase: str, *, background: bool) -> None:
     if not background or app.config.get("IMPORT_JOBS_SYNCHRONOUS"):
         _run(app, db.session, pending_id, token, phase)
         return
-    thread = threading.Thread(
-        target=_thread_main,
-        args=(app, pending_id, token, phase),
-        name=f"wengu-import-{pending_id}",
-        daemon=True,
-    )
-    thread.start()
+    _start_daemon(_thread_main, (app, pending_id, token, phase), f"wengu-import-{pending_id}")
+
+
+def _start_daemon(target: Callable[..., None], args: tuple[object, ...], name: str) -> None:
+    """Start a thread that does not keep the worker process alive when it exits."""
+    threading.Thread(target=target, args=args, name=name, daemon=True).start()
 
 
 def _run(app: Flask, session: Session, pending_id: int, token: str, phase: str) -> None:
@@ -73,13 +73,7 @@ def _run(app: Flask, session: Session, pending_id: int, token: str, phase: str) 
 def _thread_main(app: Flask, pending_id: int, token: str, phase: str) -> None:
     with app.app_context():
         stop = threading.Event()
-        beat = threading.Thread(
-            target=_heartbeat,
-            args=(app, pending_id, token, stop),
-            name=f"wengu-beat-{pending_id}",
-            daemon=True,
-        )
-        beat.start()
+        _start_daemon(_heartbeat, (app, pending_id, token, stop), f"wengu-beat-{pending_id}")
         try:
             _run(app, db.session, pending_id, token, phase)
         finally:

@@ -55,8 +55,6 @@ NAMING_CONVENTION = {
 
 LOCAL_USER_NAME = "local"
 
-DB_INT_MAX = limits.DB_INT_MAX
-
 
 def now_utc() -> datetime:
     """Return the current time as an aware UTC datetime."""

@@ -136,15 +136,23 @@ def is_stale(pending: PendingImport, now: datetime, stale_after: timedelta) -> b
     return pending.heartbeat_at is None or now - pending.heartbeat_at > stale_after
 
 
-def heartbeat(session: Session, pending_id: int, token: str, now: datetime) -> bool:
-    """Record that the job holding ``token`` is alive; False when the job is no longer its."""
+def _update_own(session: Session, pending_id: int, token: str, **values: object) -> bool:
+    """Set ``values`` on the pending import while the job holding ``token`` is still its job.
+
+    Every write of a job goes through here: a restarted or discarded job changes nothing.
+    """
     moved = session.execute(
         update(PendingImport)
         .where(PendingImport.id == pending_id, PendingImport.job_token == token)
-        .values(heartbeat_at=now)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     return moved.rowcount == 1
+
+
+def heartbeat(session: Session, pending_id: int, token: str, now: datetime) -> bool:
+    """Record that the job holding ``token`` is alive; False when the job is no longer its."""
+    return _update_own(session, pending_id, token, heartbeat_at=now)
 
 
 def _owned_by(session: Session, pending_id: int, token: str) -> PendingImport:
@@ -155,12 +163,7 @@ def _owned_by(session: Session, pending_id: int, token: str) -> PendingImport:
 
 
 def _progress(session: Session, pending_id: int, token: str, done: int) -> None:
-    session.execute(
-        update(PendingImport)
-        .where(PendingImport.id == pending_id, PendingImport.job_token == token)
-        .values(progress=done, heartbeat_at=now_utc())
-        .execution_options(synchronize_session=False)
-    )
+    _update_own(session, pending_id, token, progress=done, heartbeat_at=now_utc())
     session.commit()
 
 
@@ -385,23 +388,20 @@ def store_import(session: Session, pending_id: int, token: str) -> list[store.Im
 
 
 def _finish(session: Session, pending_id: int, token: str, status: str, outcome: dict[str, Any]) -> None:
-    moved = session.execute(
-        update(PendingImport)
-        .where(PendingImport.id == pending_id, PendingImport.job_token == token)
-        .values(status=status, outcome=json.dumps(outcome, ensure_ascii=False), heartbeat_at=now_utc())
-        .execution_options(synchronize_session=False)
-    )
-    if moved.rowcount != 1:
+    values = {"status": status, "outcome": json.dumps(outcome, ensure_ascii=False), "heartbeat_at": now_utc()}
+    if not _update_own(session, pending_id, token, **values):
         raise JobSuperseded(f"pending import {pending_id}: the job was restarted or discarded")
 
 
 def fail(session: Session, pending_id: int, token: str, phase: str) -> None:
     """Record that the job holding ``token`` failed in ``phase`` ("parse" or "import"); it may be retried."""
-    session.execute(
-        update(PendingImport)
-        .where(PendingImport.id == pending_id, PendingImport.job_token == token)
-        .values(status="failed", outcome=json.dumps({"phase": phase}), heartbeat_at=now_utc())
-        .execution_options(synchronize_session=False)
+    _update_own(
+        session,
+        pending_id,
+        token,
+        status="failed",
+        outcome=json.dumps({"phase": phase}),
+        heartbeat_at=now_utc(),
     )
     session.commit()
 

@@ -49,7 +49,8 @@ from quiz.forms import (
     StartForm,
     UploadForm,
 )
-from quiz.models import DB_INT_MAX, Card, Deck, PendingImport, ReviewState, Topic, db, now_utc
+from quiz.limits import DB_INT_MAX
+from quiz.models import Card, Deck, PendingImport, ReviewState, Topic, db, now_utc
 from quiz.render import render_command, render_markdown
 from quiz.uploads import UploadedNote, UploadError, UploadLimits, read_pasted, read_uploads
 
