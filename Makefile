@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run serve test lint init-db clean-venv translations bench
+.PHONY: run serve test lint init-db clean-venv translations bench corpus
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ test: $(VENV)/.installed-dev
 # Targets are reported as met or missed, never failing the build.
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run.py --pg
+
+# The extractor scored on real notes (tests/corpus): recall, precision and front match per note; ARGS=--verbose lists misses.
+corpus: $(VENV)/.installed
+	$(BIN)/python tools/corpus.py $(ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
