@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import ast
 import dataclasses
+import hashlib
 import json
 import sys
 from pathlib import Path
@@ -52,7 +53,8 @@ def _inputs(paths: list[str], strings: list[str]) -> dict[str, str]:
         for node in ast.walk(tree):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value not in seen:
                 seen.add(node.value)
-                out[f"{arg}:{node.lineno}:{len(seen)}"] = node.value
+                digest = hashlib.sha1(node.value.encode()).hexdigest()[:12]
+                out[f"{arg}:{digest}"] = node.value  # named by content: stable when the file changes
     return out
 
 
