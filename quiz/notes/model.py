@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from quiz import limits
-from quiz.i18n import LocalizedError
+from quiz.i18n import N_, LocalizedError
 
 CARD_KINDS = limits.CARD_KINDS
 
@@ -37,14 +37,14 @@ class CardDraft:
     why: str = field(default="", compare=False)
 
 
-# The reasons a line that looks like a command or a definition made no card (stable codes).
-SKIP_REASONS = (
-    "no_description",  # a command with no description anywhere (no text, item or heading)
-    "duplicate",  # the same pair is already a card on this line
-    "talked_about",  # a command the sentence talks about (``git branch 的数量…``), not one to run
-    "example",  # a command-like line inside a code block of another language (an example, not one to learn)
-    "too_short",  # a lone program word in prose with too little said about it
-)
+# Why a line that looks like a command or a definition made no card: a stable code, and the
+# reason in words (translated where it is shown).
+SKIP_REASONS = {
+    "no_description": N_("a command with no description anywhere (no text, list item or heading)"),
+    "talked_about": N_("a command the sentence talks about, not one it tells you to run"),
+    "example": N_("a command inside a code block of another language (an example)"),
+    "too_short": N_("a program named in a sentence with too little said about it"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +53,7 @@ class Skipped:
 
     line: int
     text: str
-    reason: str
+    reason: str  # a key of SKIP_REASONS
 
 
 @dataclass(frozen=True, slots=True)
