@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from quiz import accounts, backup, store
 from quiz.export import write_package
 from quiz.models import LOCAL_USER_NAME, Deck, User, db, now_utc
-from quiz.notes import NoteError, decode_note, parse_note
+from quiz.notes import CardDraft, NoteError, decode_note, parse_note
 
 notes_cli = AppGroup("notes", help="Preview and import Markdown notes.")
 anki_cli = AppGroup("anki", help="Export cards to Anki.")
@@ -77,19 +77,40 @@ def init_db_command(no_demo: bool) -> None:
 @notes_cli.command("preview")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the cards as a JSON array.")
-def preview_command(path: Path, as_json: bool) -> None:
-    """Print the cards a note yields, without storing anything."""
+@click.option("--explain", is_flag=True, help='Show the rule that made each card (JSON: a "why" field).')
+@click.option(
+    "--skipped",
+    "only_skipped",
+    is_flag=True,
+    help="With --json: print the lines not carded (line, text, reason) as a JSON array instead of the cards.",
+)
+def preview_command(path: Path, as_json: bool, explain: bool, only_skipped: bool) -> None:
+    """Print the cards a note yields, and the lines that look like cards but made none, storing nothing."""
     try:
         note = parse_note(decode_note(path.read_bytes(), str(path)))
     except (NoteError, OSError) as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:
-        cards = [dataclasses.asdict(c) | {"topic": list(c.topic)} for c in note.cards]
-        click.echo(json.dumps(cards, ensure_ascii=False, indent=1))
+        if only_skipped:
+            rows = [dataclasses.asdict(s) for s in note.skipped]
+        else:
+            rows = [_card_json(c, explain) for c in note.cards]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return
     for c in note.cards:
-        click.echo(f"L{c.line} [{c.kind}] {' › '.join(c.topic)}\n  Q: {c.front}\n  A: {c.back}")
+        why = f" ({c.why})" if explain else ""
+        click.echo(f"L{c.line} [{c.kind}]{why} {' › '.join(c.topic)}\n  Q: {c.front}\n  A: {c.back}")
     click.echo(f"{len(note.cards)} cards")
+    for s in note.skipped:
+        click.echo(f"not carded: line {s.line}: {s.text} ({s.reason})")
+
+
+def _card_json(card: CardDraft, explain: bool) -> dict[str, object]:
+    """A card as the preview's JSON shows it: every stored field; "why" only when explaining."""
+    out = dataclasses.asdict(card) | {"topic": list(card.topic)}
+    if not explain:
+        del out["why"]
+    return out
 
 
 @notes_cli.command("import")

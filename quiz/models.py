@@ -214,6 +214,8 @@ class PendingImportNote(db.Model):
     name: Mapped[str] = mapped_column(String(300))
     text: Mapped[bytes] = mapped_column(LargeBinary)  # gzip-compressed UTF-8
     topics: Mapped[bytes] = mapped_column(LargeBinary)  # gzip-compressed JSON [[path, line], ...]
+    # gzip-compressed JSON [[line, text, reason], ...]: the lines not carded (NULL: none recorded)
+    skipped: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     card_count: Mapped[int] = mapped_column(Integer)
     deck_exists: Mapped[bool] = mapped_column(Boolean)
     unticked: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")  # JSON list of card keys

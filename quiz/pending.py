@@ -34,7 +34,7 @@ from quiz.models import (
     User,
     now_utc,
 )
-from quiz.notes import CardDraft, ParsedNote, Topic, parse_note
+from quiz.notes import CardDraft, ParsedNote, Skipped, Topic, parse_note
 
 PAGE_CARDS = 200
 LIFETIME = timedelta(days=1)
@@ -57,6 +57,11 @@ class JobSuperseded(RuntimeError):
 
 def _pack(value: Any) -> bytes:
     return gzip.compress(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 5)
+
+
+def _pack_skipped(note: ParsedNote) -> bytes | None:
+    """A note's lines not carded, as stored ([[line, text, reason], ...]); None when there are none."""
+    return _pack([[s.line, s.text, s.reason] for s in note.skipped]) if note.skipped else None
 
 
 def _unpack(data: bytes) -> Any:
@@ -220,6 +225,7 @@ def parse(session: Session, pending_id: int, token: str, max_cards: int) -> Pend
                     name=name,
                     text=gzip.compress(text.encode("utf-8"), 5),
                     topics=_pack([[list(t.path), t.line] for t in note.topics]),
+                    skipped=_pack_skipped(note),
                     card_count=len(drafts),
                     deck_exists=deck_id is not None,
                     unticked="[]",
@@ -319,6 +325,16 @@ def page_cards(session: Session, pending: PendingImport, note: int, page: int) -
         draft, known = _draft(item)
         cards.append(PreviewCard(draft, known, draft.key not in unticked))
     return cards
+
+
+def note_skipped(session: Session, pending: PendingImport, note: int) -> list[Skipped]:
+    """The lines of one note that look like cards but made none, with their reasons (see `quiz.notes`)."""
+    stored = session.scalar(
+        select(PendingImportNote.skipped).where(
+            PendingImportNote.pending_id == pending.id, PendingImportNote.position == note
+        )
+    )
+    return [Skipped(line, text, reason) for line, text, reason in _unpack(stored)] if stored else []
 
 
 def save_ticks(session: Session, pending: PendingImport, note: int, page: int, ticked: set[str]) -> None:

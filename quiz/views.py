@@ -51,6 +51,7 @@ from quiz.forms import (
 )
 from quiz.limits import DB_INT_MAX
 from quiz.models import Card, Deck, PendingImport, ReviewState, Topic, db, now_utc
+from quiz.notes import SKIP_REASONS
 from quiz.render import render_command, render_markdown
 from quiz.uploads import UploadedNote, UploadError, UploadLimits, read_pasted, read_uploads
 
@@ -601,8 +602,11 @@ def import_preview(pending_id: int) -> tuple[str, int]:
     current = notes[note] if notes else None
     page = min(int_arg("page", 0, 0, DB_INT_MAX) or 0, current.pages - 1 if current else 0)
     cards = pending.page_cards(db.session, upload, note, page) if current else []
+    skipped = pending.note_skipped(db.session, upload, note) if current else []
     return render_template(
         "quiz/import_preview.html",
+        skipped=skipped,
+        skip_reasons=SKIP_REASONS,
         pending=upload,
         notes=notes,
         note=current,

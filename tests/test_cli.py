@@ -33,6 +33,36 @@ def test_preview_json_has_the_documented_fields(preview_runner, notes_dir):
     assert "lists local branches" in branch["front"]
 
 
+SKIPPING_NOTE = (
+    "## 文件\n\n- `ls -la` 列出所有文件\n- `git branch` 的数量很多\n\n```yaml\ndocker run -d nginx\n```\n"
+)
+
+
+def test_preview_explain_names_the_rule_of_each_card_and_lists_the_lines_not_carded(preview_runner, tmp_path):
+    note = tmp_path / "n.md"
+    note.write_text(SKIPPING_NOTE, encoding="utf-8")
+    plain = preview_runner.invoke(args=["notes", "preview", str(note)])
+    assert plain.exit_code == 0, plain.output
+    assert "L3 [command] 文件" in plain.output and "(command_line)" not in plain.output
+    assert "not carded: line 4: git branch (talked_about)" in plain.output
+    assert "not carded: line 7: docker run -d nginx (example)" in plain.output
+    explained = preview_runner.invoke(args=["notes", "preview", str(note), "--explain"])
+    assert "L3 [command] (command_line) 文件" in explained.output
+    cards = json.loads(
+        preview_runner.invoke(args=["notes", "preview", str(note), "--json", "--explain"]).output
+    )
+    assert [c["why"] for c in cards] == ["command_line"]
+    plain_json = json.loads(preview_runner.invoke(args=["notes", "preview", str(note), "--json"]).output)
+    assert [sorted(c) for c in plain_json] == [["back", "front", "key", "kind", "line", "topic"]]
+    skipped = json.loads(
+        preview_runner.invoke(args=["notes", "preview", str(note), "--json", "--skipped"]).output
+    )
+    assert skipped == [
+        {"line": 4, "text": "git branch", "reason": "talked_about"},
+        {"line": 7, "text": "docker run -d nginx", "reason": "example"},
+    ]
+
+
 def test_preview_of_the_sample_prints_chinese_unescaped(preview_runner):
     result = preview_runner.invoke(args=["notes", "preview", str(SAMPLE_NOTES), "--json"])
     assert result.exit_code == 0

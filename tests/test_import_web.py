@@ -99,6 +99,21 @@ def test_zip_of_a_notes_folder(app, client):
     assert "notes/git.md" in page and "logo.png" not in page and "__MACOSX" not in page
 
 
+def test_the_preview_lists_the_lines_not_carded_with_their_reason_in_the_users_language(app, client):
+    note = "# Linux\n\n- `ls -la` 列出所有文件\n- `git branch` 的数量很多\n"
+    response = upload(client, pasted=note, pasted_name="linux")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert '<details class="preview-skipped" id="preview-skipped">' in page
+    assert "Lines not carded (1)" in page and "line 4" in page and "<code>git branch</code>" in page
+    assert "a command the sentence talks about, not one it tells you to run" in page
+    zh = client.get(response.headers["Location"], headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    page = zh.get_data(as_text=True)
+    assert "未生成卡片的行（1）" in page and "第 4 行" in page and "句子在谈论这条命令" in page
+    # a note with nothing skipped shows no list
+    clean = upload(client, pasted=GIT, pasted_name="git")
+    assert "preview-skipped" not in client.get(clean.headers["Location"]).get_data(as_text=True)
+
+
 def test_pasted_markdown(app, client):
     response = upload(client, pasted=GIT, pasted_name="from-clipboard")
     page = client.get(response.headers["Location"]).get_data(as_text=True)

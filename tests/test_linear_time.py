@@ -31,12 +31,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import quiz.answers
-import quiz.extract_explicit
-import quiz.extract_text
 import quiz.notes
 import quiz.render
 from quiz.answers import Verdict, WordPattern, _lex, _token_regex, check_command
-from quiz.extract_explicit import (
+from quiz.notes import NOTES_MODULES, parse_note
+from quiz.notes.rules.explicit import (
     CLOZE_REFERENCE,
     CLOZE_TEXT_ALLOWANCE,
     CLOZE_TEXT_PER_NOTE_CHAR,
@@ -44,26 +43,29 @@ from quiz.extract_explicit import (
     cloze,
     cloze_matches,
 )
-from quiz.extract_text import CODE_SPAN_REFERENCE, _span_matches
-from quiz.notes import _strip_trailing_conj, parse_note
+from quiz.notes.rules.prose_use import strip_trailing_conj
+from quiz.notes.text import CODE_SPAN_REFERENCE, _span_matches
 from quiz.render import render_markdown
 from tests.regex_audit import audit, audit_modules
 
-MODULES = (quiz.notes, quiz.extract_text, quiz.extract_explicit, quiz.render, quiz.answers)
+MODULES = (*NOTES_MODULES, quiz.render, quiz.answers)
 
 # Patterns the audit flags that are linear where they are used, and why.  Each entry must still be
 # flagged (see test_allowed_patterns_are_still_needed), so the list cannot outlive its reason.
 ALLOWED: dict[str, tuple[str, str]] = {
-    "quiz.notes._ZH_BEFORE_TAIL_RE": ("restart", "run on a clause of at most 40 characters (_desc_before)"),
-    "quiz.notes._EN_BEFORE_RE": (
+    "quiz.notes.rules.prose_use._ZH_BEFORE_TAIL_RE": (
+        "restart",
+        "run on a clause of at most 40 characters (_desc_before)",
+    ),
+    "quiz.notes.rules.prose_use._EN_BEFORE_RE": (
         "overrun",
         "searched in at most the 200 characters before a verb (_desc_before)",
     ),
-    "quiz.notes._EN_BY_RE": (
+    "quiz.notes.rules.prose_use._EN_BY_RE": (
         "overrun",
         "searched in at most the 200 characters before a verb (_desc_before)",
     ),
-    "quiz.notes._TRAILING_COMMENT_RE": (
+    "quiz.notes.rules.code_blocks._TRAILING_COMMENT_RE": (
         "overrun",
         "run on one line of a code block: with no newline, the final .*$ cannot fail",
     ),
@@ -383,7 +385,7 @@ _CONJ_PATTERN = re.compile(r"(?:\s*(?:,|，|、|and|or|和|或者|或|以及|及
     ).map("".join)
 )
 def test_trailing_conjunctions_are_stripped_as_the_pattern_did(text: str) -> None:
-    assert _strip_trailing_conj(text) == _CONJ_PATTERN.sub("", text)
+    assert strip_trailing_conj(text) == _CONJ_PATTERN.sub("", text)
 
 
 _WORD_PIECES = [

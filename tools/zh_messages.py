@@ -13,6 +13,13 @@ from pathlib import Path
 from babel.messages.pofile import read_po, write_po
 
 ZH = {
+    "a command with no description anywhere (no text, list item or heading)": "命令没有任何说明（没有文字、列表项或标题）",
+    "a command the sentence talks about, not one it tells you to run": "句子在谈论这条命令，而不是让你运行它",
+    "a command inside a code block of another language (an example)": "命令位于其他语言的代码块中（示例）",
+    "a program named in a sentence with too little said about it": "句子里提到了程序，但对它说得太少",
+    "Lines not carded (%(num)s)": "未生成卡片的行（%(num)s）",
+    "These lines look like commands or definitions but made no card. Give them a description in the note to make cards of them.": "这些行看起来像命令或定义，但没有生成卡片。在笔记中为它们加上说明即可生成卡片。",
+    "line %(num)s": "第 %(num)s 行",
     "Blackout": "完全忘记",
     "Wrong, but remembered": "答错，看答案后想起",
     "Wrong, seemed easy": "答错，答案似乎很简单",

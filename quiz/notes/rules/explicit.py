@@ -9,8 +9,12 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from quiz.extract_text import strip_code
+from quiz.notes.text import strip_code
+
+if TYPE_CHECKING:
+    from quiz.notes.context import Context
 
 # ``{{c1::answer}}`` / ``{{c1::answer::hint}}`` (Anki) and ``==answer==`` (highlight).
 # ``{{path/to/file}}`` (a tldr placeholder) has no ``cN::`` and is not a cloze.
@@ -198,3 +202,41 @@ def multiline_qa(lines: list[str]) -> tuple[str, str, int, bool] | None:
             if question and answer:
                 return question, answer, i + 1, mark == "??"
     return None
+
+
+# --------------------------------------------------------------------------- the rules
+
+
+def explicit_line(ctx: Context, text: str, lineno: int) -> bool:
+    """``Q:::A``, ``Q::A``, ``{{c1::x}}``/``==x==`` → qa/cloze cards; not ``std::vector``.  True if any."""
+    if "::" in text:
+        pair = reversed_qa(text)
+        if pair is not None:
+            ctx.propose("qa", pair[0], pair[1], lineno, pair[0], "qa_reversed")
+            ctx.propose("qa", pair[1], pair[0], lineno, pair[1], "qa_reversed")
+            return True
+    clozes = cloze(text, ctx.cloze_budget // max(1, 2 * len(text)))
+    if clozes:
+        ctx.cloze_budget -= 2 * len(text) * len(clozes)
+        for front, back, group in clozes:
+            ident = back if len(clozes) == 1 else f"{back}\0c{group}"
+            ctx.propose("cloze", front, back, lineno, ident, "cloze")
+        return True
+    if "::" in text:
+        pair = basic_qa(text)
+        if pair is not None:
+            ctx.propose("qa", pair[0], pair[1], lineno, pair[0], "qa")
+            return True
+    return False
+
+
+def multiline_qa_block(ctx: Context, lines: list[str], first_line: int) -> bool:
+    """A paragraph ``question / ? / answer`` → a qa card (``??``: both ways); not one without a ``?`` line."""
+    multi = multiline_qa(lines)
+    if multi is None:
+        return False
+    question, answer, at, both_ways = multi
+    ctx.propose("qa", question, answer, first_line + at + 1, question, "qa_multiline")
+    if both_ways:
+        ctx.propose("qa", answer, question, first_line + 1, answer, "qa_multiline")
+    return True

@@ -1,0 +1,112 @@
+"""Segment: the note's markdown-it block tokens → a tree of blocks (paragraphs, list items,
+block quotes, tables and their rows and cells, code blocks, headings), each with its first source
+line and raw text; and the program words the note itself uses (`learn_commands`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from markdown_it import MarkdownIt
+
+from quiz.notes.text import PROMPT_RE, code_spans, first_word, looks_like_program
+from quiz.notes.words import SHELL_KEYWORDS
+
+# Block structure only: the extractor reads each block's raw inline source, so the
+# inline parse is switched off (it would cost as much again as the block parse), and with
+# it text_join, which only tidies the inline children.  html_block never matches when
+# "html" is off, yet would be tried at every line.  maxNesting is raised so that deeply
+# nested lists are not cut off.
+_MD = (
+    MarkdownIt("commonmark", {"html": False, "maxNesting": 200})
+    .enable("table")
+    .disable(["inline", "text_join", "html_block"])
+)
+SHELL_LANGS = frozenset(
+    "sh bash shell console zsh fish powershell ps ps1 pwsh cmd bat batch terminal shell-session "
+    "shellsession".split()
+)
+_KINDS = {
+    "bullet_list_open": "list",
+    "ordered_list_open": "list",
+    "list_item_open": "item",
+    "blockquote_open": "quote",
+    "paragraph_open": "para",
+    "heading_open": "heading",
+    "table_open": "table",
+    "tr_open": "row",
+    "th_open": "cell",
+    "td_open": "cell",
+}
+_CLOSES = frozenset(t[: -len("open")] + "close" for t in _KINDS)
+
+
+@dataclass(slots=True)
+class Block:
+    """A block of the note: its kind, first line, raw inline source, and the blocks inside it."""
+
+    kind: str  # root, list, item, quote, para, code, heading, table, row, cell
+    line: int = 0  # 0-based first line
+    text: str = ""
+    info: str = ""  # code: the fence info; list: "ordered" or "bullet"
+    level: int = 0
+    fenced: bool = False
+    children: list[Block] = field(default_factory=list)
+
+
+def block_tree(text: str, learn: list[Block] | None = None) -> Block:
+    """The block tree of a note; `learn` collects the nodes `learn_commands` reads."""
+    if learn is None:
+        learn = []
+    root = top = Block("root")
+    stack = [root]
+    kinds, closes = _KINDS, _CLOSES
+    for tok in _MD.parse(text):
+        nesting = tok.nesting
+        if nesting == 1:
+            kind = kinds.get(tok.type)
+            if kind is None:
+                continue  # thead/tbody: no node, and their close is skipped below
+            node = Block(kind, tok.map[0] if tok.map else top.line)
+            if kind == "heading":
+                node.level = int(tok.tag[1:]) if tok.tag[1:].isdigit() else 1
+            elif kind == "list":
+                node.info = "ordered" if tok.type == "ordered_list_open" else "bullet"
+            top.children.append(node)
+            stack.append(node)
+            top = node
+        elif nesting == -1:
+            if len(stack) > 1 and tok.type in closes:
+                stack.pop()
+                top = stack[-1]
+        elif tok.type == "inline":
+            content = top.text = tok.content
+            if "`" in content and (top.kind == "para" or top.kind == "heading"):
+                learn.append(top)
+        elif tok.type == "fence" or tok.type == "code_block":
+            fenced = tok.type == "fence"
+            line = tok.map[0] if tok.map else top.line
+            node = Block(
+                "code", line=line + (1 if fenced else 0), text=tok.content, info=tok.info, fenced=fenced
+            )
+            top.children.append(node)
+            if tok.info:
+                learn.append(node)
+    return root
+
+
+def learn_commands(nodes: list[Block]) -> set[str]:
+    """Program words the note uses first in inline code spans and in shell code blocks."""
+    words: set[str] = set()
+    for node in nodes:
+        if node.kind != "code":
+            for _, _, content in code_spans(node.text):
+                parts = PROMPT_RE.sub("", content).split()
+                if len(parts) >= 2 and looks_like_program(parts[0]):
+                    words.add(parts[0])
+        elif first_word(node.info).lower() in SHELL_LANGS:
+            for line in node.text.split("\n"):
+                word = first_word(PROMPT_RE.sub("", line))
+                if looks_like_program(word) and word not in SHELL_KEYWORDS:
+                    words.add(word)
+    return words

@@ -1,0 +1,208 @@
+"""Concept cards (front = term or problem, back = definition or answer) from a sentence or list item.
+
+A unit of text (a list item's text, or one sentence of a paragraph) goes through
+`CONCEPT_RULES` in order; the first rule that recognises its shape decides (True), whether or
+not its pair then becomes a card.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from quiz.notes.context import Context
+from quiz.notes.rules.answers import is_term_only
+from quiz.notes.rules.definitions import find_def, subject_ok
+from quiz.notes.text import has_cjk, is_cjk, join_lines
+
+CONCEPT_MIN = 4  # a unit shorter than this is no concept
+QUESTION_MAX = 60  # "X 是否…，是…": the question part at most this long
+PREDICATE_SPLIT_MAX = 14  # in a definition list, a term ends before this position at the latest
+_QUESTION_MARKS = (
+    "是否",
+    "吗",
+    "为什么",
+    "为何",
+    "如何",
+    "怎么",
+    "怎样",
+    "什么",
+    "哪些",
+    "哪个",
+    "多少",
+    "能否",
+    "可否",
+)
+_CLAUSE_RE = re.compile(r"[，,？?]")
+_ANSWER_LEAD_RE = re.compile(r"^(?:是|答[:：]|因为|because)\s*")
+# Possessive white space (``\s*+``) after a separator: the engine never re-splits a run of spaces
+# between it and what follows.  `concept` strips its text first, so nothing is lost (a tail of
+# only white space, the one case where giving a space back would matter, cannot occur).
+_COND_RE = re.compile(r"^((?:如果|假如|若是|倘若|要是)[^，,。；]{1,60})[，,]\s*+(.+)$")
+_COND_EN_RE = re.compile(r"^((?:If|When|Whenever)\s[^,.;]{2,80}),\s*+(.+)$")
+_PURPOSE_RE = re.compile(r"^((?:为了|为)[^，,。；]{2,40})[，,]\s*+([^。；;]+)[。]?$")
+_PURPOSE_EN_RE = re.compile(r"^((?:To|In order to)\s[^,.;]{2,80}),\s*+([^.;]+)\.?$")
+_TERM_MARKUP_RE = re.compile(r"^(\*\*[^*]{1,40}\*\*|__[^_]{1,40}__|`[^`]{1,40}`)\s*+(.*)$")
+_TERM_SEP_RE = re.compile(r"\s*[:：—–-]")
+_TERM_SEP_STRIP_RE = re.compile(r"^\s*[:：—–-]+\s*")
+_URL_ONLY_RE = re.compile(r"<?https?://\S+?>?\s*[.。]?")
+_PREDICATES = (
+    "通过 用于 用来 负责 提供 包含 包括 能够 可以 允许 支持 代表 表示 由 会 将 把 让 为 对 与 和 "
+    "在 从 使用 管理 运行 存储 保存 定义 描述 指向 记录 控制 决定"
+).split()
+
+ConceptRule = Callable[[Context, str, int, bool, bool], bool]
+
+
+def question_sentence(ctx: Context, unit: str, lineno: int, item: bool, deflist: bool) -> bool:
+    """``Docker 是否免费？是，社区版免费`` → question/answer; not ``Docker 免费，开源`` (no question)."""
+    clause_m = _CLAUSE_RE.search(unit)
+    if not clause_m:
+        return False
+    q, a = unit[: clause_m.start()], unit[clause_m.end() :].strip()
+    asks = clause_m.group(0) in "？?" or any(w in q for w in _QUESTION_MARKS)
+    if asks and has_cjk(q) or clause_m.group(0) == "?" and not has_cjk(q) and len(q.split()) >= 3:
+        a = _ANSWER_LEAD_RE.sub("", a).rstrip("。.")
+        if len(a) >= 2 and len(q) <= QUESTION_MAX:
+            front = q + ("？" if has_cjk(q) else "?") if clause_m.group(0) in "？?" else q
+            ctx.propose("concept", front, a, lineno, q, "question_sentence")
+            return True
+    return False
+
+
+def condition(ctx: Context, unit: str, lineno: int, item: bool, deflist: bool) -> bool:
+    """List item ``如果端口被占用，换一个端口`` → condition/consequence; not a paragraph sentence."""
+    m = (_COND_RE.match(unit) or _COND_EN_RE.match(unit)) if item else None
+    if not m:
+        return False
+    ctx.propose(
+        "concept", m.group(1).strip(), m.group(2).strip().rstrip("。."), lineno, m.group(1), "condition"
+    )
+    return True
+
+
+def purpose(ctx: Context, unit: str, lineno: int, item: bool, deflist: bool) -> bool:
+    """List item ``为了安全，不要用 root`` → "为什么不要用 root？"; not a paragraph sentence."""
+    m = (_PURPOSE_RE.match(unit) or _PURPOSE_EN_RE.match(unit)) if item else None
+    if not m or len(m.group(2)) < 4:
+        return False
+    main = m.group(2).strip().rstrip("。.")
+    front = f"为什么{main}？" if has_cjk(main) else f"Why: {main}?"
+    ctx.propose("concept", front, m.group(1).strip(), lineno, main, "purpose")
+    return True
+
+
+def marked_term(ctx: Context, unit: str, lineno: int, item: bool, deflist: bool) -> bool:
+    """List item ``**镜像** — 只读模板`` → 镜像; not ``**镜像**很重要`` (no separator)."""
+    tm = _TERM_MARKUP_RE.match(unit) if item else None
+    if not tm or not _TERM_SEP_RE.match(tm.group(2)):
+        return False
+    rest = _TERM_SEP_STRIP_RE.sub("", tm.group(2)).strip()
+    if not rest:
+        return False
+    ctx.propose("concept", tm.group(1), rest, lineno, tm.group(1), "marked_term")
+    return True
+
+
+def definition(ctx: Context, unit: str, lineno: int, item: bool, deflist: bool) -> bool:
+    """``镜像是只读的模板`` / ``A container is a process`` → term/definition; not ``这是…`` (pronoun)."""
+    found = find_def(unit)
+    if not found:
+        return False
+    subject, _, rest = found
+    rest = rest.strip().rstrip("。")
+    if rest.endswith(".") and not rest.endswith(".."):
+        rest = rest[:-1]
+    if len(rest) < 2 or _URL_ONLY_RE.fullmatch(rest):
+        return False
+    ctx.propose("concept", subject, rest, lineno, subject, "definition")
+    return True
+
+
+def predicate_split(ctx: Context, unit: str, lineno: int, item: bool, deflist: bool) -> bool:
+    """In a definition list, ``卷用于持久化数据`` → 卷/用于…; not outside such a list."""
+    if not (item and deflist):
+        return False
+    for i in range(2, min(len(unit), PREDICATE_SPLIT_MAX)):
+        if not is_cjk(unit[i]):
+            continue
+        word = next((p for p in _PREDICATES if unit.startswith(p, i)), None)
+        if word and subject_ok(unit[:i]):
+            ctx.propose(
+                "concept",
+                unit[:i].strip(),
+                unit[i:].strip().rstrip("。"),
+                lineno,
+                unit[:i],
+                "predicate_split",
+            )
+            return True
+    return False
+
+
+# The order in which a unit's concept rules are tried.
+CONCEPT_RULES: tuple[ConceptRule, ...] = (
+    question_sentence,
+    condition,
+    purpose,
+    marked_term,
+    definition,
+    predicate_split,
+)
+
+
+def concept(ctx: Context, unit: str, lineno: int, *, item: bool, deflist: bool) -> None:
+    """A concept card from a unit of text, by the first of `CONCEPT_RULES` that recognises it."""
+    unit = unit.strip()
+    if len(unit) < CONCEPT_MIN or unit.endswith((":", "：")):
+        return  # too short, or a lead-in introducing what follows
+    for rule in CONCEPT_RULES:
+        if rule(ctx, unit, lineno, item, deflist):
+            return
+
+
+# --------------------------------------------------------------------------- paragraph-level rules
+
+_SENT_SPLIT_RE = re.compile(r"(?<=[。！？!?])|(?<=\.)\s+(?=[A-Z\u4e00-\u9fff])")
+_SENT_END_RE = re.compile(r"[。！？!?.]\s*$")
+QUESTION_SENTENCE_MAX = 80  # "什么是镜像？" then its answer: the question at most this long
+
+
+def sentences(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """(first line, sentence) for the sentences of a paragraph's lines, joined across soft wraps."""
+    out: list[tuple[int, str]] = []
+    buf: list[str] = []
+    start = 0
+    for lineno, text in lines:
+        for piece in _SENT_SPLIT_RE.split(text):
+            if not piece.strip():
+                continue
+            if not buf:
+                start = lineno
+            buf.append(piece)
+            if _SENT_END_RE.search(piece):
+                out.append((start, join_lines(buf)))
+                buf = []
+    if buf:
+        out.append((start, join_lines(buf)))
+    return out
+
+
+def term_continuation(ctx: Context, lines: list[tuple[int, str]]) -> bool:
+    """``- **Term**`` with its explanation on the next (lazy continuation) lines; not ``- **Term** text``."""
+    if len(lines) < 2 or not is_term_only(lines[0][1]):
+        return False
+    back = join_lines([t for _, t in lines[1:]])
+    ctx.propose("concept", lines[0][1], back, lines[1][0], lines[0][1], "term_continuation")
+    return True
+
+
+def question_then_answer(ctx: Context, sentence: str, answer: tuple[int, str] | None) -> bool:
+    """``什么是镜像？只读的模板。`` → question/answer; not a question ending its paragraph."""
+    if answer is None or not sentence.rstrip().endswith(("?", "？")):
+        return False
+    back = answer[1].strip().rstrip("。.")
+    if not (2 <= len(sentence) <= QUESTION_SENTENCE_MAX and back):
+        return False
+    ctx.propose("concept", sentence.strip(), back, answer[0], sentence, "question_then_answer")
+    return True

@@ -1,0 +1,139 @@
+"""One test per rule of the extractor (`quiz.notes.walk.RULES`): an input it handles, one it must not touch.
+
+Each rule names the cards it makes (`CardDraft.why`); a test reads that name, so it checks the rule
+itself and not only that some rule made the card.  The examples are those of the rules' docstrings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import quiz.notes
+from quiz.notes import NOTES_MODULES, RULES, SKIP_REASONS, Skipped, parse_note
+
+# rule name: (a note it handles, a note it must not touch)
+EXAMPLES: dict[str, tuple[str, str]] = {
+    "qa": ("Capital of France::Paris", "Use `std::vector` for arrays"),
+    "qa_reversed": ("dog:::狗", "a :: b"),
+    "cloze": ("The ==kernel== manages memory", "a==b is a comparison"),
+    "qa_multiline": ("What does ls do\n?\nIt lists files", "What does ls do\nIt lists files"),
+    "command_line": ("- `git status` 查看状态", "- `git branch` 的数量很多"),
+    "command_param": ("- `chmod <mode> file` <mode> 可以是 755", "- `chmod 755 file` 修改权限"),
+    "short_desc_command": ("创建虚拟环境 `python3 -m venv .venv`", "我们推荐用 `python3 -m venv .venv`"),
+    "separator_command": ("查看容器：`docker ps`", "see `man ls` for more"),
+    "colon_command": ("列出文件: ls -la", "注意: 这里很重要"),
+    "verb_command": ("git status shows the working tree", "Git is a version control system"),
+    "prose_use": ("使用 `docker ps` 查看容器", "用户可以自己决定"),
+    "lead_in_command": ("- list files:\n\n`ls -la`", "- list files:\n\nThen read them."),
+    "code_block": ("## 文件\n\n```sh\n# 列出文件\nls -la\n```", "```python\nls -la\n```"),
+    "table_row": (
+        "| 命令 | 说明 |\n|---|---|\n| `ls -a` | 列出所有文件 |",
+        "| 选项 | 说明 |\n|---|---|\n| -v | verbose |",
+    ),
+    "question_sentence": ("Docker 是否免费，社区版免费", "Docker 免费，开源"),
+    "condition": ("- 如果端口被占用，换一个端口", "如果端口被占用，换一个端口"),
+    "purpose": ("- 为了安全，不要用 root 运行容器", "为了安全，不要用 root 运行容器"),
+    "marked_term": ("- **镜像** — 只读的模板", "- **镜像**很重要"),
+    "definition": ("镜像是只读的模板", "这是只读的模板"),
+    "predicate_split": (
+        "- 镜像是只读模板\n- 容器是镜像的实例\n- 数据卷用于持久化数据",
+        "数据卷用于持久化数据",
+    ),
+    "term_continuation": ("- **镜像**\n  只读的模板", "- **镜像** 只读的模板"),
+    "question_then_answer": ("什么是镜像？只读的模板。", "只读的模板。什么是镜像？"),
+    "term_sub_item": ("- 死锁\n  - 两个进程互相等待", "- 死锁\n  - 两个进程互相等待\n  - 无法继续"),
+    "item_answer": ("- 端口冲突\n\n  > 换一个端口", "- 端口冲突"),
+    "heading_problem": ("### 端口无法访问\n\n换一个端口再试。", "## 常见问题\n\n换一个端口再试。"),
+}
+# what the handled example's card of that rule is (front, back)
+EXPECTED: dict[str, tuple[str, str]] = {
+    "qa": ("Capital of France", "Paris"),
+    "qa_reversed": ("dog", "狗"),
+    "cloze": ("The [...] manages memory", "The kernel manages memory"),
+    "qa_multiline": ("What does ls do", "It lists files"),
+    "command_line": ("查看状态", "git status"),
+    "command_param": ("`chmod <mode> file` 中 <mode> 可以是", "755"),
+    "short_desc_command": ("创建虚拟环境", "python3 -m venv .venv"),
+    "separator_command": ("查看容器", "docker ps"),
+    "colon_command": ("列出文件", "ls -la"),
+    "verb_command": ("shows the working tree", "git status"),
+    "prose_use": ("查看容器", "docker ps"),
+    "lead_in_command": ("list files", "ls -la"),
+    "code_block": ("列出文件", "ls -la"),
+    "table_row": ("列出所有文件", "ls -a"),
+    "question_sentence": ("Docker 是否免费", "社区版免费"),
+    "condition": ("如果端口被占用", "换一个端口"),
+    "purpose": ("为什么不要用 root 运行容器？", "为了安全"),
+    "marked_term": ("**镜像**", "只读的模板"),
+    "definition": ("镜像", "只读的模板"),
+    "predicate_split": ("数据卷", "用于持久化数据"),
+    "term_continuation": ("**镜像**", "只读的模板"),
+    "question_then_answer": ("什么是镜像？", "只读的模板"),
+    "term_sub_item": ("死锁", "两个进程互相等待"),
+    "item_answer": ("端口冲突", "换一个端口"),
+    "heading_problem": ("端口无法访问", "换一个端口再试。"),
+}
+
+
+def _made_by(text: str, why: str) -> list[tuple[str, str]]:
+    return [(c.front, c.back) for c in parse_note(text).cards if c.why == why]
+
+
+@pytest.mark.parametrize("why", sorted(RULES))
+def test_each_rule_handles_its_example_and_leaves_the_other_alone(why: str) -> None:
+    handled, untouched = EXAMPLES[why]
+    assert EXPECTED[why] in _made_by(handled, why)
+    assert _made_by(untouched, why) == []
+
+
+def test_every_rule_has_examples_and_a_docstring_naming_what_it_leaves_alone() -> None:
+    assert set(EXAMPLES) == set(RULES) == set(EXPECTED)
+    for why, rule in RULES.items():
+        doc = (rule.__doc__ or "").strip()
+        assert doc and "not" in doc.split("\n\n")[0], f"{why}: {rule.__qualname__} needs a one-line example"
+
+
+def test_the_rule_name_is_not_part_of_a_card_s_identity() -> None:
+    card = parse_note("- `git status` 查看状态").cards[0]
+    assert card.why == "command_line"
+    assert card == type(card)(card.kind, card.front, card.back, card.topic, card.line, card.key)
+
+
+def test_the_package_lists_every_module_for_the_regex_audit() -> None:
+    root = Path(quiz.notes.__file__).parent
+    found = {m.__name__ for m in NOTES_MODULES}
+    on_disk = {
+        "quiz.notes." + ".".join(p.relative_to(root).with_suffix("").parts)
+        for p in root.rglob("*.py")
+        if p.name != "__init__.py"
+    }
+    assert on_disk <= found
+
+
+# --------------------------------------------------------------------------- lines not carded
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("```sh\nls -la\n```", Skipped(2, "ls -la", "no_description")),
+        ("- `git branch` 的数量很多", Skipped(1, "git branch", "talked_about")),
+        ("# Docker\n\n```yaml\ndocker run -d nginx\n```", Skipped(4, "docker run -d nginx", "example")),
+        ("编辑器用 vim。", Skipped(1, "vim", "too_short")),
+        ("| 命令 | 说明 |\n|---|---|\n| `ls -a` | |", Skipped(3, "ls -a", "no_description")),
+    ],
+)
+def test_lines_that_look_like_cards_but_made_none_are_listed_with_a_reason(
+    text: str, expected: Skipped
+) -> None:
+    note = parse_note(text)
+    assert expected in note.skipped
+    assert expected.reason in SKIP_REASONS
+
+
+def test_a_line_that_made_a_card_is_not_listed_as_skipped() -> None:
+    note = parse_note("## 文件\n\n```sh\nls -la\n```\n\n- `git branch` 的数量很多，`git branch` 列出分支\n")
+    assert [c.back for c in note.cards] == ["ls -la"]
+    assert {s.line for s in note.skipped} == {7}  # the talked-about command; the block's line has its card
