@@ -1,0 +1,74 @@
+"""Commands in list items, paragraphs and blockquotes; heading titles; what the segmenter ignores.
+
+Made-up notes (none from the corpus), one small test per rule of these modules.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from quiz.notes import parse_note
+from quiz.notes.shaping import link_only, link_text, plain_title
+
+
+def cards(text: str) -> list[tuple[str, str]]:
+    return [(c.front, c.back) for c in parse_note(text).cards]
+
+
+# --------------------------------------------------------------------------- heading titles
+
+
+@pytest.mark.parametrize(
+    ("raw", "plain"),
+    [
+        ("Setup[](https://example.org/setup.html)", "Setup"),
+        ("[Nginx](https://nginx.org) 的 `reload` **信号**", "Nginx 的 reload 信号"),
+        ("*Quick* _start_", "Quick start"),
+        ('<a id="top"></a>Install {#install}', "Install"),
+        ("![logo](logo.png) Build", "Build"),
+        # left alone: identifiers, placeholders, code paths
+        ("my_var_name", "my_var_name"),
+        ("rm <file>", "rm <file>"),
+        ("std::map<K, V>", "std::map<K, V>"),
+    ],
+)
+def test_plain_title(raw: str, plain: str) -> None:
+    assert plain_title(raw) == plain
+
+
+def test_heading_topics_are_plain_text() -> None:
+    note = "# Tools[](https://example.org)\n\n## The `curl` [client](https://curl.se)\n\n- `curl -I x.org` 只看响应头\n"
+    parsed = parse_note(note)
+    assert [t.path for t in parsed.topics] == [("Tools",), ("Tools", "The curl client")]
+    assert parsed.cards[0].topic == ("Tools", "The curl client")
+
+
+def test_a_heading_with_a_link_describes_the_lone_command_of_its_section() -> None:
+    note = "## 查看[磁盘](https://example.org/df)用量\n\n- df -h\n"
+    assert cards(note) == [("查看磁盘用量", "df -h")]
+
+
+# --------------------------------------------------------------------------- links in text
+
+
+def test_link_text_keeps_the_text_and_leaves_code_spans_alone() -> None:
+    assert link_text("see [the guide](http://x) first") == "see the guide first"
+    assert link_text("empty [](http://x) link") == "empty  link"
+    assert link_text("`[a](b)` is markdown") == "`[a](b)` is markdown"
+
+
+def test_link_only() -> None:
+    assert link_only("[安装](#安装)")
+    assert link_only("[Home](http://a) | [Docs](http://b)")
+    assert not link_only("[Redis](https://redis.io) 是一个键值数据库")
+    assert not link_only("plain text")
+
+
+def test_a_table_of_contents_makes_no_card() -> None:
+    note = "- [Setup: the basics](#setup-the-basics)\n  - [git init](#git-init)\n- [常见问题：端口](#faq)\n"
+    assert cards(note) == []
+
+
+def test_a_link_reads_as_its_text_in_a_definition() -> None:
+    note = "[Redis](https://redis.io) 是一个内存中的键值数据库。\n"
+    assert cards(note) == [("Redis", "一个内存中的键值数据库")]
