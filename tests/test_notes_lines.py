@@ -72,3 +72,45 @@ def test_a_table_of_contents_makes_no_card() -> None:
 def test_a_link_reads_as_its_text_in_a_definition() -> None:
     note = "[Redis](https://redis.io) 是一个内存中的键值数据库。\n"
     assert cards(note) == [("Redis", "一个内存中的键值数据库")]
+
+
+# --------------------------------------------------------------------------- segmenting
+
+
+def test_front_matter_is_ignored_and_lines_keep_their_numbers() -> None:
+    note = "---\ntitle: 备忘\ndate: 2020-01-01\ntags:\n- shell\n---\n\n- `uptime` 查看负载\n"
+    parsed = parse_note(note)
+    assert [(c.front, c.back, c.line) for c in parsed.cards] == [("查看负载", "uptime", 8)]
+    assert parsed.topics == ()
+
+
+def test_toml_front_matter_is_ignored() -> None:
+    assert cards('+++\ntitle = "x"\n+++\n\n- `uptime` 查看负载\n') == [("查看负载", "uptime")]
+
+
+def test_a_rule_at_the_top_is_not_front_matter() -> None:
+    note = "---\n\n- `uptime` 查看负载\n"
+    assert cards(note) == [("查看负载", "uptime")]
+
+
+def test_html_comments_shortcodes_and_toc_markers_are_ignored() -> None:
+    note = (
+        "[TOC]\n\n{{< toc >}}\n\n<!-- draft:\nauthor: me\n-->\n\n{% raw %}\n"
+        "- `uptime` 查看负载 <!-- check -->\n\n{% endraw %}\n"
+    )
+    parsed = parse_note(note)
+    assert [(c.front, c.back, c.line) for c in parsed.cards] == [("查看负载", "uptime", 10)]
+
+
+def test_comments_inside_code_fences_stay() -> None:
+    note = "```sh\n# 列出文件\nls -la <!-- x -->\n```\n"
+    assert cards(note) == [("列出文件", "ls -la <!-- x -->")]
+
+
+def test_placeholders_and_clozes_are_not_shortcodes() -> None:
+    assert cards("- `cp {{src}} {{dst}}` 复制文件") == [("复制文件", "cp {{src}} {{dst}}")]
+
+
+def test_comment_words_in_shell_blocks_are_not_programs() -> None:
+    note = "```sh\n# or\nls -la\n```\n\nor\n\n```sh\n# show it\nls\n```\n\nshow changes in commit\n"
+    assert [back for _, back in cards(note) if back.split()[0] in ("or", "show")] == []
