@@ -15,6 +15,10 @@ def cards(text: str) -> list[tuple[str, str]]:
     return [(c.front, c.back) for c in parse_note(text).cards]
 
 
+def commands(text: str) -> list[tuple[str, str]]:
+    return [(c.front, c.back) for c in parse_note(text).cards if c.kind == "command"]
+
+
 # --------------------------------------------------------------------------- heading titles
 
 
@@ -114,3 +118,26 @@ def test_placeholders_and_clozes_are_not_shortcodes() -> None:
 def test_comment_words_in_shell_blocks_are_not_programs() -> None:
     note = "```sh\n# or\nls -la\n```\n\nor\n\n```sh\n# show it\nls\n```\n\nshow changes in commit\n"
     assert [back for _, back in cards(note) if back.split()[0] in ("or", "show")] == []
+
+
+# --------------------------------------------------------------------------- blockquote commands
+
+
+def test_a_short_line_above_a_blockquote_command_describes_it() -> None:
+    note = "## 网络\n\n查看路由表\n> ss -tlnp\n\n- 测试连通\n> ping -c 3 example.org\n"
+    assert cards(note) == [("查看路由表", "ss -tlnp"), ("测试连通", "ping -c 3 example.org")]
+
+
+def test_a_sentence_or_an_example_label_above_a_blockquote_is_not_its_description() -> None:
+    note = "## 网络\n\n端口有两种：静态、动态。推荐静态。\n> ss -tlnp\n\n例如：\n> ping -c 3 example.org\n"
+    assert commands(note) == [("网络", "ss -tlnp"), ("网络", "ping -c 3 example.org")]
+
+
+def test_a_blockquote_line_shaped_like_a_command_takes_the_line_above() -> None:
+    note = "保存归档：\n> dokcr save -o <文件> <镜像 ID>\n\n说明：\n> see the docs for more\n"
+    assert cards(note) == [("保存归档", "dokcr save -o <文件> <镜像 ID>")]
+
+
+def test_a_dash_ending_a_command_is_an_argument_not_a_separator() -> None:
+    assert cards("## 从标准输入解包\n\n- tar -xzf -\n") == [("从标准输入解包", "tar -xzf -")]
+    assert cards("- tar -czf out.tgz dir - 打包目录") == [("打包目录", "tar -czf out.tgz dir")]

@@ -27,6 +27,7 @@ EXAMPLES: dict[str, tuple[str, str]] = {
     "verb_command": ("git status shows the working tree", "Git is a version control system"),
     "prose_use": ("使用 `docker ps` 查看容器", "用户可以自己决定"),
     "lead_in_command": ("- list files:\n\n`ls -la`", "- list files:\n\nThen read them."),
+    "quote_lead_command": ("## 镜像\n\n加载：\n> docker load -i <文件>", "## 镜像\n\n示例：\n> docker load -i a.tar"),
     "code_block": ("## 文件\n\n```sh\n# 列出文件\nls -la\n```", "```python\nls -la\n```"),
     "table_row": (
         "| 命令 | 说明 |\n|---|---|\n| `ls -a` | 列出所有文件 |",
@@ -61,6 +62,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "verb_command": ("shows the working tree", "git status"),
     "prose_use": ("查看容器", "docker ps"),
     "lead_in_command": ("list files", "ls -la"),
+    "quote_lead_command": ("加载", "docker load -i <文件>"),
     "code_block": ("列出文件", "ls -la"),
     "table_row": ("列出所有文件", "ls -a"),
     "question_sentence": ("Docker 是否免费", "社区版免费"),

@@ -248,7 +248,7 @@ def scan_command(text: str, start: int, known: frozenset[str] | set[str]) -> tup
             stop = "sep" if ch == ":" else "punct"
             break
         if ch in "#—–→" or (
-            ch == "-" and (i + 1 >= n or text[i + 1].isspace()) and _prev_nonspace(text, i).isspace()
+            ch == "-" and i + 1 < n and text[i + 1].isspace() and _prev_nonspace(text, i).isspace()
         ):
             stop = "sep"
             break

@@ -46,6 +46,7 @@ RULES = {
     "verb_command": command_line.verb_command,
     "prose_use": prose_use.prose_use,
     "lead_in_command": lead_in.lone_command,
+    "quote_lead_command": lead_in.quote_command,
     "code_block": code_blocks.code_block,
     "table_row": tables.table_row,
     "question_sentence": concepts.question_sentence,
@@ -90,6 +91,9 @@ def walk(ctx: Context, node: Block, parents: list[str], consumed: bool) -> None:
             )
             block_list(ctx, child, parents, before_command=lead)
         elif kind == "quote":
+            lead = lead_in.quote_lead(prev, ctx.known)
+            if lead:
+                lead_in.quote_command(ctx, child, lead, parents)
             walk(ctx, child, parents, consumed)
         elif kind == "item":
             item(ctx, child, parents, deflist=False, ordered=False)
