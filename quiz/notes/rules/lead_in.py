@@ -89,7 +89,7 @@ _EXAMPLE_LEAD_RE = re.compile(
     re.I,
 )
 # a flag ("-o", "--name=x") or a placeholder ("<镜像 ID>", "[选项]"): what makes a line look like a command
-_SHAPED_TOKEN_RE = re.compile(r"(?<!\S)--?[A-Za-z][\w-]*(?:=\S*)?|<[^<>]+>|\[[^\[\]]+\]")
+_SHAPED_TOKEN_RES = (re.compile(r"(?<!\S)--?[A-Za-z]\w*"), re.compile(r"<[^<>]+>"), re.compile(r"\[[^\[\]]+\]"))
 
 
 def quote_lead(prev: Block | None, known: frozenset[str] | set[str]) -> str:
@@ -132,7 +132,12 @@ def shaped_command(line: str) -> str | None:
     words = line.split()
     if len(words) < 2 or not looks_like_program(words[0]) or any(w.lower() in PROSE_WORDS for w in words):
         return None
-    if not _SHAPED_TOKEN_RE.search(line) or has_cjk(_SHAPED_TOKEN_RE.sub("", line)):
+    if not any(p.search(line) for p in _SHAPED_TOKEN_RES):
+        return None
+    prose = line
+    for pattern in _SHAPED_TOKEN_RES[1:]:
+        prose = pattern.sub("", prose)
+    if has_cjk(prose):
         return None
     return line.strip()
 
