@@ -141,3 +141,66 @@ def test_a_blockquote_line_shaped_like_a_command_takes_the_line_above() -> None:
 def test_a_dash_ending_a_command_is_an_argument_not_a_separator() -> None:
     assert cards("## 从标准输入解包\n\n- tar -xzf -\n") == [("从标准输入解包", "tar -xzf -")]
     assert cards("- tar -czf out.tgz dir - 打包目录") == [("打包目录", "tar -czf out.tgz dir")]
+
+
+# --------------------------------------------------------------------------- separators, prose, program words
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "- git stash list          =>  列出暂存",
+        "- git stash list => 列出暂存",
+        "- git stash list -> 列出暂存",
+        "- `git stash list` -> 列出暂存",
+        "- git stash list → 列出暂存",
+        "- git stash list：列出暂存",
+    ],
+)
+def test_an_arrow_or_colon_after_a_command_is_a_separator(line: str) -> None:
+    assert cards(line) == [("列出暂存", "git stash list")]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "git push命令执行成功后会显示远端地址",
+        "- `npm install` 支持很多参数",
+        "- `git push` 时需要输入密码",
+        "- `docker rm` 后面跟容器 ID",
+    ],
+)
+def test_a_command_the_sentence_talks_about_makes_no_card(line: str) -> None:
+    parsed = parse_note(line)
+    assert [c for c in parsed.cards if c.kind == "command"] == []
+    assert [s.reason for s in parsed.skipped] == ["talked_about"]
+
+
+@pytest.mark.parametrize(
+    ("line", "card"),
+    [
+        ("- `docker run -d web` 后台运行容器", ("后台运行容器", "docker run -d web")),
+        ("- `date -u` 时间（UTC）", ("时间（UTC）", "date -u")),
+    ],
+)
+def test_words_that_only_start_like_talk_still_describe(line: str, card: tuple[str, str]) -> None:
+    assert cards(line) == [card]
+
+
+@pytest.mark.parametrize(
+    ("line", "card"),
+    [
+        ("- pwd: print the working directory", ("print the working directory", "pwd")),
+        ("- **uptime**：显示系统运行时间", ("显示系统运行时间", "uptime")),
+    ],
+)
+def test_a_program_word_before_a_colon_and_an_action_is_a_command(line: str, card: tuple[str, str]) -> None:
+    assert cards(line) == [card]
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["- git: a distributed version control system", "passwd: all authentication tokens updated", "- free: 免费软件"],
+)
+def test_a_tool_defined_or_an_output_line_is_not_a_command(line: str) -> None:
+    assert [c for c in parse_note(line).cards if c.kind == "command"] == []

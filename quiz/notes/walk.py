@@ -40,6 +40,7 @@ RULES = {
     "qa_multiline": explicit.multiline_qa_block,
     "command_line": command_line.leading_command,
     "command_param": command_line.command_param,
+    "program_colon": command_line.program_colon,
     "short_desc_command": command_line.described_code_span,
     "separator_command": command_line.described_code_span,
     "colon_command": command_line.colon_command,
