@@ -204,3 +204,20 @@ def test_a_program_word_before_a_colon_and_an_action_is_a_command(line: str, car
 )
 def test_a_tool_defined_or_an_output_line_is_not_a_command(line: str) -> None:
     assert [c for c in parse_note(line).cards if c.kind == "command"] == []
+
+
+def test_an_example_label_before_a_command_span_is_not_its_description() -> None:
+    parsed = parse_note("## 进入容器\n\n示例：`docker exec -it web sh`\n")
+    assert parsed.cards == ()
+    assert [s.reason for s in parsed.skipped] == ["no_description"]
+    assert cards("## 进入容器\n\n交互进入：`docker exec -it web sh`\n") == [("交互进入", "docker exec -it web sh")]
+
+
+def test_a_program_named_with_command_is_not_a_command_line() -> None:
+    assert cards("We can use the zip command to bundle many files.") == []
+    assert cards("Use `zip -r out.zip dir` to bundle a folder.") == [("bundle a folder", "zip -r out.zip dir")]
+
+
+def test_while_a_command_runs_is_not_what_it_does() -> None:
+    parsed = parse_note("在使用 `pip` 时，依赖会自动安装。")
+    assert [c for c in parsed.cards if c.kind == "command"] == []

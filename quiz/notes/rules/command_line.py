@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 
 from quiz.notes.context import Context
-from quiz.notes.rules.prose_use import MAX_USES_PER_LINE, ZH_NOT_DESC_RE, prose_use
+from quiz.notes.rules.prose_use import MAX_USES_PER_LINE, TALKED_ABOUT_RE, ZH_NOT_DESC_RE, prose_use
 from quiz.notes.shaping import bare
 from quiz.notes.text import (
     DESC_LEAD_RE,
@@ -29,12 +29,6 @@ from quiz.notes.words import AMBIGUOUS_COMMANDS, PRONOUNS, PROSE_WORDS, SUBCOMMA
 _ALT_RE = re.compile(r"^\s*+(?:命令|指令|command)?\s*+(或者|或是|或|or|/|、)\s*", re.I)
 _PARAM_RE = re.compile(r"^\s*(\S{1,24}?)\s*(可以是|可为|是指|是|指|表示|can be|is|means)\s*(\S.*)$")
 _NOUN_USE_RE = re.compile(r"\s*(?:的|和|与|及|跟)")
-# "git commit命令执行成功后会提示…", "`docker pull` 支持多种选项": what follows the command talks about
-# it (what it supports or needs, what happens after or while it runs), it does not say what it does
-_TALKED_ABOUT_RE = re.compile(
-    r"\s*(?:(?:命令|指令)\s*)?(?:支持|包含|接受|带有|需要|后面|后跟|后接|本身|的时候|时(?![间区钟刻长])|之后|以后|后(?![台端缀续退])|"
-    r"执行(?:成功|完成|失败|之后|以后|后|时)|运行(?:成功|完成|失败|之后|以后|后|时)|成功后|完成后|失败后)"
-)
 _CMD_WORD_LEAD_RE = re.compile(r"^\s*(?:命令|指令|command(?!\w))")
 _COMMA_LEAD_RE = re.compile(r"^\s*[，,]")
 _SEP_TAIL_RE = re.compile(r"[:：—–→=>-]$")
@@ -53,6 +47,10 @@ _BARE_DESC_ZH_TAIL_RE = re.compile(
 _BARE_DESC_EN_TAIL = frozenset(
     "use using run running type execute via see try like e.g. i.e. command commands called named "
     "enter press".split()
+)
+# "示例：", "例如：", "For example:": they announce an example of what came before, they do not describe it
+EXAMPLE_LABEL_RE = re.compile(
+    r"(?:示例|例子|举例|例如|比如|譬如|如|范例)[一二三四五六七八九十\d]*|(?:for\s+)?(?:example|e\.g\.|eg)\s*\d*", re.I
 )
 COLON_DESC_MAX = 60  # "描述: cmd" without backticks: the description's characters at most
 # "git status shows the working tree": a program word, subcommand-like tokens, a verb from this list
@@ -159,7 +157,7 @@ def leading_command(
 def talked_about(rest: str) -> bool:
     """What follows a command talks about it: ``命令执行成功后会提示…``, `` 支持多种选项``;
     not `` 查看状态`` nor `` 会清理无用的对象`` (what it does)."""
-    return _TALKED_ABOUT_RE.match(rest) is not None
+    return TALKED_ABOUT_RE.match(rest) is not None
 
 
 def command_param(ctx: Context, text: str, cmd: str, rest: str, lineno: int) -> bool:
@@ -190,6 +188,9 @@ def described_code_span(
         if _SEP_TAIL_RE.search(before):
             lead, desc = last_sentence(before.rstrip(":：—–→=>- "))
             desc = _ITEM_MARK_RE.sub("", clean_desc(desc))
+            if EXAMPLE_LABEL_RE.fullmatch(desc):
+                ctx.skip(lineno, bare(content), "no_description")
+                return True  # "示例：`docker exec -it web sh`": an example of what came before, not described
             if desc:
                 if lead:
                     prose_use(ctx, lead, parents, lineno)

@@ -7,7 +7,7 @@ import re
 from quiz.notes.blocks import Block
 from quiz.notes.context import Context
 from quiz.notes.shaping import bare, strip_tldr_mnemonics
-from quiz.notes.rules.command_line import command_at_start, starts_with_command
+from quiz.notes.rules.command_line import EXAMPLE_LABEL_RE, command_at_start, starts_with_command
 from quiz.notes.text import (
     PROMPT_RE,
     clean_desc,
@@ -82,10 +82,10 @@ def lone_command(ctx: Context, node: Block, lead: str, parents: list[str]) -> bo
 
 QUOTE_LEAD_MAX = 40  # characters of a short line introducing the blockquote command after it
 _QUOTE_LEAD_STOP_RE = re.compile(r"[。；！？;!?，,]|\.\s")
-# "示例：", "例如：", "方法一：", "For example:": they announce an example, they do not describe it
-_EXAMPLE_LEAD_RE = re.compile(
-    r"(?:示例|例子|举例|例如|比如|譬如|如|用法|格式|语法|输出|结果|注意|方法|方式|做法|步骤|第)[一二三四五六七八九十\d]*(?:种|步)?"
-    r"|(?:for\s+)?(?:example|e\.g\.|usage|syntax|output|result|note|method|option|way|step)\s*\d*",
+# "方法一：", "用法：", "Output:": a label, not what the command after it does
+_LABEL_RE = re.compile(
+    r"(?:用法|格式|语法|输出|结果|注意|方法|方式|做法|步骤|第)[一二三四五六七八九十\d]*(?:种|步)?"
+    r"|(?:usage|syntax|output|result|note|method|option|way|step)\s*\d*",
     re.I,
 )
 # a flag ("-o", "--name=x") or a placeholder ("<镜像 ID>", "[选项]"): what makes a line look like a command
@@ -119,7 +119,8 @@ def quote_lead(prev: Block | None, known: frozenset[str] | set[str]) -> str:
         or "：" in line
         or "`" in desc
         or GENERIC_LEAD_RE.fullmatch(desc)
-        or _EXAMPLE_LEAD_RE.fullmatch(desc)
+        or EXAMPLE_LABEL_RE.fullmatch(desc)
+        or _LABEL_RE.fullmatch(desc)
         or starts_with_command(desc, known)
     ):
         return ""
