@@ -20,7 +20,10 @@ Pipeline (one module per stage; the rules' order is in `quiz.notes.walk`)
 
 Topics
     Every heading is a topic; a card's `topic` is the path of heading titles
-    above it, outermost first (skipped levels are fine).
+    above it, outermost first (skipped levels are fine).  Titles are plain text: a link reads as
+    its text (an empty ``[](url)`` disappears), code marks, emphasis and anchors are removed.
+    Front matter, HTML comments, shortcodes (``{{< toc >}}``, ``{% raw %}``) and ``[TOC]`` lines
+    are not the note's text; lines that are only links (tables of contents) make no card.
 
 Explicit cards (written by the author; a line that yields one is never also
 used by the automatic rules; markers inside code spans or code blocks never count)

@@ -5,12 +5,13 @@ line and raw text; and the program words the note itself uses (`learn_commands`)
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
 
 from quiz.notes.text import PROMPT_RE, code_spans, first_word, looks_like_program
-from quiz.notes.words import SHELL_KEYWORDS
+from quiz.notes.words import PROSE_WORDS, SHELL_KEYWORDS
 
 # Block structure only: the extractor reads each block's raw inline source, so the
 # inline parse is switched off (it would cost as much again as the block parse), and with
@@ -54,10 +55,87 @@ class Block:
     children: list[Block] = field(default_factory=list)
 
 
+# Front matter: a first line "---" (YAML) or "+++" (TOML), "key: value" lines, a closing line.
+FRONT_MATTER_MAX_LINES = 200  # a longer block at the top is not front matter
+_FRONT_KEY_RE = re.compile(r"[\w-]+\s*[:=]")
+_FENCE_OPEN_RE = re.compile(r" {0,3}(`{3,}|~{3,})")
+# What is never the note's text: HTML comments, Hugo shortcodes ("{{< toc >}}", "{{% notice %}}"),
+# Jekyll/Liquid tags ("{% raw %}"); (opening, closing) pairs, searched with str.find.
+_HIDDEN_PAIRS = (("<!--", "-->"), ("{{<", ">}}"), ("{{%", "%}}"), ("{%", "%}"))
+# A line that only asks the renderer for a table of contents: "[TOC]", "[[toc]]", "@[toc]", "{:toc}".
+_TOC_LINE_RE = re.compile(r"\s*(?:@?\[\[?toc\]\]?|\$\{toc\}|\{:\s*\.?(?:no_)?toc\s*\})\s*", re.I)
+
+
+def blank_front_matter(text: str) -> str:
+    """``---\ntitle: x\n---\n# Note`` → the front matter's lines blanked (line numbers kept);
+    not a note that starts with a rule followed by prose (``---\nSome text``)."""
+    if not text.startswith(("---\n", "+++\n")):
+        return text
+    mark = text[:3]
+    lines = text.split("\n", FRONT_MATTER_MAX_LINES + 1)
+    first = next((ln for ln in lines[1:] if ln.strip()), "")
+    if not _FRONT_KEY_RE.match(first):
+        return text
+    closers = (mark, "...") if mark == "---" else (mark,)
+    for n in range(1, min(len(lines), FRONT_MATTER_MAX_LINES + 1)):
+        if lines[n].rstrip() in closers:
+            rest = lines[n + 1 :]
+            return "\n" * n + ("\n" + "\n".join(rest) if rest else "")
+    return text
+
+
+def hide_markup(text: str) -> str:
+    """HTML comments, shortcodes (``{{< toc >}}``, ``{% raw %}``) and ``[TOC]`` lines blanked outside
+    code fences (line numbers kept); not a ``{{path}}`` placeholder nor a ``{{c1::cloze}}``."""
+    if "<!--" not in text and "{%" not in text and "{{" not in text and "toc" not in text and "TOC" not in text:
+        return text
+    lines = text.split("\n")
+    fence = ""
+    closing = ""  # the end of a hidden span still open from an earlier line
+    for i, line in enumerate(lines):
+        if fence:
+            s = line.lstrip(" ")
+            run = len(s) - len(s.lstrip(fence[0]))
+            if len(line) - len(s) <= 3 and run >= len(fence) and not s[run:].strip():
+                fence = ""
+            continue
+        if not closing:
+            m = _FENCE_OPEN_RE.match(line)
+            if m:
+                fence = m.group(1)
+                continue
+        line, closing = _hide_spans(line, closing)
+        if _TOC_LINE_RE.fullmatch(line):
+            line = ""
+        lines[i] = line
+    return "\n".join(lines)
+
+
+def _hide_spans(line: str, closing: str) -> tuple[str, str]:
+    """`line` without its hidden spans; and the closing mark still awaited on a later line, or ""."""
+    out: list[str] = []
+    at = 0
+    while True:
+        if closing:
+            end = line.find(closing, at)
+            if end < 0:
+                return "".join(out), closing
+            at, closing = end + len(closing), ""
+        starts = [(line.find(o, at), o, c) for o, c in _HIDDEN_PAIRS]
+        found = [s for s in starts if s[0] >= 0]
+        if not found:
+            out.append(line[at:])
+            return "".join(out), ""
+        start, opener, closing = min(found, key=lambda s: (s[0], -len(s[1])))
+        out.append(line[at:start])
+        at = start + len(opener)
+
+
 def block_tree(text: str, learn: list[Block] | None = None) -> Block:
     """The block tree of a note; `learn` collects the nodes `learn_commands` reads."""
     if learn is None:
         learn = []
+    text = hide_markup(blank_front_matter(text))
     root = top = Block("root")
     stack = [root]
     kinds, closes = _KINDS, _CLOSES
@@ -96,7 +174,8 @@ def block_tree(text: str, learn: list[Block] | None = None) -> Block:
 
 
 def learn_commands(nodes: list[Block]) -> set[str]:
-    """Program words the note uses first in inline code spans and in shell code blocks."""
+    """Program words the note uses first in inline code spans and in shell code blocks:
+    ``$ gitk --all`` → gitk; not the first word of a ``# comment`` line."""
     words: set[str] = set()
     for node in nodes:
         if node.kind != "code":
@@ -106,7 +185,9 @@ def learn_commands(nodes: list[Block]) -> set[str]:
                     words.add(parts[0])
         elif first_word(node.info).lower() in SHELL_LANGS:
             for line in node.text.split("\n"):
+                if line.lstrip().startswith("#"):
+                    continue  # "# or", "# create a tag": a comment (a root prompt's program is built in)
                 word = first_word(PROMPT_RE.sub("", line))
-                if looks_like_program(word) and word not in SHELL_KEYWORDS:
+                if looks_like_program(word) and word not in SHELL_KEYWORDS and word not in PROSE_WORDS:
                     words.add(word)
     return words

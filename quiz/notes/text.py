@@ -247,8 +247,11 @@ def scan_command(text: str, start: int, known: frozenset[str] | set[str]) -> tup
                 continue
             stop = "sep" if ch == ":" else "punct"
             break
+        if ch in "=-" and text.startswith(">", i + 1) and _prev_nonspace(text, i).isspace():
+            stop = "sep"  # "git config -l  => 列出配置", "git log -> 查看历史": an arrow, not an argument
+            break
         if ch in "#—–→" or (
-            ch == "-" and (i + 1 >= n or text[i + 1].isspace()) and _prev_nonspace(text, i).isspace()
+            ch == "-" and i + 1 < n and text[i + 1].isspace() and _prev_nonspace(text, i).isspace()
         ):
             stop = "sep"
             break
@@ -283,7 +286,7 @@ def scan_command(text: str, start: int, known: frozenset[str] | set[str]) -> tup
     return cmd, good, stop
 
 
-SEP_RE = re.compile(r"^\s*(?:[-—–:：→|]+|=>|#)\s*")
+SEP_RE = re.compile(r"^\s*(?:->|=>|[-—–:：→|]+|#)\s*")
 USE_LEAD_RE = re.compile(
     r"^\s*(?:来|以|可以|可|能|去|用来|用于|用以|就能|就可以|便可|即可|to|in order to)\s*"
 )

@@ -29,6 +29,7 @@ from quiz.notes.rules import (
     prose_use,
     tables,
 )
+from quiz.notes.shaping import link_only, link_text, plain_title
 from quiz.notes.text import join_lines, shorten
 
 # Every rule by the name it gives its cards (`CardDraft.why`), for explaining and testing.
@@ -39,12 +40,14 @@ RULES = {
     "qa_multiline": explicit.multiline_qa_block,
     "command_line": command_line.leading_command,
     "command_param": command_line.command_param,
+    "program_colon": command_line.program_colon,
     "short_desc_command": command_line.described_code_span,
     "separator_command": command_line.described_code_span,
     "colon_command": command_line.colon_command,
     "verb_command": command_line.verb_command,
     "prose_use": prose_use.prose_use,
     "lead_in_command": lead_in.lone_command,
+    "quote_lead_command": lead_in.quote_command,
     "code_block": code_blocks.code_block,
     "table_row": tables.table_row,
     "question_sentence": concepts.question_sentence,
@@ -89,6 +92,9 @@ def walk(ctx: Context, node: Block, parents: list[str], consumed: bool) -> None:
             )
             block_list(ctx, child, parents, before_command=lead)
         elif kind == "quote":
+            lead = lead_in.quote_lead(prev, ctx.known)
+            if lead:
+                lead_in.quote_command(ctx, child, lead, parents)
             walk(ctx, child, parents, consumed)
         elif kind == "item":
             item(ctx, child, parents, deflist=False, ordered=False)
@@ -99,7 +105,7 @@ def walk(ctx: Context, node: Block, parents: list[str], consumed: bool) -> None:
 
 def heading(ctx: Context, node: Block, nxt: Block | None, siblings: list[Block], n: int) -> bool:
     """Update the topic path; True when the next block answered the heading (it is then consumed)."""
-    title = node.text.strip()
+    title = plain_title(node.text)
     while ctx.path and ctx.path[-1][0] >= node.level:
         ctx.path.pop()
     if title:
@@ -130,11 +136,14 @@ def item(ctx: Context, node: Block, parents: list[str], deflist: bool, ordered: 
         walk(ctx, node, parents, consumed=False)
         return
     head = children[0]
+    if link_only(head.text):  # a table of contents or reading list: "- [安装](#安装)"
+        walk(ctx, Block("item", children=children[1:]), parents, consumed=False)
+        return
     before = len(ctx.choice.accepted)
     paragraph(ctx, head, parents, consumed=False, item_head=True, deflist=deflist)
     produced = len(ctx.choice.accepted) > before
     answer = children[1] if len(children) > 1 else None
-    head_text = join_lines(head.text.split("\n"))
+    head_text = link_text(join_lines(head.text.split("\n")))
     consumed_answer = (
         answer is not None and not produced and answers.item_answer(ctx, head_text, answer, ordered)
     )
@@ -159,6 +168,10 @@ def paragraph(
         text = raw.strip()
         if not text:
             continue
+        if "](" in text or "][" in text:
+            if link_only(text):
+                continue  # "[Vim](http://www.vim.org)": a link alone says nothing to learn
+            text = link_text(text)
         if ("::" in text or "==" in text or "{{c" in text) and explicit.explicit_line(ctx, text, lineno):
             continue  # (no marker, no explicit card: the test spares a call per line)
         if command_line.command_line(ctx, text, parents, lineno, prev=lines[i - 1] if i else None):

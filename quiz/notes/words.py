@@ -16,7 +16,7 @@ BUILTIN_COMMANDS = frozenset(
     xargs jq pytest ruff mypy poetry uv pipx go make echo export source kill top free ip man which env
     history alias head diff tree file service nc telnet dig nslookup traceroute lsof chroot
     bzip2 bunzip2 xz unxz zcat 7z nohup watch time date uname whoami hostname hostnamectl uptime dmesg
-    lsblk fdisk mkfs blkid dd pgrep nice renice strace tcpdump nmap mtr whois host ufw iptables
+    pwd lsblk fdisk mkfs blkid dd pgrep nice renice strace tcpdump nmap mtr whois host ufw iptables
     firewall-cmd nmcli ssh-keygen ssh-copy-id ssh-add gpg base64 md5sum sha1sum sha256sum cut tr tee
     paste join split column stat locate updatedb realpath basename dirname readlink mktemp sysctl
     modprobe lsmod lscpu lspci lsusb vmstat iostat free su visudo groupadd userdel chattr timedatectl

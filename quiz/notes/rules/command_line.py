@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 
 from quiz.notes.context import Context
-from quiz.notes.rules.prose_use import MAX_USES_PER_LINE, ZH_NOT_DESC_RE, prose_use
+from quiz.notes.rules.prose_use import MAX_USES_PER_LINE, TALKED_ABOUT_RE, ZH_NOT_DESC_RE, prose_use
 from quiz.notes.shaping import bare
 from quiz.notes.text import (
     DESC_LEAD_RE,
@@ -48,6 +48,10 @@ _BARE_DESC_EN_TAIL = frozenset(
     "use using run running type execute via see try like e.g. i.e. command commands called named "
     "enter press".split()
 )
+# "示例：", "例如：", "For example:": they announce an example of what came before, they do not describe it
+EXAMPLE_LABEL_RE = re.compile(
+    r"(?:示例|例子|举例|例如|比如|譬如|如|范例)[一二三四五六七八九十\d]*|(?:for\s+)?(?:example|e\.g\.|eg)\s*\d*", re.I
+)
 COLON_DESC_MAX = 60  # "描述: cmd" without backticks: the description's characters at most
 # "git status shows the working tree": a program word, subcommand-like tokens, a verb from this list
 _EN_VERBS = (
@@ -71,6 +75,26 @@ _VERB_OBJECT_BAD_RE = re.compile(
     r"\w+\s+(?:that|how|why|whether|what|is|are|was|were|can|will|should|have|has|to|of)\b", re.I
 )
 _TECHNICAL_RE = re.compile(r"[-/.=~$<\[{*|>]|\d")
+
+# "- pwd: show the working directory": a lone program word, a colon, what it does (an action first)
+_PROGRAM_COLON_RE = re.compile(r"\**([a-z][\w.+-]*)\**\s*[:：]\s*(\S.*)")
+_ACTION_ZH_RE = re.compile(
+    r"(?:显示|查看|列出|打印|输出|创建|新建|删除|移除|复制|拷贝|移动|重命名|修改|更改|切换|进入|退出|启动|停止|"
+    r"重启|安装|卸载|更新|升级|下载|上传|搜索|查找|统计|排序|压缩|解压|挂载|比较|编辑|打开|关闭|清空|清除|设置|"
+    r"测试|连接|监控|终止|杀死|获取|返回|计算|改变|合并|过滤|替换|读取|写入|追加|同步|检查|刷新|生成)"
+)
+
+
+def _base_verb(verb: str) -> str:
+    """``lists`` → ``list``, ``pushes`` → ``push``, ``copies`` → ``copy``."""
+    if verb.endswith("ies"):
+        return verb[:-3] + "y"
+    if verb.endswith(("ches", "shes", "sses", "xes", "zes")):
+        return verb[:-2]
+    return verb[:-1]
+
+
+_EN_ACTIONS = frozenset(_EN_VERBS) | frozenset(_base_verb(v) for v in _EN_VERBS) | {"show", "print", "list"}
 
 LineRule = Callable[[Context, str, list[str], int, "str | None"], "bool | None"]
 
@@ -117,7 +141,7 @@ def leading_command(
         if second is not None:
             joiner = " 或 " if has_cjk(text) else " or "
             cmd, rest = cmd + joiner + second[0], second[1]
-    if _NOUN_USE_RE.match(rest):
+    if _NOUN_USE_RE.match(rest) or talked_about(rest):
         ctx.skip(lineno, cmd, "talked_about")
         return False  # "git branch 的数量…": the command is talked about, not described
     rest = _CMD_WORD_LEAD_RE.sub("", rest)
@@ -128,6 +152,12 @@ def leading_command(
     ctx.propose_command(cmd, desc, parents, lineno, "command_line")
     prose_use(ctx, rest, parents, lineno)
     return True
+
+
+def talked_about(rest: str) -> bool:
+    """What follows a command talks about it: ``命令执行成功后会提示…``, `` 支持多种选项``;
+    not `` 查看状态`` nor `` 会清理无用的对象`` (what it does)."""
+    return TALKED_ABOUT_RE.match(rest) is not None
 
 
 def command_param(ctx: Context, text: str, cmd: str, rest: str, lineno: int) -> bool:
@@ -158,6 +188,9 @@ def described_code_span(
         if _SEP_TAIL_RE.search(before):
             lead, desc = last_sentence(before.rstrip(":：—–→=>- "))
             desc = _ITEM_MARK_RE.sub("", clean_desc(desc))
+            if EXAMPLE_LABEL_RE.fullmatch(desc):
+                ctx.skip(lineno, bare(content), "no_description")
+                return True  # "示例：`docker exec -it web sh`": an example of what came before, not described
             if desc:
                 if lead:
                     prose_use(ctx, lead, parents, lineno)
@@ -195,6 +228,21 @@ def verb_command(ctx: Context, text: str, parents: list[str], lineno: int, prev:
     return True
 
 
+def program_colon(ctx: Context, text: str, parents: list[str], lineno: int, prev: str | None) -> bool | None:
+    """``- pwd: show the working directory`` → pwd; not ``- git: a version control system`` (a tool
+    defined, not run) nor ``passwd: all tokens updated`` (output)."""
+    m = _PROGRAM_COLON_RE.fullmatch(text)
+    if m is None:
+        return None
+    word, desc = m.group(1), m.group(2)
+    if word not in ctx.known or word in SUBCOMMAND_TOOLS or word in AMBIGUOUS_COMMANDS:
+        return None
+    first = desc.split()[0].lower()
+    if not (_ACTION_ZH_RE.match(desc) or first in _EN_ACTIONS):
+        return None
+    return ctx.propose_command(word, clean_desc(desc), parents, lineno, "program_colon") or None
+
+
 def prose_use_line(ctx: Context, text: str, parents: list[str], lineno: int, prev: str | None) -> bool | None:
     """``使用 `docker ps` 查看容器`` (see `prose_use`); the line is claimed only if it made a card."""
     return prose_use(ctx, text, parents, lineno) or None
@@ -203,6 +251,7 @@ def prose_use_line(ctx: Context, text: str, parents: list[str], lineno: int, pre
 # The order in which a line's command rules are tried.
 COMMAND_LINE_RULES: tuple[LineRule, ...] = (
     leading_command,
+    program_colon,
     described_code_span,
     colon_command,
     verb_command,

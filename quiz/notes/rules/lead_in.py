@@ -7,7 +7,17 @@ import re
 from quiz.notes.blocks import Block
 from quiz.notes.context import Context
 from quiz.notes.shaping import bare, strip_tldr_mnemonics
-from quiz.notes.text import PROMPT_RE, clean_desc, code_is_command, code_spans, first_word, looks_like_program
+from quiz.notes.rules.command_line import EXAMPLE_LABEL_RE, command_at_start, starts_with_command
+from quiz.notes.text import (
+    PROMPT_RE,
+    clean_desc,
+    code_is_command,
+    code_spans,
+    first_word,
+    has_cjk,
+    looks_like_program,
+)
+from quiz.notes.words import PROSE_WORDS
 
 LEAD_IN_MAX = 120  # a paragraph's last line ending in a colon is a lead-in up to this many characters
 # "Run the following:" / "执行以下命令：" say nothing: the heading or item describes instead
@@ -68,3 +78,85 @@ def lone_command(ctx: Context, node: Block, lead: str, parents: list[str]) -> bo
         return False
     ctx.propose_command(cmd, strip_tldr_mnemonics(lead), parents, node.line + 1, "lead_in_command")
     return True
+
+
+QUOTE_LEAD_MAX = 40  # characters of a short line introducing the blockquote command after it
+_QUOTE_LEAD_STOP_RE = re.compile(r"[。；！？;!?，,]|\.\s")
+# "方法一：", "用法：", "Output:": a label, not what the command after it does
+_LABEL_RE = re.compile(
+    r"(?:用法|格式|语法|输出|结果|注意|方法|方式|做法|步骤|第)[一二三四五六七八九十\d]*(?:种|步)?"
+    r"|(?:usage|syntax|output|result|note|method|option|way|step)\s*\d*",
+    re.I,
+)
+# a flag ("-o", "--name=x") or a placeholder ("<镜像 ID>", "[选项]"): what makes a line look like a command
+_SHAPED_TOKEN_RES = (re.compile(r"(?<!\S)--?[A-Za-z]\w*"), re.compile(r"<[^<>]+>"), re.compile(r"\[[^\[\]]+\]"))
+
+
+def quote_lead(prev: Block | None, known: frozenset[str] | set[str]) -> str:
+    """The short line right above a blockquote command: ``加载：`` / ``- 复制到容器`` then ``> docker …``;
+    not ``示例：`` (an example follows) nor a sentence."""
+    if prev is None:
+        return ""
+    if prev.kind == "list" and prev.children:
+        item = prev.children[-1]
+        if len(item.children) != 1 or item.children[0].kind != "para" or "\n" in item.children[0].text.strip():
+            return ""
+        line = item.children[0].text.strip()
+    elif prev.kind == "para":
+        lines = prev.text.strip().split("\n")
+        line = lines[-1].strip()
+        if len(lines) > 1 and not line.endswith((":", "：")):
+            return ""
+    else:
+        return ""
+    line = line.rstrip(":： ")
+    desc = clean_desc(line)
+    if (
+        not desc
+        or len(line) > QUOTE_LEAD_MAX
+        or _QUOTE_LEAD_STOP_RE.search(line)
+        or ":" in line
+        or "：" in line
+        or "`" in desc
+        or GENERIC_LEAD_RE.fullmatch(desc)
+        or EXAMPLE_LABEL_RE.fullmatch(desc)
+        or _LABEL_RE.fullmatch(desc)
+        or starts_with_command(desc, known)
+    ):
+        return ""
+    return desc
+
+
+def shaped_command(line: str) -> str | None:
+    """A line shaped like a command although its program is unknown (a typo, a rare tool):
+    ``dokcer save -o <file> <id>``; not ``see the docs`` (no flag or placeholder) nor prose."""
+    words = line.split()
+    if len(words) < 2 or not looks_like_program(words[0]) or any(w.lower() in PROSE_WORDS for w in words):
+        return None
+    if not any(p.search(line) for p in _SHAPED_TOKEN_RES):
+        return None
+    prose = line
+    for pattern in _SHAPED_TOKEN_RES[1:]:
+        prose = pattern.sub("", prose)
+    if has_cjk(prose):
+        return None
+    return line.strip()
+
+
+def quote_command(ctx: Context, node: Block, lead: str, parents: list[str]) -> bool:
+    """``加载：`` then ``> docker load -i <file>`` → that text describes the quote's first command;
+    not a quote of prose.  True when it made a card (the quote's other lines are read as usual)."""
+    body = node.children[0] if node.children else None
+    if body is None or body.kind != "para":
+        return False
+    first = body.text.strip().split("\n", 1)[0].strip()
+    cmd = lone_command_text(Block("para", text=first), ctx.known)
+    if cmd is None:
+        found = command_at_start(first, ctx.known)
+        if found is not None and not found[1].strip():
+            cmd = found[0]
+        else:
+            cmd = shaped_command(first) if found is None else None
+    if cmd is None:
+        return False
+    return ctx.propose_command(cmd, lead, parents, body.line + 1, "quote_lead_command")

@@ -72,6 +72,14 @@ _EXAMPLE_RE = re.compile(
     r"[\s，,:：;；]*(?:比如|例如|譬如|如|e\.g\.|for example|for instance|such as|like)[\s，,:：]*", re.I
 )
 _CMD_WORD_RE = re.compile(r"^(?:命令|指令|command)")
+# "git commit命令执行成功后会提示…", "`docker pull` 支持多种选项": what follows the command talks about
+# it (what it supports or needs, what happens after or while it runs), it does not say what it does
+TALKED_ABOUT_RE = re.compile(
+    r"^\s*(?:(?:命令|指令)\s*)?(?:支持|包含|接受|带有|需要|后面|后跟|后接|本身|的时候|时(?![间区钟刻长])|之后|以后|后(?![台端缀续退])|"
+    r"执行(?:成功|完成|失败|之后|以后|后|时)|运行(?:成功|完成|失败|之后|以后|后|时)|成功后|完成后|失败后)"
+)
+# "use the tar command to …": the word after the program names it, it is no argument
+_NAMING_NOUNS = frozenset("command commands tool utility program 命令 指令 工具".split())
 
 
 def prose_use(ctx: Context, text: str, parents: list[str], lineno: int) -> bool:
@@ -98,6 +106,9 @@ def prose_use(ctx: Context, text: str, parents: list[str], lineno: int) -> bool:
             continue
         cmd, end, lone = found
         after = first_clause(text[end:])
+        if TALKED_ABOUT_RE.match(after):
+            ctx.skip(lineno, cmd, "talked_about")
+            continue  # "在使用 `conda` 时，…": while it runs, not what it does
         if _AFTER_FILLER_RE.fullmatch(after):
             if not verb:
                 continue
@@ -140,6 +151,8 @@ def _command_after(
     if span is not None and code_is_command(span[2], known):
         return bare(span[2]), span[1], False
     found = scan_command(text, start, known) if start < len(text) else None
+    if found and found[0].split()[-1].lower() in _NAMING_NOUNS and len(found[0].split()) == 2:
+        return first_word(found[0]), found[1], True  # "use tar command to …": the program, named
     if found:
         if low in ("with", "via") and " " not in found[0]:
             return None
