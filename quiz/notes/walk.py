@@ -24,6 +24,7 @@ from quiz.notes.rules import (
     code_blocks,
     command_line,
     concepts,
+    definitions,
     explicit,
     lead_in,
     prose_use,
@@ -99,7 +100,7 @@ def walk(ctx: Context, node: Block, parents: list[str], consumed: bool) -> None:
 
 def heading(ctx: Context, node: Block, nxt: Block | None, siblings: list[Block], n: int) -> bool:
     """Update the topic path; True when the next block answered the heading (it is then consumed)."""
-    title = node.text.strip()
+    title = definitions.read_links(node.text).strip()  # "## [Docker](url)" is titled "Docker"
     while ctx.path and ctx.path[-1][0] >= node.level:
         ctx.path.pop()
     if title:
