@@ -24,7 +24,6 @@ from quiz.notes.rules import (
     code_blocks,
     command_line,
     concepts,
-    definitions,
     explicit,
     lead_in,
     prose_use,
@@ -54,6 +53,9 @@ RULES = {
     "marked_term": concepts.marked_term,
     "definition": concepts.definition,
     "predicate_split": concepts.predicate_split,
+    "dash_term": concepts.dash_term,
+    "symbol_term": concepts.symbol_term,
+    "heading_subject": concepts.heading_subject,
     "term_continuation": concepts.term_continuation,
     "question_then_answer": concepts.question_then_answer,
     "term_sub_item": answers.item_answer,
@@ -100,7 +102,7 @@ def walk(ctx: Context, node: Block, parents: list[str], consumed: bool) -> None:
 
 def heading(ctx: Context, node: Block, nxt: Block | None, siblings: list[Block], n: int) -> bool:
     """Update the topic path; True when the next block answered the heading (it is then consumed)."""
-    title = definitions.read_links(node.text).strip()  # "## [Docker](url)" is titled "Docker"
+    title = node.text.strip()
     while ctx.path and ctx.path[-1][0] >= node.level:
         ctx.path.pop()
     if title:

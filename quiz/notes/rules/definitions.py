@@ -161,12 +161,12 @@ def subject_ok(subject: str, *, limit: int = TERM_MAX_CJK, gloss_commas: bool = 
             return False  # a CJK term is glossed in a Latin script (its English name)
         s = gloss.group(1).strip("*_` ")
         term = _GLOSS_RE.sub(r"\1", term)
-        if len(s) < 2:
+        if not s:  # (a glossed letter is a term: "r(Read，读取)")
             return False
     if s.casefold() in PRONOUNS or s.split()[0].casefold() in PRONOUNS or _LABEL_RE.fullmatch(s):
         return False
-    if any(c in s for c in '，,。；;！？!?（(“"') or "://" in s or "::" in s:
-        return False
+    if any(c in strip_code(term) for c in '，,。；;！？!?（(“"') or "://" in s or "::" in s or ": " in s:
+        return False  # (punctuation inside a code span is the term's own: `?`)
     if s[0] in CJK_PUNCT or s[0] in "-—–" or opens_clause(s):
         return False
     if has_cjk(s):
@@ -190,6 +190,10 @@ def find_def(text: str, *, allow_colon: bool = True) -> tuple[str, str, str] | N
         if verb in tried:
             continue
         i = m.start()
+        if verb == "是指" and prose[i + 2 : i + 3] in _NOT_ZHI_AFTER:
+            verb = "是"  # 是指向 / 是指定: 是 then a verb
+            if verb in tried:
+                continue
         if verb == "是" and (
             prose[i - 1 : i] in _NOT_SHI_BEFORE
             or prose[i + 1 : i + 2] in ("否", "的", "非", "什", "谁", "哪")
