@@ -30,8 +30,8 @@ def _concepts(text: str) -> list[tuple[str, str]]:
         ("- `umask`：新建文件的默认权限掩码", ("`umask`", "新建文件的默认权限掩码")),
         ("- s(Sticky，粘滞)：只有属主能删除目录里的文件", ("s(Sticky，粘滞)", "只有属主能删除目录里的文件")),
         ("- 只读快照（`RO`，不可写）：只能读取", ("只读快照（`RO`，不可写）", "只能读取")),
-        ("- Hot Tier - keeps recent blocks on SSD", ("Hot Tier", "keeps recent blocks on SSD")),
-        ("- Warm Tier     - keeps older blocks", ("Warm Tier", "keeps older blocks")),
+        ("- Hot Tier - keeps recent blocks\n- Warm Tier     - keeps older blocks", ("Hot Tier", "keeps recent blocks")),
+        ("- Hot Tier - keeps recent blocks\n- Warm Tier     - keeps older blocks", ("Warm Tier", "keeps older blocks")),
         ("- `/etc/fstab` 文件：开机时挂载的文件系统列表", ("`/etc/fstab` 文件", "开机时挂载的文件系统列表")),
     ],
 )
@@ -110,8 +110,9 @@ def test_symbol_and_heading_subject_cards() -> None:
         "- [Section 1: Intro](#section-1)",  # a table of contents
         "- [Part A](a.md)\n- [Part B](b.md)",
         "[What is a snapshot? (a long thread)](https://example.com/thread)",
-        "- run it - then stop",
-        "- [Backups - a guide](https://example.com) A fine read.",
+        "- run it - then stop\n- send it - then wait",
+        "- Hot Tier - keeps recent blocks",  # one item alone is no definition list
+        "- [Backups - a guide](https://example.com) A fine read.\n- [Restore - a guide](https://example.com) Also.",
         "- `a1b2c3` 记住这个是快照id",
     ],
 )

@@ -41,7 +41,10 @@ EXAMPLES: dict[str, tuple[str, str]] = {
         "- 镜像是只读模板\n- 容器是镜像的实例\n- 数据卷用于持久化数据",
         "数据卷用于持久化数据",
     ),
-    "dash_term": ("- Cache Layer - keeps hot rows in memory", "- run it - then stop"),
+    "dash_term": (
+        "- Cache Layer - keeps hot rows in memory\n- Disk Layer - keeps cold rows",
+        "- Cache Layer - keeps hot rows in memory",
+    ),
     "symbol_term": ("- 井号 `#` 代表注释的开始", "- 运行 `ls` 查看文件"),
     "heading_subject": (
         "## 快照\n\n快照可以保存某一时刻的磁盘状态。",

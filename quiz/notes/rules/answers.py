@@ -7,7 +7,7 @@ import re
 from quiz.notes.blocks import Block
 from quiz.notes.context import Context
 from quiz.notes.rules.command_line import starts_with_command
-from quiz.notes.rules.definitions import find_def, subject_ok
+from quiz.notes.rules.definitions import dash_split, find_def, subject_ok
 from quiz.notes.text import join_lines, strip_code, strip_item_marks
 
 TERM_ITEM_MAX_CJK = 12  # a term alone on a list item: at most this many CJK characters …
@@ -121,7 +121,8 @@ def definition_list(heads: list[str], known: frozenset[str] | set[str]) -> bool:
     defs = 0
     for n, head in enumerate(heads):
         # The cheaper test first; stop as soon as the count is settled either way.
-        if not starts_with_command(head, known) and find_def(head.split("\n")[0]):
+        first = head.split("\n")[0]
+        if not starts_with_command(head, known) and (find_def(first) or dash_split(first)):
             defs += 1
             if defs >= need:
                 return True

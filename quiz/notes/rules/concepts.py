@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from quiz.notes.context import Context
 from quiz.notes.rules.answers import is_term_only
-from quiz.notes.rules.definitions import find_def, link_only, subject_ok
+from quiz.notes.rules.definitions import dash_split, find_def, link_only, subject_ok
 from quiz.notes.text import has_cjk, is_cjk, join_lines, strip_code
 
 CONCEPT_MIN = 4  # a unit shorter than this is no concept
@@ -204,21 +204,12 @@ def drop_lead_in(ctx: Context, unit: str, lineno: int) -> str:
     return unit
 
 
-_DASH_SEP_RE = re.compile(r"\s[-–—]\s")
-DASH_TERM_MAX = 40  # "Term - definition": the term at most this many characters
-
-
 def dash_term(ctx: Context, unit: str, lineno: int, item: bool, deflist: bool) -> bool:
-    """List item ``Normal Mode - where you move around`` → term/definition; not ``run it - then stop``."""
-    m = _DASH_SEP_RE.search(unit) if item else None
-    if not m or m.start() > DASH_TERM_MAX:
+    """In a definition list, ``- Normal Mode - where you move around`` → term/definition; not alone."""
+    found = dash_split(unit) if item and deflist else None
+    if not found:
         return False
-    term, rest = unit[: m.start()].strip(), unit[m.end() :].strip().rstrip("。.")
-    if any(c in term for c in "[]:：`*_") or term[:1] in "-–—" or len(rest) < 2:
-        return False
-    if not subject_ok(term) or term[:1].islower() and " " in term:
-        return False
-    ctx.propose("concept", term, rest, lineno, term, "dash_term")
+    ctx.propose("concept", found[0], found[1], lineno, found[0], "dash_term")
     return True
 
 

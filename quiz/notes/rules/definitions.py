@@ -243,3 +243,20 @@ def find_def(text: str, *, allow_colon: bool = True) -> tuple[str, str, str] | N
     elif mode == "front":
         subject = f"{subject} {verb}"
     return subject, mode, rest
+
+
+_DASH_SEP_RE = re.compile(r"\s[-–—]\s")
+DASH_TERM_MAX = 40  # "Term - definition": the term at most this many characters
+
+
+def dash_split(unit: str) -> tuple[str, str] | None:
+    """``Normal Mode - where you move around`` → (term, definition); not ``run it - then stop``."""
+    m = _DASH_SEP_RE.search(unit)
+    if not m or m.start() > DASH_TERM_MAX:
+        return None
+    term, rest = unit[: m.start()].strip(), unit[m.end() :].strip().rstrip("。.")
+    if any(c in term for c in "[]:：`*_") or term[:1] in "-–—" or len(rest) < 2:
+        return None
+    if not subject_ok(term) or term[:1].islower() and " " in term:
+        return None
+    return term, rest
