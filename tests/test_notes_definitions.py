@@ -30,8 +30,14 @@ def _concepts(text: str) -> list[tuple[str, str]]:
         ("- `umask`：新建文件的默认权限掩码", ("`umask`", "新建文件的默认权限掩码")),
         ("- s(Sticky，粘滞)：只有属主能删除目录里的文件", ("s(Sticky，粘滞)", "只有属主能删除目录里的文件")),
         ("- 只读快照（`RO`，不可写）：只能读取", ("只读快照（`RO`，不可写）", "只能读取")),
-        ("- Hot Tier - keeps recent blocks\n- Warm Tier     - keeps older blocks", ("Hot Tier", "keeps recent blocks")),
-        ("- Hot Tier - keeps recent blocks\n- Warm Tier     - keeps older blocks", ("Warm Tier", "keeps older blocks")),
+        (
+            "- Hot Tier - keeps recent blocks\n- Warm Tier     - keeps older blocks",
+            ("Hot Tier", "keeps recent blocks"),
+        ),
+        (
+            "- Hot Tier - keeps recent blocks\n- Warm Tier     - keeps older blocks",
+            ("Warm Tier", "keeps older blocks"),
+        ),
         ("- `/etc/fstab` 文件：开机时挂载的文件系统列表", ("`/etc/fstab` 文件", "开机时挂载的文件系统列表")),
     ],
 )
@@ -57,7 +63,9 @@ def test_a_label_before_the_colon_gives_the_definition_after_it() -> None:
 
 
 def test_a_lead_in_clause_ending_a_definition_is_dropped() -> None:
-    assert ("swap", "磁盘上的虚拟内存，常见的用法有") not in _concepts("swap 是磁盘上的虚拟内存，常见的用法有：")
+    assert ("swap", "磁盘上的虚拟内存，常见的用法有") not in _concepts(
+        "swap 是磁盘上的虚拟内存，常见的用法有："
+    )
     assert ("swap", "磁盘上的虚拟内存") in _concepts("swap 是磁盘上的虚拟内存，常见的用法有：")
     assert drop_lead_in_unchanged("下面是常用的选项：")
 
@@ -112,7 +120,7 @@ def test_symbol_and_heading_subject_cards() -> None:
         "[What is a snapshot? (a long thread)](https://example.com/thread)",
         "- run it - then stop\n- send it - then wait",
         "- Hot Tier - keeps recent blocks",  # one item alone is no definition list
-        "- [Backups - a guide](https://example.com) A fine read.\n- [Restore - a guide](https://example.com) Also.",
+        "- [Backups - a guide](https://a.example) A read.\n- [Restore - a guide](https://b.example) Also.",
         "- `a1b2c3` 记住这个是快照id",
     ],
 )
@@ -121,7 +129,9 @@ def test_no_concept_card_for(note: str) -> None:
 
 
 def test_a_question_mark_inside_code_asks_nothing() -> None:
-    assert ("问号 `?`", "代表任意一个字符") in _concepts("- 问号 `?` 代表任意一个字符\n- 星号 `*` 代表任意多个字符")
+    assert ("问号 `?`", "代表任意一个字符") in _concepts(
+        "- 问号 `?` 代表任意一个字符\n- 星号 `*` 代表任意多个字符"
+    )
 
 
 def test_links_are_read_as_their_text() -> None:

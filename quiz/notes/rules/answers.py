@@ -88,7 +88,9 @@ def item_answer(ctx: Context, head_text: str, answer: Block, ordered: bool) -> b
 
 
 # a paragraph that points at what follows it ("the following command", "如下")
-_POINTS_AHEAD_RE = re.compile(r"\b(?:the following|as shown below|shown below|below)\b|如下|以下命令|下面的命令", re.I)
+_POINTS_AHEAD_RE = re.compile(
+    r"\b(?:the following|as shown below|shown below|below)\b|如下|以下命令|下面的命令", re.I
+)
 
 
 def heading_problem(ctx: Context, title: str, head: Block, nxt: Block, siblings: list[Block], n: int) -> bool:

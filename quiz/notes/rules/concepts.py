@@ -223,7 +223,9 @@ def symbol_term(ctx: Context, unit: str, lineno: int, item: bool, deflist: bool)
     m = _SYMBOL_TERM_RE.match(unit) if item else None
     if not m or not m.group(2).startswith(_SYMBOL_VERBS) or not subject_ok(m.group(1)):
         return False
-    ctx.propose("concept", m.group(1).strip(), m.group(2).strip().rstrip("。."), lineno, m.group(1), "symbol_term")
+    ctx.propose(
+        "concept", m.group(1).strip(), m.group(2).strip().rstrip("。."), lineno, m.group(1), "symbol_term"
+    )
     return True
 
 
@@ -255,7 +257,9 @@ def _heading_subject_split(ctx: Context, unit: str, lineno: int) -> tuple[str, s
     if has_cjk(title):
         if not rest[:1] or not is_cjk(rest[0]) or not rest.startswith(_SUBJECT_PREDICATES):
             return None
-    elif not rest[:1].isspace() or not rest.strip()[:1].islower() or len(rest.split()) < HEADING_SUBJECT_WORDS:
+    elif (
+        not rest[:1].isspace() or not rest.strip()[:1].islower() or len(rest.split()) < HEADING_SUBJECT_WORDS
+    ):
         return None  # "Bind mounts map …": a verb in lower case follows the term, then more words
     back = _trim_end(rest)
     return (unit[:n], back) if len(back) >= 2 else None

@@ -43,8 +43,8 @@ _DEF_VERB_RE = re.compile("(?=(" + "|".join(re.escape(v) for v, _ in _DEF_VERBS)
 _DEF_VERB_NO_COLON_RE = re.compile("(?=(" + "|".join(re.escape(v) for v, _ in _DEF_VERBS if v != "：") + "))")
 _DEF_MODES = dict(_DEF_VERBS)
 _EN_DEF_RE = re.compile(
-    r"\s(is also called|is also known as|also known as|is called|is similar to|refers to|stands for|means|can be|"
-    r"is|are)"
+    r"\s(is also called|is also known as|also known as|is called|is similar to|refers to|stands for|means|"
+    r"can be|is|are)"
     r"\s",
     re.I,
 )
@@ -215,7 +215,11 @@ def find_def(text: str, *, allow_colon: bool = True) -> tuple[str, str, str] | N
             if best and i >= best[0]:
                 break
             subject, rest = text[:i], text[i + 1 :]
-            if subject_ok(subject, gloss_commas=True) and _has_content(rest) and not rest.strip().startswith("`"):
+            if (
+                subject_ok(subject, gloss_commas=True)
+                and _has_content(rest)
+                and not rest.strip().startswith("`")
+            ):
                 best = (i, ":", "drop", rest)
             break
     if not has_cjk(_PAREN_SEG_RE.sub("", text[:60])[:12]):
