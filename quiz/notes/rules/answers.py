@@ -7,7 +7,7 @@ import re
 from quiz.notes.blocks import Block
 from quiz.notes.context import Context
 from quiz.notes.rules.command_line import starts_with_command
-from quiz.notes.rules.definitions import find_def, subject_ok
+from quiz.notes.rules.definitions import dash_split, find_def, subject_ok
 from quiz.notes.text import join_lines, strip_code, strip_item_marks
 
 TERM_ITEM_MAX_CJK = 12  # a term alone on a list item: at most this many CJK characters …
@@ -87,6 +87,12 @@ def item_answer(ctx: Context, head_text: str, answer: Block, ordered: bool) -> b
     return False
 
 
+# a paragraph that points at what follows it ("the following command", "如下")
+_POINTS_AHEAD_RE = re.compile(
+    r"\b(?:the following|as shown below|shown below|below)\b|如下|以下命令|下面的命令", re.I
+)
+
+
 def heading_problem(ctx: Context, title: str, head: Block, nxt: Block, siblings: list[Block], n: int) -> bool:
     """``### 端口被占用`` then the paragraph (or quote) answering it → a concept; not ``## 常见问题``."""
     if not _HEADING_PROBLEM_RE.search(title) or _GENERIC_SECTION_RE.match(strip_item_marks(title)):
@@ -101,8 +107,10 @@ def heading_problem(ctx: Context, title: str, head: Block, nxt: Block, siblings:
                 return False  # a section holding sub-sections, not a single problem
             break
     back = join_lines(body.text.split("\n"))
-    if len(back) < HEADING_ANSWER_MIN or back.rstrip().endswith((":", "：")) and nxt.kind != "quote":
-        return False
+    if len(back) < HEADING_ANSWER_MIN or back.rstrip("*_ ").endswith((":", "：")) and nxt.kind != "quote":
+        return False  # (a "**问题描述：**" label, or a lead-in, is no answer)
+    if _POINTS_AHEAD_RE.search(back):
+        return False  # "… run the following command": what answers it is the command below
     front = strip_item_marks(title)
     return ctx.propose("concept", front, back, body.line + 1, front, "heading_problem")
 
@@ -115,7 +123,8 @@ def definition_list(heads: list[str], known: frozenset[str] | set[str]) -> bool:
     defs = 0
     for n, head in enumerate(heads):
         # The cheaper test first; stop as soon as the count is settled either way.
-        if not starts_with_command(head, known) and find_def(head.split("\n")[0]):
+        first = head.split("\n")[0]
+        if not starts_with_command(head, known) and (find_def(first) or dash_split(first)):
             defs += 1
             if defs >= need:
                 return True

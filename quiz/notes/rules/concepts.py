@@ -12,8 +12,8 @@ from collections.abc import Callable
 
 from quiz.notes.context import Context
 from quiz.notes.rules.answers import is_term_only
-from quiz.notes.rules.definitions import find_def, subject_ok
-from quiz.notes.text import has_cjk, is_cjk, join_lines
+from quiz.notes.rules.definitions import dash_split, find_def, link_only, subject_ok
+from quiz.notes.text import has_cjk, is_cjk, join_lines, strip_code
 
 CONCEPT_MIN = 4  # a unit shorter than this is no concept
 QUESTION_MAX = 60  # "X 是否…，是…": the question part at most this long
@@ -56,7 +56,7 @@ ConceptRule = Callable[[Context, str, int, bool, bool], bool]
 
 def question_sentence(ctx: Context, unit: str, lineno: int, item: bool, deflist: bool) -> bool:
     """``Docker 是否免费？是，社区版免费`` → question/answer; not ``Docker 免费，开源`` (no question)."""
-    clause_m = _CLAUSE_RE.search(unit)
+    clause_m = _CLAUSE_RE.search(strip_code(unit))  # ("`[abc]?`" holds no question mark)
     if not clause_m:
         return False
     q, a = unit[: clause_m.start()], unit[clause_m.end() :].strip()
@@ -106,23 +106,69 @@ def marked_term(ctx: Context, unit: str, lineno: int, item: bool, deflist: bool)
 
 def definition(ctx: Context, unit: str, lineno: int, item: bool, deflist: bool) -> bool:
     """``镜像是只读的模板`` / ``A container is a process`` → term/definition; not ``这是…`` (pronoun)."""
-    found = find_def(unit)
+    found = find_def(unit) or after_label(unit)
     if not found:
         return False
     subject, _, rest = found
-    rest = rest.strip().rstrip("。")
-    if rest.endswith(".") and not rest.endswith(".."):
-        rest = rest[:-1]
+    second = contrast(rest)
+    if second:
+        rest = rest[: second[0]]
+    rest = _trim_end(rest)
     if len(rest) < 2 or _URL_ONLY_RE.fullmatch(rest):
         return False
     ctx.propose("concept", subject, rest, lineno, subject, "definition")
+    if second:
+        term, other = second[1], _trim_end(second[2])
+        if len(other) >= 2:
+            ctx.propose("concept", term, other, lineno, term, "definition")
     return True
+
+
+def _trim_end(rest: str) -> str:
+    rest = rest.strip().rstrip("。，,；;")
+    if rest.endswith(".") and not rest.endswith(".."):
+        rest = rest[:-1]
+    return rest
+
+
+_CONTRAST_RE = re.compile(r"[，,；;]\s*(?:而|但|whereas\s|while\s)")
+CONTRAST_SECOND_MAX = 120  # the second definition of "X 是 A，而 Y 是 B" at most this long
+
+
+def contrast(rest: str) -> tuple[int, str, str] | None:
+    """``A，而输出重定向是 B`` → (where A ends, 输出重定向, B); not ``A，而一个容器其实是 B`` (no term)."""
+    m = _CONTRAST_RE.search(strip_code(rest))
+    if not m:
+        return None
+    tail = rest[m.end() :].lstrip()
+    first = _CLAUSE_END_RE.search(tail)
+    clause = tail[: first.start()] if first else tail
+    if len(clause) > CONTRAST_SECOND_MAX:
+        return None
+    found = find_def(clause, allow_colon=False)
+    if not found or found[1] == "front":
+        return None
+    return m.start(), found[0], found[2]
+
+
+_CLAUSE_END_RE = re.compile(r"[。；;]|\.\s")
+_LABEL_SPLIT_RE = re.compile(r"：|:(?![:/])")
+LABEL_PREFIX_MAX = 20  # "对 xargs 的理解: xargs 是…": the label before the colon at most this long
+
+
+def after_label(unit: str) -> tuple[str, str, str] | None:
+    """``对 xargs 的理解: xargs 是一个命令`` → the definition after the label; not ``xargs: 一个命令``."""
+    m = _LABEL_SPLIT_RE.search(strip_code(unit))
+    if not m or m.start() > LABEL_PREFIX_MAX or subject_ok(unit[: m.start()], gloss_commas=True):
+        return None
+    found = find_def(unit[m.end() :].strip(), allow_colon=False)
+    return found if found and found[1] != "front" else None
 
 
 def predicate_split(ctx: Context, unit: str, lineno: int, item: bool, deflist: bool) -> bool:
     """In a definition list, ``卷用于持久化数据`` → 卷/用于…; not outside such a list."""
-    if not (item and deflist):
-        return False
+    if not (item and deflist) or _LABEL_SPLIT_RE.search(strip_code(unit)):
+        return False  # (with a colon, the term is what precedes it: no split elsewhere)
     for i in range(2, min(len(unit), PREDICATE_SPLIT_MAX)):
         if not is_cjk(unit[i]):
             continue
@@ -140,13 +186,95 @@ def predicate_split(ctx: Context, unit: str, lineno: int, item: bool, deflist: b
     return False
 
 
+_LAST_CLAUSE_RE = re.compile(r"[，,；;][^，,；;]*$")
+
+
+def drop_lead_in(ctx: Context, unit: str, lineno: int) -> str:
+    """``X 是一个命令，常用的场景有:`` → ``X 是一个命令``; not ``下面是常用命令:`` (one clause).
+
+    Only a definition is kept so: without one the unit stays a lead-in (ending in its colon).
+    """
+    m = _LAST_CLAUSE_RE.search(strip_code(unit))
+    if not m or m.start() < CONCEPT_MIN:
+        return unit
+    head = unit[: m.start()].rstrip()
+    found = find_def(head) or after_label(head)
+    if found and found[1] != "front" or _heading_subject_split(ctx, head, lineno):
+        return head
+    return unit
+
+
+def dash_term(ctx: Context, unit: str, lineno: int, item: bool, deflist: bool) -> bool:
+    """In a definition list, ``- Normal Mode - where you move around`` → term/definition; not alone."""
+    found = dash_split(unit) if item and deflist else None
+    if not found:
+        return False
+    ctx.propose("concept", found[0], found[1], lineno, found[0], "dash_term")
+    return True
+
+
+# "星号 `*` 代表…": a name, its symbol in code, then one of these verbs
+_SYMBOL_VERBS = ("代表", "表示", "意为", "意味着", "指代", "stands for", "means", "matches")
+_SYMBOL_TERM_RE = re.compile(r"^([^`]{1,16}?\s*`[^`]{1,20}`)\s*+(.+)$")
+
+
+def symbol_term(ctx: Context, unit: str, lineno: int, item: bool, deflist: bool) -> bool:
+    """List item ``星号 `*` 代表任意字符`` → 星号 `*`; not ``运行 `ls` 查看文件`` (no meaning verb)."""
+    m = _SYMBOL_TERM_RE.match(unit) if item else None
+    if not m or not m.group(2).startswith(_SYMBOL_VERBS) or not subject_ok(m.group(1)):
+        return False
+    ctx.propose(
+        "concept", m.group(1).strip(), m.group(2).strip().rstrip("。."), lineno, m.group(1), "symbol_term"
+    )
+    return True
+
+
+# predicates that say something of the heading's term ("和/与/在…" would start another phrase)
+_SUBJECT_PREDICATES = tuple(p for p in _PREDICATES if p not in ("与", "和", "对", "在", "从"))
+HEADING_SUBJECT_GAP = 2  # the sentence starts at most this many lines below its heading
+HEADING_SUBJECT_WORDS = 4  # … and, in English, says at least this many words after the term
+_HEADING_NUMBER_RE = re.compile(r"^(?:[\d.]{1,12}[、)]?|[一二三四五六七八九十]{1,4}[、.])\s*")
+
+
+def heading_subject(ctx: Context, unit: str, lineno: int, item: bool, deflist: bool) -> bool:
+    """``## 管道符`` then ``管道符可以连接两个命令。`` → 管道符; not a sentence further down the section."""
+    found = None if item else _heading_subject_split(ctx, unit, lineno)
+    if not found:
+        return False
+    ctx.propose("concept", found[0], found[1], lineno, found[0], "heading_subject")
+    return True
+
+
+def _heading_subject_split(ctx: Context, unit: str, lineno: int) -> tuple[str, str] | None:
+    """(the heading's term as the unit spells it, what the unit says of it), or None."""
+    if not ctx.topics or lineno - ctx.topics[-1].line > HEADING_SUBJECT_GAP:
+        return None
+    title = _HEADING_NUMBER_RE.sub("", ctx.heading()).strip().strip("*_`").strip()
+    n = len(title)
+    if n < 2 or not subject_ok(title) or unit[:n].casefold() != title.casefold():
+        return None
+    rest = unit[n:]
+    if has_cjk(title):
+        if not rest[:1] or not is_cjk(rest[0]) or not rest.startswith(_SUBJECT_PREDICATES):
+            return None
+    elif (
+        not rest[:1].isspace() or not rest.strip()[:1].islower() or len(rest.split()) < HEADING_SUBJECT_WORDS
+    ):
+        return None  # "Bind mounts map …": a verb in lower case follows the term, then more words
+    back = _trim_end(rest)
+    return (unit[:n], back) if len(back) >= 2 else None
+
+
 # The order in which a unit's concept rules are tried.
 CONCEPT_RULES: tuple[ConceptRule, ...] = (
     question_sentence,
     condition,
     purpose,
     marked_term,
+    symbol_term,
     definition,
+    dash_term,
+    heading_subject,
     predicate_split,
 )
 
@@ -154,6 +282,10 @@ CONCEPT_RULES: tuple[ConceptRule, ...] = (
 def concept(ctx: Context, unit: str, lineno: int, *, item: bool, deflist: bool) -> None:
     """A concept card from a unit of text, by the first of `CONCEPT_RULES` that recognises it."""
     unit = unit.strip()
+    if link_only(unit):
+        return  # a table of contents' entry
+    if unit.endswith((":", "：")):
+        unit = drop_lead_in(ctx, unit, lineno)
     if len(unit) < CONCEPT_MIN or unit.endswith((":", "：")):
         return  # too short, or a lead-in introducing what follows
     for rule in CONCEPT_RULES:
@@ -168,8 +300,41 @@ _SENT_END_RE = re.compile(r"[。！？!?.]\s*$")
 QUESTION_SENTENCE_MAX = 80  # "什么是镜像？" then its answer: the question at most this long
 
 
+_BACK_REFERENCE_RE = re.compile(r"^(?:They|It|它们?|其)(?:\s|'|’|[\u4e00-\u9fff])")
+
+
 def sentences(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
-    """(first line, sentence) for the sentences of a paragraph's lines, joined across soft wraps."""
+    """(first line, sentence) for the sentences of a paragraph's lines, joined across soft wraps.
+
+    A paragraph of nothing but links (a table of contents, a reading list) has none; a sentence
+    that goes on about the term a definition just named (`follow_up`) joins that definition.
+    """
+    if link_only(join_lines([t for _, t in lines])):
+        return []
+    return follow_up(_split_sentences(lines))
+
+
+def follow_up(units: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """``Volumes are X. They are Y.`` → one unit; not ``Run X. It prints Y.`` (no definition first)."""
+    out: list[tuple[int, str]] = []
+    joined = False
+    for lineno, unit in units:
+        if (
+            out
+            and not joined
+            and _BACK_REFERENCE_RE.match(unit)
+            and not unit.rstrip().endswith(("?", "？"))
+            and find_def(out[-1][1])
+        ):
+            out[-1] = (out[-1][0], join_lines([out[-1][1], unit]))
+            joined = True
+            continue
+        out.append((lineno, unit))
+        joined = False
+    return out
+
+
+def _split_sentences(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
     buf: list[str] = []
     start = 0
