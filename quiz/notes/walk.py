@@ -82,7 +82,7 @@ def walk(ctx: Context, node: Block, parents: list[str], consumed: bool) -> None:
             if not (lead and lead_in.lone_command(ctx, child, lead, parents)):
                 paragraph(ctx, child, parents, consumed=consumed, item_head=False)
         elif kind == "code":
-            code_blocks.code_block(ctx, child, parents, prev, nxt)
+            code_blocks.code_block(ctx, child, parents, prev, children, n)
         elif kind == "list":
             lead = (
                 nxt is not None

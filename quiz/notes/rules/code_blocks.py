@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from quiz.notes.blocks import SHELL_LANGS, Block
 from quiz.notes.context import Context
-from quiz.notes.rules.lead_in import GENERIC_LEAD_RE
+from quiz.notes.rules.lead_in import GENERIC_LEAD_RE, lead_text
 from quiz.notes.text import (
     PROMPT_RE,
     WORD_RE,
@@ -41,7 +41,7 @@ BELOW_MIN = 2  # commands described by a comment indented below them that make a
 OPTION_MAX_CMD_WORDS = 2  # ``docker run`` › -d: the command an option line belongs to, words at most
 
 _TRAILING_COMMENT_RE = re.compile(r"(?<!\s)\s++(?:#|//)\s++(\S.*)$")
-_SQL_TRAILING_RE = re.compile(r"(?<!\s)\s++--\s++(\S.*)$")
+_SQL_TRAILING_RE = re.compile(r"\s--\s")  # ``SELECT 1;  -- one``
 # the gap of a key column: ``key<2+ spaces or a tab>desc`` (the key may hold single spaces: ``\c [db]``)
 _KEY_GAP_RE = re.compile(r" [ \t]+|\t")
 _COLON_TAIL_RE = re.compile(r"[:：]\s*$")
@@ -62,6 +62,8 @@ _WRONG_RE = re.compile(r"错误示例|错误写法|错误用法|❌|✗|\bwrong\
 _ERROR_OUTPUT_RE = re.compile(r"^(?:error|fatal|错误|报错)\s*[:：]", re.I)
 # a client's meta command: ``\l``, ``\d+ table``, ``\?`` (psql, mysql)
 _META_RE = re.compile(r"^\\[A-Za-z?][\w+]*(?:\s|$)")
+# "例如：" / "e.g.:" inside a block: the commands after it are examples of the one above (no card)
+_EXAMPLE_RE = re.compile(r"^(?:例如|比如|示例|举例|如|e\.g\.|eg|for example|example|examples)\s*[:：]?$", re.I)
 DEMO_WORDS = frozenset(("echo", "printf"))  # lines that show output: no card without a description
 # a line that reads like configuration or source, not a command: ``key = value``, ``key: value``
 _CONFIG_LINE_RE = re.compile(r"^[\w.-]+\s*(?:=|:\s)|[{]\s*$")
@@ -87,7 +89,9 @@ class _Group:
     wrong: bool = False
 
 
-def code_block(ctx: Context, node: Block, parents: list[str], prev: Block | None, nxt: Block | None = None) -> None:
+def code_block(
+    ctx: Context, node: Block, parents: list[str], prev: Block | None, siblings: list[Block] | None = None, n: int = -1
+) -> None:
     """```` ```sh\n# 列出文件\nls -la\n``` ```` → ls -la; not a ```` ```python ```` block.
 
     The command-like lines of a block in another language are listed as skipped ("example").
@@ -104,12 +108,24 @@ def code_block(ctx: Context, node: Block, parents: list[str], prev: Block | None
         block_desc = _block_desc(prev)
     groups = read_block(node, ctx.known, shell=shell, command_lang=command_lang, vim=lang in VIM_LANGS)
     ctx.code_desc = block_desc
-    _propose_groups(ctx, groups, block_desc, parents, prev, nxt)
+    alone = siblings is not None and _alone_in_section(siblings, n)
+    _propose_groups(ctx, groups, block_desc, parents, alone)
 
 
-def _propose_groups(
-    ctx: Context, groups: list[_Group], block_desc: str, parents: list[str], prev: Block | None, nxt: Block | None
-) -> None:
+def _alone_in_section(siblings: list[Block], n: int) -> bool:
+    """Whether the block at `n` is the only code block of its section (between two headings)."""
+    for step in (-1, 1):
+        j = n + step
+        while 0 <= j < len(siblings) and siblings[j].kind != "heading":
+            if siblings[j].kind == "code":
+                return False
+            j += step
+        if step == -1 and j < 0:
+            return False  # no heading above it
+    return True
+
+
+def _propose_groups(ctx: Context, groups: list[_Group], block_desc: str, parents: list[str], alone: bool) -> None:
     """Cards from a block's groups; the undescribed ones take the block's description if they are one group."""
     undescribed: list[_Group] = []
     for g in groups:
@@ -132,17 +148,17 @@ def _propose_groups(
             undescribed.append(_Group("", rest))
     if not undescribed:
         return
-    if len(undescribed) == 1:
-        lines = undescribed[0].lines
-        if block_desc:
-            _propose_group(ctx, lines, block_desc, parents, "code_block")
-            return
-        if parents:
-            _propose_group(ctx, lines, parents[-1], parents[:-1], "code_block")
-            return
-        if len(lines) == 1 and prev is not None and prev.kind == "heading" and (nxt is None or nxt.kind == "heading"):
-            _propose_group(ctx, lines, ctx.heading(), [], "code_block")
-            return
+    # the text before the block describes its first group (the rest: follow-ups, alternatives)
+    lines = undescribed[0].lines
+    if block_desc:
+        _propose_group(ctx, lines, block_desc, parents, "code_block")
+        undescribed = undescribed[1:]
+    elif parents:
+        _propose_group(ctx, lines, parents[-1], parents[:-1], "code_block")
+        undescribed = undescribed[1:]
+    elif alone and len(undescribed) == 1 and len(lines) == 1:
+        _propose_group(ctx, lines, ctx.heading(), [], "code_block")  # a section of one command
+        return
     for g in undescribed:
         for ln in g.lines:
             ctx.skip(ln.lineno, ln.text, "no_description")
@@ -155,13 +171,25 @@ def _propose_group(ctx: Context, lines: list[_Line], desc: str, parents: list[st
 
 
 def _block_desc(prev: Block | None) -> str:
-    """The last line of the paragraph before the block, when it says something (not "Run the following:")."""
+    """The last line of the paragraph before the block, when it says something (not "Run the following:");
+    or the last item of a list right before it: a numbered step, or a bullet ending in a colon."""
+    if prev is not None and prev.kind == "list" and prev.children:
+        item = prev.children[-1]
+        if prev.info == "ordered" and len(item.children) == 1 and item.children[0].kind == "para":
+            text = item.children[0].text.strip()
+            return "" if "\n" in text else _desc_line(text)
+        return _desc_line(lead_text(item) or "")
     if prev is None or prev.kind != "para":
         return ""
     last = [x for x in prev.text.split("\n") if x.strip()]
     if not last:
         return ""
-    line = _STEP_RE.sub("", last[-1].strip(), count=1)
+    return _desc_line(last[-1])
+
+
+def _desc_line(line: str) -> str:
+    """A line before a block as its description: no step number, no colon; "" when generic."""
+    line = _STEP_RE.sub("", line.strip(), count=1)
     desc = clean_desc(_COLON_TAIL_RE.sub("", line))
     return "" if GENERIC_LEAD_RE.fullmatch(desc) else desc
 
@@ -185,6 +213,7 @@ def read_block(
     n = len(raw)
     i = 0
     in_block_comment = False
+    examples = False  # after a "例如：" line, until a blank line or a comment
     while i < n:
         s, indent, lineno = stripped[i], indents[i], node.line + i + 1
         i += 1
@@ -193,7 +222,7 @@ def read_block(
             cur = last_cmd = None
             continue
         if not s:
-            cur = None
+            cur, examples = None, False
             continue
         comment = comments[i - 1]
         if comment is not None:
@@ -208,6 +237,7 @@ def read_block(
                 pending_wrong = True
             pending = _join_comment(pending, _comment_desc(comment))
             cur = last_cmd = None
+            examples = False
             continue
         echo = _ECHO_DESC_RE.match(s)
         if echo and i < n and stripped[i] and comments[i] is None and has_cjk(echo.group(2)):
@@ -216,6 +246,12 @@ def read_block(
         if _is_option(s):
             _option_line(groups, last_cmd, s, indent, lineno, known)
             continue
+        if _EXAMPLE_RE.match(s):
+            examples = True
+            cur = last_cmd = None
+            continue
+        if examples and pending == "":
+            continue  # an example of the command above the "例如：" line
         line = _command(s, known, shell=shell, prompts=prompts, keyed=keyed, command_lang=command_lang,
                         below=(i - 1) in below)
         if line is None:
@@ -359,16 +395,21 @@ def _command(
         if pair and not _CONFIG_LINE_RE.search(pair[0]):
             return pair[0], clean_desc(pair[1])
     desc = ""
-    cm = (_SQL_TRAILING_RE if command_lang else _TRAILING_COMMENT_RE).search(s)
-    if cm:
-        desc, s = clean_desc(cm.group(1)), s[: cm.start()].rstrip()
+    if command_lang:
+        cm = _SQL_TRAILING_RE.search(s)
+        if cm and s[cm.end() :].strip():
+            desc, s = clean_desc(s[cm.end() :].strip()), s[: cm.start()].rstrip()
+    else:
+        cm = _TRAILING_COMMENT_RE.search(s)
+        if cm:
+            desc, s = clean_desc(cm.group(1)), s[: cm.start()].rstrip()
     if command_lang or below or had_prompt or (keyed and desc):
         return (s, desc) if s else None
     if _META_RE.match(s):
         return s, desc
     word = first_word(s)
-    if word in DEMO_WORDS and not desc:
-        return None
+    if word in DEMO_WORDS and not desc and " | " not in s:
+        return None  # ``echo $PATH``: shows something; ``echo x | passwd --stdin u`` does something
     if not ((word in known) or (shell and looks_like_program(word))):
         return None
     if word in SHELL_KEYWORDS or not WORD_RE.match(word or ""):
@@ -383,10 +424,9 @@ def _command(
 def _glued(s: str, known: frozenset[str] | set[str]) -> tuple[str, str] | None:
     """``mkdir dir1 创建目录`` → (``mkdir dir1``, ``创建目录``); ``-b 同名,备份`` → (``-b``, …); else None."""
     if _is_option(s):
-        m = re.match(r"(\S+)\s+(.*)$", s)
-        if m and m.group(2) and is_cjk(m.group(2)[0]):
-            return m.group(1), clean_desc(m.group(2))
-        return None
+        opt, _, rest = s.partition(" ")
+        rest = rest.strip()
+        return (opt, clean_desc(rest)) if rest and is_cjk(rest[0]) else None
     found = scan_command(s, 0, known)
     if found is None or found[2] != "cjk":
         return None
