@@ -46,6 +46,7 @@ RULES = {
     "prose_use": prose_use.prose_use,
     "lead_in_command": lead_in.lone_command,
     "code_block": code_blocks.code_block,
+    "code_option": code_blocks.code_block,
     "table_row": tables.table_row,
     "question_sentence": concepts.question_sentence,
     "condition": concepts.condition,

@@ -28,7 +28,7 @@ from quiz.notes.text import (
     looks_like_program,
     scan_command,
 )
-from quiz.notes.words import PROSE_WORDS, SHELL_KEYWORDS, SUBCOMMAND_TOOLS
+from quiz.notes.words import AMBIGUOUS_COMMANDS, BUILTIN_COMMANDS, PROSE_WORDS, SHELL_KEYWORDS, SUBCOMMAND_TOOLS
 
 PLAIN_LANGS = frozenset(("text", "txt", "plain", "plaintext"))  # read like a block without a language
 # Languages whose every statement is a command to learn (not a program's source).
@@ -64,6 +64,7 @@ _ERROR_OUTPUT_RE = re.compile(r"^(?:error|fatal|错误|报错)\s*[:：]", re.I)
 _META_RE = re.compile(r"^\\[A-Za-z?][\w+]*(?:\s|$)")
 # "例如：" / "e.g.:" inside a block: the commands after it are examples of the one above (no card)
 _EXAMPLE_RE = re.compile(r"^(?:例如|比如|示例|举例|如|e\.g\.|eg|for example|example|examples)\s*[:：]?$", re.I)
+_TECHNICAL_RE = re.compile(r"[-/.=~$<\[{*|>]|\d")  # an argument that looks technical
 DEMO_WORDS = frozenset(("echo", "printf"))  # lines that show output: no card without a description
 # a line that reads like configuration or source, not a command: ``key = value``, ``key: value``
 _CONFIG_LINE_RE = re.compile(r"^[\w.-]+\s*(?:=|:\s)|[{]\s*$")
@@ -267,7 +268,7 @@ def read_block(
             cur.lines[-1].text += "\n" + text  # a statement over several lines (SQL): one back
             continue
         if cur is None:
-            cur = _Group(pending, wrong=pending_wrong)
+            cur = _Group(clean_desc(pending), wrong=pending_wrong)
             groups.append(cur)
             pending, pending_wrong = "", False
         last_cmd = _Line(text, desc, indent, lineno, len(groups) - 1)
@@ -310,8 +311,11 @@ def _comment(s: str, known: frozenset[str] | set[str], *, vim: bool, sql: bool) 
 def _root_prompt(body: str, known: frozenset[str] | set[str]) -> bool:
     """``# apt-get install git`` (a root prompt); not ``# update the package index`` nor ``# docker 镜像``."""
     words = body.split()
-    if len(words) < 2 or words[0] not in known or words[0] in PROSE_WORDS:
+    # the built-in programs only: the note's own words are learned from comment lines too
+    if len(words) < 2 or words[0] not in BUILTIN_COMMANDS or words[0] in PROSE_WORDS:
         return False
+    if words[0] in AMBIGUOUS_COMMANDS and not any(_TECHNICAL_RE.search(w) for w in words[1:]):
+        return False  # "# find the largest files": prose
     found = scan_command(body, 0, known)
     return found is not None and found[2] == "end" and found[1] >= len(body.rstrip())
 
@@ -382,7 +386,9 @@ def _command(
 ) -> tuple[str, str] | None:
     """(command, own description) when the line is a command line, else None (output, prose, code)."""
     had_prompt = False
-    if _DOLLAR_PROMPT_RE.match(s):
+    if s.startswith("# "):
+        s = s[2:].strip()  # a root prompt (`_comment` told it from a comment)
+    elif _DOLLAR_PROMPT_RE.match(s):
         s, had_prompt = PROMPT_RE.sub("", s, count=1), True
     else:
         m = _TOOL_PROMPT_RE.match(s)
