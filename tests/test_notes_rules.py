@@ -28,6 +28,7 @@ EXAMPLES: dict[str, tuple[str, str]] = {
     "prose_use": ("使用 `docker ps` 查看容器", "用户可以自己决定"),
     "lead_in_command": ("- list files:\n\n`ls -la`", "- list files:\n\nThen read them."),
     "code_block": ("## 文件\n\n```sh\n# 列出文件\nls -la\n```", "```python\nls -la\n```"),
+    "code_option": ("```\nls -l 列出文件\n    -a   # 含隐藏文件\n```", "```\n-a   # 含隐藏文件\n```"),
     "table_row": (
         "| 命令 | 说明 |\n|---|---|\n| `ls -a` | 列出所有文件 |",
         "| 选项 | 说明 |\n|---|---|\n| -v | verbose |",
@@ -62,6 +63,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "prose_use": ("查看容器", "docker ps"),
     "lead_in_command": ("list files", "ls -la"),
     "code_block": ("列出文件", "ls -la"),
+    "code_option": ("ls › 含隐藏文件", "ls -a"),
     "table_row": ("列出所有文件", "ls -a"),
     "question_sentence": ("Docker 是否免费", "社区版免费"),
     "condition": ("如果端口被占用", "换一个端口"),
@@ -250,3 +252,10 @@ def test_one_cell_header_only_table_is_a_heading() -> None:
     note = parse_note("Files   |\n---\n\n```\nls -la   # 列出全部\ncp a b   # 复制\nmv a b   # 移动\n```\n")
     assert [t.path for t in note.topics] == [("Files |",)]
     assert {c.topic for c in note.cards} == {("Files |",)}
+
+
+def test_code_glued_block_reads_unknown_program_words() -> None:
+    """Most lines ``cmd args 描述``: an unknown program word is a command there; not in a block of prose."""
+    text = "```\nfoo 显示帮助\nbar -x 列出全部\nbaz a b 比较两个文件\n```\n"
+    assert _cmd_cards(text) == [("显示帮助", "foo"), ("列出全部", "bar -x"), ("比较两个文件", "baz a b")]
+    assert _cmd_cards("```\nfoo 显示帮助\nsome text here\nmore text\nand more\n```\n") == []

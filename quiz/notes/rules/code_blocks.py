@@ -65,6 +65,8 @@ _META_RE = re.compile(r"^\\[A-Za-z?][\w+]*(?:\s|$)")
 # "例如：" / "e.g.:" inside a block: the commands after it are examples of the one above (no card)
 _EXAMPLE_RE = re.compile(r"^(?:例如|比如|示例|举例|如|e\.g\.|eg|for example|example|examples)\s*[:：]?$", re.I)
 _TECHNICAL_RE = re.compile(r"[-/.=~$<\[{*|>]|\d")  # an argument that looks technical
+_PROGRAM_WORD_RE = re.compile(r"[a-z][\w.+-]*(?:\s|$)")  # a line starting like a program
+GLUED_PLACEHOLDER_MIN, GLUED_PLACEHOLDER_MAX = 2, 4  # ``容器名`` / ``进程号``: CJK characters of an argument
 DEMO_WORDS = frozenset(("echo", "printf"))  # lines that show output: no card without a description
 # a line that reads like configuration or source, not a command: ``key = value``, ``key: value``
 _CONFIG_LINE_RE = re.compile(r"^[\w.-]+\s*(?:=|:\s)|[{]\s*$")
@@ -206,6 +208,7 @@ def read_block(
     prompts = any(_DOLLAR_PROMPT_RE.match(s) or _TOOL_PROMPT_RE.match(s) for s in stripped)
     keyed = _keyed_block(stripped, comments)
     below = _below_lines(stripped, comments, indents)
+    glued_block = not prompts and _glued_majority(stripped, comments, known)
     groups: list[_Group] = []
     cur: _Group | None = None
     pending = ""  # the comment above the next group
@@ -254,7 +257,7 @@ def read_block(
         if examples and pending == "":
             continue  # an example of the command above the "例如：" line
         line = _command(s, known, shell=shell, prompts=prompts, keyed=keyed, command_lang=command_lang,
-                        below=(i - 1) in below)
+                        below=(i - 1) in below, glued_block=glued_block)
         if line is None:
             if last_cmd is not None and (_WRONG_RE.search(s) or _ERROR_OUTPUT_RE.match(s)):
                 groups[last_cmd.group].wrong = True  # "Error: …" after it: a command shown failing
@@ -364,6 +367,18 @@ def _keyed(s: str) -> tuple[str, str] | None:
     return (key, rest) if rest else None
 
 
+def _glued_majority(stripped: list[str], comments: list[str | None], known: frozenset[str] | set[str]) -> bool:
+    """Whether at least KEYED_MIN lines and most non-comment lines read ``cmd args 描述``."""
+    glued = other = 0
+    for s, c in zip(stripped, comments, strict=True):
+        if s and c is None:
+            if _glued(s, known) and not _is_option(s):
+                glued += 1
+            else:
+                other += 1
+    return glued >= KEYED_MIN and glued > other
+
+
 def _below_lines(stripped: list[str], comments: list[str | None], indents: list[int]) -> set[int]:
     """Indices of lines followed by a comment indented deeper (``set k v`` then ``\t# 描述``), if BELOW_MIN or more."""
     found = set()
@@ -383,6 +398,7 @@ def _command(
     keyed: bool,
     command_lang: bool,
     below: bool,
+    glued_block: bool = False,
 ) -> tuple[str, str] | None:
     """(command, own description) when the line is a command line, else None (output, prose, code)."""
     had_prompt = False
@@ -416,6 +432,10 @@ def _command(
     word = first_word(s)
     if word in DEMO_WORDS and not desc and " | " not in s:
         return None  # ``echo $PATH``: shows something; ``echo x | passwd --stdin u`` does something
+    if glued_block and not desc and word not in SHELL_KEYWORDS:
+        pair = _glued(s, known)
+        if pair:
+            return pair
     if not ((word in known) or (shell and looks_like_program(word))):
         return None
     if word in SHELL_KEYWORDS or not WORD_RE.match(word or ""):
@@ -428,18 +448,30 @@ def _command(
 
 
 def _glued(s: str, known: frozenset[str] | set[str]) -> tuple[str, str] | None:
-    """``mkdir dir1 创建目录`` → (``mkdir dir1``, ``创建目录``); ``-b 同名,备份`` → (``-b``, …); else None."""
+    """``mkdir dir1 创建目录`` → (``mkdir dir1``, ``创建目录``); ``-b 同名,备份`` → (``-b``, …); else None.
+
+    The description starts at the first CJK text after a space, except a short placeholder
+    ending in 名/号 (``docker stop 容器名``), which is an argument.
+    """
     if _is_option(s):
         opt, _, rest = s.partition(" ")
         rest = rest.strip()
         return (opt, clean_desc(rest)) if rest and is_cjk(rest[0]) else None
-    found = scan_command(s, 0, known)
-    if found is None or found[2] != "cjk":
+    if not _PROGRAM_WORD_RE.match(s):
         return None
-    rest = s[found[1] :].strip()
-    if not rest or not is_cjk(rest[0]):
-        return None
-    return found[0].strip(), clean_desc(rest)
+    i, n = 1, len(s)
+    while i < n:
+        if is_cjk(s[i]) and s[i - 1].isspace():
+            j = i
+            while j < n and is_cjk(s[j]):
+                j += 1
+            if GLUED_PLACEHOLDER_MIN <= j - i <= GLUED_PLACEHOLDER_MAX and s[j - 1] in "名号" and (j == n or s[j].isspace()):
+                i = j
+                continue
+            cmd, desc = s[:i].strip(), clean_desc(s[i:])
+            return (cmd, desc) if cmd and desc else None
+        i += 1
+    return None
 
 
 def _is_option(s: str) -> bool:
