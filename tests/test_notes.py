@@ -152,13 +152,11 @@ def test_fenced_block_comments_prompts_and_continuations():
         "Reading package lists... Done\n"
         "```\n"
     )
-    update = find(note, "command", "sudo apt-get update")
-    assert update.front == "update the package index"
-    assert update.line == 7
-    install = find(note, "command", "sudo apt-get install -y git curl")
-    assert install.front == "Install the tools"
-    assert install.line == 8
-    assert len(backs(note, "command")) == 2
+    # the comment heads a group of two commands: one card, one command per line (issue 11)
+    group = find(note, "command", "sudo apt-get update\nsudo apt-get install -y git curl")
+    assert group.front == "update the package index"
+    assert group.line == 7
+    assert len(backs(note, "command")) == 1
 
 
 def test_fenced_block_one_card_per_line_zh():

@@ -30,6 +30,7 @@ EXAMPLES: dict[str, tuple[str, str]] = {
     "lead_in_command": ("- list files:\n\n`ls -la`", "- list files:\n\nThen read them."),
     "quote_lead_command": ("## 镜像\n\n加载：\n> docker load -i <文件>", "## 镜像\n\n示例：\n> docker load -i a.tar"),
     "code_block": ("## 文件\n\n```sh\n# 列出文件\nls -la\n```", "```python\nls -la\n```"),
+    "code_option": ("```\nls -l 列出文件\n    -a   # 含隐藏文件\n```", "```\n-a   # 含隐藏文件\n```"),
     "table_row": (
         "| 命令 | 说明 |\n|---|---|\n| `ls -a` | 列出所有文件 |",
         "| 选项 | 说明 |\n|---|---|\n| -v | verbose |",
@@ -75,6 +76,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "program_colon": ("show the working directory", "pwd"),
     "quote_lead_command": ("加载", "docker load -i <文件>"),
     "code_block": ("列出文件", "ls -la"),
+    "code_option": ("ls › 含隐藏文件", "ls -a"),
     "table_row": ("列出所有文件", "ls -a"),
     "question_sentence": ("Docker 是否免费", "社区版免费"),
     "condition": ("如果端口被占用", "换一个端口"),
@@ -153,3 +155,123 @@ def test_a_line_that_made_a_card_is_not_listed_as_skipped() -> None:
     note = parse_note("## 文件\n\n```sh\nls -la\n```\n\n- `git branch` 的数量很多，`git branch` 列出分支\n")
     assert [c.back for c in note.cards] == ["ls -la"]
     assert {s.line for s in note.skipped} == {7}  # the talked-about command; the block's line has its card
+
+
+# --------------------------------------------------------------------------- code blocks (issue 11)
+
+
+def _cmd_cards(text: str) -> list[tuple[str, str]]:
+    return [(c.front, c.back) for c in parse_note(text).cards if c.kind == "command"]
+
+
+def test_code_group_under_one_comment_is_one_card() -> None:
+    text = "## 部署\n\n```sh\n# 拉取并启动服务\ngit pull\nmake restart\n\n# 查看日志\ntail -f app.log\n```\n"
+    assert _cmd_cards(text) == [("拉取并启动服务", "git pull\nmake restart"), ("查看日志", "tail -f app.log")]
+
+
+def test_code_comment_styles_describe_the_next_command() -> None:
+    assert _cmd_cards("```\n// 打包前端\nnpm run build\n```\n") == [("打包前端", "npm run build")]
+    assert _cmd_cards('```sh\necho "备份数据库"\npg_dump shop > shop.sql\n```\n') == [
+        ("备份数据库", "pg_dump shop > shop.sql")
+    ]
+    sql = "```sql\n-- List the tables of the\n-- current schema. Extra words.\nSHOW TABLES;\n```\n"
+    assert _cmd_cards(sql) == [("List the tables of the current schema", "SHOW TABLES;")]
+
+
+def test_code_root_prompt_is_not_a_comment() -> None:
+    """``# apt-get install -y vim`` is a command run as root; ``# list packages`` is a comment."""
+    text = "```\n# list packages\n# apt-get install -y vim\n```\n"
+    assert _cmd_cards(text) == [("list packages", "apt-get install -y vim")]
+
+
+def test_code_sql_statement_over_lines_is_one_back() -> None:
+    text = "```sql\n-- Count the orders\nSELECT COUNT(*)\n  FROM orders;\n```\n"
+    assert _cmd_cards(text) == [("Count the orders", "SELECT COUNT(*)\nFROM orders;")]
+
+
+def test_code_comment_indented_below_a_command_describes_it() -> None:
+    text = "```\nfoo key\n    # 读取一个键\n    # 不存在时返回空\nbar key val\n    # 写入一个键\n```\n"
+    assert _cmd_cards(text) == [("读取一个键", "foo key"), ("写入一个键", "bar key val")]
+
+
+def test_code_key_column_block() -> None:
+    text = "```\n:wq      # Save and quit\ndd       # Delete a line\n\\t       列出表格\nzz       # Center the view\n```\n"
+    assert _cmd_cards(text) == [
+        ("Save and quit", ":wq"),
+        ("Delete a line", "dd"),
+        ("列出表格", "\\t"),
+        ("Center the view", "zz"),
+    ]
+    # two lines only: not a key column, and unknown words are not commands
+    assert _cmd_cards("```\nfoo      # one\nbar      # two\n```\n") == []
+
+
+def test_code_glued_description_is_split() -> None:
+    text = "```\nmkdir -p a/b 创建多级目录\nkill -9 进程号 强制结束进程\n```\n"
+    assert _cmd_cards(text) == [("创建多级目录", "mkdir -p a/b"), ("强制结束进程", "kill -9 进程号")]
+
+
+def test_code_option_lines_under_a_command() -> None:
+    text = "```\ncurl -s URL 下载文件\n    -o   # 写入文件\n    -L 跟随跳转\n```\n"
+    assert _cmd_cards(text) == [
+        ("下载文件", "curl -s URL"),
+        ("curl › 写入文件", "curl -o"),
+        ("curl › 跟随跳转", "curl -L"),
+    ]
+    assert _cmd_cards("```\n-o   # 写入文件\n```\n") == []  # no command above it
+
+
+def test_code_undescribed_command_is_skipped_not_numbered() -> None:
+    note = parse_note("## Tools\n\nSome text.\n\n```sh\nls\n```\n\n```sh\npwd\n```\n")
+    fronts = [c.front for c in note.cards]
+    assert not any("(1)" in f or "(2)" in f for f in fronts)
+    assert ("no_description") in {s.reason for s in note.skipped}
+
+
+def test_code_heading_describes_only_the_sections_single_command() -> None:
+    assert _cmd_cards("## Show disk usage\n\n```\ndf -h\n```\n") == [("Show disk usage", "df -h")]
+    two = "## Service\n\n```\nsystemctl start app\nsystemctl stop app\n```\n"
+    assert _cmd_cards(two) == []
+
+
+def test_code_step_before_block_describes_it() -> None:
+    text = "1. 初始化仓库\n\n```\ngit init\n```\n\n（2）提交代码：\n\n```\ngit commit -m msg\n```\n"
+    assert _cmd_cards(text) == [("初始化仓库", "git init"), ("提交代码", "git commit -m msg")]
+
+
+def test_code_or_block_shares_the_description() -> None:
+    text = "## Tables\n\nList the tables:\n\n```\n\\dt\n```\n\nor\n\n```\n\\d\n```\n"
+    assert _cmd_cards(text) == [("List the tables", "\\dt"), ("List the tables", "\\d")]
+
+
+def test_code_output_demo_and_wrong_commands_give_no_card() -> None:
+    text = (
+        "Show the date:\n\n```\n$ date -u\nMon Jan 1 00:00:00 UTC\n```\n\n"
+        "```\n# 错误示例\ngit push orign main\n```\n\n"
+        "Push it:\n\n```\ngit push --force-with-lease\nerror: failed to push\n```\n\n"
+        "Print it:\n\n```\necho $HOME\n```\n"
+    )
+    assert _cmd_cards(text) == [("Show the date", "date -u")]
+
+
+def test_code_examples_after_eg_line_are_not_cards() -> None:
+    text = "## 查看服务\n\n```\nkubectl get svc <NAME>\n例如：\nkubectl get svc web\n```\n"
+    assert _cmd_cards(text) == [("查看服务", "kubectl get svc <NAME>")]
+
+
+def test_code_config_and_source_blocks_give_no_cards() -> None:
+    assert _cmd_cards("```yaml\n# 端口\nport: 80\n```\n") == []
+    assert _cmd_cards('```vim\n" 显示行号\nset number\n```\n') == []
+
+
+def test_one_cell_header_only_table_is_a_heading() -> None:
+    note = parse_note("Files   |\n---\n\n```\nls -la   # 列出全部\ncp a b   # 复制\nmv a b   # 移动\n```\n")
+    assert [t.path for t in note.topics] == [("Files |",)]
+    assert {c.topic for c in note.cards} == {("Files |",)}
+
+
+def test_code_glued_block_reads_unknown_program_words() -> None:
+    """Most lines ``cmd args 描述``: an unknown program word is a command there; not in a block of prose."""
+    text = "```\nfoo 显示帮助\nbar -x 列出全部\nbaz a b 比较两个文件\n```\n"
+    assert _cmd_cards(text) == [("显示帮助", "foo"), ("列出全部", "bar -x"), ("比较两个文件", "baz a b")]
+    assert _cmd_cards("```\nfoo 显示帮助\nsome text here\nmore text\nand more\n```\n") == []

@@ -106,10 +106,17 @@ Command cards (kind "command": front = what it does, back = the bare command)
       fall back to the heading.
     * A command with no description of its own takes the text of the list item it
       sits under (e.g. a blockquote holding only the command), else the heading.
-    * Fenced/indented code blocks in a shell language (or whose lines start with a
-      prompt or program word): one card per command line, ``$ `` prompts removed,
-      ``\\`` continuations joined; a ``# comment`` describes the next command,
-      else the paragraph/list item/heading before the block.
+    * Fenced/indented code blocks in a shell language, none, or a command language
+      (SQL, redis): ``$ `` / ``name=# `` / root ``# `` prompts removed, ``\\`` continuations
+      joined, output, ``echo`` demo lines, examples after ``例如：`` and commands shown
+      failing (``# 错误示例``, ``Error:`` after them) dropped.  A command's own comment
+      (trailing ``# …``, a glued ``cmd 描述``, a key column ``:wq   # …`` / ``\\l   列出…``,
+      a comment indented below it) describes it; else the comment above its group
+      (``#``, ``//``, ``--``, ``echo "描述"``): a group under one description is ONE card,
+      its commands one per line; else the paragraph line / numbered step / list item
+      before the block (its first group), and the heading only for the one command of
+      a section's only block.  Option lines under a command (``  -a   # 显示所有``) give
+      ``ls › 显示所有`` → ``ls -a``.  A command with no description makes no card.
     * The front is prefixed with the enclosing list item ("parent › description")
       so it can be answered alone.  Descriptions are cut at 200 characters.
 

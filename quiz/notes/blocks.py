@@ -191,3 +191,14 @@ def learn_commands(nodes: list[Block]) -> set[str]:
                 if looks_like_program(word) and word not in SHELL_KEYWORDS and word not in PROSE_WORDS:
                     words.add(word)
     return words
+
+
+TITLE_TABLE_MAX = 60  # characters of a one-cell header-only table read as a heading
+
+
+def title_table(node: Block, source_line: str) -> str:
+    """``Title |`` over ``---`` (a setext heading GFM reads as a one-cell table): its line as a title; else ""."""
+    if node.kind != "table" or len(node.children) != 1 or len(node.children[0].children) != 1:
+        return ""
+    title = " ".join(source_line.split())
+    return title if 0 < len(title) <= TITLE_TABLE_MAX and node.children[0].children[0].text.strip() else ""

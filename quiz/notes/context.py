@@ -13,7 +13,7 @@ from quiz.notes.shaping import command_front, shape_pair
 class Context:
     """One note's extraction in progress."""
 
-    __slots__ = ("known", "topics", "path", "topic", "choice", "skipped", "cloze_budget")
+    __slots__ = ("known", "topics", "path", "topic", "choice", "skipped", "cloze_budget", "code_desc", "text", "_lines")
 
     def __init__(self, text: str, known: frozenset[str] | set[str]) -> None:
         self.known = known  # program words: built-in ones plus those the note uses
@@ -24,10 +24,19 @@ class Context:
         self.skipped: list[Skipped] = []
         # Characters the note's cloze cards may still hold (each repeats its whole line, twice).
         self.cloze_budget = CLOZE_TEXT_PER_NOTE_CHAR * len(text) + CLOZE_TEXT_ALLOWANCE
+        self.text = text
+        self._lines: list[str] | None = None  # the note's lines, split on first use
+        self.code_desc = ""  # the description of the last code block (an "or" block after it shares it)
 
     def heading(self) -> str:
         """The title of the innermost heading above, or ""."""
         return self.path[-1][1] if self.path else ""
+
+    def source_line(self, index: int) -> str:
+        """The raw text of the note's line at 0-based `index` ("" past the end)."""
+        if self._lines is None:
+            self._lines = self.text.split("\n")
+        return self._lines[index] if 0 <= index < len(self._lines) else ""
 
     def propose(self, kind: str, front: str, back: str, line: int, ident: str, why: str) -> bool:
         """Offer a pair; True when it became a card."""

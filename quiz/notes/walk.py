@@ -16,7 +16,7 @@ quote       its blocks, walked the same way
 
 from __future__ import annotations
 
-from quiz.notes.blocks import Block
+from quiz.notes.blocks import Block, title_table
 from quiz.notes.context import Context
 from quiz.notes.model import Topic
 from quiz.notes.rules import (
@@ -49,6 +49,7 @@ RULES = {
     "lead_in_command": lead_in.lone_command,
     "quote_lead_command": lead_in.quote_command,
     "code_block": code_blocks.code_block,
+    "code_option": code_blocks.code_block,
     "table_row": tables.table_row,
     "question_sentence": concepts.question_sentence,
     "condition": concepts.condition,
@@ -74,6 +75,8 @@ def walk(ctx: Context, node: Block, parents: list[str], consumed: bool) -> None:
     skip: Block | None = None
     for n, child in enumerate(children):
         kind = child.kind
+        if kind == "table" and (title := title_table(child, ctx.source_line(child.line))):
+            child, kind = Block("heading", child.line, text=title, level=2), "heading"
         nxt = children[n + 1] if n + 1 < len(children) else None
         if child is skip:
             pass
@@ -86,7 +89,7 @@ def walk(ctx: Context, node: Block, parents: list[str], consumed: bool) -> None:
             if not (lead and lead_in.lone_command(ctx, child, lead, parents)):
                 paragraph(ctx, child, parents, consumed=consumed, item_head=False)
         elif kind == "code":
-            code_blocks.code_block(ctx, child, parents, prev)
+            code_blocks.code_block(ctx, child, parents, prev, children, n)
         elif kind == "list":
             lead = (
                 nxt is not None

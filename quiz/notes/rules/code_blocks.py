@@ -1,96 +1,493 @@
-"""Code blocks in a shell language (or whose lines start with a prompt or program word): one card
-per command line; a ``# comment`` describes the next command, else the text before the block."""
+"""Code blocks of commands: shell (or no language, or a command language such as SQL or vim).
+
+A block is read line by line into comments, command lines and the rest (output, demo lines).
+Commands are described, best first, by: their own comment (trailing ``cmd   # 描述``, a glued
+``cmd 描述``, a key column ``\\l   列出…``, or a comment indented below them); the comment above
+their group (``# 更新镜像`` / ``// …`` / ``-- …`` / ``" …`` / ``echo "备份数据库"``); else the text
+before the block (a paragraph line, a numbered step, the list item the block sits in), and the
+heading only for a block of one command right under it.  A group (command lines with no blank
+line or comment between them) under one description is ONE card whose back is its lines, one
+per line.  A command with no description anywhere makes no card (skipped: no_description).
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from quiz.notes.blocks import SHELL_LANGS, Block
 from quiz.notes.context import Context
-from quiz.notes.rules.lead_in import GENERIC_LEAD_RE
-from quiz.notes.text import PROMPT_RE, WORD_RE, clean_desc, first_word, looks_like_program
-from quiz.notes.words import SHELL_KEYWORDS
+from quiz.notes.rules.lead_in import GENERIC_LEAD_RE, lead_text
+from quiz.notes.text import (
+    PROMPT_RE,
+    WORD_RE,
+    clean_desc,
+    first_word,
+    has_cjk,
+    is_cjk,
+    looks_like_program,
+    scan_command,
+)
+from quiz.notes.words import AMBIGUOUS_COMMANDS, BUILTIN_COMMANDS, PROSE_WORDS, SHELL_KEYWORDS, SUBCOMMAND_TOOLS
 
-PLAIN_LANGS = frozenset(("text", "txt", "plain"))  # read like a block without a language
-_TRAILING_COMMENT_RE = re.compile(r"(?<!\s)\s++#\s++(.*)$")
+PLAIN_LANGS = frozenset(("text", "txt", "plain", "plaintext"))  # read like a block without a language
+# Languages whose every statement is a command to learn (not a program's source).
+# (not vim: a ```` ```vim ```` block is a .vimrc, configuration)
+COMMAND_LANGS = frozenset("sql mysql psql pgsql plpgsql postgres postgresql sqlite sqlite3 tsql plsql redis".split())
+VIM_LANGS = frozenset(("vim", "viml", "vimscript"))  # ``" comment``
+TAB_WIDTH = 4
+KEYED_MIN = 3  # lines shaped ``key   # desc`` / ``key   描述`` that make a block a key column
+BELOW_MIN = 2  # commands described by a comment indented below them that make a block of that shape
+OPTION_MAX_CMD_WORDS = 2  # ``docker run`` › -d: the command an option line belongs to, words at most
+
+_TRAILING_COMMENT_RE = re.compile(r"(?<!\s)\s++(?:#|//)\s++(\S.*)$")
+_SQL_TRAILING_RE = re.compile(r"\s--\s")  # ``SELECT 1;  -- one``
+# the gap of a key column: ``key<2+ spaces or a tab>desc`` (the key may hold single spaces: ``\c [db]``)
+_KEY_GAP_RE = re.compile(r" [ \t]+|\t")
 _COLON_TAIL_RE = re.compile(r"[:：]\s*$")
+_DECORATION_RE = re.compile(r"^[\W_]*$")  # ``# -----`` / ``#####``: no description
+# a numbered step before the description: "2. ", "（3）", "(3)", "第3步：", "Step 3:", "3、"
+_STEP_RE = re.compile(r"^\s*(?:\d{1,3}[.、)]\s*|[（(]\d{1,3}[)）]\s*|第\s*\d{1,3}\s*步[:：]?\s*|step\s+\d{1,3}[:.]?\s+)", re.I)
+# interactive prompts other than ``$ ``: ``postgres=# ``, ``mysql> ``, ``redis 127.0.0.1:6379> ``
+# ``$ cmd`` (not ``$     # end of line``: the ``$`` key described in a key column)
+_DOLLAR_PROMPT_RE = re.compile(r"^\$[ \t]+[^\s#]")
+_TOOL_PROMPT_RE = re.compile(r"^[\w.:-]+(?:=#|=>|>)[ ]+")
+# ``echo "备份数据库"`` above a command: a description, not a demo line
+_ECHO_DESC_RE = re.compile(r"""^echo\s+(["'])([^"'$`\\]+)\1\s*;?$""")
+# "or" between two blocks: the second one does what the first does
+_ALTERNATIVE_RE = re.compile(r"^(?:or|or:|alternatively[:,]?|或|或者|或者[:：]|也可以|也可以[:：]|或[:：])$", re.I)
+# a command marked as wrong: its line and the group it heads make no card
+_WRONG_RE = re.compile(r"错误示例|错误写法|错误用法|❌|✗|\bwrong\b|\bthis fails\b|\bwill fail\b", re.I)
+# output that says the command above failed: ``Error: …``, ``fatal: …``, ``错误：…``
+_ERROR_OUTPUT_RE = re.compile(r"^(?:error|fatal|错误|报错)\s*[:：]", re.I)
+# a client's meta command: ``\l``, ``\d+ table``, ``\?`` (psql, mysql)
+_META_RE = re.compile(r"^\\[A-Za-z?][\w+]*(?:\s|$)")
+# "例如：" / "e.g.:" inside a block: the commands after it are examples of the one above (no card)
+_EXAMPLE_RE = re.compile(r"^(?:例如|比如|示例|举例|如|e\.g\.|eg|for example|example|examples)\s*[:：]?$", re.I)
+_TECHNICAL_RE = re.compile(r"[-/.=~$<\[{*|>]|\d")  # an argument that looks technical
+_PROGRAM_WORD_RE = re.compile(r"[a-z][\w.+-]*(?:\s|$)")  # a line starting like a program
+GLUED_PLACEHOLDER_MIN, GLUED_PLACEHOLDER_MAX = 2, 4  # ``容器名`` / ``进程号``: CJK characters of an argument
+DEMO_WORDS = frozenset(("echo", "printf"))  # lines that show output: no card without a description
+# a line that reads like configuration or source, not a command: ``key = value``, ``key: value``
+_CONFIG_LINE_RE = re.compile(r"^[\w.-]+\s*(?:=|:\s)|[{]\s*$")
 
 
-def code_block(ctx: Context, node: Block, parents: list[str], prev: Block | None) -> None:
+@dataclass(slots=True)
+class _Line:
+    """One command line of a block: its text, own description, indentation and 1-based line."""
+
+    text: str
+    desc: str
+    indent: int
+    lineno: int
+    group: int  # lines of one group share this number
+    below: bool = False  # its description is a comment indented below it
+    option_of: str = ""  # an option line: the command it belongs to
+
+
+@dataclass(slots=True)
+class _Group:
+    desc: str  # the comment above it, or ""
+    lines: list[_Line] = field(default_factory=list)
+    wrong: bool = False
+
+
+def code_block(
+    ctx: Context, node: Block, parents: list[str], prev: Block | None, siblings: list[Block] | None = None, n: int = -1
+) -> None:
     """```` ```sh\n# 列出文件\nls -la\n``` ```` → ls -la; not a ```` ```python ```` block.
 
     The command-like lines of a block in another language are listed as skipped ("example").
     """
     lang = first_word(node.info).lower()
     shell = lang in SHELL_LANGS
-    if lang and not shell and lang not in PLAIN_LANGS:
+    command_lang = lang in COMMAND_LANGS
+    if lang and not shell and not command_lang and lang not in PLAIN_LANGS:
         _skip_example_block(ctx, node)
         return
-    block_desc = _block_desc(prev)
-    entries = _command_lines(node, ctx.known, shell)
-    undescribed = [e for e in entries if not e[1]]
-    first_index: dict[tuple[str, str, int], int] = {}  # as undescribed.index(e), without a scan each
-    for k, e in enumerate(undescribed):
-        first_index.setdefault(e, k)
-    for cmd, desc, lineno in entries:
-        if desc:
-            ctx.propose_command(cmd, desc, parents, lineno, "code_block")
+    if prev is not None and prev.kind == "para" and _ALTERNATIVE_RE.fullmatch(prev.text.strip()):
+        block_desc = ctx.code_desc  # "or" between two blocks: the same description
+    else:
+        block_desc = _block_desc(prev)
+    groups = read_block(node, ctx.known, shell=shell, command_lang=command_lang, vim=lang in VIM_LANGS)
+    ctx.code_desc = block_desc
+    alone = siblings is not None and _alone_in_section(siblings, n)
+    _propose_groups(ctx, groups, block_desc, parents, alone)
+
+
+def _alone_in_section(siblings: list[Block], n: int) -> bool:
+    """Whether the block at `n` is the only code block of its section (between two headings)."""
+    for step in (-1, 1):
+        j = n + step
+        while 0 <= j < len(siblings) and siblings[j].kind != "heading":
+            if siblings[j].kind == "code":
+                return False
+            j += step
+        if step == -1 and j < 0:
+            return False  # no heading above it
+    return True
+
+
+def _propose_groups(ctx: Context, groups: list[_Group], block_desc: str, parents: list[str], alone: bool) -> None:
+    """Cards from a block's groups; the undescribed ones take the block's description if they are one group."""
+    undescribed: list[_Group] = []
+    for g in groups:
+        own = [ln for ln in g.lines if ln.desc]
+        rest = [ln for ln in g.lines if not ln.desc]
+        if g.wrong:
             continue
-        base = block_desc or (parents[-1] if parents else "") or ctx.heading()
-        if not base:
-            ctx.skip(lineno, cmd, "no_description")
+        for ln in own:
+            if ln.option_of:
+                ctx.propose_command(
+                    f"{ln.option_of} {ln.text}", f"{ln.option_of} › {ln.desc}", parents, ln.lineno, "code_option"
+                )
+            else:
+                ctx.propose_command(ln.text, ln.desc, parents, ln.lineno, "code_block")
+        if not rest:
             continue
-        number = first_index[(cmd, desc, lineno)] + 1
-        desc = base if len(undescribed) == 1 else f"{base} ({number})"
-        ctx.propose_command(
-            cmd, desc, parents[:-1] if not block_desc and parents else parents, lineno, "code_block"
-        )
+        if g.desc:
+            _propose_group(ctx, rest, g.desc, parents, "code_block")
+        else:
+            undescribed.append(_Group("", rest))
+    if not undescribed:
+        return
+    # the text before the block describes its first group (the rest: follow-ups, alternatives)
+    lines = undescribed[0].lines
+    if block_desc:
+        _propose_group(ctx, lines, block_desc, parents, "code_block")
+        undescribed = undescribed[1:]
+    elif parents:
+        _propose_group(ctx, lines, parents[-1], parents[:-1], "code_block")
+        undescribed = undescribed[1:]
+    elif alone and len(undescribed) == 1 and len(lines) == 1:
+        _propose_group(ctx, lines, ctx.heading(), [], "code_block")  # a section of one command
+        return
+    for g in undescribed:
+        for ln in g.lines:
+            ctx.skip(ln.lineno, ln.text, "no_description")
+
+
+def _propose_group(ctx: Context, lines: list[_Line], desc: str, parents: list[str], why: str) -> None:
+    """One card for a group: its lines joined one per line, at the line of the first."""
+    back = "\n".join(ln.text for ln in lines)
+    ctx.propose_command(back, desc, parents, lines[0].lineno, why)
 
 
 def _block_desc(prev: Block | None) -> str:
-    """The last line of the paragraph before the block, when it says something (not "Run the following:")."""
+    """The last line of the paragraph before the block, when it says something (not "Run the following:");
+    or the last item of a list right before it: a numbered step, or a bullet ending in a colon."""
+    if prev is not None and prev.kind == "list" and prev.children:
+        item = prev.children[-1]
+        if prev.info == "ordered" and len(item.children) == 1 and item.children[0].kind == "para":
+            text = item.children[0].text.strip()
+            return "" if "\n" in text else _desc_line(text)
+        return _desc_line(lead_text(item) or "")
     if prev is None or prev.kind != "para":
         return ""
     last = [x for x in prev.text.split("\n") if x.strip()]
     if not last:
         return ""
-    desc = clean_desc(_COLON_TAIL_RE.sub("", last[-1].strip()))
+    return _desc_line(last[-1])
+
+
+def _desc_line(line: str) -> str:
+    """A line before a block as its description: no step number, no colon; "" when generic."""
+    line = _STEP_RE.sub("", line.strip(), count=1)
+    desc = clean_desc(_COLON_TAIL_RE.sub("", line))
     return "" if GENERIC_LEAD_RE.fullmatch(desc) else desc
 
 
-def _command_lines(node: Block, known: frozenset[str] | set[str], shell: bool) -> list[tuple[str, str, int]]:
-    """(command, description from its comment, 1-based line) for each command line of a block."""
+def read_block(
+    node: Block, known: frozenset[str] | set[str], *, shell: bool, command_lang: bool = False, vim: bool = False
+) -> list[_Group]:
+    """The groups of command lines of a code block, each with the comment above it."""
     raw = node.text.split("\n")
-    prompts = any(r.lstrip().startswith("$ ") for r in raw)
-    entries: list[tuple[str, str, int]] = []
-    pending = ""
+    stripped = [r.strip() for r in raw]
+    indents = [len(r.expandtabs(TAB_WIDTH)) - len(r.expandtabs(TAB_WIDTH).lstrip()) for r in raw]
+    comments = [_comment(s, known, vim=vim, sql=command_lang) for s in stripped]
+    prompts = any(_DOLLAR_PROMPT_RE.match(s) or _TOOL_PROMPT_RE.match(s) for s in stripped)
+    keyed = _keyed_block(stripped, comments)
+    below = _below_lines(stripped, comments, indents)
+    glued_block = not prompts and _glued_majority(stripped, comments, known)
+    groups: list[_Group] = []
+    cur: _Group | None = None
+    pending = ""  # the comment above the next group
+    pending_wrong = False
+    last_cmd: _Line | None = None
+    n = len(raw)
     i = 0
-    while i < len(raw):
-        lineno = node.line + i + 1
-        s = raw[i].strip()
+    in_block_comment = False
+    examples = False  # after a "例如：" line, until a blank line or a comment
+    while i < n:
+        s, indent, lineno = stripped[i], indents[i], node.line + i + 1
         i += 1
+        if in_block_comment or (command_lang and s.startswith("/*")):
+            in_block_comment = "*/" not in s
+            cur = last_cmd = None
+            continue
         if not s:
+            cur, examples = None, False
             continue
-        if s.startswith("#") and not s.startswith("#!"):
-            pending = s.lstrip("#").strip()
+        comment = comments[i - 1]
+        if comment is not None:
+            if last_cmd is not None and indent > last_cmd.indent:
+                # a comment indented below a command: its description (the first such line)
+                if not last_cmd.desc and (last_cmd.lineno - node.line - 1) in below:
+                    last_cmd.desc, last_cmd.below = _comment_desc(comment), True
+                continue
+            if cur is not None or _blank_before(stripped, i - 1):
+                pending, pending_wrong = "", False
+            if _WRONG_RE.search(comment):
+                pending_wrong = True
+            pending = _join_comment(pending, _comment_desc(comment))
+            cur = last_cmd = None
+            examples = False
             continue
-        if prompts and not s.startswith("$ "):
+        echo = _ECHO_DESC_RE.match(s)
+        if echo and i < n and stripped[i] and comments[i] is None and has_cjk(echo.group(2)):
+            pending, pending_wrong, cur, last_cmd = clean_desc(echo.group(2)), False, None, None
             continue
-        s = PROMPT_RE.sub("", s, count=1) if s.startswith("$ ") else s
-        if s.endswith("\\") and i < len(raw):
-            s, i = _join_continuations(s, raw, i)
-        comment = ""
+        if _is_option(s):
+            _option_line(groups, last_cmd, s, indent, lineno, known)
+            continue
+        if _EXAMPLE_RE.match(s):
+            examples = True
+            cur = last_cmd = None
+            continue
+        if examples and pending == "":
+            continue  # an example of the command above the "例如：" line
+        line = _command(s, known, shell=shell, prompts=prompts, keyed=keyed, command_lang=command_lang,
+                        below=(i - 1) in below, glued_block=glued_block)
+        if line is None:
+            if last_cmd is not None and (_WRONG_RE.search(s) or _ERROR_OUTPUT_RE.match(s)):
+                groups[last_cmd.group].wrong = True  # "Error: …" after it: a command shown failing
+            if not command_lang:
+                cur = last_cmd = None
+            continue
+        text, desc = line
+        if text.endswith("\\") and i < n:
+            text, i = _join_continuations(text, raw, i)
+        if command_lang and cur is not None and cur.lines and not desc and not cur.lines[-1].desc:
+            cur.lines[-1].text += "\n" + text  # a statement over several lines (SQL): one back
+            continue
+        if cur is None:
+            cur = _Group(clean_desc(pending), wrong=pending_wrong)
+            groups.append(cur)
+            pending, pending_wrong = "", False
+        last_cmd = _Line(text, desc, indent, lineno, len(groups) - 1)
+        cur.lines.append(last_cmd)
+    return groups
+
+
+def _option_line(
+    groups: list[_Group], last_cmd: _Line | None, s: str, indent: int, lineno: int, known: frozenset[str] | set[str]
+) -> None:
+    """``\t-a   # 显示所有`` under ``ls``: a card ``ls › 显示所有`` → ``ls -a``; nothing without a command above."""
+    if last_cmd is None or indent < last_cmd.indent:
+        return
+    m = _TRAILING_COMMENT_RE.search(s)
+    opt, desc = (s[: m.start()].strip(), clean_desc(m.group(1))) if m else (_glued(s, known) or ("", ""))
+    owner = _owner_words(last_cmd.text)
+    if opt and desc and owner:
+        groups[last_cmd.group].lines.append(_Line(opt, desc, indent, lineno, last_cmd.group, option_of=owner))
+
+
+def _blank_before(stripped: list[str], j: int) -> bool:
+    """Whether the line before index j is blank: a comment after a blank line starts a new description."""
+    return j > 0 and not stripped[j - 1]
+
+
+def _comment(s: str, known: frozenset[str] | set[str], *, vim: bool, sql: bool) -> str | None:
+    """The text of a comment line (``# x``, ``// x``, ``-- x``, vim ``" x``), else None; ``# ls -la`` is a root prompt."""
+    if s.startswith("#") and not s.startswith("#!"):
+        body = s.lstrip("#").strip()
+        if s.startswith("# ") and _root_prompt(body, known):
+            return None
+        return body
+    if s.startswith("//") or (s.startswith("--") and (len(s) == 2 or s[2].isspace())):
+        return s[2:].strip()
+    if vim and s.startswith('"'):
+        return s[1:].strip()
+    return None
+
+
+def _root_prompt(body: str, known: frozenset[str] | set[str]) -> bool:
+    """``# apt-get install git`` (a root prompt); not ``# update the package index`` nor ``# docker 镜像``."""
+    words = body.split()
+    # the built-in programs only: the note's own words are learned from comment lines too
+    if len(words) < 2 or words[0] not in BUILTIN_COMMANDS or words[0] in PROSE_WORDS:
+        return False
+    if words[0] in AMBIGUOUS_COMMANDS and not any(_TECHNICAL_RE.search(w) for w in words[1:]):
+        return False  # "# find the largest files": prose
+    found = scan_command(body, 0, known)
+    return found is not None and found[2] == "end" and found[1] >= len(body.rstrip())
+
+
+def _comment_desc(comment: str) -> str:
+    """A comment as a description: no decoration, no trailing colon."""
+    if _DECORATION_RE.match(comment):
+        return ""
+    return _COLON_TAIL_RE.sub("", comment).strip()
+
+
+def _join_comment(pending: str, text: str) -> str:
+    """Comment lines above a command: the first, continued by lines that carry on its sentence (English)."""
+    if not text:
+        return pending
+    if not pending:
+        return text
+    if pending[-1] not in ".!?。！？;；" and not has_cjk(pending[-1]) and text[:1].islower():
+        return pending + " " + text
+    return pending
+
+
+def _keyed_block(stripped: list[str], comments: list[str | None]) -> bool:
+    """Whether at least KEYED_MIN lines and most command-like lines read ``key   # desc`` / ``key   描述``."""
+    keyed = other = 0
+    for s, c in zip(stripped, comments, strict=True):
+        if not s or c is not None:
+            continue
+        if _keyed(s):
+            keyed += 1
+        else:
+            other += 1
+    return keyed >= KEYED_MIN and keyed > other
+
+
+def _keyed(s: str) -> tuple[str, str] | None:
+    """``:wq   # Save and quit`` / ``\\l   列出所有数据库`` → (key, description); not ``ls -la`` nor ``a  b``."""
+    m = _KEY_GAP_RE.search(s)
+    if m is None or m.start() == 0:
+        return None
+    key, rest = s[: m.start()], s[m.end() :].strip()
+    if rest.startswith(("# ", "// ")):
+        rest = rest[rest.index(" ") :].strip()
+    elif not rest or not is_cjk(rest[0]):
+        return None
+    return (key, rest) if rest else None
+
+
+def _glued_majority(stripped: list[str], comments: list[str | None], known: frozenset[str] | set[str]) -> bool:
+    """Whether at least KEYED_MIN lines and most non-comment lines read ``cmd args 描述``."""
+    glued = other = 0
+    for s, c in zip(stripped, comments, strict=True):
+        if s and c is None:
+            if _glued(s, known) and not _is_option(s):
+                glued += 1
+            else:
+                other += 1
+    return glued >= KEYED_MIN and glued > other
+
+
+def _below_lines(stripped: list[str], comments: list[str | None], indents: list[int]) -> set[int]:
+    """Indices of lines followed by a comment indented deeper (``set k v`` then ``\t# 描述``), if BELOW_MIN or more."""
+    found = set()
+    for j in range(len(stripped) - 1):
+        if stripped[j] and comments[j] is None and comments[j + 1] is not None and indents[j + 1] > indents[j]:
+            if not stripped[j].endswith((":", "{", "(")) and first_word(stripped[j]) not in SHELL_KEYWORDS:
+                found.add(j)
+    return found if len(found) >= BELOW_MIN else set()
+
+
+def _command(
+    s: str,
+    known: frozenset[str] | set[str],
+    *,
+    shell: bool,
+    prompts: bool,
+    keyed: bool,
+    command_lang: bool,
+    below: bool,
+    glued_block: bool = False,
+) -> tuple[str, str] | None:
+    """(command, own description) when the line is a command line, else None (output, prose, code)."""
+    had_prompt = False
+    if s.startswith("# "):
+        s = s[2:].strip()  # a root prompt (`_comment` told it from a comment)
+    elif _DOLLAR_PROMPT_RE.match(s):
+        s, had_prompt = PROMPT_RE.sub("", s, count=1), True
+    else:
+        m = _TOOL_PROMPT_RE.match(s)
+        if m and prompts:
+            s, had_prompt = s[m.end() :], True
+    if prompts and not had_prompt:
+        return None  # output of the command above
+    if keyed:
+        pair = _keyed(s)
+        if pair and not _CONFIG_LINE_RE.search(pair[0]):
+            return pair[0], clean_desc(pair[1])
+    desc = ""
+    if command_lang:
+        cm = _SQL_TRAILING_RE.search(s)
+        if cm and s[cm.end() :].strip():
+            desc, s = clean_desc(s[cm.end() :].strip()), s[: cm.start()].rstrip()
+    else:
         cm = _TRAILING_COMMENT_RE.search(s)
         if cm:
-            comment, s = cm.group(1).strip(), s[: cm.start()].rstrip()
-        word = first_word(s)
-        ok = prompts or (word in known) or (shell and looks_like_program(word))
-        if not ok or word in SHELL_KEYWORDS or not WORD_RE.match(word or ""):
-            pending = ""
-            continue
-        entries.append((s, clean_desc(comment or pending), lineno))
-        pending = ""
-    return entries
+            desc, s = clean_desc(cm.group(1)), s[: cm.start()].rstrip()
+    if command_lang or below or had_prompt or (keyed and desc):
+        return (s, desc) if s else None
+    if _META_RE.match(s):
+        return s, desc
+    word = first_word(s)
+    if word in DEMO_WORDS and not desc and " | " not in s:
+        return None  # ``echo $PATH``: shows something; ``echo x | passwd --stdin u`` does something
+    if glued_block and not desc and word not in SHELL_KEYWORDS:
+        pair = _glued(s, known)
+        if pair:
+            return pair
+    if not ((word in known) or (shell and looks_like_program(word))):
+        return None
+    if word in SHELL_KEYWORDS or not WORD_RE.match(word or ""):
+        return None
+    if not desc:
+        glued = _glued(s, known)
+        if glued:
+            return glued
+    return s, desc
+
+
+def _glued(s: str, known: frozenset[str] | set[str]) -> tuple[str, str] | None:
+    """``mkdir dir1 创建目录`` → (``mkdir dir1``, ``创建目录``); ``-b 同名,备份`` → (``-b``, …); else None.
+
+    The description starts at the first CJK text after a space, except a short placeholder
+    ending in 名/号 (``docker stop 容器名``), which is an argument.
+    """
+    if _is_option(s):
+        opt, _, rest = s.partition(" ")
+        rest = rest.strip()
+        return (opt, clean_desc(rest)) if rest and is_cjk(rest[0]) else None
+    if not _PROGRAM_WORD_RE.match(s):
+        return None
+    i, n = 1, len(s)
+    while i < n:
+        if is_cjk(s[i]) and s[i - 1].isspace():
+            j = i
+            while j < n and is_cjk(s[j]):
+                j += 1
+            if GLUED_PLACEHOLDER_MIN <= j - i <= GLUED_PLACEHOLDER_MAX and s[j - 1] in "名号" and (j == n or s[j].isspace()):
+                i = j
+                continue
+            cmd, desc = s[:i].strip(), clean_desc(s[i:])
+            return (cmd, desc) if cmd and desc else None
+        i += 1
+    return None
+
+
+def _is_option(s: str) -> bool:
+    """``-a``, ``--all``, ``-d, --detach``: a line that starts with an option flag; not ``-1,…`` nor ``-- x``."""
+    return len(s) > 1 and s[0] == "-" and (s[1].isalpha() or (s[1] == "-" and len(s) > 2 and s[2].isalpha()))
+
+
+def _owner_words(cmd: str) -> str:
+    """The command an option belongs to: ``docker run -it x`` → ``docker run``; ``cp -a a b`` → ``cp``."""
+    words = cmd.split()
+    if not words:
+        return ""
+    out = [words[0]]
+    if words[0] in SUBCOMMAND_TOOLS and len(words) > 1 and WORD_RE.fullmatch(words[1]):
+        out.append(words[1])
+    return " ".join(out[:OPTION_MAX_CMD_WORDS])
 
 
 def _join_continuations(s: str, raw: list[str], i: int) -> tuple[str, int]:
