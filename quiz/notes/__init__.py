@@ -170,6 +170,7 @@ from quiz.notes.rules import (
     definitions,
     explicit,
     lead_in,
+    options,
     prose_use,
     tables,
 )
@@ -209,6 +210,7 @@ NOTES_MODULES = (
     definitions,
     explicit,
     lead_in,
+    options,
     prose_use,
     tables,
 )
