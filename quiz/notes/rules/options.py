@@ -19,7 +19,21 @@ _HEAD_WORD_RE = re.compile(r"[a-z][a-z0-9_-]*")
 HEAD_MAX_WORDS = 3  # a command named for its options: program plus at most two subcommands
 OPTION_DESC_MIN = 2  # characters of description an option line needs
 # Between an unquoted option and its description: a colon, a tab, two spaces or `` # ``.
-_OPTION_SEP_RE = re.compile(r"\s*[:：]\s*|\t\s*|  \s*|\s+#\s*")
+_OPTION_SEPARATORS = (":", "：", "\t", "  ", " #")
+
+
+def _option_sep(text: str) -> tuple[int, int] | None:
+    """Where the first separator of an option line is, spaces around it included: (start, end)."""
+    hits = [i for i in (text.find(s) for s in _OPTION_SEPARATORS) if i >= 0]
+    if not hits:
+        return None
+    start = min(hits)
+    end = start
+    while end < len(text) and (text[end] in " \t:：#"):
+        end += 1
+    while start > 0 and text[start - 1] == " ":
+        start -= 1
+    return start, end
 
 
 def command_head(command: str, known: frozenset[str] | set[str]) -> str:
@@ -85,20 +99,18 @@ def split_option_line(line: str) -> tuple[str, str] | None:
         spans = code_spans(text)
         if not spans or spans[0][0] != 0:
             return None
-        flag, rest = option_flag(spans[0][2]), text[spans[0][1] :]
-        sep = _OPTION_SEP_RE.match(rest)
-        rest = rest[sep.end() :] if sep else rest
+        flag, rest = option_flag(spans[0][2]), text[spans[0][1] :].lstrip(" \t:：#")
     else:
         if not text.startswith("-"):
             return None
-        sep = _OPTION_SEP_RE.search(text)
+        sep = _option_sep(text)
         if sep is None:  # "-a 显示所有": one space is enough before CJK prose
             head, _, rest = text.partition(" ")
             if not has_cjk(rest[:1]):
                 return None
             flag = option_flag(head)
         else:
-            flag, rest = option_flag(text[: sep.start()]), text[sep.end() :]
+            flag, rest = option_flag(text[: sep[0]]), text[sep[1] :]
     desc = clean_desc(rest)
     if not flag or len(desc) < OPTION_DESC_MIN or desc.startswith("-") or "`" in desc[:1]:
         return None
@@ -106,8 +118,8 @@ def split_option_line(line: str) -> tuple[str, str] | None:
 
 
 def option_lines(ctx: Context, node: Block, prev: Block | None, parents: list[str]) -> bool:
-    """``-i: 交互操作`` lines under ``> docker run`` → ``docker run › 交互操作`` → ``docker run -i``;
-    a paragraph with any line that is no option line is left alone (True when it made the cards)."""
+    """``-i: 交互操作`` under ``> docker run`` → ``docker run › 交互操作`` → ``docker run -i``; not ``-i``
+    alone (no command above: no card) nor a paragraph ending in prose (True when it read the paragraph)."""
     lines = [(node.line + i + 1, t) for i, t in enumerate(node.text.split("\n")) if t.strip()]
     parsed = [split_option_line(t) for _, t in lines]
     if not lines or parsed[-1] is None:
@@ -132,7 +144,8 @@ def option_lines(ctx: Context, node: Block, prev: Block | None, parents: list[st
 
 
 def option_list(ctx: Context, node: Block, prev: Block | None, parents: list[str]) -> bool:
-    """A list whose every item is one option line (``- `-m` 提交信息``) under a command: one card each."""
+    """A list whose every item is one option line (``- `-m` 提交信息``) under a command: one card each;
+    not a list with any other item."""
     items = node.children
     if not items or any(len(i.children) != 1 or i.children[0].kind != "para" for i in items):
         return False

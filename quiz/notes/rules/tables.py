@@ -42,7 +42,7 @@ _DESC_HEADER_RE = re.compile(
 _HEADER_SPLIT_RE = re.compile(r"[\s/、&|,，]+")
 _CELL_ALT_RE = re.compile(r"\s*+(?:或者|或|or|/|,|，|、|\|)?\s*+", re.I)
 # Cells read as text: links as their text, inline HTML tags (``<red>…</red>``) dropped.
-_LINK_RE = re.compile(r"\[([^\[\]]*)\]\([^()\s]*\)")
+_LINK_RE = re.compile(r"\[([^\[\]]*+)\]\([^()\s\[]*+\)")
 _TAG_RE = re.compile(r"</?[A-Za-z][\w-]*>")
 # Key bindings as the reader sees them: ``Ctrl+b`` ``[`` → "Ctrl+b [".
 _MOD_KEY_RE = re.compile(r"(?:ctrl|control|alt|option|opt|shift|cmd|command|super|win|meta|fn|[cms]|⌘|⌥|⇧|⌃)[+-]\S+", re.I)
@@ -172,8 +172,8 @@ def _extends(example: str, cmd: str) -> bool:
 
 
 def table_row(ctx: Context, node: Block, parents: list[str], prev: Block | None = None) -> None:
-    """``| `ls -a` | 列出所有文件 |`` under a 命令/说明 header → ls -a; an option table (``-v``) under a
-    command, a key-binding table and a term/说明 table are read by their own rules below."""
+    """``| `ls -a` | 列出所有文件 |`` under a 命令/说明 header → ls -a; not an option table (``-v``): that,
+    key-binding and term/说明 tables are read by their own rules below."""
     rows = [r for r in node.children if r.kind == "row"]
     if len(rows) < 2:
         return
@@ -194,20 +194,23 @@ def table_row(ctx: Context, node: Block, parents: list[str], prev: Block | None 
     example_col = next((i for i, r in enumerate(roles) if "example" in r and i not in (cmd_col, desc_col)), None)
     for row in rows[1:]:
         cell = _cell(row, cmd_col)
-        cmd = cell_command(cell, ctx.known, named=named) or key_sequence(cell, key_column=keys)
+        cmd = cell_command(cell, ctx.known, named=named)
+        why = "table_row"
+        if not cmd and (cmd := key_sequence(cell, key_column=keys)):
+            why = "table_key"
         if example_col is not None:
             example = cell_command(_cell(row, example_col), ctx.known, named=True)
             if example and (not cmd or _extends(example, cmd)):
-                cmd = example
+                cmd, why = example, "table_row"
         desc = clean_desc(cell_text(_cell(row, desc_col)).replace("\n", " "))
         if cmd and desc:
-            ctx.propose_command(cmd, desc, parents, row.line + 1, "table_row")
+            ctx.propose_command(cmd, desc, parents, row.line + 1, why)
         elif cmd:
             ctx.skip(row.line + 1, cmd, "no_description")
 
 
 def key_table(ctx: Context, rows: list[Block], roles: list[set[str]], parents: list[str]) -> None:
-    """``| `Ctrl+b` `c` | 创建窗口 |`` in a table with no command column → "Ctrl+b c"; prose rows none."""
+    """``| `Ctrl+b` `c` | 创建窗口 |`` in a table with no command column → "Ctrl+b c"; not ``| 文件 | 说明 |``."""
     if len(roles) < 2:
         return
     desc_col = next((i for i, r in enumerate(roles) if "desc" in r), 1)
@@ -221,15 +224,15 @@ def key_table(ctx: Context, rows: list[Block], roles: list[set[str]], parents: l
 
 
 def term_table(ctx: Context, rows: list[Block], roles: list[set[str]], parents: list[str]) -> bool:
-    """A 2-column term / 说明 table: ``| HEAD | 当前分支的指针 |`` → concept card; a code cell with
-    symbols (``| `#I` | window index |``) or a shell construct (``命令 > 文件``) → command card."""
+    """A 2-column term / 说明 table: ``| HEAD | 当前分支的指针 |`` → concept card, not a sentence cell; a
+    code cell with symbols (``| `#I` | window index |``) or a shell construct (``命令 > 文件``) → command card."""
     if len(roles) != 2 or "desc" not in roles[1] or roles[0] & {"command", "option", "desc"}:
         return False
     if not (roles[0] & {"term", "key"} or roles[0] == set()):
         return False
     for row in rows[1:]:
         raw, desc_raw = _cell(row, 0), _cell(row, 1)
-        desc = cell_text(desc_raw).replace("\n", " ").strip()
+        desc = cell_text(desc_raw).strip()
         if not raw or not desc:
             continue
         line = row.line + 1
@@ -237,13 +240,13 @@ def term_table(ctx: Context, rows: list[Block], roles: list[set[str]], parents: 
         if spans and len(spans) == 1 and spans[0][0] == 0 and spans[0][1] == len(raw):
             code = spans[0][2].strip()
             if code_is_command(code, ctx.known) or _CODE_SYMBOL_RE.search(code):
-                ctx.propose_command(bare(code), clean_desc(desc), parents, line, "table_term")
+                ctx.propose_command(bare(code), clean_desc(desc.replace("\n", " ")), parents, line, "table_term")
                 continue
         term = cell_text(raw)
         if "\n" in term:
             continue
         if _SHELL_OP_RE.search(term):
-            ctx.propose_command(term, clean_desc(desc), parents, line, "table_term")
+            ctx.propose_command(term, clean_desc(desc.replace("\n", " ")), parents, line, "table_term")
         elif len(term) <= TERM_MAX and not _TERM_STOP_RE.search(term):
             ctx.propose("concept", term, desc, line, term, "table_term")
     return True
@@ -263,7 +266,7 @@ def option_table(
     ctx: Context, rows: list[Block], roles: list[set[str]], prev: Block | None, parents: list[str]
 ) -> None:
     """``| `-c` | Creates archive |`` under ``# The `tar` command`` → ``tar › Creates archive`` → ``tar -c``;
-    with no command above, no cards (a bare ``-c`` is no card)."""
+    not with no command above (a bare ``-c`` is no card)."""
     opt_col = next((i for i, r in enumerate(roles) if "option" in r), None)
     if opt_col is None:
         opt_col = option_column(rows)
