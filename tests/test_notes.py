@@ -467,7 +467,9 @@ def test_table_command_and_description_columns_zh():
         ("command", "合并分支并保留合并记录", "git merge --no-ff <分支>", 9),
         ("command", "丢弃工作区的改动", "git restore <文件>", 15),
         ("command", "取消暂存", "git restore --staged <文件>", 16),
-    ]  # the 名称/描述 table of terms gives no command cards
+        ("concept", "HEAD", "指向当前分支的指针", 22),
+        ("concept", "暂存区", "下次提交的内容", 23),
+    ]  # the 名称/描述 table of terms gives concept cards (issue 11), no command cards
 
 
 def test_table_command_and_description_columns_en():
@@ -478,7 +480,9 @@ def test_table_command_and_description_columns_en():
         ("command", "Run a script defined in package.json", "npm run <script>", 9),
         ("command", "Upgrade pip itself", "python3 -m pip install --upgrade pip", 15),
         ("command", "List installed packages", "pip list", 16),
-    ]  # key bindings and option tables are not commands
+        ("command", "Stop the running program", "Ctrl+C", 22),
+        ("command", "Search the shell history", "Ctrl+R", 23),
+    ]  # key bindings are cards as the reader types them; the option table names no command: none
 
 
 def test_table_card_topic_is_heading():

@@ -28,13 +28,29 @@ EXAMPLES: dict[str, tuple[str, str]] = {
     "verb_command": ("git status shows the working tree", "Git is a version control system"),
     "prose_use": ("使用 `docker ps` 查看容器", "用户可以自己决定"),
     "lead_in_command": ("- list files:\n\n`ls -la`", "- list files:\n\nThen read them."),
-    "quote_lead_command": ("## 镜像\n\n加载：\n> docker load -i <文件>", "## 镜像\n\n示例：\n> docker load -i a.tar"),
+    "quote_lead_command": (
+        "## 镜像\n\n加载：\n> docker load -i <文件>",
+        "## 镜像\n\n示例：\n> docker load -i a.tar",
+    ),
     "code_block": ("## 文件\n\n```sh\n# 列出文件\nls -la\n```", "```python\nls -la\n```"),
     "code_option": ("```\nls -l 列出文件\n    -a   # 含隐藏文件\n```", "```\n-a   # 含隐藏文件\n```"),
     "table_row": (
         "| 命令 | 说明 |\n|---|---|\n| `ls -a` | 列出所有文件 |",
         "| 选项 | 说明 |\n|---|---|\n| -v | verbose |",
     ),
+    "table_key": (
+        "| Shortcut | Action |\n|---|---|\n| `Ctrl+a` `n` | next pane |",
+        "| 文件 | 说明 |\n|---|---|\n| 配置文件很重要，不要删 | 随便 |",
+    ),
+    "table_term": (
+        "| 术语 | 说明 |\n|---|---|\n| 快照 | 某一时刻的只读副本 |",
+        "| 术语 | 说明 |\n|---|---|\n| 快照是什么？很难说。 | 副本 |",
+    ),
+    "table_option": (
+        "# `zip`\n\n| Flag | Meaning |\n|---|---|\n| `-r` | recurse into folders |",
+        "# Flags\n\n| Flag | Meaning |\n|---|---|\n| `-r` | recurse into folders |",
+    ),
+    "option_line": ("> rsync\n\n-n: 只演示不执行", "-n: 只演示不执行"),
     "question_sentence": ("Docker 是否免费，社区版免费", "Docker 免费，开源"),
     "condition": ("- 如果端口被占用，换一个端口", "如果端口被占用，换一个端口"),
     "purpose": ("- 为了安全，不要用 root 运行容器", "为了安全，不要用 root 运行容器"),
@@ -78,6 +94,10 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "code_block": ("列出文件", "ls -la"),
     "code_option": ("ls › 含隐藏文件", "ls -a"),
     "table_row": ("列出所有文件", "ls -a"),
+    "table_key": ("next pane", "Ctrl+a n"),
+    "table_term": ("快照", "某一时刻的只读副本"),
+    "table_option": ("zip › recurse into folders", "zip -r"),
+    "option_line": ("rsync › 只演示不执行", "rsync -n"),
     "question_sentence": ("Docker 是否免费", "社区版免费"),
     "condition": ("如果端口被占用", "换一个端口"),
     "purpose": ("为什么不要用 root 运行容器？", "为了安全"),
@@ -275,3 +295,83 @@ def test_code_glued_block_reads_unknown_program_words() -> None:
     text = "```\nfoo 显示帮助\nbar -x 列出全部\nbaz a b 比较两个文件\n```\n"
     assert _cmd_cards(text) == [("显示帮助", "foo"), ("列出全部", "bar -x"), ("比较两个文件", "baz a b")]
     assert _cmd_cards("```\nfoo 显示帮助\nsome text here\nmore text\nand more\n```\n") == []
+
+
+# --------------------------------------------------------------------------- tables and option lines
+
+
+def _pairs(text: str) -> list[tuple[str, str, str]]:
+    return [(c.kind, c.front, c.back) for c in parse_note(text).cards]
+
+
+def test_example_column_is_the_back_when_it_extends_the_command() -> None:
+    note = "| 命令 | 示例 | 作用 |\n|---|---|---|\n| `du` | `du -sh` | 汇总目录大小 |\n| `df` | `free -m` | 磁盘空间 |\n"
+    assert _pairs(note) == [("command", "汇总目录大小", "du -sh"), ("command", "磁盘空间", "df")]
+
+
+def test_key_binding_cells_read_as_the_reader_types_them() -> None:
+    note = (
+        "| 按键 | 作用 |\n|---|---|\n| `Alt+x` `[` | 进入选择 |\n| `Alt+x` `h` _/_ `l` | 左右切换 |\n"
+        "| `Alt+x` `1`...`5` | 跳到标签 |\n| `Alt+x` \\<Up> | 向上 |\n| `Esc` | 退出选择 |\n"
+    )
+    assert [b for _, _, b in _pairs(note)] == ["Alt+x [", "Alt+x h / l", "Alt+x 1...5", "Alt+x <Up>", "Esc"]
+
+
+def test_a_lone_key_needs_a_column_of_key_bindings() -> None:
+    note = "| 名称 | 说明 |\n|---|---|\n| `q` | 一个变量 |\n"
+    assert ("command", "一个变量", "q") not in _pairs(note)
+
+
+def test_cells_read_as_text_links_tags_and_breaks() -> None:
+    note = "| 术语 | 说明 |\n|---|---|\n| [索引](https://x.test/idx) | <b>加速</b>查询的结构<br>占用空间 |\n"
+    assert _pairs(note) == [("concept", "索引", "加速查询的结构\n占用空间")]
+
+
+def test_symbol_table_gives_command_cards_for_shell_constructs() -> None:
+    note = "| 符号 | 作用 |\n|---|---|\n| 程序 2> 日志 | 错误写入日志 |\n| 通配符 | 匹配多个文件名 |\n"
+    assert _pairs(note) == [
+        ("command", "错误写入日志", "程序 2> 日志"),
+        ("concept", "通配符", "匹配多个文件名"),
+    ]
+
+
+def test_option_table_under_a_command_heading() -> None:
+    note = "## `curl` 选项\n\n| 参数 | 说明 |\n|---|---|\n| `-L` | 跟随重定向 |\n| `-o, --output FILE` | 写入文件 |\n"
+    assert _pairs(note) == [
+        ("command", "curl › 跟随重定向", "curl -L"),
+        ("command", "curl › 写入文件", "curl -o FILE"),
+    ]
+
+
+def test_option_table_without_a_command_makes_no_card() -> None:
+    note = "## 选项\n\n| 参数 | 说明 |\n|---|---|\n| `-L` | 跟随重定向 |\n| `-s` | 安静 |\n"
+    assert _pairs(note) == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "-z, --gzip   用 gzip 压缩",
+        "-z: 用 gzip 压缩",
+        "-z : 用 gzip 压缩",
+        "`-z` 用 gzip 压缩",
+        "`-z`:用 gzip 压缩。",
+    ],
+)
+def test_option_line_shapes_under_a_lead_in(line: str) -> None:
+    note = f"`tar` 的常用参数：\n\n{line}\n"
+    assert _pairs(note) == [("command", "tar › 用 gzip 压缩", "tar -z")]
+
+
+def test_option_lines_after_a_command_line_in_the_same_paragraph() -> None:
+    note = "> rsync -a src dst\n`-a`: 归档模式\n"
+    assert ("command", "rsync › 归档模式", "rsync -a") in _pairs(note)
+
+
+def test_option_list_items_under_a_lead_in() -> None:
+    note = "下面是 `ssh` 的参数：\n\n- `-p` 指定端口\n- `-i` 指定私钥\n"
+    assert _pairs(note) == [("command", "ssh › 指定端口", "ssh -p"), ("command", "ssh › 指定私钥", "ssh -i")]
+
+
+def test_a_dash_line_of_prose_is_no_option_line() -> None:
+    assert all(c.why != "option_line" for c in parse_note("> ls\n\n- 这是一个列表项\n- -1 是负数\n").cards)

@@ -95,8 +95,17 @@ Command cards (kind "command": front = what it does, back = the bare command)
       Usage/Syntax and 说明/描述/作用/含义/功能/用途/Description/Meaning/Purpose/…)
       or, failing that, the column where most cells are commands and a column of
       prose.  One card per row, front = the description cell.  Cells with
-      several commands joined by ``/``/``或``/``or`` give "A or B".  Tables of
-      options (``-v``) or key bindings are not commands.
+      several commands joined by ``/``/``或``/``or`` give "A or B".  Headers are
+      read word by word (``快捷键/命令``, ``Use Flag``; word lists in rules/tables.py).
+      An example column is the back when it extends the command (``ls`` | ``ls -la``).
+      Key bindings are backs as the reader types them (`` `Ctrl+b` `[` `` → ``Ctrl+b [``).
+      A 2-column term / 说明 table gives concept cards (code with symbols or a shell
+      construct such as ``命令 > 文件`` gives a command card).  An option table
+      (``-v``) gives ``COMMAND › description`` → ``COMMAND -v`` when a command is named
+      by the block before, the enclosing item or a heading above; else no card.
+    * Option lines outside code blocks (``-a, --all   显示所有``, ``-i: 交互操作``,
+      `` `-d` 后台运行 ``, a list of them) under such a command: the same cards
+      (rules/options.py); a bare ``-d`` is never a front nor a back.
     * A paragraph that is nothing but one command (a code span or ``$ `` line)
       right after a list whose last item is one line ending in a colon
       (``- does X:``, the tldr-pages layout) or after a paragraph ending in a
@@ -180,6 +189,7 @@ from quiz.notes.rules import (
     definitions,
     explicit,
     lead_in,
+    options,
     prose_use,
     tables,
 )
@@ -219,6 +229,7 @@ NOTES_MODULES = (
     definitions,
     explicit,
     lead_in,
+    options,
     prose_use,
     tables,
 )

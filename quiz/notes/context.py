@@ -13,12 +13,13 @@ from quiz.notes.shaping import command_front, shape_pair
 class Context:
     """One note's extraction in progress."""
 
-    __slots__ = ("known", "topics", "path", "topic", "choice", "skipped", "cloze_budget", "code_desc", "text", "_lines")
+    __slots__ = ("known", "topics", "path", "sources", "topic", "choice", "skipped", "cloze_budget", "code_desc", "text", "_lines")
 
     def __init__(self, text: str, known: frozenset[str] | set[str]) -> None:
         self.known = known  # program words: built-in ones plus those the note uses
         self.topics: list[Topic] = []
         self.path: list[tuple[int, str]] = []  # (level, title) of the headings above
+        self.sources: list[str] = []  # the Markdown source of each heading of `path` (code spans kept)
         self.topic: tuple[str, ...] = ()  # the titles of `path`, kept in step with it
         self.choice = Choice()
         self.skipped: list[Skipped] = []

@@ -10,7 +10,8 @@ paragraph   `lone_command` when a lead-in precedes it; else `multiline_qa_block`
             sentence by sentence `question_then_answer`; each unit through `CONCEPT_RULES`
 list item   its head paragraph as above; if it made no card, `item_answer` on the next block
 code block  `code_block`
-table       `table_row`
+table       `table_row` (`table_key`, `table_term`, `table_option` by the columns' headers)
+            option lines: a paragraph (`option_line`) or list of them, before the rules above
 quote       its blocks, walked the same way
 """
 
@@ -26,6 +27,7 @@ from quiz.notes.rules import (
     concepts,
     explicit,
     lead_in,
+    options,
     prose_use,
     tables,
 )
@@ -51,6 +53,10 @@ RULES = {
     "code_block": code_blocks.code_block,
     "code_option": code_blocks.code_block,
     "table_row": tables.table_row,
+    "table_key": tables.key_table,
+    "table_term": tables.term_table,
+    "table_option": tables.option_table,
+    "option_line": options.option_lines,
     "question_sentence": concepts.question_sentence,
     "condition": concepts.condition,
     "purpose": concepts.purpose,
@@ -86,7 +92,9 @@ def walk(ctx: Context, node: Block, parents: list[str], consumed: bool) -> None:
                 skip = nxt
         elif kind == "para":
             lead = lead_in.lead_in(prev)
-            if not (lead and lead_in.lone_command(ctx, child, lead, parents)):
+            if lead and lead_in.lone_command(ctx, child, lead, parents):
+                pass
+            elif not options.option_lines(ctx, child, prev, parents):
                 paragraph(ctx, child, parents, consumed=consumed, item_head=False)
         elif kind == "code":
             code_blocks.code_block(ctx, child, parents, prev, children, n)
@@ -96,7 +104,8 @@ def walk(ctx: Context, node: Block, parents: list[str], consumed: bool) -> None:
                 and nxt.kind == "para"
                 and lead_in.lone_command_text(nxt, ctx.known) is not None
             )
-            block_list(ctx, child, parents, before_command=lead)
+            if not options.option_list(ctx, child, prev, parents):
+                block_list(ctx, child, parents, before_command=lead)
         elif kind == "quote":
             lead = lead_in.quote_lead(prev, ctx.known)
             if lead:
@@ -105,7 +114,7 @@ def walk(ctx: Context, node: Block, parents: list[str], consumed: bool) -> None:
         elif kind == "item":
             item(ctx, child, parents, deflist=False, ordered=False)
         elif kind == "table":
-            tables.table_row(ctx, child, parents)
+            tables.table_row(ctx, child, parents, prev)
         prev = child
 
 
@@ -114,8 +123,10 @@ def heading(ctx: Context, node: Block, nxt: Block | None, siblings: list[Block],
     title = plain_title(node.text)
     while ctx.path and ctx.path[-1][0] >= node.level:
         ctx.path.pop()
+        ctx.sources.pop()
     if title:
         ctx.path.append((node.level, title))
+        ctx.sources.append(node.text)
     ctx.topic = tuple(t for _, t in ctx.path)
     if not title:
         return False
