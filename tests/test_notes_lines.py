@@ -41,7 +41,10 @@ def test_plain_title(raw: str, plain: str) -> None:
 
 
 def test_heading_topics_are_plain_text() -> None:
-    note = "# Tools[](https://example.org)\n\n## The `curl` [client](https://curl.se)\n\n- `curl -I x.org` 只看响应头\n"
+    note = (
+        "# Tools[](https://example.org)\n\n## The `curl` [client](https://curl.se)\n"
+        "\n- `curl -I x.org` 只看响应头\n"
+    )
     parsed = parse_note(note)
     assert [t.path for t in parsed.topics] == [("Tools",), ("Tools", "The curl client")]
     assert parsed.cards[0].topic == ("Tools", "The curl client")
@@ -200,7 +203,11 @@ def test_a_program_word_before_a_colon_and_an_action_is_a_command(line: str, car
 
 @pytest.mark.parametrize(
     "line",
-    ["- git: a distributed version control system", "passwd: all authentication tokens updated", "- free: 免费软件"],
+    [
+        "- git: a distributed version control system",
+        "passwd: all authentication tokens updated",
+        "- free: 免费软件",
+    ],
 )
 def test_a_tool_defined_or_an_output_line_is_not_a_command(line: str) -> None:
     assert [c for c in parse_note(line).cards if c.kind == "command"] == []
@@ -210,12 +217,16 @@ def test_an_example_label_before_a_command_span_is_not_its_description() -> None
     parsed = parse_note("## 进入容器\n\n示例：`docker exec -it web sh`\n")
     assert parsed.cards == ()
     assert [s.reason for s in parsed.skipped] == ["no_description"]
-    assert cards("## 进入容器\n\n交互进入：`docker exec -it web sh`\n") == [("交互进入", "docker exec -it web sh")]
+    assert cards("## 进入容器\n\n交互进入：`docker exec -it web sh`\n") == [
+        ("交互进入", "docker exec -it web sh")
+    ]
 
 
 def test_a_program_named_with_command_is_not_a_command_line() -> None:
     assert cards("We can use the zip command to bundle many files.") == []
-    assert cards("Use `zip -r out.zip dir` to bundle a folder.") == [("bundle a folder", "zip -r out.zip dir")]
+    assert cards("Use `zip -r out.zip dir` to bundle a folder.") == [
+        ("bundle a folder", "zip -r out.zip dir")
+    ]
 
 
 def test_while_a_command_runs_is_not_what_it_does() -> None:

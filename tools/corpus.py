@@ -158,7 +158,9 @@ def score_note(name: str, labels: Labels, cards: list[dict]) -> NoteScore:
         setattr(result, attr, (sum(1 for i in wanted if i in card_of), len(wanted)))
     for li, label in enumerate(labels.cards):
         if li not in card_of:
-            result.misses.append(f"L{label['line']} [{label['level']} {label['kind']}] {label['cue']} -> {label['back']}")
+            result.misses.append(
+                f"L{label['line']} [{label['level']} {label['kind']}] {label['cue']} -> {label['back']}"
+            )
     fronts = 0
     for ci, card in enumerate(cards):
         text = f"L{card.get('line')} [{card.get('kind')}] {card.get('front')!r} -> {card.get('back')!r}"
@@ -182,7 +184,10 @@ def extract(path: Path) -> list[dict]:
     from quiz.notes import decode_note, parse_note
 
     note = parse_note(decode_note(path.read_bytes(), path.name))
-    return [{"kind": c.kind, "front": c.front, "back": c.back, "topic": list(c.topic), "line": c.line} for c in note.cards]
+    return [
+        {"kind": c.kind, "front": c.front, "back": c.back, "topic": list(c.topic), "line": c.line}
+        for c in note.cards
+    ]
 
 
 def score_corpus(corpus: Path = CORPUS, only: str | None = None) -> tuple[list[NoteScore], NoteScore]:
@@ -220,17 +225,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 when a total misses its target")
     args = parser.parse_args(argv)
     notes, total = score_corpus(args.corpus, args.note)
-    header = f"{'note':<28} {'cards':>5} {'command recall':>16}  {'concept recall':>15}  {'precision':>15}  {'front match':>15}"
+    columns = ("command recall", "concept recall", "precision", "front match")
+    header = f"{'note':<28} {'cards':>5} {columns[0]:>16}" + "".join(f"  {c:>15}" for c in columns[1:])
     print(header)
     for note in notes:
         print(_row(note))
         if args.verbose:
-            for title, lines in (("missing", note.misses), ("extra", note.extras), ("wrong front", note.wrong_fronts)):
+            for title, lines in (
+                ("missing", note.misses),
+                ("extra", note.extras),
+                ("wrong front", note.wrong_fronts),
+            ):
                 for line in lines:
                     print(f"    {title:<11} {line}")
     print(_row(total))
     figures = total.figures()
-    verdicts = [f"{name} {figures[name]:.2f} (target {goal:.2f}{'' if figures[name] >= goal else ', MISSED'})" for name, goal in TARGETS.items()]
+    verdicts = [
+        f"{name} {figures[name]:.2f} (target {goal:.2f}{'' if figures[name] >= goal else ', MISSED'})"
+        for name, goal in TARGETS.items()
+    ]
     print("; ".join(verdicts))
     return 1 if args.check and any(figures[n] < g for n, g in TARGETS.items()) else 0
 

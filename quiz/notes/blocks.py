@@ -87,7 +87,13 @@ def blank_front_matter(text: str) -> str:
 def hide_markup(text: str) -> str:
     """HTML comments, shortcodes (``{{< toc >}}``, ``{% raw %}``) and ``[TOC]`` lines blanked outside
     code fences (line numbers kept); not a ``{{path}}`` placeholder nor a ``{{c1::cloze}}``."""
-    if "<!--" not in text and "{%" not in text and "{{" not in text and "toc" not in text and "TOC" not in text:
+    if (
+        "<!--" not in text
+        and "{%" not in text
+        and "{{" not in text
+        and "toc" not in text
+        and "TOC" not in text
+    ):
         return text
     lines = text.split("\n")
     fence = ""
@@ -197,8 +203,9 @@ TITLE_TABLE_MAX = 60  # characters of a one-cell header-only table read as a hea
 
 
 def title_table(node: Block, source_line: str) -> str:
-    """``Title |`` over ``---`` (a setext heading GFM reads as a one-cell table): its line as a title; else ""."""
+    """``Title |`` over ``---`` (a setext heading GFM reads as a one-cell table): the cell's text as a
+    title (the pipe is table syntax, not part of it); else ""."""
     if node.kind != "table" or len(node.children) != 1 or len(node.children[0].children) != 1:
         return ""
-    title = " ".join(source_line.split())
-    return title if 0 < len(title) <= TITLE_TABLE_MAX and node.children[0].children[0].text.strip() else ""
+    title = " ".join(node.children[0].children[0].text.split())
+    return title if 0 < len(title) <= TITLE_TABLE_MAX and "|" in source_line else ""

@@ -13,7 +13,19 @@ from quiz.notes.shaping import command_front, shape_pair
 class Context:
     """One note's extraction in progress."""
 
-    __slots__ = ("known", "topics", "path", "sources", "topic", "choice", "skipped", "cloze_budget", "code_desc", "text", "_lines")
+    __slots__ = (
+        "known",
+        "topics",
+        "path",
+        "sources",
+        "topic",
+        "choice",
+        "skipped",
+        "cloze_budget",
+        "code_desc",
+        "text",
+        "_lines",
+    )
 
     def __init__(self, text: str, known: frozenset[str] | set[str]) -> None:
         self.known = known  # program words: built-in ones plus those the note uses

@@ -79,7 +79,9 @@ _INLINE_TAG_RE = re.compile(
 _HEADING_ATTR_RE = re.compile(r"\{#[\w-]+\}\s*$")  # "## Title {#custom-id}" (kramdown / Pandoc)
 _STAR_EMPHASIS_RE = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+)(?<=\S)\*(?![\w*])")
 _UNDERSCORE_EMPHASIS_RE = re.compile(r"(?<![\w_])_(?=\S)([^_\n]+)(?<=\S)_(?![\w_])")
-_LINK_ONLY_FILLER_RE = re.compile(r"[\s\-*+.,;:|/>#，、；：。()（）_]*")  # what may surround the links of a ToC line
+_LINK_ONLY_FILLER_RE = re.compile(
+    r"[\s\-*+.,;:|/>#，、；：。()（）_]*"
+)  # what may surround the links of a ToC line
 
 
 def link_text(text: str) -> str:

@@ -28,12 +28,20 @@ from quiz.notes.text import (
     looks_like_program,
     scan_command,
 )
-from quiz.notes.words import AMBIGUOUS_COMMANDS, BUILTIN_COMMANDS, PROSE_WORDS, SHELL_KEYWORDS, SUBCOMMAND_TOOLS
+from quiz.notes.words import (
+    AMBIGUOUS_COMMANDS,
+    BUILTIN_COMMANDS,
+    PROSE_WORDS,
+    SHELL_KEYWORDS,
+    SUBCOMMAND_TOOLS,
+)
 
 PLAIN_LANGS = frozenset(("text", "txt", "plain", "plaintext"))  # read like a block without a language
 # Languages whose every statement is a command to learn (not a program's source).
 # (not vim: a ```` ```vim ```` block is a .vimrc, configuration)
-COMMAND_LANGS = frozenset("sql mysql psql pgsql plpgsql postgres postgresql sqlite sqlite3 tsql plsql redis".split())
+COMMAND_LANGS = frozenset(
+    "sql mysql psql pgsql plpgsql postgres postgresql sqlite sqlite3 tsql plsql redis".split()
+)
 VIM_LANGS = frozenset(("vim", "viml", "vimscript"))  # ``" comment``
 TAB_WIDTH = 4
 KEYED_MIN = 3  # lines shaped ``key   # desc`` / ``key   描述`` that make a block a key column
@@ -47,7 +55,9 @@ _KEY_GAP_RE = re.compile(r" [ \t]+|\t")
 _COLON_TAIL_RE = re.compile(r"[:：]\s*$")
 _DECORATION_RE = re.compile(r"^[\W_]*$")  # ``# -----`` / ``#####``: no description
 # a numbered step before the description: "2. ", "（3）", "(3)", "第3步：", "Step 3:", "3、"
-_STEP_RE = re.compile(r"^\s*(?:\d{1,3}[.、)]\s*|[（(]\d{1,3}[)）]\s*|第\s*\d{1,3}\s*步[:：]?\s*|step\s+\d{1,3}[:.]?\s+)", re.I)
+_STEP_RE = re.compile(
+    r"^\s*(?:\d{1,3}[.、)]\s*|[（(]\d{1,3}[)）]\s*|第\s*\d{1,3}\s*步[:：]?\s*|step\s+\d{1,3}[:.]?\s+)", re.I
+)
 # interactive prompts other than ``$ ``: ``postgres=# ``, ``mysql> ``, ``redis 127.0.0.1:6379> ``
 # ``$ cmd`` (not ``$     # end of line``: the ``$`` key described in a key column)
 _DOLLAR_PROMPT_RE = re.compile(r"^\$[ \t]+[^\s#]")
@@ -55,7 +65,9 @@ _TOOL_PROMPT_RE = re.compile(r"^[\w.:-]+(?:=#|=>|>)[ ]+")
 # ``echo "备份数据库"`` above a command: a description, not a demo line
 _ECHO_DESC_RE = re.compile(r"""^echo\s+(["'])([^"'$`\\]+)\1\s*;?$""")
 # "or" between two blocks: the second one does what the first does
-_ALTERNATIVE_RE = re.compile(r"^(?:or|or:|alternatively[:,]?|或|或者|或者[:：]|也可以|也可以[:：]|或[:：])$", re.I)
+_ALTERNATIVE_RE = re.compile(
+    r"^(?:or|or:|alternatively[:,]?|或|或者|或者[:：]|也可以|也可以[:：]|或[:：])$", re.I
+)
 # a command marked as wrong: its line and the group it heads make no card
 _WRONG_RE = re.compile(r"错误示例|错误写法|错误用法|❌|✗|\bwrong\b|\bthis fails\b|\bwill fail\b", re.I)
 # output that says the command above failed: ``Error: …``, ``fatal: …``, ``错误：…``
@@ -63,7 +75,9 @@ _ERROR_OUTPUT_RE = re.compile(r"^(?:error|fatal|错误|报错)\s*[:：]", re.I)
 # a client's meta command: ``\l``, ``\d+ table``, ``\?`` (psql, mysql)
 _META_RE = re.compile(r"^\\[A-Za-z?][\w+]*(?:\s|$)")
 # "例如：" / "e.g.:" inside a block: the commands after it are examples of the one above (no card)
-_EXAMPLE_RE = re.compile(r"^(?:例如|比如|示例|举例|如|e\.g\.|eg|for example|example|examples)\s*[:：]?$", re.I)
+_EXAMPLE_RE = re.compile(
+    r"^(?:例如|比如|示例|举例|如|e\.g\.|eg|for example|example|examples)\s*[:：]?$", re.I
+)
 _TECHNICAL_RE = re.compile(r"[-/.=~$<\[{*|>]|\d")  # an argument that looks technical
 _PROGRAM_WORD_RE = re.compile(r"[a-z][\w.+-]*(?:\s|$)")  # a line starting like a program
 GLUED_PLACEHOLDER_MIN, GLUED_PLACEHOLDER_MAX = 2, 4  # ``容器名`` / ``进程号``: CJK characters of an argument
@@ -93,7 +107,12 @@ class _Group:
 
 
 def code_block(
-    ctx: Context, node: Block, parents: list[str], prev: Block | None, siblings: list[Block] | None = None, n: int = -1
+    ctx: Context,
+    node: Block,
+    parents: list[str],
+    prev: Block | None,
+    siblings: list[Block] | None = None,
+    n: int = -1,
 ) -> None:
     """```` ```sh\n# 列出文件\nls -la\n``` ```` → ls -la; not a ```` ```python ```` block.
 
@@ -128,8 +147,10 @@ def _alone_in_section(siblings: list[Block], n: int) -> bool:
     return True
 
 
-def _propose_groups(ctx: Context, groups: list[_Group], block_desc: str, parents: list[str], alone: bool) -> None:
-    """Cards from a block's groups; the undescribed ones take the block's description if they are one group."""
+def _propose_groups(
+    ctx: Context, groups: list[_Group], block_desc: str, parents: list[str], alone: bool
+) -> None:
+    """Cards from a block's groups; undescribed ones take the block's description if they are one group."""
     undescribed: list[_Group] = []
     for g in groups:
         own = [ln for ln in g.lines if ln.desc]
@@ -139,7 +160,11 @@ def _propose_groups(ctx: Context, groups: list[_Group], block_desc: str, parents
         for ln in own:
             if ln.option_of:
                 ctx.propose_command(
-                    f"{ln.option_of} {ln.text}", f"{ln.option_of} › {ln.desc}", parents, ln.lineno, "code_option"
+                    f"{ln.option_of} {ln.text}",
+                    f"{ln.option_of} › {ln.desc}",
+                    parents,
+                    ln.lineno,
+                    "code_option",
                 )
             else:
                 ctx.propose_command(ln.text, ln.desc, parents, ln.lineno, "code_block")
@@ -198,7 +223,12 @@ def _desc_line(line: str) -> str:
 
 
 def read_block(
-    node: Block, known: frozenset[str] | set[str], *, shell: bool, command_lang: bool = False, vim: bool = False
+    node: Block,
+    known: frozenset[str] | set[str],
+    *,
+    shell: bool,
+    command_lang: bool = False,
+    vim: bool = False,
 ) -> list[_Group]:
     """The groups of command lines of a code block, each with the comment above it."""
     raw = node.text.split("\n")
@@ -256,8 +286,16 @@ def read_block(
             continue
         if examples and pending == "":
             continue  # an example of the command above the "例如：" line
-        line = _command(s, known, shell=shell, prompts=prompts, keyed=keyed, command_lang=command_lang,
-                        below=(i - 1) in below, glued_block=glued_block)
+        line = _command(
+            s,
+            known,
+            shell=shell,
+            prompts=prompts,
+            keyed=keyed,
+            command_lang=command_lang,
+            below=(i - 1) in below,
+            glued_block=glued_block,
+        )
         if line is None:
             if last_cmd is not None and (_WRONG_RE.search(s) or _ERROR_OUTPUT_RE.match(s)):
                 groups[last_cmd.group].wrong = True  # "Error: …" after it: a command shown failing
@@ -280,9 +318,14 @@ def read_block(
 
 
 def _option_line(
-    groups: list[_Group], last_cmd: _Line | None, s: str, indent: int, lineno: int, known: frozenset[str] | set[str]
+    groups: list[_Group],
+    last_cmd: _Line | None,
+    s: str,
+    indent: int,
+    lineno: int,
+    known: frozenset[str] | set[str],
 ) -> None:
-    """``\t-a   # 显示所有`` under ``ls``: a card ``ls › 显示所有`` → ``ls -a``; nothing without a command above."""
+    """``\t-a   # 显示所有`` under ``ls``: ``ls › 显示所有`` → ``ls -a``; none without a command above."""
     if last_cmd is None or indent < last_cmd.indent:
         return
     m = _TRAILING_COMMENT_RE.search(s)
@@ -298,7 +341,7 @@ def _blank_before(stripped: list[str], j: int) -> bool:
 
 
 def _comment(s: str, known: frozenset[str] | set[str], *, vim: bool, sql: bool) -> str | None:
-    """The text of a comment line (``# x``, ``// x``, ``-- x``, vim ``" x``), else None; ``# ls -la`` is a root prompt."""
+    """A comment line's text (``# x``, ``// x``, ``-- x``, vim ``" x``), else None; ``# ls`` is a prompt."""
     if s.startswith("#") and not s.startswith("#!"):
         body = s.lstrip("#").strip()
         if s.startswith("# ") and _root_prompt(body, known):
@@ -355,7 +398,7 @@ def _keyed_block(stripped: list[str], comments: list[str | None]) -> bool:
 
 
 def _keyed(s: str) -> tuple[str, str] | None:
-    """``:wq   # Save and quit`` / ``\\l   列出所有数据库`` → (key, description); not ``ls -la`` nor ``a  b``."""
+    """``:wq   # Save and quit`` / ``\\l   列出所有数据库`` → (key, description); not ``ls -la``, ``a  b``."""
     m = _KEY_GAP_RE.search(s)
     if m is None or m.start() == 0:
         return None
@@ -367,7 +410,9 @@ def _keyed(s: str) -> tuple[str, str] | None:
     return (key, rest) if rest else None
 
 
-def _glued_majority(stripped: list[str], comments: list[str | None], known: frozenset[str] | set[str]) -> bool:
+def _glued_majority(
+    stripped: list[str], comments: list[str | None], known: frozenset[str] | set[str]
+) -> bool:
     """Whether at least KEYED_MIN lines and most non-comment lines read ``cmd args 描述``."""
     glued = other = 0
     for s, c in zip(stripped, comments, strict=True):
@@ -380,10 +425,15 @@ def _glued_majority(stripped: list[str], comments: list[str | None], known: froz
 
 
 def _below_lines(stripped: list[str], comments: list[str | None], indents: list[int]) -> set[int]:
-    """Indices of lines followed by a comment indented deeper (``set k v`` then ``\t# 描述``), if BELOW_MIN or more."""
+    """Lines followed by a comment indented deeper (``set k v`` then ``\t# 描述``), if BELOW_MIN or more."""
     found = set()
     for j in range(len(stripped) - 1):
-        if stripped[j] and comments[j] is None and comments[j + 1] is not None and indents[j + 1] > indents[j]:
+        if (
+            stripped[j]
+            and comments[j] is None
+            and comments[j + 1] is not None
+            and indents[j + 1] > indents[j]
+        ):
             if not stripped[j].endswith((":", "{", "(")) and first_word(stripped[j]) not in SHELL_KEYWORDS:
                 found.add(j)
     return found if len(found) >= BELOW_MIN else set()
@@ -465,7 +515,11 @@ def _glued(s: str, known: frozenset[str] | set[str]) -> tuple[str, str] | None:
             j = i
             while j < n and is_cjk(s[j]):
                 j += 1
-            if GLUED_PLACEHOLDER_MIN <= j - i <= GLUED_PLACEHOLDER_MAX and s[j - 1] in "名号" and (j == n or s[j].isspace()):
+            if (
+                GLUED_PLACEHOLDER_MIN <= j - i <= GLUED_PLACEHOLDER_MAX
+                and s[j - 1] in "名号"
+                and (j == n or s[j].isspace())
+            ):
                 i = j
                 continue
             cmd, desc = s[:i].strip(), clean_desc(s[i:])
@@ -475,7 +529,7 @@ def _glued(s: str, known: frozenset[str] | set[str]) -> tuple[str, str] | None:
 
 
 def _is_option(s: str) -> bool:
-    """``-a``, ``--all``, ``-d, --detach``: a line that starts with an option flag; not ``-1,…`` nor ``-- x``."""
+    """``-a``, ``--all``, ``-d, --detach``: a line starting with an option flag; not ``-1,…``, ``-- x``."""
     return len(s) > 1 and s[0] == "-" and (s[1].isalpha() or (s[1] == "-" and len(s) > 2 and s[2].isalpha()))
 
 

@@ -50,7 +50,8 @@ _BARE_DESC_EN_TAIL = frozenset(
 )
 # "示例：", "例如：", "For example:": they announce an example of what came before, they do not describe it
 EXAMPLE_LABEL_RE = re.compile(
-    r"(?:示例|例子|举例|例如|比如|譬如|如|范例)[一二三四五六七八九十\d]*|(?:for\s+)?(?:example|e\.g\.|eg)\s*\d*", re.I
+    r"(?:示例|例子|举例|例如|比如|譬如|如|范例)[一二三四五六七八九十\d]*|(?:for\s+)?(?:example|e\.g\.|eg)\s*\d*",
+    re.I,
 )
 COLON_DESC_MAX = 60  # "描述: cmd" without backticks: the description's characters at most
 # "git status shows the working tree": a program word, subcommand-like tokens, a verb from this list

@@ -6,8 +6,8 @@ import re
 
 from quiz.notes.blocks import Block
 from quiz.notes.context import Context
-from quiz.notes.shaping import bare, strip_tldr_mnemonics
 from quiz.notes.rules.command_line import EXAMPLE_LABEL_RE, command_at_start, starts_with_command
+from quiz.notes.shaping import bare, strip_tldr_mnemonics
 from quiz.notes.text import (
     PROMPT_RE,
     clean_desc,
@@ -89,7 +89,11 @@ _LABEL_RE = re.compile(
     re.I,
 )
 # a flag ("-o", "--name=x") or a placeholder ("<镜像 ID>", "[选项]"): what makes a line look like a command
-_SHAPED_TOKEN_RES = (re.compile(r"(?<!\S)--?[A-Za-z]\w*"), re.compile(r"<[^<>]+>"), re.compile(r"\[[^\[\]]+\]"))
+_SHAPED_TOKEN_RES = (
+    re.compile(r"(?<!\S)--?[A-Za-z]\w*"),
+    re.compile(r"<[^<>]+>"),
+    re.compile(r"\[[^\[\]]+\]"),
+)
 
 
 def quote_lead(prev: Block | None, known: frozenset[str] | set[str]) -> str:
@@ -99,7 +103,11 @@ def quote_lead(prev: Block | None, known: frozenset[str] | set[str]) -> str:
         return ""
     if prev.kind == "list" and prev.children:
         item = prev.children[-1]
-        if len(item.children) != 1 or item.children[0].kind != "para" or "\n" in item.children[0].text.strip():
+        if (
+            len(item.children) != 1
+            or item.children[0].kind != "para"
+            or "\n" in item.children[0].text.strip()
+        ):
             return ""
         line = item.children[0].text.strip()
     elif prev.kind == "para":

@@ -42,7 +42,7 @@ def command_head(command: str, known: frozenset[str] | set[str]) -> str:
     if not words or not is_command_word(words[0], known):
         return ""
     head = [words[0]]
-    for word in words[1 : HEAD_MAX_WORDS]:
+    for word in words[1:HEAD_MAX_WORDS]:
         if not _HEAD_WORD_RE.fullmatch(word):
             break
         head.append(word)

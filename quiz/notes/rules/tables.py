@@ -24,7 +24,8 @@ from quiz.notes.text import (
 # A header is read word by word (``快捷键/命令``, ``Use Flag``): each word list names a column's role.
 _CMD_WORDS = frozenset("命令 指令 命令行 用法 语法 command commands cmd cmds usage syntax".split())
 _KEY_WORDS = frozenset(
-    "快捷键 按键 键 组合键 热键 key keys shortcut shortcuts keybinding keybindings binding bindings hotkey".split()
+    "快捷键 按键 键 组合键 热键 key keys shortcut shortcuts keybinding keybindings binding bindings"
+    " hotkey".split()
 )
 _OPTION_WORDS = frozenset(
     "选项 参数 标志 开关 option options flag flags switch switches parameter parameters".split()
@@ -45,7 +46,9 @@ _CELL_ALT_RE = re.compile(r"\s*+(?:或者|或|or|/|,|，|、|\|)?\s*+", re.I)
 _LINK_RE = re.compile(r"\[([^\[\]]*+)\]\([^()\s\[]*+\)")
 _TAG_RE = re.compile(r"</?[A-Za-z][\w-]*>")
 # Key bindings as the reader sees them: ``Ctrl+b`` ``[`` → "Ctrl+b [".
-_MOD_KEY_RE = re.compile(r"(?:ctrl|control|alt|option|opt|shift|cmd|command|super|win|meta|fn|[cms]|⌘|⌥|⇧|⌃)[+-]\S+", re.I)
+_MOD_KEY_RE = re.compile(
+    r"(?:ctrl|control|alt|option|opt|shift|cmd|command|super|win|meta|fn|[cms]|⌘|⌥|⇧|⌃)[+-]\S+", re.I
+)
 _CARET_KEY_RE = re.compile(r"\^[A-Za-z\[\]\\@]")
 _NAMED_KEY_RE = re.compile(
     r"enter|return|esc|escape|tab|space|spacebar|backspace|delete|del|home|end|pgup|pgdn|pageup|pagedown|"
@@ -191,7 +194,9 @@ def table_row(ctx: Context, node: Block, parents: list[str], prev: Block | None 
     if not named and not any(key_sequence(_cell(r, cmd_col), key_column=keys) for r in rows[1:]):
         if "key" in roles[cmd_col] and term_table(ctx, rows, roles, parents):
             return  # | Key | Description | of codes that are no key bindings (``#[fg=1]``)
-    example_col = next((i for i, r in enumerate(roles) if "example" in r and i not in (cmd_col, desc_col)), None)
+    example_col = next(
+        (i for i, r in enumerate(roles) if "example" in r and i not in (cmd_col, desc_col)), None
+    )
     for row in rows[1:]:
         cell = _cell(row, cmd_col)
         cmd = cell_command(cell, ctx.known, named=named)
@@ -210,7 +215,8 @@ def table_row(ctx: Context, node: Block, parents: list[str], prev: Block | None 
 
 
 def key_table(ctx: Context, rows: list[Block], roles: list[set[str]], parents: list[str]) -> None:
-    """``| `Ctrl+b` `c` | 创建窗口 |`` in a table with no command column → "Ctrl+b c"; not ``| 文件 | 说明 |``."""
+    """``| `Ctrl+b` `c` | 创建窗口 |`` with no command column → "Ctrl+b c";
+    not ``| 文件 | 说明 |``."""
     if len(roles) < 2:
         return
     desc_col = next((i for i, r in enumerate(roles) if "desc" in r), 1)
@@ -225,7 +231,8 @@ def key_table(ctx: Context, rows: list[Block], roles: list[set[str]], parents: l
 
 def term_table(ctx: Context, rows: list[Block], roles: list[set[str]], parents: list[str]) -> bool:
     """A 2-column term / 说明 table: ``| HEAD | 当前分支的指针 |`` → concept card, not a sentence cell; a
-    code cell with symbols (``| `#I` | window index |``) or a shell construct (``命令 > 文件``) → command card."""
+    code cell with symbols (``| `#I` | window index |``) or a shell construct
+    (``命令 > 文件``) → command card."""
     if len(roles) != 2 or "desc" not in roles[1] or roles[0] & {"command", "option", "desc"}:
         return False
     if not (roles[0] & {"term", "key"} or roles[0] == set()):
@@ -240,7 +247,9 @@ def term_table(ctx: Context, rows: list[Block], roles: list[set[str]], parents: 
         if spans and len(spans) == 1 and spans[0][0] == 0 and spans[0][1] == len(raw):
             code = spans[0][2].strip()
             if code_is_command(code, ctx.known) or _CODE_SYMBOL_RE.search(code):
-                ctx.propose_command(bare(code), clean_desc(desc.replace("\n", " ")), parents, line, "table_term")
+                ctx.propose_command(
+                    bare(code), clean_desc(desc.replace("\n", " ")), parents, line, "table_term"
+                )
                 continue
         term = cell_text(raw)
         if "\n" in term:
