@@ -50,6 +50,7 @@ RULES = {
     "prose_use": prose_use.prose_use,
     "lead_in_command": lead_in.lone_command,
     "quote_lead_command": lead_in.quote_command,
+    "step_command": lead_in.step_lines,
     "code_block": code_blocks.code_block,
     "code_option": code_blocks.code_block,
     "table_row": tables.table_row,
@@ -95,7 +96,9 @@ def walk(ctx: Context, node: Block, parents: list[str], consumed: bool) -> None:
             if lead and lead_in.lone_command(ctx, child, lead, parents):
                 pass
             elif not options.option_lines(ctx, child, prev, parents):
-                paragraph(ctx, child, parents, consumed=consumed, item_head=False)
+                before = prev.text.rstrip().rsplit("\n", 1)[-1] if prev is not None and prev.kind == "para" else None
+                after = nxt.text.lstrip().split("\n", 1)[0] if nxt is not None and nxt.kind == "para" else None
+                paragraph(ctx, child, parents, consumed=consumed, item_head=False, before=before, after=after)
         elif kind == "code":
             code_blocks.code_block(ctx, child, parents, prev, children, n)
         elif kind == "list":
@@ -173,17 +176,29 @@ def item(ctx: Context, node: Block, parents: list[str], deflist: bool, ordered: 
 
 
 def paragraph(
-    ctx: Context, node: Block, parents: list[str], *, consumed: bool, item_head: bool, deflist: bool = False
+    ctx: Context,
+    node: Block,
+    parents: list[str],
+    *,
+    consumed: bool,
+    item_head: bool,
+    deflist: bool = False,
+    before: str | None = None,
+    after: str | None = None,
 ) -> None:
-    """A paragraph: explicit cards and command lines first; the other lines are concept text."""
+    """A paragraph: explicit cards and command lines first; the other lines are concept text.
+
+    `before`/`after`: the last line of the paragraph before it and the first of the one after.
+    """
     lines = node.text.split("\n")
     if len(lines) >= 3 and "\n?" in node.text and explicit.multiline_qa_block(ctx, lines, node.line):
         return
+    steps = lead_in.step_lines(ctx, lines, node.line + 1, parents, before, after)
     concept_lines: list[tuple[int, str]] = []
     for i, raw in enumerate(lines):
         lineno = node.line + i + 1
         text = raw.strip()
-        if not text:
+        if not text or i in steps:
             continue
         if "](" in text or "][" in text:
             if link_only(text):

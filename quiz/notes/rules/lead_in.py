@@ -17,7 +17,7 @@ from quiz.notes.text import (
     has_cjk,
     looks_like_program,
 )
-from quiz.notes.words import PROSE_WORDS
+from quiz.notes.words import AMBIGUOUS_COMMANDS, PROSE_WORDS
 
 LEAD_IN_MAX = 120  # a paragraph's last line ending in a colon is a lead-in up to this many characters
 # "Run the following:" / "执行以下命令：" say nothing: the heading or item describes instead
@@ -168,3 +168,98 @@ def quote_command(ctx: Context, node: Block, lead: str, parents: list[str]) -> b
     if cmd is None:
         return False
     return ctx.propose_command(cmd, lead, parents, body.line + 1, "quote_lead_command")
+
+
+STEP_DESC_MAX = 30  # characters of a plain line describing the command line right after it
+STEP_DESC_MAX_WORDS = 6  # words of such a line in English
+STEP_PLACEHOLDER_MAX = 12  # characters of a CJK argument in a plain command line (``docker rm 容器名``)
+_TECHNICAL_ARG_RE = re.compile(r"[-/.=~$<\[{*|>]|\d")  # an argument that looks technical
+_STEP_ARG_BAD_RE = re.compile(r"[。；！？，、：“”（）]")  # CJK punctuation: prose, not an argument
+
+
+def step_description(line: str, known: frozenset[str] | set[str]) -> str:
+    """A short plain line describing the command line after it: ``列出网络`` / ``List networks``;
+    not ``执行以下命令：`` (a colon introduces), a sentence, nor a command itself ("" then)."""
+    line = line.strip()
+    desc = clean_desc(line)
+    if (
+        not desc
+        or len(line) > STEP_DESC_MAX
+        or line.endswith((".", ":", "：", "…"))
+        or _QUOTE_LEAD_STOP_RE.search(line)
+        or ":" in line
+        or "：" in line
+        or "`" in line
+        or line[0] in "-*+>#|$<[{(=/\\"
+        or GENERIC_LEAD_RE.fullmatch(desc)
+        or EXAMPLE_LABEL_RE.fullmatch(desc)
+        or _LABEL_RE.fullmatch(desc)
+        or starts_with_command(desc, known)
+        or shaped_command(desc) is not None
+    ):
+        return ""
+    if not has_cjk(desc):
+        words = desc.split()
+        if len(words) > STEP_DESC_MAX_WORDS or not words[0][:1].isalpha() or words[0].lower() in PROSE_WORDS:
+            return ""
+    return desc
+
+
+def step_command_text(line: str, known: frozenset[str] | set[str]) -> str | None:
+    """A line that is nothing but a command: ``docker network rm 网络名`` / ``git log --oneline``;
+    not ``docker 是一个容器引擎`` nor ``make sure it works`` (prose after a program word)."""
+    line = line.strip()
+    words = line.split()
+    if not words or words[0] not in known or _STEP_ARG_BAD_RE.search(line):
+        return None
+    ascii_words = [w for w in words[1:] if not has_cjk(w)]
+    if any(w.lower() in PROSE_WORDS for w in ascii_words):
+        return None
+    if words[0] in AMBIGUOUS_COMMANDS and not any(_TECHNICAL_ARG_RE.search(w) for w in words[1:]):
+        return None  # "find the file": an English sentence
+    cjk_words = [w for w in words[1:] if has_cjk(w)]
+    if any(len(w) > STEP_PLACEHOLDER_MAX for w in cjk_words) or (cjk_words and len(words) < 3):
+        return None  # "git 提交" / a phrase of CJK prose
+    found = command_at_start(line, known)
+    if found is None:
+        return shaped_command(line)
+    if not found[1].strip(" 。.;；") or cjk_words:
+        return line
+    return None
+
+
+def step_pair(desc_line: str, cmd_line: str, known: frozenset[str] | set[str]) -> tuple[str, str] | None:
+    """(description, command) for a plain description line then a plain command line
+    (``列出网络`` / ``docker network ls``); None for ``Docker 简介`` then prose."""
+    cmd = step_command_text(cmd_line, known)
+    if cmd is None:
+        return None
+    desc = step_description(desc_line, known)
+    return (desc, cmd) if desc else None
+
+
+def step_lines(
+    ctx: Context, lines: list[str], first: int, parents: list[str], before: str | None, after: str | None
+) -> set[int]:
+    """Cards from plain description/command line pairs of a paragraph (``列出网络`` then
+    ``docker network ls``), ``before``/``after`` being the neighbouring paragraphs' last/first line;
+    the indexes of the lines they used.  Not a line of prose then a command's output."""
+    used: set[int] = set()
+    pairs = [(-1, 0)] if before is not None and lines else []
+    pairs += [(i, i + 1) for i in range(len(lines) - 1)]
+    for d, c in pairs:
+        if d in used or c in used:
+            continue
+        pair = step_pair(before if d < 0 else lines[d], lines[c], ctx.known)  # type: ignore[arg-type]
+        if pair is None:
+            continue
+        group = [pair[1]]
+        end = c + 1  # the command lines right after it: one group, one card (as in a code block)
+        while end < len(lines) and (more := step_command_text(lines[end], ctx.known)) is not None:
+            group.append(more)
+            end += 1
+        ctx.propose_command("\n".join(group), pair[0], parents, first + c, "step_command")
+        used.update(i for i in range(d, end) if i >= 0)
+    if after is not None and lines and len(lines) - 1 not in used and step_pair(lines[-1], after, ctx.known):
+        used.add(len(lines) - 1)  # it describes the next paragraph's command (carded there)
+    return used
