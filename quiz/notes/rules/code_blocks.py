@@ -19,6 +19,7 @@ from quiz.notes.blocks import SHELL_LANGS, Block
 from quiz.notes.context import Context
 from quiz.notes.rules.lead_in import GENERIC_LEAD_RE, lead_text
 from quiz.notes.text import (
+    CJK_RE,
     PROMPT_RE,
     WORD_RE,
     clean_desc,
@@ -49,6 +50,8 @@ BELOW_MIN = 2  # commands described by a comment indented below them that make a
 OPTION_MAX_CMD_WORDS = 2  # ``docker run`` › -d: the command an option line belongs to, words at most
 
 _TRAILING_COMMENT_RE = re.compile(r"(?<!\s)\s++(?:#|//)\s++(\S.*)$")
+# ``cmd  #说明``: a trailing ``#`` glued to CJK text (no space after the marker)
+_GLUED_TRAILING_RE = re.compile(r"(?<!\s)\s++#(" + CJK_RE.pattern + r".*)$")
 _SQL_TRAILING_RE = re.compile(r"\s--\s")  # ``SELECT 1;  -- one``
 # the gap of a key column: ``key<2+ spaces or a tab>desc`` (the key may hold single spaces: ``\c [db]``)
 _KEY_GAP_RE = re.compile(r" [ \t]+|\t")
@@ -347,7 +350,7 @@ def _comment(s: str, known: frozenset[str] | set[str], *, vim: bool, sql: bool) 
         if s.startswith("# ") and _root_prompt(body, known):
             return None
         return body
-    if s.startswith("//") or (s.startswith("--") and (len(s) == 2 or s[2].isspace())):
+    if s.startswith("//") or (s.startswith("--") and (len(s) == 2 or s[2].isspace() or is_cjk(s[2]))):
         return s[2:].strip()
     if vim and s.startswith('"'):
         return s[1:].strip()
@@ -472,7 +475,7 @@ def _command(
         if cm and s[cm.end() :].strip():
             desc, s = clean_desc(s[cm.end() :].strip()), s[: cm.start()].rstrip()
     else:
-        cm = _TRAILING_COMMENT_RE.search(s)
+        cm = _TRAILING_COMMENT_RE.search(s) or _GLUED_TRAILING_RE.search(s)
         if cm:
             desc, s = clean_desc(cm.group(1)), s[: cm.start()].rstrip()
     if command_lang or below or had_prompt or (keyed and desc):
@@ -487,7 +490,7 @@ def _command(
         if pair:
             return pair
     if not ((word in known) or (shell and looks_like_program(word))):
-        return None
+        return colon_described(s, known)
     if word in SHELL_KEYWORDS or not WORD_RE.match(word or ""):
         return None
     if not desc:
@@ -495,6 +498,27 @@ def _command(
         if glued:
             return glued
     return s, desc
+
+
+COLON_DESC_MAX_CJK = 12  # characters of the description in ``说明：cmd`` inside a block
+_COLON_DESC_RE = re.compile(r"([^\s:：`#]{1,%d})\s*[:：]\s*(\S.*)" % COLON_DESC_MAX_CJK)
+
+
+def colon_described(s: str, known: frozenset[str] | set[str]) -> tuple[str, str] | None:
+    """``启动服务：systemctl start nginx`` → (command, ``启动服务``); not ``key: value`` (no CJK, not a
+    command) nor ``注意：git 会…`` (prose after the colon)."""
+    m = _COLON_DESC_RE.fullmatch(s)
+    if m is None or not has_cjk(m.group(1)):
+        return None
+    desc, cmd = clean_desc(m.group(1)), m.group(2).strip()
+    word = first_word(cmd)
+    if not desc or word not in known or word in SHELL_KEYWORDS or has_cjk(cmd):
+        return None
+    if any(w.lower() in PROSE_WORDS for w in cmd.split()[1:]):
+        return None
+    if word in AMBIGUOUS_COMMANDS and not any(_TECHNICAL_RE.search(w) for w in cmd.split()[1:]):
+        return None
+    return cmd.rstrip(" ;；"), desc
 
 
 def _glued(s: str, known: frozenset[str] | set[str]) -> tuple[str, str] | None:
