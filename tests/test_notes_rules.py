@@ -28,6 +28,10 @@ EXAMPLES: dict[str, tuple[str, str]] = {
     "verb_command": ("git status shows the working tree", "Git is a version control system"),
     "prose_use": ("使用 `docker ps` 查看容器", "用户可以自己决定"),
     "lead_in_command": ("- list files:\n\n`ls -la`", "- list files:\n\nThen read them."),
+    "step_command": (
+        "## 网络\n\n列出网络\ndocker network ls",
+        "## 网络\n\n执行以下命令：\ndocker network ls",
+    ),
     "quote_lead_command": (
         "## 镜像\n\n加载：\n> docker load -i <文件>",
         "## 镜像\n\n示例：\n> docker load -i a.tar",
@@ -90,6 +94,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "prose_use": ("查看容器", "docker ps"),
     "lead_in_command": ("list files", "ls -la"),
     "program_colon": ("show the working directory", "pwd"),
+    "step_command": ("列出网络", "docker network ls"),
     "quote_lead_command": ("加载", "docker load -i <文件>"),
     "code_block": ("列出文件", "ls -la"),
     "code_option": ("ls › 含隐藏文件", "ls -a"),

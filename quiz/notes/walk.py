@@ -96,8 +96,14 @@ def walk(ctx: Context, node: Block, parents: list[str], consumed: bool) -> None:
             if lead and lead_in.lone_command(ctx, child, lead, parents):
                 pass
             elif not options.option_lines(ctx, child, prev, parents):
-                before = prev.text.rstrip().rsplit("\n", 1)[-1] if prev is not None and prev.kind == "para" else None
-                after = nxt.text.lstrip().split("\n", 1)[0] if nxt is not None and nxt.kind == "para" else None
+                before = (
+                    prev.text.rstrip().rsplit("\n", 1)[-1]
+                    if prev is not None and prev.kind == "para"
+                    else None
+                )
+                after = (
+                    nxt.text.lstrip().split("\n", 1)[0] if nxt is not None and nxt.kind == "para" else None
+                )
                 paragraph(ctx, child, parents, consumed=consumed, item_head=False, before=before, after=after)
         elif kind == "code":
             code_blocks.code_block(ctx, child, parents, prev, children, n)

@@ -51,7 +51,7 @@ OPTION_MAX_CMD_WORDS = 2  # ``docker run`` › -d: the command an option line be
 
 _TRAILING_COMMENT_RE = re.compile(r"(?<!\s)\s++(?:#|//)\s++(\S.*)$")
 # ``cmd  #说明``: a trailing ``#`` glued to CJK text (no space after the marker)
-_GLUED_TRAILING_RE = re.compile(r"(?<!\s)\s++#(" + CJK_RE.pattern + r".*)$")
+_GLUED_TRAILING_RE = re.compile(r"(?<!\s)\s++#(?=" + CJK_RE.pattern + ")")
 _SQL_TRAILING_RE = re.compile(r"\s--\s")  # ``SELECT 1;  -- one``
 # the gap of a key column: ``key<2+ spaces or a tab>desc`` (the key may hold single spaces: ``\c [db]``)
 _KEY_GAP_RE = re.compile(r" [ \t]+|\t")
@@ -475,9 +475,11 @@ def _command(
         if cm and s[cm.end() :].strip():
             desc, s = clean_desc(s[cm.end() :].strip()), s[: cm.start()].rstrip()
     else:
-        cm = _TRAILING_COMMENT_RE.search(s) or _GLUED_TRAILING_RE.search(s)
+        cm = _TRAILING_COMMENT_RE.search(s)
         if cm:
             desc, s = clean_desc(cm.group(1)), s[: cm.start()].rstrip()
+        elif gm := _GLUED_TRAILING_RE.search(s):
+            desc, s = clean_desc(s[gm.end() :]), s[: gm.start()].rstrip()
     if command_lang or below or had_prompt or (keyed and desc):
         return (s, desc) if s else None
     if _META_RE.match(s):
@@ -501,7 +503,7 @@ def _command(
 
 
 COLON_DESC_MAX_CJK = 12  # characters of the description in ``说明：cmd`` inside a block
-_COLON_DESC_RE = re.compile(r"([^\s:：`#]{1,%d})\s*[:：]\s*(\S.*)" % COLON_DESC_MAX_CJK)
+_COLON_DESC_RE = re.compile(rf"([^\s:：`#]{{1,{COLON_DESC_MAX_CJK}}})\s*[:：]\s*(\S.*)")
 
 
 def colon_described(s: str, known: frozenset[str] | set[str]) -> tuple[str, str] | None:

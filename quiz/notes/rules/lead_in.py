@@ -241,16 +241,17 @@ def step_pair(desc_line: str, cmd_line: str, known: frozenset[str] | set[str]) -
 def step_lines(
     ctx: Context, lines: list[str], first: int, parents: list[str], before: str | None, after: str | None
 ) -> set[int]:
-    """Cards from plain description/command line pairs of a paragraph (``列出网络`` then
-    ``docker network ls``), ``before``/``after`` being the neighbouring paragraphs' last/first line;
-    the indexes of the lines they used.  Not a line of prose then a command's output."""
+    """``列出网络`` then ``docker network ls`` → one card; not ``执行以下命令：`` then a command.
+
+    ``before``/``after``: the neighbouring paragraphs' last/first line.  Returns the indexes of the
+    lines used (they make no concept card)."""
     used: set[int] = set()
     pairs = [(-1, 0)] if before is not None and lines else []
     pairs += [(i, i + 1) for i in range(len(lines) - 1)]
     for d, c in pairs:
         if d in used or c in used:
             continue
-        pair = step_pair(before if d < 0 else lines[d], lines[c], ctx.known)  # type: ignore[arg-type]
+        pair = step_pair(lines[d] if d >= 0 else before or "", lines[c], ctx.known)
         if pair is None:
             continue
         group = [pair[1]]

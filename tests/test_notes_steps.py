@@ -1,0 +1,131 @@
+"""Plain description/command line pairs (no fence) and comment forms inside code blocks.
+
+Every example is made up.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from quiz.notes import parse_note
+from quiz.notes.rules.code_blocks import colon_described
+from quiz.notes.rules.lead_in import step_command_text, step_description
+
+KNOWN = frozenset(("podman", "kubectl", "git", "ls", "find", "systemctl", "tar"))
+
+
+def commands(text: str) -> list[tuple[str, str]]:
+    return [(c.front, c.back) for c in parse_note(text).cards if c.kind == "command"]
+
+
+def whys(text: str) -> list[str]:
+    return [c.why for c in parse_note(text).cards]
+
+
+# --------------------------------------------------------------------------- step lines
+
+
+@pytest.mark.parametrize("line", ["列出所有卷", "List volumes", "删除无用镜像", "Show pod logs"])
+def test_step_description_accepts_short_plain_lines(line: str) -> None:
+    assert step_description(line, KNOWN) == line
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "执行以下命令：",
+        "Run the following:",
+        "这个命令很常用，记住它。",
+        "This is how it works.",
+        "podman volume ls",
+        "示例",
+        "方法二",
+        "- 列出卷",
+        "It lists every volume on the host machine today",
+    ],
+)
+def test_step_description_rejects_colons_sentences_commands_labels(line: str) -> None:
+    assert step_description(line, KNOWN) == ""
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "podman volume ls",
+        "podman volume rm 卷名",
+        "kubectl logs -f <pod>",
+        "git log --oneline",
+        "find . -name '*.tmp'",
+    ],
+)
+def test_step_command_text_accepts_whole_command_lines(line: str) -> None:
+    assert step_command_text(line, KNOWN) == line
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["git 是一个版本控制工具，很好用", "find the file you need", "git is great", "git 提交", "hello world"],
+)
+def test_step_command_text_rejects_prose(line: str) -> None:
+    assert step_command_text(line, KNOWN) is None
+
+
+def test_alternating_description_and_command_lines_in_one_paragraph() -> None:
+    note = "# 卷\n\n列出所有卷\npodman volume ls\n删除卷\npodman volume rm 卷名\n"
+    assert commands(note) == [("列出所有卷", "podman volume ls"), ("删除卷", "podman volume rm 卷名")]
+    assert set(whys(note)) == {"step_command"}
+
+
+def test_description_and_command_as_consecutive_paragraphs() -> None:
+    note = "# K8s\n\nShow pod logs\n\nkubectl logs -f <pod>\n\nList pods\n\nkubectl get pods -A\n"
+    assert commands(note) == [
+        ("Show pod logs", "kubectl logs -f <pod>"),
+        ("List pods", "kubectl get pods -A"),
+    ]
+
+
+def test_command_lines_after_one_description_are_one_card() -> None:
+    note = "# Git\n\n推送到远程\ngit add -A\ngit push origin main\n"
+    assert commands(note) == [("推送到远程", "git add -A\ngit push origin main")]
+
+
+def test_a_sentence_or_colon_line_before_a_command_is_no_step() -> None:
+    note = "# Git\n\n下面的命令会把所有改动暂存起来，然后推送。\ngit add -A\n"
+    assert all(c.why != "step_command" for c in parse_note(note).cards)
+    note = "# Git\n\n执行以下命令：\n\ngit add -A\n"
+    assert all(c.why != "step_command" for c in parse_note(note).cards)
+
+
+def test_a_line_of_prose_after_a_description_makes_no_step_card() -> None:
+    note = "# 容器\n\n容器简介\n容器是一种轻量级的虚拟化技术\n"
+    assert all(c.why != "step_command" for c in parse_note(note).cards)
+
+
+# --------------------------------------------------------------------------- comment forms in blocks
+
+
+def test_glued_hash_comment_beside_a_command_describes_it() -> None:
+    note = "# Svc\n\n```\nsystemctl restart nginx  #重启服务\nsystemctl enable nginx   #开机自启\n```\n"
+    assert commands(note) == [("重启服务", "systemctl restart nginx"), ("开机自启", "systemctl enable nginx")]
+
+
+def test_glued_dashdash_comment_above_a_block_and_inside_it() -> None:
+    note = "# Tar\n\n--打包目录\n```\ntar -czf out.tgz dir/\n```\n\n```\n--解压文件\ntar -xzf out.tgz\n```\n"
+    assert commands(note) == [("打包目录", "tar -czf out.tgz dir/"), ("解压文件", "tar -xzf out.tgz")]
+
+
+def test_colon_described_lines_inside_a_block() -> None:
+    note = "# Svc\n\n```\n启动服务：systemctl start nginx\n停止服务: systemctl stop nginx\n```\n"
+    assert commands(note) == [("启动服务", "systemctl start nginx"), ("停止服务", "systemctl stop nginx")]
+
+
+@pytest.mark.parametrize(
+    "line", ["port: 8080", "注意：git 会自动合并", "name: ls", "提示：find the file", "端口：8080"]
+)
+def test_colon_described_leaves_config_and_prose(line: str) -> None:
+    assert colon_described(line, KNOWN) is None
+
+
+def test_hash_in_a_command_argument_is_no_comment() -> None:
+    note = "# Git\n\n```\n# 查看提交\ngit log --grep=#12\n```\n"
+    assert commands(note) == [("查看提交", "git log --grep=#12")]
