@@ -232,3 +232,33 @@ def test_a_program_named_with_command_is_not_a_command_line() -> None:
 def test_while_a_command_runs_is_not_what_it_does() -> None:
     parsed = parse_note("在使用 `pip` 时，依赖会自动安装。")
     assert [c for c in parsed.cards if c.kind == "command"] == []
+
+
+def test_a_column_gap_ends_the_command_and_cjk_placeholders_stay_in_it() -> None:
+    note = parse_note(
+        "# 工具\n\nkubectl describe 资源 名称        查看资源详情\n\nkubectl scale 副本数 目标名    调整副本\n"
+    )
+    pairs = {(c.front, c.back) for c in note.cards}
+    assert ("查看资源详情", "kubectl describe 资源 名称") in pairs
+    assert ("调整副本", "kubectl scale 副本数 目标名") in pairs
+
+
+def test_a_column_gap_after_a_description_verb_is_not_a_command_column() -> None:
+    from quiz.notes.rules.command_line import column_split
+
+    known = frozenset({"kubectl", "git"})
+    assert column_split("kubectl get 资源类型      列出资源", known) == ("kubectl get 资源类型", "列出资源")
+    assert column_split("git log -3    Show recent commits", known) == ("git log -3", "Show recent commits")
+    assert column_split("kubectl get 删除资源    很常用", known) is None
+    assert column_split("git log  -3", known) is None
+    assert column_split("kubectl get pods", known) is None
+
+
+def test_a_line_of_only_a_command_and_placeholders_keeps_them_in_the_back() -> None:
+    from quiz.notes.text import is_placeholder
+
+    assert is_placeholder("节点名称") and is_placeholder("目标路径") and is_placeholder("容器名")
+    assert not is_placeholder("当前路径") and not is_placeholder("查看日志")
+    note = parse_note("# 工具\n\n- kubectl top 节点名称\n")
+    assert [c.back for c in note.cards] == ["kubectl top 节点名称"]
+    assert all(c.front != "节点名称" for c in note.cards)

@@ -19,7 +19,10 @@ from quiz.notes.text import (
     clean_desc,
     code_is_command,
     code_spans,
+    CJK_RE,
+    first_word,
     has_cjk,
+    is_cjk,
     is_command_word,
     scan_command,
     strip_code,
@@ -110,10 +113,46 @@ def command_at_start(text: str, known: frozenset[str] | set[str]) -> tuple[str, 
         body = stripped[2:]
         m = _PROMPT_TAIL_RE.search(body)
         return (body[: m.start()].strip(), body[m.start() :]) if m else (body.strip(), "")
+    column = column_split(stripped, known)
+    if column is not None:
+        return column
     found = scan_command(stripped, 0, known)
     if found and found[2] in ("end", "cjk", "sep"):
         return found[0], stripped[found[1] :]
     return None
+
+
+_COLUMN_GAP_RE = re.compile(r" [ \t]+|\t")  # two spaces or more, or a tab: a column gap
+_CJK_RUN_RE = re.compile(CJK_RE.pattern + "+")
+_COLUMN_CMD_BAD_RE = re.compile(r"[。；！？;!?，、（）：]|\.\s")  # prose punctuation: not a command column
+COLUMN_EN_DESC_MIN_WORDS = 2  # ``docker ps  List containers``: an English description column, words at least
+
+
+def column_split(text: str, known: frozenset[str] | set[str]) -> tuple[str, str] | None:
+    """``kubectl get 资源类型      列出资源`` → (``kubectl get 资源类型``, ``列出资源``): all before the
+    column gap is the command, CJK placeholders included; not ``git add 添加文件  很常用`` (a verb: prose)."""
+    m = _COLUMN_GAP_RE.search(text)
+    if m is None or not is_command_word(first_word(text), known):
+        return None
+    cmd, desc = text[: m.start()].strip(), text[m.end() :].strip()
+    if not desc or " " not in cmd or _COLUMN_CMD_BAD_RE.search(cmd) or "`" in cmd:
+        return None
+    if any(_ACTION_ZH_RE.match(run.group(0)) for run in _CJK_RUN_RE.finditer(cmd)):
+        return None  # "docker ps 查看容器  …": the CJK words are a description, not a placeholder
+    if not (is_cjk(desc[0]) or _en_column_desc(desc, known)):
+        return None
+    return cmd, desc
+
+
+def _en_column_desc(desc: str, known: frozenset[str] | set[str]) -> bool:
+    """``List running containers`` reads as a description column; ``-a --all``, ``ls -l`` do not."""
+    words = desc.split()
+    return (
+        len(words) >= COLUMN_EN_DESC_MIN_WORDS
+        and words[0][:1].isalpha()
+        and not is_command_word(words[0], known)
+        and not _TECHNICAL_RE.search(desc)
+    )
 
 
 def starts_with_command(text: str, known: frozenset[str] | set[str]) -> bool:
