@@ -236,7 +236,8 @@ def test_while_a_command_runs_is_not_what_it_does() -> None:
 
 def test_a_column_gap_ends_the_command_and_cjk_placeholders_stay_in_it() -> None:
     note = parse_note(
-        "# 工具\n\nkubectl describe 资源 名称        查看资源详情\n\nkubectl scale 副本数 目标名    调整副本\n"
+        "# 工具\n\nkubectl describe 资源 名称        查看资源详情\n\n"
+        "kubectl scale 副本数 目标名    调整副本\n"
     )
     pairs = {(c.front, c.back) for c in note.cards}
     assert ("查看资源详情", "kubectl describe 资源 名称") in pairs

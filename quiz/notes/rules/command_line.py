@@ -14,12 +14,12 @@ from quiz.notes.context import Context
 from quiz.notes.rules.prose_use import MAX_USES_PER_LINE, TALKED_ABOUT_RE, ZH_NOT_DESC_RE, prose_use
 from quiz.notes.shaping import bare
 from quiz.notes.text import (
+    CJK_RE,
     DESC_LEAD_RE,
     PROMPT_RE,
     clean_desc,
     code_is_command,
     code_spans,
-    CJK_RE,
     first_word,
     has_cjk,
     is_cjk,
