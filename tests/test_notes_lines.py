@@ -263,3 +263,22 @@ def test_a_line_of_only_a_command_and_placeholders_keeps_them_in_the_back() -> N
     note = parse_note("# 工具\n\n- kubectl top 节点名称\n")
     assert [c.back for c in note.cards] == ["kubectl top 节点名称"]
     assert all(c.front != "节点名称" for c in note.cards)
+
+
+def test_a_paragraph_of_key_columns_makes_a_card_per_line() -> None:
+    note = parse_note(
+        "# helm 速查\n\nlist               列出发布\nstatus 发布名      查看状态\n"
+        "-n 命名空间        指定命名空间\n"
+    )
+    pairs = {(c.front, c.back, c.why) for c in note.cards}
+    assert ("列出发布", "list", "column_key") in pairs
+    assert ("查看状态", "status 发布名", "column_key") in pairs
+    assert ("指定命名空间", "-n 命名空间", "column_key") in pairs
+
+
+def test_a_lone_key_column_line_or_a_prose_paragraph_is_not_a_key_column() -> None:
+    from quiz.notes.rules.command_line import column_keys
+
+    assert column_keys(["list      列出发布", "这是一段说明文字。", "还有一行说明。"]) == {}
+    assert column_keys(["查看 id     详情", "删除 x      移除", "新建 y      创建"]) == {}
+    assert column_keys(["a b  c d", "e f  g h", "i j  k l"]) == {}

@@ -144,6 +144,46 @@ def column_split(text: str, known: frozenset[str] | set[str]) -> tuple[str, str]
     return cmd, desc
 
 
+COLUMN_KEY_MIN = 3  # lines shaped ``sub args   描述`` that make a paragraph a key column
+_COLUMN_KEY_RE = re.compile(r"[a-z][\w.+-]*(?:\s|$)|--?[A-Za-z]")  # ``volume ls`` / ``-d``: a key's start
+
+
+def column_keys(lines: list[str]) -> dict[int, tuple[str, str]]:
+    """Key-column lines of a paragraph (``volume ls     列出卷`` each), when at least COLUMN_KEY_MIN and
+    most of its lines have that shape; ``{}`` for ``git add 文件  常用`` alone or a paragraph of prose."""
+    found: dict[int, tuple[str, str]] = {}
+    other = 0
+    for i, raw in enumerate(lines):
+        text = raw.strip()
+        if not text:
+            continue
+        pair = _column_key(text)
+        if pair is None:
+            other += 1
+        else:
+            found[i] = pair
+    return found if len(found) >= COLUMN_KEY_MIN and len(found) > other else {}
+
+
+def _column_key(text: str) -> tuple[str, str] | None:
+    """``inspect id      查看详情`` → (``inspect id``, ``查看详情``); not ``查看 id   详情`` nor ``a  b``."""
+    m = _COLUMN_GAP_RE.search(text)
+    if m is None or not _COLUMN_KEY_RE.match(text):
+        return None
+    key, desc = text[: m.start()].strip(), text[m.end() :].strip()
+    if not desc or not is_cjk(desc[0]) or _COLUMN_CMD_BAD_RE.search(key) or "`" in key:
+        return None
+    if any(_ACTION_ZH_RE.match(run.group(0)) for run in _CJK_RUN_RE.finditer(key)):
+        return None
+    return key, clean_desc(desc)
+
+
+def column_key_line(ctx: Context, pair: tuple[str, str], parents: list[str], lineno: int) -> bool:
+    """Key-column line ``st 名称    查看状态`` → 查看状态 / st 名称; not a lone one (`column_keys`)."""
+    ctx.propose_command(pair[0], pair[1], parents, lineno, "column_key")
+    return True
+
+
 def _en_column_desc(desc: str, known: frozenset[str] | set[str]) -> bool:
     """``List running containers`` reads as a description column; ``-a --all``, ``ls -l`` do not."""
     words = desc.split()
