@@ -282,3 +282,13 @@ def test_a_lone_key_column_line_or_a_prose_paragraph_is_not_a_key_column() -> No
     assert column_keys(["list      列出发布", "这是一段说明文字。", "还有一行说明。"]) == {}
     assert column_keys(["查看 id     详情", "删除 x      移除", "新建 y      创建"]) == {}
     assert column_keys(["a b  c d", "e f  g h", "i j  k l"]) == {}
+
+
+def test_the_description_gap_skips_gaps_inside_the_command() -> None:
+    from quiz.notes.rules.command_line import column_split
+
+    known = frozenset({"kubectl"})
+    pair = column_split("kubectl label 旧名称  新名称     改标签", known)
+    assert pair == ("kubectl label 旧名称  新名称", "改标签")
+    assert column_split("kubectl get pods     =>  列出", known) is None
+    assert column_split("kubectl drain  node1     腾空节点", known) == ("kubectl drain  node1", "腾空节点")

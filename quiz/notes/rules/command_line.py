@@ -24,6 +24,7 @@ from quiz.notes.text import (
     has_cjk,
     is_cjk,
     is_command_word,
+    is_placeholder,
     scan_command,
     strip_code,
 )
@@ -131,11 +132,11 @@ COLUMN_EN_DESC_MIN_WORDS = 2  # ``docker ps  List containers``: an English descr
 def column_split(text: str, known: frozenset[str] | set[str]) -> tuple[str, str] | None:
     """``kubectl get 资源类型      列出资源`` → (``kubectl get 资源类型``, ``列出资源``): all before the
     column gap is the command, CJK placeholders included; not ``git add 添加文件  很常用`` (a verb: prose)."""
-    m = _COLUMN_GAP_RE.search(text)
+    m = _description_gap(text, known)
     if m is None or not is_command_word(first_word(text), known):
         return None
     cmd, desc = text[: m.start()].strip(), text[m.end() :].strip()
-    if not desc or " " not in cmd or _COLUMN_CMD_BAD_RE.search(cmd) or "`" in cmd:
+    if not desc or " " not in cmd or _not_a_column(cmd):
         return None
     if any(_ACTION_ZH_RE.match(run.group(0)) for run in _CJK_RUN_RE.finditer(cmd)):
         return None  # "docker ps 查看容器  …": the CJK words are a description, not a placeholder
@@ -167,11 +168,11 @@ def column_keys(lines: list[str]) -> dict[int, tuple[str, str]]:
 
 def _column_key(text: str) -> tuple[str, str] | None:
     """``inspect id      查看详情`` → (``inspect id``, ``查看详情``); not ``查看 id   详情`` nor ``a  b``."""
-    m = _COLUMN_GAP_RE.search(text)
+    m = _description_gap(text, frozenset())
     if m is None or not _COLUMN_KEY_RE.match(text):
         return None
     key, desc = text[: m.start()].strip(), text[m.end() :].strip()
-    if not desc or not is_cjk(desc[0]) or _COLUMN_CMD_BAD_RE.search(key) or "`" in key:
+    if not desc or not is_cjk(desc[0]) or _not_a_column(key):
         return None
     if any(_ACTION_ZH_RE.match(run.group(0)) for run in _CJK_RUN_RE.finditer(key)):
         return None
@@ -184,6 +185,30 @@ def column_key_line(ctx: Context, pair: tuple[str, str], parents: list[str], lin
     return True
 
 
+def _not_a_column(cmd: str) -> bool:
+    """``git log   =>`` (an arrow: the separator rules read it), ``a，b`` (prose); not ``git log -3``."""
+    return bool(_COLUMN_CMD_BAD_RE.search(cmd) or "`" in cmd or _SEP_TAIL_RE.search(cmd))
+
+
+COLUMN_GAPS_MAX = 4  # column gaps looked at in one line
+
+
+def _description_gap(text: str, known: frozenset[str] | set[str]) -> re.Match[str] | None:
+    """The gap a description column follows: in ``mv 旧名  新名     改名`` the last, not the one
+    before the placeholder ``新名``; in ``kill  pid1      结束`` the one before 结束."""
+    for n, m in enumerate(_COLUMN_GAP_RE.finditer(text)):
+        if n >= COLUMN_GAPS_MAX:
+            break  # bounded: a line of many gaps is not a two-column line
+        rest = text[m.end() :]
+        if not rest or not (is_cjk(rest[0]) or _en_column_desc(rest.strip(), known)):
+            continue
+        word = rest.split(None, 1)[0]
+        if is_placeholder(word) and _COLUMN_GAP_RE.search(rest):
+            continue  # a placeholder argument, another column after it
+        return m
+    return None
+
+
 def _en_column_desc(desc: str, known: frozenset[str] | set[str]) -> bool:
     """``List running containers`` reads as a description column; ``-a --all``, ``ls -l`` do not."""
     words = desc.split()
@@ -192,6 +217,7 @@ def _en_column_desc(desc: str, known: frozenset[str] | set[str]) -> bool:
         and words[0][:1].isalpha()
         and not is_command_word(words[0], known)
         and not _TECHNICAL_RE.search(desc)
+        and not has_cjk(desc)
     )
 
 
