@@ -232,3 +232,63 @@ def test_a_program_named_with_command_is_not_a_command_line() -> None:
 def test_while_a_command_runs_is_not_what_it_does() -> None:
     parsed = parse_note("在使用 `pip` 时，依赖会自动安装。")
     assert [c for c in parsed.cards if c.kind == "command"] == []
+
+
+def test_a_column_gap_ends_the_command_and_cjk_placeholders_stay_in_it() -> None:
+    note = parse_note(
+        "# 工具\n\nkubectl describe 资源 名称        查看资源详情\n\n"
+        "kubectl scale 副本数 目标名    调整副本\n"
+    )
+    pairs = {(c.front, c.back) for c in note.cards}
+    assert ("查看资源详情", "kubectl describe 资源 名称") in pairs
+    assert ("调整副本", "kubectl scale 副本数 目标名") in pairs
+
+
+def test_a_column_gap_after_a_description_verb_is_not_a_command_column() -> None:
+    from quiz.notes.rules.command_line import column_split
+
+    known = frozenset({"kubectl", "git"})
+    assert column_split("kubectl get 资源类型      列出资源", known) == ("kubectl get 资源类型", "列出资源")
+    assert column_split("git log -3    Show recent commits", known) == ("git log -3", "Show recent commits")
+    assert column_split("kubectl get 删除资源    很常用", known) is None
+    assert column_split("git log  -3", known) is None
+    assert column_split("kubectl get pods", known) is None
+
+
+def test_a_line_of_only_a_command_and_placeholders_keeps_them_in_the_back() -> None:
+    from quiz.notes.text import is_placeholder
+
+    assert is_placeholder("节点名称") and is_placeholder("目标路径") and is_placeholder("容器名")
+    assert not is_placeholder("当前路径") and not is_placeholder("查看日志")
+    note = parse_note("# 工具\n\n- kubectl top 节点名称\n")
+    assert [c.back for c in note.cards] == ["kubectl top 节点名称"]
+    assert all(c.front != "节点名称" for c in note.cards)
+
+
+def test_a_paragraph_of_key_columns_makes_a_card_per_line() -> None:
+    note = parse_note(
+        "# helm 速查\n\nlist               列出发布\nstatus 发布名      查看状态\n"
+        "-n 命名空间        指定命名空间\n"
+    )
+    pairs = {(c.front, c.back, c.why) for c in note.cards}
+    assert ("列出发布", "list", "column_key") in pairs
+    assert ("查看状态", "status 发布名", "column_key") in pairs
+    assert ("指定命名空间", "-n 命名空间", "column_key") in pairs
+
+
+def test_a_lone_key_column_line_or_a_prose_paragraph_is_not_a_key_column() -> None:
+    from quiz.notes.rules.command_line import column_keys
+
+    assert column_keys(["list      列出发布", "这是一段说明文字。", "还有一行说明。"]) == {}
+    assert column_keys(["查看 id     详情", "删除 x      移除", "新建 y      创建"]) == {}
+    assert column_keys(["a b  c d", "e f  g h", "i j  k l"]) == {}
+
+
+def test_the_description_gap_skips_gaps_inside_the_command() -> None:
+    from quiz.notes.rules.command_line import column_split
+
+    known = frozenset({"kubectl"})
+    pair = column_split("kubectl label 旧名称  新名称     改标签", known)
+    assert pair == ("kubectl label 旧名称  新名称", "改标签")
+    assert column_split("kubectl get pods     =>  列出", known) is None
+    assert column_split("kubectl drain  node1     腾空节点", known) == ("kubectl drain  node1", "腾空节点")

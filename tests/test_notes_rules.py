@@ -78,6 +78,10 @@ EXAMPLES: dict[str, tuple[str, str]] = {
     "term_sub_item": ("- 死锁\n  - 两个进程互相等待", "- 死锁\n  - 两个进程互相等待\n  - 无法继续"),
     "item_answer": ("- 端口冲突\n\n  > 换一个端口", "- 端口冲突"),
     "heading_problem": ("### 端口无法访问\n\n换一个端口再试。", "## 常见问题\n\n换一个端口再试。"),
+    "column_key": (
+        "# 速查\n\nlist        列出条目\nshow 条目名   查看条目\nrm 条目名     删除条目\n",
+        "# 速查\n\nlist        列出条目\n这是说明。\n还是说明。\n",
+    ),
 }
 # what the handled example's card of that rule is (front, back)
 EXPECTED: dict[str, tuple[str, str]] = {
@@ -117,6 +121,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "term_sub_item": ("死锁", "两个进程互相等待"),
     "item_answer": ("端口冲突", "换一个端口"),
     "heading_problem": ("端口无法访问", "换一个端口再试。"),
+    "column_key": ("查看条目", "show 条目名"),
 }
 
 

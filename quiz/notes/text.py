@@ -175,6 +175,20 @@ def code_is_command(content: str, known: frozenset[str] | set[str]) -> bool:
     return not _CODEISH_REST_RE.match(rest) and "(" not in word
 
 
+PLACEHOLDER_MIN, PLACEHOLDER_MAX = 2, 4  # CJK characters of an argument placeholder
+PLACEHOLDER_TAILS = ("名", "号", "名称", "路径", "地址")  # ``容器名`` / ``源路径`` / ``节点名称``
+PLACEHOLDER_NOT_HEADS = ("当前", "所有", "全部")  # ``当前路径``: describes, does not stand for an argument
+
+
+def is_placeholder(run: str) -> bool:
+    """Whether a CJK run stands for an argument: ``容器名``, ``目标路径``; not ``当前路径``, ``查看日志``."""
+    return (
+        PLACEHOLDER_MIN <= len(run) <= PLACEHOLDER_MAX
+        and run.endswith(PLACEHOLDER_TAILS)
+        and not run.startswith(PLACEHOLDER_NOT_HEADS)
+    )
+
+
 def _prev_nonspace(text: str, i: int) -> str:
     return text[i - 1] if i > 0 else ""
 
@@ -227,8 +241,7 @@ def scan_command(text: str, start: int, known: frozenset[str] | set[str]) -> tup
             # "kill -9 进程号 …": a short CJK placeholder (…名/…号) standing for an argument
             placeholder = (
                 i > start + len(word)
-                and 2 <= j - i <= 4
-                and text[j - 1] in "名号"
+                and is_placeholder(text[i:j])
                 and (j >= n or text[j].isspace() or text[j] in CJK_PUNCT or text[j] in ",.;:")
             )
             if attached or follower in ("[", "<", "{", "=", "/") or dotted or placeholder:

@@ -47,6 +47,7 @@ RULES = {
     "separator_command": command_line.described_code_span,
     "colon_command": command_line.colon_command,
     "verb_command": command_line.verb_command,
+    "column_key": command_line.column_key_line,
     "prose_use": prose_use.prose_use,
     "lead_in_command": lead_in.lone_command,
     "quote_lead_command": lead_in.quote_command,
@@ -201,6 +202,7 @@ def paragraph(
         return
     steps = lead_in.step_lines(ctx, lines, node.line + 1, parents, before, after)
     concept_lines: list[tuple[int, str]] = []
+    keys = command_line.column_keys(lines) if len(lines) >= command_line.COLUMN_KEY_MIN else {}
     for i, raw in enumerate(lines):
         lineno = node.line + i + 1
         text = raw.strip()
@@ -212,6 +214,8 @@ def paragraph(
             text = link_text(text)
         if ("::" in text or "==" in text or "{{c" in text) and explicit.explicit_line(ctx, text, lineno):
             continue  # (no marker, no explicit card: the test spares a call per line)
+        if i in keys and command_line.column_key_line(ctx, keys[i], parents, lineno):
+            continue
         if command_line.command_line(ctx, text, parents, lineno, prev=lines[i - 1] if i else None):
             continue
         concept_lines.append((lineno, text))

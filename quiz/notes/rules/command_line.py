@@ -14,13 +14,17 @@ from quiz.notes.context import Context
 from quiz.notes.rules.prose_use import MAX_USES_PER_LINE, TALKED_ABOUT_RE, ZH_NOT_DESC_RE, prose_use
 from quiz.notes.shaping import bare
 from quiz.notes.text import (
+    CJK_RE,
     DESC_LEAD_RE,
     PROMPT_RE,
     clean_desc,
     code_is_command,
     code_spans,
+    first_word,
     has_cjk,
+    is_cjk,
     is_command_word,
+    is_placeholder,
     scan_command,
     strip_code,
 )
@@ -110,10 +114,111 @@ def command_at_start(text: str, known: frozenset[str] | set[str]) -> tuple[str, 
         body = stripped[2:]
         m = _PROMPT_TAIL_RE.search(body)
         return (body[: m.start()].strip(), body[m.start() :]) if m else (body.strip(), "")
+    column = column_split(stripped, known)
+    if column is not None:
+        return column
     found = scan_command(stripped, 0, known)
     if found and found[2] in ("end", "cjk", "sep"):
         return found[0], stripped[found[1] :]
     return None
+
+
+_COLUMN_GAP_RE = re.compile(r" [ \t]+|\t")  # two spaces or more, or a tab: a column gap
+_CJK_RUN_RE = re.compile(CJK_RE.pattern + "+")
+_COLUMN_CMD_BAD_RE = re.compile(r"[。；！？;!?，、（）：]|\.\s")  # prose punctuation: not a command column
+COLUMN_EN_DESC_MIN_WORDS = 2  # ``docker ps  List containers``: an English description column, words at least
+
+
+def column_split(text: str, known: frozenset[str] | set[str]) -> tuple[str, str] | None:
+    """``kubectl get 资源类型      列出资源`` → (``kubectl get 资源类型``, ``列出资源``): all before the
+    column gap is the command, CJK placeholders included; not ``git add 添加文件  很常用`` (a verb: prose)."""
+    m = _description_gap(text, known)
+    if m is None or not is_command_word(first_word(text), known):
+        return None
+    cmd, desc = text[: m.start()].strip(), text[m.end() :].strip()
+    if not desc or " " not in cmd or _not_a_column(cmd):
+        return None
+    if any(_ACTION_ZH_RE.match(run.group(0)) for run in _CJK_RUN_RE.finditer(cmd)):
+        return None  # "docker ps 查看容器  …": the CJK words are a description, not a placeholder
+    if not (is_cjk(desc[0]) or _en_column_desc(desc, known)):
+        return None
+    return cmd, desc
+
+
+COLUMN_KEY_MIN = 3  # lines shaped ``sub args   描述`` that make a paragraph a key column
+_COLUMN_KEY_RE = re.compile(r"[a-z][\w.+-]*(?:\s|$)|--?[A-Za-z]")  # ``volume ls`` / ``-d``: a key's start
+
+
+def column_keys(lines: list[str]) -> dict[int, tuple[str, str]]:
+    """Key-column lines of a paragraph (``volume ls     列出卷`` each), when at least COLUMN_KEY_MIN and
+    most of its lines have that shape; ``{}`` for ``git add 文件  常用`` alone or a paragraph of prose."""
+    found: dict[int, tuple[str, str]] = {}
+    other = 0
+    for i, raw in enumerate(lines):
+        text = raw.strip()
+        if not text:
+            continue
+        pair = _column_key(text)
+        if pair is None:
+            other += 1
+        else:
+            found[i] = pair
+    return found if len(found) >= COLUMN_KEY_MIN and len(found) > other else {}
+
+
+def _column_key(text: str) -> tuple[str, str] | None:
+    """``inspect id      查看详情`` → (``inspect id``, ``查看详情``); not ``查看 id   详情`` nor ``a  b``."""
+    m = _description_gap(text, frozenset())
+    if m is None or not _COLUMN_KEY_RE.match(text):
+        return None
+    key, desc = text[: m.start()].strip(), text[m.end() :].strip()
+    if not desc or not is_cjk(desc[0]) or _not_a_column(key):
+        return None
+    if any(_ACTION_ZH_RE.match(run.group(0)) for run in _CJK_RUN_RE.finditer(key)):
+        return None
+    return key, clean_desc(desc)
+
+
+def column_key_line(ctx: Context, pair: tuple[str, str], parents: list[str], lineno: int) -> bool:
+    """Key-column line ``st 名称    查看状态`` → 查看状态 / st 名称; not a lone one (`column_keys`)."""
+    ctx.propose_command(pair[0], pair[1], parents, lineno, "column_key")
+    return True
+
+
+def _not_a_column(cmd: str) -> bool:
+    """``git log   =>`` (an arrow: the separator rules read it), ``a，b`` (prose); not ``git log -3``."""
+    return bool(_COLUMN_CMD_BAD_RE.search(cmd) or "`" in cmd or _SEP_TAIL_RE.search(cmd))
+
+
+COLUMN_GAPS_MAX = 4  # column gaps looked at in one line
+
+
+def _description_gap(text: str, known: frozenset[str] | set[str]) -> re.Match[str] | None:
+    """The gap a description column follows: in ``mv 旧名  新名     改名`` the last, not the one
+    before the placeholder ``新名``; in ``kill  pid1      结束`` the one before 结束."""
+    for n, m in enumerate(_COLUMN_GAP_RE.finditer(text)):
+        if n >= COLUMN_GAPS_MAX:
+            break  # bounded: a line of many gaps is not a two-column line
+        rest = text[m.end() :]
+        if not rest or not (is_cjk(rest[0]) or _en_column_desc(rest.strip(), known)):
+            continue
+        word = rest.split(None, 1)[0]
+        if is_placeholder(word) and _COLUMN_GAP_RE.search(rest):
+            continue  # a placeholder argument, another column after it
+        return m
+    return None
+
+
+def _en_column_desc(desc: str, known: frozenset[str] | set[str]) -> bool:
+    """``List running containers`` reads as a description column; ``-a --all``, ``ls -l`` do not."""
+    words = desc.split()
+    return (
+        len(words) >= COLUMN_EN_DESC_MIN_WORDS
+        and words[0][:1].isalpha()
+        and not is_command_word(words[0], known)
+        and not _TECHNICAL_RE.search(desc)
+        and not has_cjk(desc)
+    )
 
 
 def starts_with_command(text: str, known: frozenset[str] | set[str]) -> bool:
