@@ -212,6 +212,8 @@ def step_command_text(line: str, known: frozenset[str] | set[str]) -> str | None
     words = line.split()
     if not words or words[0] not in known or _STEP_ARG_BAD_RE.search(line):
         return None
+    if "\t" in line or "  " in line:
+        return None  # "cmd args    描述": a column line, its description is its own (`column_split`)
     ascii_words = [w for w in words[1:] if not has_cjk(w)]
     if any(w.lower() in PROSE_WORDS for w in ascii_words):
         return None
