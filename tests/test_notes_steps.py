@@ -133,6 +133,7 @@ def test_hash_in_a_command_argument_is_no_comment() -> None:
 
 def test_a_column_line_is_no_bare_step_command() -> None:
     """``cmd args    描述`` carries its own description: the line above does not describe it."""
-    note = parse_note("镜像操作\n  docker build -t 名字 .        构建镜像\n  docker save -o 路径 名字       保存镜像\n")
+    lines = ["镜像操作", "  docker build -t 名字 .        构建镜像", "  docker save -o 路径 名字       保存镜像"]
+    note = parse_note("\n".join(lines) + "\n")
     assert all(c.why != "step_command" for c in note.cards)
     assert all("构建镜像" not in c.back and "保存镜像" not in c.back for c in note.cards)
