@@ -133,7 +133,11 @@ def test_hash_in_a_command_argument_is_no_comment() -> None:
 
 def test_a_column_line_is_no_bare_step_command() -> None:
     """``cmd args    描述`` carries its own description: the line above does not describe it."""
-    lines = ["镜像操作", "  docker build -t 名字 .        构建镜像", "  docker save -o 路径 名字       保存镜像"]
+    lines = [
+        "镜像操作",
+        "  docker build -t 名字 .        构建镜像",
+        "  docker save -o 路径 名字       保存镜像",
+    ]
     note = parse_note("\n".join(lines) + "\n")
     assert all(c.why != "step_command" for c in note.cards)
     assert all("构建镜像" not in c.back and "保存镜像" not in c.back for c in note.cards)
