@@ -80,12 +80,14 @@ TERM_MAX_CHARS = 60  # … and characters
 _LINK_RE = re.compile(r"\[([^\[\]\n]*)\]\([^()\s\[]*\)")
 _LINK_ONLY_REST_RE = re.compile(r"[\s\-*+|,，、;；.。:：()（）\[\]]*")
 # Words that open a clause (connectives, prepositions): a clause starting with one has no term.
-_CONNECTIVES_CJK = (
-    "因为 由于 如果 假如 若是 倘若 要是 只要 只有 除非 即使 虽然 尽管 所以 因此 于是 但是 可是 不过 然而 "
-    "而且 并且 或者 还是 然后 接着 同时 此外 另外 其实 比如 例如 当时 通过 为了 对于 关于 根据 按照 "
-    "一个 一种 一些 某个 某些 有些 有两 有三 有几 有多 上面 下面 以上 以下 如下 上述 下述 "
-    "这 那 它 其"
-).split()
+_CONNECTIVES_CJK = tuple(
+    (
+        "因为 由于 如果 假如 若是 倘若 要是 只要 只有 除非 即使 虽然 尽管 所以 因此 于是 但是 可是 不过 然而 "
+        "而且 并且 或者 还是 然后 接着 同时 此外 另外 其实 比如 例如 当时 通过 为了 对于 关于 根据 按照 "
+        "一个 一种 一些 某个 某些 有些 有两 有三 有几 有多 上面 下面 以上 以下 如下 上述 下述 "
+        "这 那 它 其"
+    ).split()
+)
 _CONNECTIVES_CJK_CHAR = set("对在当把将用从有若如而但")  # … when a space, code or Latin follows
 # a CJK subject holding one of these points back at something ("X 记住这个"): no term
 _POINTERS_CJK = ("这", "那", "它")
@@ -114,7 +116,7 @@ def link_only(text: str) -> bool:
 def opens_clause(subject: str) -> bool:
     """``因为镜像`` / ``If the container`` open a clause (no term); not ``因特网`` / ``Ifconfig``."""
     s = subject.lstrip("*_`# ")
-    if any(s.startswith(w) for w in _CONNECTIVES_CJK):
+    if s.startswith(_CONNECTIVES_CJK):
         return True
     if s[:1] in _CONNECTIVES_CJK_CHAR and (len(s) > 1 and not ("\u4e00" <= s[1] <= "\u9fff")):
         return True
