@@ -1,4 +1,4 @@
-"""The SM-2 scheduler, "SM-2 as published" (``/work/shared/sm2/SPEC.md`` §3).
+"""The SM-2 scheduler, "SM-2 as published" (the team's SM-2 specification, §3).
 
 Pure domain code: standard library only, no Flask, no database, and it never
 reads the clock.  The caller passes the review day (the user's local calendar

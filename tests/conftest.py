@@ -23,7 +23,6 @@ from quiz import accounts
 from quiz.models import User, db
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("WENGU_SHARED", ROOT.parent / "shared"))
 SAMPLE_NOTES = ROOT / "data" / "docker-notes.md"
 PG_SERVER_URL = os.environ.get("WENGU_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 

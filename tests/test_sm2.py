@@ -1,8 +1,8 @@
-"""Tests for ``quiz.sm2`` against the shared SM-2 vectors (``/work/shared/sm2``).
+"""Tests for ``quiz.sm2`` against the SM-2 test vectors.
 
-The vectors live outside the repository, in ``shared/sm2/vectors.json`` beside
-it; ``WENGU_SM2_VECTORS`` overrides the path.  A missing or unreadable file makes
-the tests fail, never skip: CI always has it.
+The vectors are kept in the repository (``tests/fixtures/sm2-vectors.json``, a copy of the
+team's shared vectors); ``WENGU_SM2_VECTORS`` overrides the path.  A missing or unreadable
+file makes the tests fail, never skip.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from quiz.sm2 import (
 )
 
 EF_TOLERANCE = Decimal("1e-9")
-DEFAULT_VECTORS = Path(__file__).resolve().parents[2] / "shared" / "sm2" / "vectors.json"
+DEFAULT_VECTORS = Path(__file__).resolve().parent / "fixtures" / "sm2-vectors.json"
 VECTORS_PATH = Path(os.environ.get("WENGU_SM2_VECTORS") or DEFAULT_VECTORS)
 
 
