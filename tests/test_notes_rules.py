@@ -396,3 +396,12 @@ def test_option_list_items_under_a_lead_in() -> None:
 
 def test_a_dash_line_of_prose_is_no_option_line() -> None:
     assert all(c.why != "option_line" for c in parse_note("> ls\n\n- 这是一个列表项\n- -1 是负数\n").cards)
+
+
+def test_an_option_reads_the_same_in_a_code_block_as_on_an_option_line() -> None:
+    """``-d, --detach``: one card shape wherever the option is read (code block, option line)."""
+    block = "```\ndocker run IMAGE   # 运行容器\n    -d, --detach   # 后台运行\n    -i   # 交互\n```\n"
+    lines = "> docker run IMAGE\n\n- `-d, --detach` 后台运行\n- `-i` 交互\n"
+    for note, why in ((block, "code_option"), (lines, "option_line")):
+        cards = {(c.front, c.back) for c in parse_note(note).cards if c.why == why}
+        assert cards == {("docker run › 后台运行", "docker run -d"), ("docker run › 交互", "docker run -i")}, why

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from quiz.notes.blocks import SHELL_LANGS, Block
 from quiz.notes.context import Context
 from quiz.notes.rules.lead_in import GENERIC_LEAD_RE, lead_text
+from quiz.notes.rules.options import propose_option
 from quiz.notes.text import (
     CJK_RE,
     PROMPT_RE,
@@ -162,13 +163,7 @@ def _propose_groups(
             continue
         for ln in own:
             if ln.option_of:
-                ctx.propose_command(
-                    f"{ln.option_of} {ln.text}",
-                    f"{ln.option_of} › {ln.desc}",
-                    parents,
-                    ln.lineno,
-                    "code_option",
-                )
+                propose_option(ctx, ln.option_of, ln.text, ln.desc, parents, ln.lineno, "code_option")
             else:
                 ctx.propose_command(ln.text, ln.desc, parents, ln.lineno, "code_block")
         if not rest:

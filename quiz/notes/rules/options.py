@@ -117,6 +117,15 @@ def split_option_line(line: str) -> tuple[str, str] | None:
     return flag, desc
 
 
+def propose_option(
+    ctx: Context, command: str, flag: str, desc: str, parents: list[str], line: int, why: str = "option_line"
+) -> bool:
+    """One option's card, wherever it was read: ``docker run › 后台运行`` → ``docker run -d``
+    (``-d, --detach`` reads as ``-d``)."""
+    flag = option_flag(flag) or flag.strip()
+    return ctx.propose_command(f"{command} {flag}", desc, [*parents, command], line, why)
+
+
 def option_lines(ctx: Context, node: Block, prev: Block | None, parents: list[str]) -> bool:
     """``-i: 交互操作`` under ``> docker run`` → ``docker run › 交互操作`` → ``docker run -i``; not ``-i``
     alone (no command above: no card) nor a paragraph ending in prose (True when it read the paragraph)."""
@@ -131,7 +140,7 @@ def option_lines(ctx: Context, node: Block, prev: Block | None, parents: list[st
         command = _named_command(lines[first - 1][1], ctx.known)
         if command:
             for (lineno, _), (flag, desc) in zip(lines[first:], parsed[first:], strict=True):  # type: ignore[misc]
-                ctx.propose_command(f"{command} {flag}", desc, [*parents, command], lineno, "option_line")
+                propose_option(ctx, command, flag, desc, parents, lineno)
         return False
     command = option_command(ctx, prev, parents)
     if not command:
@@ -139,7 +148,7 @@ def option_lines(ctx: Context, node: Block, prev: Block | None, parents: list[st
             ctx.skip(lineno, text, "no_description")
         return True
     for (lineno, _), (flag, desc) in zip(lines, parsed, strict=True):  # type: ignore[misc]
-        ctx.propose_command(f"{command} {flag}", desc, [*parents, command], lineno, "option_line")
+        propose_option(ctx, command, flag, desc, parents, lineno)
     return True
 
 
@@ -156,7 +165,7 @@ def option_list(ctx: Context, node: Block, prev: Block | None, parents: list[str
     for head in heads:
         flag, desc = split_option_line(head.text)  # type: ignore[misc]
         if command:
-            ctx.propose_command(f"{command} {flag}", desc, [*parents, command], head.line + 1, "option_line")
+            propose_option(ctx, command, flag, desc, parents, head.line + 1)
         else:
             ctx.skip(head.line + 1, head.text, "no_description")
     return True

@@ -8,7 +8,7 @@ import re
 
 from quiz.notes.blocks import Block
 from quiz.notes.context import Context
-from quiz.notes.rules.options import option_command, option_flag
+from quiz.notes.rules.options import option_command, option_flag, propose_option
 from quiz.notes.shaping import bare, plain_cell
 from quiz.notes.text import (
     clean_desc,
@@ -293,7 +293,7 @@ def option_table(
         if not flag or not desc:
             continue
         if command:
-            ctx.propose_command(f"{command} {flag}", desc, [*parents, command], row.line + 1, "table_option")
+            propose_option(ctx, command, flag, desc, parents, row.line + 1, "table_option")
         else:
             ctx.skip(row.line + 1, flag, "no_description")
 
