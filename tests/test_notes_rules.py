@@ -404,4 +404,7 @@ def test_an_option_reads_the_same_in_a_code_block_as_on_an_option_line() -> None
     lines = "> docker run IMAGE\n\n- `-d, --detach` 后台运行\n- `-i` 交互\n"
     for note, why in ((block, "code_option"), (lines, "option_line")):
         cards = {(c.front, c.back) for c in parse_note(note).cards if c.why == why}
-        assert cards == {("docker run › 后台运行", "docker run -d"), ("docker run › 交互", "docker run -i")}, why
+        assert cards == {
+            ("docker run › 后台运行", "docker run -d"),
+            ("docker run › 交互", "docker run -i"),
+        }, why

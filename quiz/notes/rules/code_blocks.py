@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from quiz.notes.blocks import SHELL_LANGS, Block
 from quiz.notes.context import Context
 from quiz.notes.rules.lead_in import GENERIC_LEAD_RE, lead_text
-from quiz.notes.rules.options import propose_option
+from quiz.notes.rules.options import command_head, propose_option
 from quiz.notes.text import (
     CJK_RE,
     PROMPT_RE,
@@ -35,7 +35,6 @@ from quiz.notes.words import (
     BUILTIN_COMMANDS,
     PROSE_WORDS,
     SHELL_KEYWORDS,
-    SUBCOMMAND_TOOLS,
 )
 
 PLAIN_LANGS = frozenset(("text", "txt", "plain", "plaintext"))  # read like a block without a language
@@ -48,7 +47,6 @@ VIM_LANGS = frozenset(("vim", "viml", "vimscript"))  # ``" comment``
 TAB_WIDTH = 4
 KEYED_MIN = 3  # lines shaped ``key   # desc`` / ``key   描述`` that make a block a key column
 BELOW_MIN = 2  # commands described by a comment indented below them that make a block of that shape
-OPTION_MAX_CMD_WORDS = 2  # ``docker run`` › -d: the command an option line belongs to, words at most
 
 _TRAILING_COMMENT_RE = re.compile(r"(?<!\s)\s++(?:#|//)\s++(\S.*)$")
 # ``cmd  #说明``: a trailing ``#`` glued to CJK text (no space after the marker)
@@ -328,7 +326,7 @@ def _option_line(
         return
     m = _TRAILING_COMMENT_RE.search(s)
     opt, desc = (s[: m.start()].strip(), clean_desc(m.group(1))) if m else (_glued(s, known) or ("", ""))
-    owner = _owner_words(last_cmd.text)
+    owner = command_head(last_cmd.text, known)
     if opt and desc and owner:
         groups[last_cmd.group].lines.append(_Line(opt, desc, indent, lineno, last_cmd.group, option_of=owner))
 
@@ -552,17 +550,6 @@ def _glued(s: str, known: frozenset[str] | set[str]) -> tuple[str, str] | None:
 def _is_option(s: str) -> bool:
     """``-a``, ``--all``, ``-d, --detach``: a line starting with an option flag; not ``-1,…``, ``-- x``."""
     return len(s) > 1 and s[0] == "-" and (s[1].isalpha() or (s[1] == "-" and len(s) > 2 and s[2].isalpha()))
-
-
-def _owner_words(cmd: str) -> str:
-    """The command an option belongs to: ``docker run -it x`` → ``docker run``; ``cp -a a b`` → ``cp``."""
-    words = cmd.split()
-    if not words:
-        return ""
-    out = [words[0]]
-    if words[0] in SUBCOMMAND_TOOLS and len(words) > 1 and WORD_RE.fullmatch(words[1]):
-        out.append(words[1])
-    return " ".join(out[:OPTION_MAX_CMD_WORDS])
 
 
 def _join_continuations(s: str, raw: list[str], i: int) -> tuple[str, int]:
