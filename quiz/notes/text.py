@@ -34,12 +34,14 @@ CODE_SPAN_REFERENCE = r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)"
 _BACKTICKS_RE = re.compile(r"`+")
 WORD_RE = re.compile(r"[A-Za-z][\w.+-]*")
 _ALPHA_RE = re.compile(r"[A-Za-z]+")
+_WORD_RUN_RE = re.compile(r"[A-Za-z0-9_]+")
 PROMPT_RE = re.compile(r"^\s*[$#>%]\s+")
 
 
 _CJK_CLASS = "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _CJK_RANGES)
 CJK_RE = re.compile(f"[{_CJK_CLASS}]")
 _is_cjk_match = CJK_RE.match
+_CJK_RUN_MATCH = re.compile(CJK_RE.pattern + "+").match
 _has_cjk_search = CJK_RE.search
 _PROGRAM_RE = re.compile(r"[a-z][a-z0-9_.+-]*")
 _CODEISH_REST_RE = re.compile(r"[=(:;,.]")
@@ -92,6 +94,12 @@ def _span_matches(line: str) -> list[tuple[int, int, str]]:
     Each maximal run of backticks opens a span at the next run of the same length, when no
     newline comes between; the search resumes after the closing run.
     """
+    if line.count("`") == 2:  # the usual line: one pair of single backticks, or none
+        a = line.index("`")
+        close = line.index("`", a + 1)
+        if close == a + 1 or "\n" in line[a:close]:
+            return []
+        return [(a, close + 1, line[a + 1 : close])]
     runs = [m.span() for m in _BACKTICKS_RE.finditer(line)]
     same_length: dict[int, list[int]] = {}
     for k, (a, b) in enumerate(runs):
@@ -231,9 +239,7 @@ def scan_command(text: str, start: int, known: frozenset[str] | set[str]) -> tup
             i += 1
             continue
         if is_cjk(ch):
-            j = i
-            while j < n and is_cjk(text[j]):
-                j += 1
+            j = _CJK_RUN_MATCH(text, i).end()  # (matches: text[i] is CJK)
             prev = _prev_nonspace(text, i)
             attached = prev and not prev.isspace() and not prev.isalnum() and prev not in CJK_PUNCT
             follower = text[j] if j < n else ""
@@ -284,7 +290,9 @@ def scan_command(text: str, start: int, known: frozenset[str] | set[str]) -> tup
             if w.group(0).lower() in PROSE_WORDS and (token_end >= n or text[token_end].isspace()):
                 stop = "prose"
                 break
-        i += 1
+        # A run of ASCII letters, digits and "_" holds nothing the loop stops at: step over it whole.
+        run = _WORD_RUN_RE.match(text, i)
+        i = run.end() if run else i + 1
         good = i
     cmd = text[start:good].strip().rstrip("。.,，;；:：")
     if not cmd:
@@ -333,7 +341,8 @@ def first_clause(text: str) -> str:
 
 def shorten(text: str, limit: int = 40) -> str:
     """A short label from a list item's text: first clause, no parenthetical, at most `limit` chars."""
-    text = _PAREN_RE.sub(" ", text).strip() or text
+    if "(" in text or "（" in text:
+        text = _PAREN_RE.sub(" ", text).strip() or text
     clause = _SHORT_SPLIT_RE.split(text, maxsplit=1)[0].strip()
     clause = clause or text.strip()
     if len(clause) > limit:

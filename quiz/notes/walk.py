@@ -168,15 +168,15 @@ def item(ctx: Context, node: Block, parents: list[str], deflist: bool, ordered: 
         return
     before = len(ctx.choice.accepted)
     paragraph(ctx, head, parents, consumed=False, item_head=True, deflist=deflist)
+    if len(children) == 1:
+        return  # nothing under the head (most items)
     produced = len(ctx.choice.accepted) > before
-    answer = children[1] if len(children) > 1 else None
+    answer = children[1]
     head_text = link_text(join_lines(head.text.split("\n")))
-    consumed_answer = (
-        answer is not None and not produced and answers.item_answer(ctx, head_text, answer, ordered)
-    )
+    consumed_answer = not produced and answers.item_answer(ctx, head_text, answer, ordered)
     sub_parents = parents + [shorten(head_text)] if head_text else parents
     rest = Block("item", children=children[1:])
-    if consumed_answer and answer is not None:
+    if consumed_answer:
         walk(ctx, Block("item", children=[answer]), sub_parents, consumed=True)
         rest.children = children[2:]
     walk(ctx, rest, sub_parents, consumed=False)

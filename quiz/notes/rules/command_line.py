@@ -196,6 +196,8 @@ COLUMN_GAPS_MAX = 4  # column gaps looked at in one line
 def _description_gap(text: str, known: frozenset[str] | set[str]) -> re.Match[str] | None:
     """The gap a description column follows: in ``mv 旧名  新名     改名`` the last, not the one
     before the placeholder ``新名``; in ``kill  pid1      结束`` the one before 结束."""
+    if "  " not in text and "\t" not in text:
+        return None  # no gap at all (most lines): spares the scan
     for n, m in enumerate(_COLUMN_GAP_RE.finditer(text)):
         if n >= COLUMN_GAPS_MAX:
             break  # bounded: a line of many gaps is not a two-column line
