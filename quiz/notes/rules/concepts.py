@@ -297,6 +297,7 @@ def concept(ctx: Context, unit: str, lineno: int, *, item: bool, deflist: bool) 
 
 _SENT_SPLIT_RE = re.compile(r"(?<=[。！？!?])|(?<=\.)\s+(?=[A-Z\u4e00-\u9fff])")
 _SENT_END_RE = re.compile(r"[。！？!?.]\s*$")
+_SENT_MARK_RE = re.compile(r"[。！？!?.]")  # no split without one (a fast scan spares the lookbehinds)
 QUESTION_SENTENCE_MAX = 80  # "什么是镜像？" then its answer: the question at most this long
 
 
@@ -339,7 +340,7 @@ def _split_sentences(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
     buf: list[str] = []
     start = 0
     for lineno, text in lines:
-        for piece in _SENT_SPLIT_RE.split(text):
+        for piece in _SENT_SPLIT_RE.split(text) if _SENT_MARK_RE.search(text) else (text,):
             if not piece.strip():
                 continue
             if not buf:
