@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from difflib import SequenceMatcher
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path, PurePosixPath
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -477,7 +478,8 @@ def _insert_rows(session: Session, table: Any, rows: list[dict[str, Any]]) -> No
         f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
         f"VALUES ({', '.join([marker] * len(columns))})"
     )
-    connection.exec_driver_sql(sql, [tuple(row[c] for c in columns) for row in rows])
+    values = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
+    connection.exec_driver_sql(sql, list(map(values, rows)))
 
 
 def _card_row(deck_id: int, draft: CardDraft, position: int, topic_id: int | None) -> dict[str, Any]:
