@@ -78,6 +78,14 @@ EXAMPLES: dict[str, tuple[str, str]] = {
     "term_sub_item": ("- 死锁\n  - 两个进程互相等待", "- 死锁\n  - 两个进程互相等待\n  - 无法继续"),
     "item_answer": ("- 端口冲突\n\n  > 换一个端口", "- 端口冲突"),
     "heading_problem": ("### 端口无法访问\n\n换一个端口再试。", "## 常见问题\n\n换一个端口再试。"),
+    "labelled_text": (
+        "## 2. 端口无法访问\n\n**原因**：端口被别的进程占了",
+        "## 端口\n\n注意：端口被别的进程占了",
+    ),
+    "label_answer": (
+        "## 端口无法访问\n\n**解决方案：**\n\n换一个端口再试",
+        "## 端口\n\n原因：\n\n- 端口被占了",
+    ),
     "column_key": (
         "# 速查\n\nlist        列出条目\nshow 条目名   查看条目\nrm 条目名     删除条目\n",
         "# 速查\n\nlist        列出条目\n这是说明。\n还是说明。\n",
@@ -116,6 +124,8 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "dash_term": ("Cache Layer", "keeps hot rows in memory"),
     "symbol_term": ("井号 `#`", "代表注释的开始"),
     "heading_subject": ("快照", "可以保存某一时刻的磁盘状态"),
+    "labelled_text": ("端口无法访问 › 原因", "端口被别的进程占了"),
+    "label_answer": ("端口无法访问 › 解决方案", "换一个端口再试"),
     "term_continuation": ("**镜像**", "只读的模板"),
     "question_then_answer": ("什么是镜像？", "只读的模板"),
     "term_sub_item": ("死锁", "两个进程互相等待"),
@@ -408,3 +418,31 @@ def test_an_option_reads_the_same_in_a_code_block_as_on_an_option_line() -> None
             ("docker run › 后台运行", "docker run -d"),
             ("docker run › 交互", "docker run -i"),
         }, why
+
+
+# --------------------------------------------------------------------------- labels
+
+
+@pytest.mark.parametrize(
+    ("note", "expected"),
+    [
+        # the list item around the label names what it belongs to
+        ("## 常见问题\n\n- 容器起不来\n  - 原因：镜像不存在\n", ("容器起不来 › 原因", "镜像不存在")),
+        ("# Ports\n\n**Solution:** pick another port.\n", ("Ports › Solution", "pick another port.")),
+        ("## （二）磁盘满了\n\n**原因：**\n\n日志太多\n", ("磁盘满了 › 原因", "日志太多")),
+    ],
+)
+def test_a_label_asks_with_what_it_belongs_to(note: str, expected: tuple[str, str]) -> None:
+    assert [(c.front, c.back) for c in parse_note(note).cards if c.kind == "concept"] == [expected]
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "**原因**：镜像不存在\n",  # no heading or item: nothing to ask with
+        "## 端口\n\n提示：先停掉旧容器\n",  # an aside
+        "## 端口\n\n原因：\n\n```sh\nlsof -i :80\n```\n",  # a code block is no label's text
+    ],
+)
+def test_a_label_with_nothing_to_ask_or_an_aside_is_no_card(note: str) -> None:
+    assert [c for c in parse_note(note).cards if c.kind == "concept"] == []

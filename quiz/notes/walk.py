@@ -4,10 +4,12 @@ Which rules read which block, in order (each rule's docstring shows one input it
 one it leaves alone; `RULES` names them all):
 
 heading     topic path; `heading_problem` (a problem heading answered by the next block)
-paragraph   `lone_command` when a lead-in precedes it; else `multiline_qa_block`, then per line
+paragraph   `lone_command` when a lead-in precedes it; `label_answer` when it is a lone label
+            (``原因：``) and a paragraph follows; else `multiline_qa_block`, then per line
             `explicit_line` → `command_line` (`COMMAND_LINE_RULES`); the lines left are concept
             text: in a list item's head `term_continuation`, else one unit; in a paragraph,
-            sentence by sentence `question_then_answer`; each unit through `CONCEPT_RULES`
+            sentence by sentence `question_then_answer`; each unit through `labelled_text`, then
+            `CONCEPT_RULES`
 list item   its head paragraph as above; if it made no card, `item_answer` on the next block
 code block  `code_block`
 table       `table_row` (`table_key`, `table_term`, `table_option` by the columns' headers)
@@ -26,6 +28,7 @@ from quiz.notes.rules import (
     command_line,
     concepts,
     explicit,
+    labels,
     lead_in,
     options,
     prose_use,
@@ -73,6 +76,8 @@ RULES = {
     "term_sub_item": answers.item_answer,
     "item_answer": answers.item_answer,
     "heading_problem": answers.heading_problem,
+    "labelled_text": labels.labelled_text,
+    "label_answer": labels.label_answer,
 }
 
 
@@ -96,6 +101,9 @@ def walk(ctx: Context, node: Block, parents: list[str], consumed: bool) -> None:
             lead = lead_in.lead_in(prev)
             if lead and lead_in.lone_command(ctx, child, lead, parents):
                 pass
+            elif not consumed and labels.label_answer(ctx, child, nxt, parents):
+                walk(ctx, Block("item", children=[nxt]), parents, consumed=True)  # type: ignore[list-item]
+                skip = nxt
             elif not options.option_lines(ctx, child, prev, parents):
                 before = (
                     prev.text.rstrip().rsplit("\n", 1)[-1]
@@ -224,7 +232,8 @@ def paragraph(
     if item_head:
         if not concepts.term_continuation(ctx, concept_lines):
             unit = join_lines([t for _, t in concept_lines])
-            concepts.concept(ctx, unit, concept_lines[0][0], item=True, deflist=deflist)
+            if not labels.labelled_text(ctx, unit, concept_lines[0][0], parents):
+                concepts.concept(ctx, unit, concept_lines[0][0], item=True, deflist=deflist)
         return
     units = concepts.sentences(concept_lines)
     n = 0
@@ -234,5 +243,6 @@ def paragraph(
         if concepts.question_then_answer(ctx, sentence, answer):
             n += 2
             continue
-        concepts.concept(ctx, sentence, lineno, item=False, deflist=False)
+        if not labels.labelled_text(ctx, sentence, lineno, parents):
+            concepts.concept(ctx, sentence, lineno, item=False, deflist=False)
         n += 1

@@ -8,6 +8,7 @@ from quiz.notes.blocks import Block
 from quiz.notes.context import Context
 from quiz.notes.rules.command_line import starts_with_command
 from quiz.notes.rules.definitions import dash_split, find_def, subject_ok
+from quiz.notes.rules.labels import label_line
 from quiz.notes.text import join_lines, strip_code, strip_item_marks
 
 TERM_ITEM_MAX_CJK = 12  # a term alone on a list item: at most this many CJK characters …
@@ -72,13 +73,14 @@ def item_answer(ctx: Context, head_text: str, answer: Block, ordered: bool) -> b
             and term_item(head_text, ordered, known)
             and not starts_with_command(item_body.text, known)
             and not find_def(item_body.text.split("\n")[0])
+            and label_line(item_body.text) is None  # "原因：…" is asked as "item › 原因"
         ):
             back = join_lines(item_body.text.split("\n"))
             ctx.propose(
                 "concept", strip_item_marks(head_text), back, item_body.line + 1, head_text, "term_sub_item"
             )
             return True
-    elif body.kind == "para" and not starts_with_command(body.text, known):
+    elif body.kind == "para" and not starts_with_command(body.text, known) and label_line(body.text) is None:
         if answer.kind == "quote" or _PROBLEM_WORDS.search(head_text) or term_item(head_text, ordered, known):
             back = join_lines(body.text.split("\n"))
             front = strip_item_marks(head_text)
@@ -107,6 +109,8 @@ def heading_problem(ctx: Context, title: str, head: Block, nxt: Block, siblings:
                 return False  # a section holding sub-sections, not a single problem
             break
     back = join_lines(body.text.split("\n"))
+    if label_line(back) is not None:
+        return False  # "**原因**：…": a label's text, asked as "heading › 原因" (`labelled_text`)
     if len(back) < HEADING_ANSWER_MIN or back.rstrip("*_ ").endswith((":", "：")) and nxt.kind != "quote":
         return False  # (a "**问题描述：**" label, or a lead-in, is no answer)
     if _POINTS_AHEAD_RE.search(back):
