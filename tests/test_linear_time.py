@@ -234,6 +234,19 @@ def test_extractor_cpu_time_grows_linearly(name: str) -> None:
     )
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(NOTES))
+def test_every_adversarial_note_at_100k_characters_costs_linear_time(name: str) -> None:
+    # The issue's size: 100,000 characters of each shape, beside 12,500 of it (8x: linear work
+    # grows about 8x).  CPU time, least of three runs, so that a busy machine counts little.
+    make = NOTES[name]
+    cost_small = cpu_cost(parse_note, make(12_500), runs=3)
+    cost_large = cpu_cost(parse_note, make(100_000), runs=3)
+    assert cost_large < LIMIT * cost_small + 0.002 * LIMIT, (
+        f"{name}: {cost_small:.4f}s then {cost_large:.4f}s"
+    )
+
+
 def _slots(length: int) -> tuple[str, str]:
     """40 four-slot patterns against 20 typed words of `length` x (no word matches: no y)."""
     return "cmd " + " ".join(["<a>x<b>x<c>x<d>y"] * 40), "cmd " + " ".join(["x" * length] * 20)
