@@ -65,7 +65,7 @@ ALLOWED: dict[str, tuple[str, str]] = {
         "overrun",
         "searched in at most the 200 characters before a verb (_desc_before)",
     ),
-    "quiz.notes.rules.code_blocks._TRAILING_COMMENT_RE": (
+    "quiz.notes.rules.code_lines._TRAILING_COMMENT_RE": (
         "overrun",
         "run on one line of a code block: with no newline, the final .*$ cannot fail",
     ),

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from quiz.notes import parse_note
-from quiz.notes.rules.code_blocks import colon_described
+from quiz.notes.rules.code_lines import colon_described
 from quiz.notes.rules.lead_in import step_command_text, step_description
 
 KNOWN = frozenset(("podman", "kubectl", "git", "ls", "find", "systemctl", "tar"))

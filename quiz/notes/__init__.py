@@ -11,7 +11,8 @@ Pipeline (one module per stage; the rules' order is in `quiz.notes.walk`)
     blocks.py       segment: markdown-it block tokens → a tree of blocks with their source lines
     walk.py         the chain: each block handed to its rules in order, with its heading path
     rules/          propose: one module per family (explicit, command_line, prose_use, lead_in,
-                    code_blocks, tables, definitions, concepts, answers); each rule a small
+                    code_blocks with code_lines, tables, options, definitions, concepts, labels,
+                    answers); each rule a small
                     function that proposes pairs with the name it gives them (`CardDraft.why`)
     shaping.py      finish: fronts and backs trimmed, a command's front built from its context
     choice.py       decide: one card per pair and line, in note order; keys from keys.py
@@ -184,6 +185,7 @@ from quiz.notes.model import CARD_KINDS, SKIP_REASONS, CardDraft, NoteError, Par
 from quiz.notes.rules import (
     answers,
     code_blocks,
+    code_lines,
     command_line,
     concepts,
     definitions,
@@ -225,6 +227,7 @@ NOTES_MODULES = (
     words,
     answers,
     code_blocks,
+    code_lines,
     command_line,
     concepts,
     definitions,
