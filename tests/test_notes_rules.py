@@ -12,6 +12,8 @@ import pytest
 
 import quiz.notes
 from quiz.notes import NOTES_MODULES, RULES, SKIP_REASONS, Skipped, parse_note
+from quiz.notes.choice import RULE_CONFIDENCE, Choice, confidence
+from quiz.notes.model import Candidate
 
 # rule name: (a note it handles, a note it must not touch)
 EXAMPLES: dict[str, tuple[str, str]] = {
@@ -446,3 +448,45 @@ def test_a_label_asks_with_what_it_belongs_to(note: str, expected: tuple[str, st
 )
 def test_a_label_with_nothing_to_ask_or_an_aside_is_no_card(note: str) -> None:
     assert [c for c in parse_note(note).cards if c.kind == "concept"] == []
+
+
+# --------------------------------------------------------------------------- the choice step
+
+
+def _candidate(front: str, why: str, front_from: str = "own") -> Candidate:
+    return Candidate(
+        "command", front, "docker ps", 3, "docker ps", why, ("Docker",), confidence(why, front_from)
+    )
+
+
+@pytest.mark.parametrize("surer_first", [True, False])
+def test_the_surest_candidate_gives_the_front_whatever_the_order(surer_first: bool) -> None:
+    surer = _candidate("列出容器", "code_block")
+    weaker = _candidate("Docker", "command_line", front_from="heading")
+    choice = Choice()
+    first, second = (surer, weaker) if surer_first else (weaker, surer)
+    assert choice.accept(first) is True
+    assert choice.accept(second) is False  # the same pair on the same line: no second card
+    [card] = choice.cards()
+    assert (card.front, card.why) == ("列出容器", "code_block")
+
+
+def test_on_a_tie_the_first_proposal_keeps_the_front() -> None:
+    choice = Choice()
+    choice.accept(_candidate("列出容器", "command_line"))
+    choice.accept(_candidate("查看容器", "table_row"))  # both 0.9
+    assert [c.front for c in choice.cards()] == ["列出容器"]
+
+
+def test_every_rule_has_a_confidence_and_a_front_of_its_own_is_surer_than_a_borrowed_one() -> None:
+    assert set(RULE_CONFIDENCE) == set(RULES)
+    assert all(0 < v <= 1 for v in RULE_CONFIDENCE.values())
+    for why in RULES:
+        assert confidence(why) > confidence(why, "item") > confidence(why, "heading")
+
+
+def test_a_command_described_beside_it_beats_the_same_command_under_a_heading() -> None:
+    # One line read by two rules: the quote's lead-in describes it; the line alone has only its heading.
+    note = "## 数据卷\n\n查看所有数据卷：\n> docker volume ls\n"
+    cards = [c for c in parse_note(note).cards if c.back == "docker volume ls"]
+    assert [(c.front, c.why) for c in cards] == [("查看所有数据卷", "quote_lead_command")]

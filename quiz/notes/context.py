@@ -4,7 +4,7 @@ path, the cloze budget, and `propose`, through which every rule hands over a pai
 
 from __future__ import annotations
 
-from quiz.notes.choice import Choice
+from quiz.notes.choice import Choice, confidence
 from quiz.notes.model import Candidate, Skipped, Topic
 from quiz.notes.rules.explicit import CLOZE_TEXT_ALLOWANCE, CLOZE_TEXT_PER_NOTE_CHAR
 from quiz.notes.shaping import command_front, shape_pair
@@ -51,10 +51,13 @@ class Context:
             self._lines = self.text.split("\n")
         return self._lines[index] if 0 <= index < len(self._lines) else ""
 
-    def propose(self, kind: str, front: str, back: str, line: int, ident: str, why: str) -> bool:
-        """Offer a pair; True when it became a card."""
+    def propose(
+        self, kind: str, front: str, back: str, line: int, ident: str, why: str, front_from: str = "own"
+    ) -> bool:
+        """Offer a pair; True when it became a new card.  `front_from`: see `choice.FRONT_CONFIDENCE`."""
         front, back = shape_pair(kind, front, back)
-        return self.choice.accept(Candidate(kind, front, back, line, ident, why, self.topic))
+        cand = Candidate(kind, front, back, line, ident, why, self.topic, confidence(why, front_from))
+        return self.choice.accept(cand)
 
     def propose_command(self, cmd: str, desc: str, parents: list[str], line: int, why: str) -> bool:
         """Offer a command card: `desc` (else the enclosing item, else the heading) describes `cmd`."""
@@ -65,7 +68,8 @@ class Context:
         if not front:
             self.skip(line, cmd, "no_description")
             return False
-        return self.propose("command", front, cmd, line, cmd, why)
+        front_from = "own" if desc.strip() else "item" if parents else "heading"
+        return self.propose("command", front, cmd, line, cmd, why, front_from)
 
     def skip(self, line: int, text: str, reason: str) -> None:
         """Note a line that looks like a command or definition but makes no card (see SKIP_REASONS)."""

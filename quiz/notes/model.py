@@ -76,3 +76,4 @@ class Candidate:
     ident: str
     why: str
     topic: tuple[str, ...] = ()
+    confidence: float = 1.0  # how sure the rule is of this pair and front (`quiz.notes.choice`)
