@@ -14,6 +14,7 @@ import quiz.notes
 from quiz.notes import NOTES_MODULES, RULES, SKIP_REASONS, Skipped, parse_note
 from quiz.notes.choice import RULE_CONFIDENCE, Choice, confidence
 from quiz.notes.model import Candidate
+from quiz.notes.rules.options import option_flag
 
 # rule name: (a note it handles, a note it must not touch)
 EXAMPLES: dict[str, tuple[str, str]] = {
@@ -490,3 +491,19 @@ def test_a_command_described_beside_it_beats_the_same_command_under_a_heading() 
     note = "## 数据卷\n\n查看所有数据卷：\n> docker volume ls\n"
     cards = [c for c in parse_note(note).cards if c.back == "docker volume ls"]
     assert [(c.front, c.why) for c in cards] == [("查看所有数据卷", "quote_lead_command")]
+
+
+@pytest.mark.parametrize(
+    ("flag", "expected"),
+    [
+        ("-a, --all", "-a"),
+        ("--name NAME", "--name NAME"),
+        ("-p, --publish 5000:5000", "-p 5000:5000"),  # the argument of the last form is every form's
+        ("-e, --env NAME=hello", "-e NAME=hello"),
+        ("-a, two words", ""),
+    ],
+)
+def test_an_option_with_several_forms_reads_as_its_first_with_the_shared_argument(
+    flag: str, expected: str
+) -> None:
+    assert option_flag(flag) == expected

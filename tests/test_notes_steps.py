@@ -141,3 +141,56 @@ def test_a_column_line_is_no_bare_step_command() -> None:
     note = parse_note("\n".join(lines) + "\n")
     assert all(c.why != "step_command" for c in note.cards)
     assert all("构建镜像" not in c.back and "保存镜像" not in c.back for c in note.cards)
+
+
+# --------------------------------------------------------------------------- a note's own block habits
+
+# A cheat sheet in the style that describes each block in the line after it (made up).
+AFTER_STYLE = (
+    "# Containers\n\n"
+    "### `podman ps`\n\n```sh\npodman ps -a\n```\n\nLists every container.\n\n"
+    "### `podman rm`\n\n```sh\npodman rm web\n```\n\nRemoves a container.\n\n"
+    "```sh\npodman rm -f web\n```\n\nRemoves it even while it runs.\n"
+)
+
+
+def test_a_note_that_describes_blocks_after_them_gets_each_block_its_own_line() -> None:
+    assert commands(AFTER_STYLE) == [
+        ("Lists every container", "podman ps -a"),
+        ("Removes a container", "podman rm web"),
+        ("Removes it even while it runs", "podman rm -f web"),
+    ]
+
+
+def test_a_note_that_describes_blocks_before_them_keeps_reading_the_line_before() -> None:
+    note = (
+        "# Containers\n\n列出容器：\n\n```sh\npodman ps -a\n```\n\n"
+        "删除容器：\n\n```sh\npodman rm web\n```\n\n这条命令很常用。\n"
+    )
+    assert commands(note) == [("列出容器", "podman ps -a"), ("删除容器", "podman rm web")]
+
+
+YML_SHEET = (
+    "# Build\n\n```yml\npodman build [options] .\n  -t name    # tag the image\n```\n\nBuild an image.\n\n"
+    "# Remove\n\n```yml\npodman rmi IMAGE\n```\n\nRemove an image.\n"
+)
+
+
+def test_a_language_a_note_uses_for_blocks_of_commands_reads_as_commands() -> None:
+    assert commands(YML_SHEET) == [
+        ("Build an image", "podman build [options] ."),
+        ("podman build › tag the image", "podman build -t name"),
+        ("Remove an image", "podman rmi IMAGE"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "# Run\n\n```yml\npodman run -d web\n```\n\nStart it.\n",  # one block: an example in YAML
+        YML_SHEET + "\n```yml\nservices:\n  web:\n    image: nginx\n```\n",  # the tag also holds YAML
+    ],
+)
+def test_one_block_or_a_language_that_also_holds_code_stays_an_example(note: str) -> None:
+    assert commands(note) == []
+    assert {s.reason for s in parse_note(note).skipped} == {"example"}

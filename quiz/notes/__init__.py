@@ -247,5 +247,7 @@ def parse_note(text: str) -> ParsedNote:
     learn: list[Block] = []
     root = block_tree(text, learn)
     ctx = Context(text, BUILTIN_COMMANDS | learn_commands(learn))
+    ctx.desc_after = code_blocks.descriptions_follow_blocks(root)
+    ctx.command_tags = code_blocks.command_tags(root, ctx.known)
     walk.walk(ctx, root, [], consumed=False)
     return ParsedNote(tuple(ctx.topics), ctx.choice.cards(), ctx.not_carded())

@@ -23,6 +23,8 @@ class Context:
         "skipped",
         "cloze_budget",
         "code_desc",
+        "desc_after",
+        "command_tags",
         "text",
         "_lines",
     )
@@ -40,6 +42,9 @@ class Context:
         self.text = text
         self._lines: list[str] | None = None  # the note's lines, split on first use
         self.code_desc = ""  # the description of the last code block (an "or" block after it shares it)
+        self.desc_after = (
+            False  # the note describes code blocks after them (`code_blocks.descriptions_follow_blocks`)
+        )
 
     def heading(self) -> str:
         """The title of the innermost heading above, or ""."""

@@ -16,7 +16,8 @@ import re
 
 from quiz.notes.blocks import SHELL_LANGS, Block
 from quiz.notes.context import Context
-from quiz.notes.rules.code_lines import COLON_TAIL_RE, Group, Line, read_block
+from quiz.notes.rules.code_lines import COLON_TAIL_RE, CONFIG_LINE_RE, Group, Line, read_block
+from quiz.notes.rules.command_line import starts_with_command
 from quiz.notes.rules.lead_in import GENERIC_LEAD_RE, lead_text
 from quiz.notes.rules.options import propose_option
 from quiz.notes.text import clean_desc, first_word
@@ -54,17 +55,106 @@ def code_block(
     lang = first_word(node.info).lower()
     shell = lang in SHELL_LANGS
     command_lang = lang in COMMAND_LANGS
-    if lang and not shell and not command_lang and lang not in PLAIN_LANGS:
+    if lang and not shell and not command_lang and lang not in PLAIN_LANGS and lang not in ctx.command_tags:
         _skip_example_block(ctx, node)
         return
+    nxt = siblings[n + 1] if siblings is not None and 0 <= n < len(siblings) - 1 else None
     if prev is not None and prev.kind == "para" and _ALTERNATIVE_RE.fullmatch(prev.text.strip()):
         block_desc = ctx.code_desc  # "or" between two blocks: the same description
+    elif ctx.desc_after:
+        # the paragraph after the block describes it; the one before described the block before that
+        block_desc = _after_desc(nxt, ctx.known)
+        if not block_desc and not (siblings is not None and n >= 2 and siblings[n - 2].kind == "code"):
+            block_desc = _block_desc(prev)
     else:
         block_desc = _block_desc(prev)
     groups = read_block(node, ctx.known, shell=shell, command_lang=command_lang, vim=lang in VIM_LANGS)
     ctx.code_desc = block_desc
     alone = siblings is not None and _alone_in_section(siblings, n)
     _propose_groups(ctx, groups, block_desc, parents, alone)
+
+
+AFTER_STYLE_MIN = 2  # blocks described by the paragraph after them that make a note of that style
+AFTER_DESC_MAX = 120  # characters of such a description (a longer paragraph explains, it does not name)
+
+
+def descriptions_follow_blocks(root: Block) -> bool:
+    """Whether the note describes its code blocks in the paragraph after them (a heading, the
+    block, then ``Deletes images.``: devhints' style) rather than in the text before them
+    (``删除镜像：`` then the block).  Counted over the note: a block right under a heading or
+    another block with a short paragraph after it, against a block after a paragraph with no
+    paragraph after it (or after a lead-in ending in a colon)."""
+    after = before = 0
+    stack = [root]
+    while stack:
+        kids = stack.pop().children
+        for n, child in enumerate(kids):
+            if child.kind != "code":
+                if child.children:
+                    stack.append(child)
+                continue
+            prev = kids[n - 1] if n else None
+            nxt = kids[n + 1] if n + 1 < len(kids) else None
+            if prev is not None and prev.kind == "para":
+                if prev.text.rstrip().endswith((":", "：")) or nxt is None or nxt.kind != "para":
+                    before += 1
+            elif _after_desc(nxt, frozenset()):
+                after += 1
+    return after >= AFTER_STYLE_MIN and after > before
+
+
+def _after_desc(nxt: Block | None, known: frozenset[str] | set[str]) -> str:
+    """The paragraph after a block as its description: one short line that is no lead-in or command."""
+    if nxt is None or nxt.kind != "para":
+        return ""
+    text = nxt.text.strip()
+    if "\n" in text or len(text) > AFTER_DESC_MAX or text.endswith((":", "：")):
+        return ""
+    if known and starts_with_command(text, known):
+        return ""
+    return _desc_line(text)
+
+
+COMMAND_TAG_MIN = 2  # blocks of commands a note must mark with a language to mean commands by it
+
+
+def command_tags(root: Block, known: frozenset[str] | set[str]) -> frozenset[str]:
+    """The languages a note marks blocks of commands with (```` ```yml ```` over ``docker build
+    [options] .`` in a cheat sheet): every block of that language reads as commands, and there are
+    at least COMMAND_TAG_MIN of them; not a language any block of which holds code or configuration."""
+    counts: dict[str, int] = {}
+    stack = [root]
+    while stack:
+        for child in stack.pop().children:
+            if child.children:
+                stack.append(child)
+            if child.kind != "code":
+                continue
+            lang = first_word(child.info).lower()
+            if not lang or lang in SHELL_LANGS or lang in COMMAND_LANGS or lang in PLAIN_LANGS:
+                continue
+            if counts.get(lang, 0) >= 0:
+                counts[lang] = counts.get(lang, 0) + 1 if reads_as_commands(child.text, known) else -1
+    return frozenset(lang for lang, n in counts.items() if n >= COMMAND_TAG_MIN)
+
+
+def reads_as_commands(text: str, known: frozenset[str] | set[str]) -> bool:
+    """A block marked as another language that holds nothing but commands, their option lines and
+    comments (```` ```yml ```` over ``docker build [options] .``); not YAML, code or configuration."""
+    commands = 0
+    for line in text.split("\n"):
+        s = line.strip()
+        if not s or s.startswith("#"):
+            continue
+        if s.startswith("$ "):
+            s = s[2:].lstrip()
+        if CONFIG_LINE_RE.search(s):
+            return False
+        if first_word(s) in known and len(s.split()) >= 2 and first_word(s) not in SHELL_KEYWORDS:
+            commands += 1
+        elif not s.startswith("-"):
+            return False
+    return commands > 0
 
 
 def _alone_in_section(siblings: list[Block], n: int) -> bool:

@@ -68,7 +68,7 @@ _PROGRAM_WORD_RE = re.compile(r"[a-z][\w.+-]*(?:\s|$)")  # a line starting like 
 GLUED_PLACEHOLDER_MIN, GLUED_PLACEHOLDER_MAX = 2, 4  # ``容器名`` / ``进程号``: CJK characters of an argument
 DEMO_WORDS = frozenset(("echo", "printf"))  # lines that show output: no card without a description
 # a line that reads like configuration or source, not a command: ``key = value``, ``key: value``
-_CONFIG_LINE_RE = re.compile(r"^[\w.-]+\s*(?:=|:\s)|[{]\s*$")
+CONFIG_LINE_RE = re.compile(r"^[\w.-]+\s*(?:=|:\s)|[{]\s*$")
 
 
 @dataclass(slots=True)
@@ -333,7 +333,7 @@ def _command(
         return None  # output of the command above
     if keyed:
         pair = _keyed(s)
-        if pair and not _CONFIG_LINE_RE.search(pair[0]):
+        if pair and not CONFIG_LINE_RE.search(pair[0]):
             return pair[0], clean_desc(pair[1])
     desc = ""
     if command_lang:

@@ -84,11 +84,16 @@ def option_command(ctx: Context, prev: Block | None, parents: list[str]) -> str:
 def option_flag(text: str) -> str:
     """``-a, --all`` → ``-a``; ``--name NAME`` → ``--name NAME``; "" unless every part is an option."""
     parts = [p.strip() for p in text.strip().split(",")]
+    shared = ""  # "-p, --publish 5000:5000": the last form's argument (any one word) is every form's
+    if len(parts) > 1 and " " in parts[-1]:
+        parts[-1], shared = parts[-1].split(" ", 1)
+        if not shared.strip() or " " in shared.strip():
+            return ""
     if not parts or any(not _FLAG_RE.fullmatch(p) for p in parts):
         return ""
     first = parts[0]
-    if " " not in first and len(parts) > 1 and " " in parts[-1]:
-        first += " " + parts[-1].split(" ", 1)[1]  # "-p, --publish 5000:5000": the argument is shared
+    if " " not in first and shared:
+        first += " " + shared.strip()
     return first
 
 
