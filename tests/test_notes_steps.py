@@ -194,3 +194,19 @@ def test_a_language_a_note_uses_for_blocks_of_commands_reads_as_commands() -> No
 def test_one_block_or_a_language_that_also_holds_code_stays_an_example(note: str) -> None:
     assert commands(note) == []
     assert {s.reason for s in parse_note(note).skipped} == {"example"}
+
+
+def test_a_chinese_line_with_no_comment_mark_describes_the_command_below_it_in_a_block() -> None:
+    note = "# git\n\n    删除配置\n    git config --unset user.name\n\n    查看状态\n    git status -s\n"
+    assert commands(note) == [("删除配置", "git config --unset user.name"), ("查看状态", "git status -s")]
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        "```sh\n$ podman ps\n容器列表为空\n```",  # output after the command, nothing below it
+        "```sh\nHello World\npodman ps -a\n```",  # English: too often a program's output
+    ],
+)
+def test_output_lines_in_a_block_describe_nothing(block: str) -> None:
+    assert all(front not in ("容器列表为空", "Hello World") for front, _ in commands("# 容器\n\n" + block))

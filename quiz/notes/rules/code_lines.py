@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from quiz.notes.blocks import Block
+from quiz.notes.rules.lead_in import step_description
 from quiz.notes.rules.options import command_head
 from quiz.notes.text import (
     CJK_RE,
@@ -117,6 +118,19 @@ def read_block(
     i = 0
     in_block_comment = False
     examples = False  # after a "例如：" line, until a blank line or a comment
+
+    def read(k: int) -> tuple[str, str] | None:
+        return _command(
+            stripped[k],
+            known,
+            shell=shell,
+            prompts=prompts,
+            keyed=keyed,
+            command_lang=command_lang,
+            below=k in below,
+            glued_block=glued_block,
+        )
+
     while i < n:
         s, indent, lineno = stripped[i], indents[i], node.line + i + 1
         i += 1
@@ -155,21 +169,15 @@ def read_block(
             continue
         if examples and pending == "":
             continue  # an example of the command above the "例如：" line
-        line = _command(
-            s,
-            known,
-            shell=shell,
-            prompts=prompts,
-            keyed=keyed,
-            command_lang=command_lang,
-            below=(i - 1) in below,
-            glued_block=glued_block,
-        )
+
+        line = read(i - 1)
         if line is None:
             if last_cmd is not None and (_WRONG_RE.search(s) or _ERROR_OUTPUT_RE.match(s)):
                 groups[last_cmd.group].wrong = True  # "Error: …" after it: a command shown failing
             if not command_lang:
                 cur = last_cmd = None
+            if _described_below(s, known) and i < n and comments[i] is None and stripped[i] and read(i):
+                pending, pending_wrong = clean_desc(s), False  # "删除配置" then its command: a comment
             continue
         text, desc = line
         if text.endswith("\\") and i < n:
@@ -184,6 +192,13 @@ def read_block(
         last_cmd = Line(text, desc, indent, lineno, len(groups) - 1)
         cur.lines.append(last_cmd)
     return groups
+
+
+def _described_below(s: str, known: frozenset[str] | set[str]) -> bool:
+    """A short Chinese line with no comment mark right above a command (``删除配置`` then
+    ``git config --unset user.name``): that command's description; not output, not English (too
+    often a program's output line)."""
+    return has_cjk(s) and bool(step_description(s, known))
 
 
 def _option_line(
