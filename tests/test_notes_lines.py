@@ -292,3 +292,20 @@ def test_the_description_gap_skips_gaps_inside_the_command() -> None:
     assert pair == ("kubectl label 旧名称  新名称", "改标签")
     assert column_split("kubectl get pods     =>  列出", known) is None
     assert column_split("kubectl drain  node1     腾空节点", known) == ("kubectl drain  node1", "腾空节点")
+
+
+def test_html_headings_and_code_read_as_markdown_outside_code_blocks() -> None:
+    note = (
+        "<h1>SSH</h1>\n\n<h2 id='keys'>Key generation</h2>\n\n"
+        "* <code>ssh-keygen -t rsa</code> makes a new key pair\n\n"
+        "```html\n<h2>not a heading</h2>\n```\n"
+    )
+    parsed = parse_note(note)
+    assert [t.path for t in parsed.topics] == [("SSH",), ("SSH", "Key generation")]
+    assert [(c.front, c.back, c.topic) for c in parsed.cards] == [
+        ("makes a new key pair", "ssh-keygen -t rsa", ("SSH", "Key generation"))
+    ]
+
+
+def test_inline_html_that_is_no_heading_stays_as_it_is() -> None:
+    assert [t.path for t in parse_note("Some <h2>inline</h2> text\n\n## Real\n").topics] == [("Real",)]

@@ -86,13 +86,16 @@ def blank_front_matter(text: str) -> str:
 
 def hide_markup(text: str) -> str:
     """HTML comments, shortcodes (``{{< toc >}}``, ``{% raw %}``) and ``[TOC]`` lines blanked outside
-    code fences (line numbers kept); not a ``{{path}}`` placeholder nor a ``{{c1::cloze}}``."""
+    code fences (line numbers kept), HTML headings and code read as Markdown's; not a ``{{path}}``
+    placeholder nor a ``{{c1::cloze}}``."""
     if (
         "<!--" not in text
         and "{%" not in text
         and "{{" not in text
         and "toc" not in text
         and "TOC" not in text
+        and "<h" not in text
+        and "<code>" not in text
     ):
         return text
     lines = text.split("\n")
@@ -113,8 +116,25 @@ def hide_markup(text: str) -> str:
         line, closing = _hide_spans(line, closing)
         if _TOC_LINE_RE.fullmatch(line):
             line = ""
+        elif "<" in line:
+            line = _html_as_markdown(line)
         lines[i] = line
     return "\n".join(lines)
+
+
+# Notes converted from HTML keep some: "<h2>Key generation</h2>" on a line of its own, "<code>ssh</code>".
+_HTML_HEADING_RE = re.compile(r" {0,3}<h([1-6])(?: [^<>]*)?>([^<>]+)</h\1>\s*", re.I)
+_HTML_CODE_RE = re.compile(r"<code>([^<>`\n]{1,200})</code>")
+
+
+def _html_as_markdown(line: str) -> str:
+    """``<h2>Title</h2>`` → ``## Title``; ``<code>ls</code>`` → ls in a code span; other HTML as it is."""
+    m = _HTML_HEADING_RE.fullmatch(line)
+    if m:
+        line = "#" * int(m.group(1)) + " " + m.group(2).strip()
+    if "<code>" in line:
+        line = _HTML_CODE_RE.sub(lambda c: "`" + c.group(1) + "`", line)
+    return line
 
 
 def _hide_spans(line: str, closing: str) -> tuple[str, str]:
