@@ -170,3 +170,47 @@ def test_opens_clause_keeps_words_that_merely_start_alike() -> None:
     assert not opens_clause("当前目录")
     assert not opens_clause("Ifconfig")
     assert opens_clause("当 容器停止")
+
+
+# --------------------------------------------------------------------------- a term's own heading
+
+
+@pytest.mark.parametrize(
+    ("note", "expected"),
+    [
+        (
+            "### Strings\n\n这是最简单的类型，做简单的 KV 缓存。\n",
+            ("Strings", "最简单的类型，做简单的 KV 缓存"),
+        ),
+        (
+            "## Volumes\n\nIt is a directory kept outside the container.\n",
+            ("Volumes", "a directory kept outside the container"),
+        ),
+        ("**端口转发**\n\n端口转发可以将流量转发至指定端口。\n", ("端口转发", "可以将流量转发至指定端口")),
+    ],
+)
+def test_a_sentence_going_on_about_its_heading_or_bold_term_defines_it(
+    note: str, expected: tuple[str, str]
+) -> None:
+    assert [(c.front, c.back) for c in parse_note(note).cards] == [expected]
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "## 安装\n\n这是官方推荐的方式。\n",  # an action's heading: "这是" says how, not what
+        "## Volumes\n\nSome text first.\n\nIt is a directory kept outside.\n",  # too far below
+        "**注意**\n\n注意可以忽略这一步。\n",  # a label, not a term
+    ],
+)
+def test_no_definition_from_a_pronoun_far_from_a_term(note: str) -> None:
+    assert [c for c in parse_note(note).cards if c.why == "heading_subject"] == []
+
+
+def test_a_list_of_short_names_with_what_they_stand_for_gives_a_card_each() -> None:
+    note = "## 缩写\n\n- po (pods)\n- svc（services）\n- ns (namespace)\n- `cm` (and so on)\n"
+    assert [(c.front, c.back) for c in parse_note(note).cards] == [
+        ("po", "pods"),
+        ("svc", "services"),
+        ("ns", "namespace"),
+    ]

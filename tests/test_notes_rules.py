@@ -72,6 +72,7 @@ EXAMPLES: dict[str, tuple[str, str]] = {
         "- Cache Layer - keeps hot rows in memory",
     ),
     "symbol_term": ("- 井号 `#` 代表注释的开始", "- 运行 `ls` 查看文件"),
+    "gloss_term": ("- po (pods)\n- svc (services)\n- ns (namespace)", "- 安装 (可选)\n- 运行 `ls` 查看文件"),
     "heading_subject": (
         "## 快照\n\n快照可以保存某一时刻的磁盘状态。",
         "## 快照\n\n先看一个例子。\n\n快照可以保存某一时刻的磁盘状态。",
@@ -126,6 +127,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "predicate_split": ("数据卷", "用于持久化数据"),
     "dash_term": ("Cache Layer", "keeps hot rows in memory"),
     "symbol_term": ("井号 `#`", "代表注释的开始"),
+    "gloss_term": ("po", "pods"),
     "heading_subject": ("快照", "可以保存某一时刻的磁盘状态"),
     "labelled_text": ("端口无法访问 › 原因", "端口被别的进程占了"),
     "label_answer": ("端口无法访问 › 解决方案", "换一个端口再试"),

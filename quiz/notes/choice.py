@@ -57,6 +57,7 @@ RULE_CONFIDENCE = {
     "term_continuation": 0.6,
     "symbol_term": 0.6,
     "dash_term": 0.6,
+    "gloss_term": 0.6,
     "condition": 0.5,
     "purpose": 0.5,
     "predicate_split": 0.5,

@@ -69,6 +69,7 @@ RULES = {
     "definition": concepts.definition,
     "predicate_split": concepts.predicate_split,
     "dash_term": concepts.dash_term,
+    "gloss_term": concepts.gloss_term,
     "symbol_term": concepts.symbol_term,
     "heading_subject": concepts.heading_subject,
     "term_continuation": concepts.term_continuation,
@@ -101,7 +102,9 @@ def walk(ctx: Context, node: Block, parents: list[str], consumed: bool) -> None:
             lead = lead_in.lead_in(prev)
             if lead and lead_in.lone_command(ctx, child, lead, parents):
                 pass
-            elif not consumed and labels.label_answer(ctx, child, nxt, parents):
+            elif not consumed and (
+                labels.label_answer(ctx, child, nxt, parents) or concepts.bold_subject(ctx, child, nxt)
+            ):
                 walk(ctx, Block("item", children=[nxt]), parents, consumed=True)  # type: ignore[list-item]
                 skip = nxt
             elif not options.option_lines(ctx, child, prev, parents):

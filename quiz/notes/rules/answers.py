@@ -7,7 +7,7 @@ import re
 from quiz.notes.blocks import Block
 from quiz.notes.context import Context
 from quiz.notes.rules.command_line import starts_with_command
-from quiz.notes.rules.definitions import dash_split, find_def, subject_ok
+from quiz.notes.rules.definitions import dash_split, find_def, gloss_split, subject_ok
 from quiz.notes.rules.labels import label_line
 from quiz.notes.text import join_lines, strip_code, strip_item_marks
 
@@ -128,7 +128,9 @@ def definition_list(heads: list[str], known: frozenset[str] | set[str]) -> bool:
     for n, head in enumerate(heads):
         # The cheaper test first; stop as soon as the count is settled either way.
         first = head.split("\n")[0]
-        if not starts_with_command(head, known) and (find_def(first) or dash_split(first)):
+        if not starts_with_command(head, known) and (
+            find_def(first) or dash_split(first) or gloss_split(first)
+        ):
             defs += 1
             if defs >= need:
                 return True

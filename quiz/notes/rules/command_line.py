@@ -83,7 +83,7 @@ _TECHNICAL_RE = re.compile(r"[-/.=~$<\[{*|>]|\d")
 
 # "- pwd: show the working directory": a lone program word, a colon, what it does (an action first)
 _PROGRAM_COLON_RE = re.compile(r"\**([a-z][\w.+-]*)\**\s*[:：]\s*(\S.*)")
-_ACTION_ZH_RE = re.compile(
+ACTION_ZH_RE = re.compile(
     r"(?:显示|查看|列出|打印|输出|创建|新建|删除|移除|复制|拷贝|移动|重命名|修改|更改|切换|进入|退出|启动|停止|"
     r"重启|安装|卸载|更新|升级|下载|上传|搜索|查找|统计|排序|压缩|解压|挂载|比较|编辑|打开|关闭|清空|清除|设置|"
     r"测试|连接|监控|终止|杀死|获取|返回|计算|改变|合并|过滤|替换|读取|写入|追加|同步|检查|刷新|生成)"
@@ -138,7 +138,7 @@ def column_split(text: str, known: frozenset[str] | set[str]) -> tuple[str, str]
     cmd, desc = text[: m.start()].strip(), text[m.end() :].strip()
     if not desc or " " not in cmd or _not_a_column(cmd):
         return None
-    if any(_ACTION_ZH_RE.match(run.group(0)) for run in _CJK_RUN_RE.finditer(cmd)):
+    if any(ACTION_ZH_RE.match(run.group(0)) for run in _CJK_RUN_RE.finditer(cmd)):
         return None  # "docker ps 查看容器  …": the CJK words are a description, not a placeholder
     if not (is_cjk(desc[0]) or _en_column_desc(desc, known)):
         return None
@@ -174,7 +174,7 @@ def _column_key(text: str) -> tuple[str, str] | None:
     key, desc = text[: m.start()].strip(), text[m.end() :].strip()
     if not desc or not is_cjk(desc[0]) or _not_a_column(key):
         return None
-    if any(_ACTION_ZH_RE.match(run.group(0)) for run in _CJK_RUN_RE.finditer(key)):
+    if any(ACTION_ZH_RE.match(run.group(0)) for run in _CJK_RUN_RE.finditer(key)):
         return None
     return key, clean_desc(desc)
 
@@ -346,7 +346,7 @@ def program_colon(ctx: Context, text: str, parents: list[str], lineno: int, prev
     if word not in ctx.known or word in SUBCOMMAND_TOOLS or word in AMBIGUOUS_COMMANDS:
         return None
     first = desc.split()[0].lower()
-    if not (_ACTION_ZH_RE.match(desc) or first in _EN_ACTIONS):
+    if not (ACTION_ZH_RE.match(desc) or first in _EN_ACTIONS):
         return None
     return ctx.propose_command(word, clean_desc(desc), parents, lineno, "program_colon") or None
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from quiz.notes.blocks import Block
 from quiz.notes.context import Context
 from quiz.notes.rules.answers import is_term_only
-from quiz.notes.rules.definitions import dash_split, find_def, link_only, subject_ok
+from quiz.notes.rules.command_line import ACTION_ZH_RE
+from quiz.notes.rules.definitions import dash_split, find_def, gloss_split, link_only, subject_ok
 from quiz.notes.text import has_cjk, is_cjk, join_lines, strip_code
 
 CONCEPT_MIN = 4  # a unit shorter than this is no concept
@@ -199,9 +201,14 @@ def drop_lead_in(ctx: Context, unit: str, lineno: int) -> str:
         return unit
     head = unit[: m.start()].rstrip()
     found = find_def(head) or after_label(head)
-    if found and found[1] != "front" or _heading_subject_split(ctx, head, lineno):
+    if found and found[1] != "front" or _under_heading(ctx, lineno) and subject_split(ctx.heading(), head):
         return head
     return unit
+
+
+def _under_heading(ctx: Context, lineno: int) -> bool:
+    """Whether `lineno` is right under the last heading (its first lines)."""
+    return bool(ctx.topics) and lineno - ctx.topics[-1].line <= HEADING_SUBJECT_GAP
 
 
 def dash_term(ctx: Context, unit: str, lineno: int, item: bool, deflist: bool) -> bool:
@@ -210,6 +217,15 @@ def dash_term(ctx: Context, unit: str, lineno: int, item: bool, deflist: bool) -
     if not found:
         return False
     ctx.propose("concept", found[0], found[1], lineno, found[0], "dash_term")
+    return True
+
+
+def gloss_term(ctx: Context, unit: str, lineno: int, item: bool, deflist: bool) -> bool:
+    """In a definition list, ``- po (pods)`` → po / pods; not ``- 安装 (可选)`` alone."""
+    found = gloss_split(unit) if item and deflist else None
+    if not found:
+        return False
+    ctx.propose("concept", found[0], found[1], lineno, found[0], "gloss_term")
     return True
 
 
@@ -236,22 +252,47 @@ HEADING_SUBJECT_WORDS = 4  # … and, in English, says at least this many words 
 _HEADING_NUMBER_RE = re.compile(r"^(?:[\d.]{1,12}[、)]?|[一二三四五六七八九十]{1,4}[、.])\s*")
 
 
+# "这是…" / "It is …" right under a term's heading: the sentence says what the term is
+_PRONOUN_COPULA_RE = re.compile(r"这(?:个|就|也)?是|它(?:就|也)?是|(?:this|it) is\s|it's\s", re.I)
+
+
 def heading_subject(ctx: Context, unit: str, lineno: int, item: bool, deflist: bool) -> bool:
-    """``## 管道符`` then ``管道符可以连接两个命令。`` → 管道符; not a sentence further down the section."""
-    found = None if item else _heading_subject_split(ctx, unit, lineno)
+    """``## 管道符`` then ``管道符可以连接两个命令。`` (or ``这是…``) → 管道符; not a sentence further
+    down the section.  A bold term alone on its line (``**端口转发**``) heads its paragraph alike."""
+    if item or not _under_heading(ctx, lineno):
+        return False
+    found = subject_split(ctx.heading(), unit)
     if not found:
         return False
     ctx.propose("concept", found[0], found[1], lineno, found[0], "heading_subject")
     return True
 
 
-def _heading_subject_split(ctx: Context, unit: str, lineno: int) -> tuple[str, str] | None:
-    """(the heading's term as the unit spells it, what the unit says of it), or None."""
-    if not ctx.topics or lineno - ctx.topics[-1].line > HEADING_SUBJECT_GAP:
-        return None
-    title = _HEADING_NUMBER_RE.sub("", ctx.heading()).strip().strip("*_`").strip()
+def bold_subject(ctx: Context, node: Block, nxt: Block | None) -> bool:
+    """``**端口转发**`` alone, then ``端口转发可以将…`` → 端口转发 (a bold term heads its paragraph as a
+    heading would, see `heading_subject`); not ``**注意**`` then a remark.  True when `nxt` answered it."""
+    text = node.text.strip()
+    if nxt is None or nxt.kind != "para" or "\n" in text or not is_term_only(text) or text[-1:] in ":：":
+        return False
+    units = sentences([(nxt.line + 1, nxt.text.split("\n")[0])])
+    found = subject_split(text, units[0][1]) if units else None
+    if not found:
+        return False
+    return ctx.propose("concept", found[0], found[1], nxt.line + 1, found[0], "heading_subject")
+
+
+def subject_split(title: str, unit: str) -> tuple[str, str] | None:
+    """(the term as the unit spells it, what the unit says of it) when the unit goes on about the
+    term `title` (its heading): ``管道符可以…``, ``这是最简单的类型``, ``It is a protocol``; else None."""
+    title = _HEADING_NUMBER_RE.sub("", title).strip().strip("*_`").strip()
     n = len(title)
-    if n < 2 or not subject_ok(title) or unit[:n].casefold() != title.casefold():
+    if n < 2 or not subject_ok(title):
+        return None
+    pronoun = _PRONOUN_COPULA_RE.match(unit)
+    if pronoun and not ACTION_ZH_RE.match(title):  # (not "## 安装" then "这是推荐的方式")
+        back = _trim_end(unit[pronoun.end() :])
+        return (title, back) if len(back) >= 2 else None
+    if unit[:n].casefold() != title.casefold():
         return None
     rest = unit[n:]
     if has_cjk(title):
@@ -274,6 +315,7 @@ CONCEPT_RULES: tuple[ConceptRule, ...] = (
     symbol_term,
     definition,
     dash_term,
+    gloss_term,
     heading_subject,
     predicate_split,
 )

@@ -258,6 +258,23 @@ def find_def(text: str, *, allow_colon: bool = True) -> tuple[str, str, str] | N
     return subject, mode, rest
 
 
+# "po (pods)": a short name, then what it stands for in brackets, nothing else
+_GLOSS_ITEM_RE = re.compile(r"([^\s()（）]{1,20})\s*[（(]([^()（）]{1,40})[)）]")
+_GLOSS_STOP = "，,。；;！？!?：:"
+_GLOSS_FILLER_RE = re.compile(r"and so on|etc\.?|e\.g\..*|i\.e\..*|optional|可选|等等?|例如.*|比如.*", re.I)
+
+
+def gloss_split(unit: str) -> tuple[str, str] | None:
+    """``po (pods)`` / ``ns（namespace）`` → (name, what it stands for); not ``安装 (可选)`` alone
+    (the caller asks for a list of them) nor ``see (the guide, below)`` (a clause in the brackets)."""
+    m = _GLOSS_ITEM_RE.fullmatch(unit.strip().strip("*_"))
+    if m is None or any(c in m.group(2) for c in _GLOSS_STOP) or not subject_ok(m.group(1)):
+        return None
+    if _GLOSS_FILLER_RE.fullmatch(m.group(2).strip()):
+        return None  # "brightred (and so on)": the brackets say nothing of the name
+    return m.group(1).strip("`"), m.group(2).strip()
+
+
 _DASH_SEP_RE = re.compile(r"\s[-–—]\s")
 DASH_TERM_MAX = 40  # "Term - definition": the term at most this many characters
 
