@@ -210,3 +210,13 @@ def test_a_chinese_line_with_no_comment_mark_describes_the_command_below_it_in_a
 )
 def test_output_lines_in_a_block_describe_nothing(block: str) -> None:
     assert all(front not in ("容器列表为空", "Hello World") for front, _ in commands("# 容器\n\n" + block))
+
+
+def test_a_lone_bullet_right_before_a_block_is_its_caption() -> None:
+    note = "# Podman\n\n- List every container\n\n```sh\npodman ps -a\n```\n\n- Remove one\n\n```sh\npodman rm web\n```\n"
+    assert commands(note) == [("List every container", "podman ps -a"), ("Remove one", "podman rm web")]
+
+
+def test_a_list_of_several_points_before_a_block_is_no_caption() -> None:
+    note = "# Podman\n\n- It is fast\n- It has no daemon\n\n```sh\npodman ps -a\n```\n"
+    assert commands(note) == [("Podman", "podman ps -a")]

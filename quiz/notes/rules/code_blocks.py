@@ -217,10 +217,12 @@ def _propose_group(ctx: Context, lines: list[Line], desc: str, parents: list[str
 
 def _block_desc(prev: Block | None) -> str:
     """The last line of the paragraph before the block, when it says something (not "Run the following:");
-    or the last item of a list right before it: a numbered step, or a bullet ending in a colon."""
+    or the last item of a list right before it: a numbered step, a lone bullet, a bullet ending in a colon."""
     if prev is not None and prev.kind == "list" and prev.children:
         item = prev.children[-1]
-        if prev.info == "ordered" and len(item.children) == 1 and item.children[0].kind == "para":
+        # a numbered step, or a lone bullet: a caption ("- Build the image" then the block)
+        lone = prev.info == "ordered" or len(prev.children) == 1
+        if lone and len(item.children) == 1 and item.children[0].kind == "para":
             text = item.children[0].text.strip()
             return "" if "\n" in text else _desc_line(text)
         return _desc_line(lead_text(item) or "")
