@@ -23,6 +23,7 @@ from timing import Row, captured, interleaved, sample, timed_row
 from quiz import store
 from quiz.forms import GRADE_LABELS
 from quiz.models import Card, Topic, User, db
+from quiz.store.days import local_today
 
 NEXT_DUE_SQL = (
     "SELECT card_id FROM review_states WHERE user_id=:u AND active=:t AND suspended=:f AND due<=:today "
@@ -424,7 +425,7 @@ def pages(app: Flask, raw: Raw, user_id: int, name: str, password: str, today: d
         user = db.session.get(User, user_id)
         config = app.config
         item = store.next_card(
-            db.session, user, store.local_today(user, datetime.now(UTC)), config["NEW_CARDS_PER_DAY"], None,
+            db.session, user, local_today(user, datetime.now(UTC)), config["NEW_CARDS_PER_DAY"], None,
             config["REVIEWS_PER_DAY"],
         )  # fmt: skip
         card_id = item.card.id if item is not None else 1

@@ -20,6 +20,7 @@ from quiz import accounts, backup, store
 from quiz.export import write_package
 from quiz.models import LOCAL_USER_NAME, Deck, User, db, now_utc
 from quiz.notes import CardDraft, NoteError, decode_note, parse_note
+from quiz.store.days import get_or_create_user
 
 notes_cli = AppGroup("notes", help="Preview and import Markdown notes.")
 anki_cli = AppGroup("anki", help="Export cards to Anki.")
@@ -50,7 +51,7 @@ def resolve_user(name: str | None) -> User:
     if len(users) > 1:
         raise click.ClickException("There are several users: say which with --user NAME.")
     # A fresh instance: the built-in local user, which the first account takes over on the set-up page.
-    return users[0] if users else store.get_or_create_user(db.session, LOCAL_USER_NAME)
+    return users[0] if users else get_or_create_user(db.session, LOCAL_USER_NAME)
 
 
 @click.command("init-db")

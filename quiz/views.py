@@ -53,6 +53,7 @@ from quiz.limits import DB_INT_MAX
 from quiz.models import Card, Deck, PendingImport, ReviewState, Topic, db, now_utc
 from quiz.notes import SKIP_REASONS
 from quiz.render import render_command, render_markdown
+from quiz.store.days import DailyLimits, daily_limits, local_today
 from quiz.uploads import UploadedNote, UploadError, UploadLimits, read_pasted, read_uploads
 
 bp = Blueprint("quiz", __name__)
@@ -108,12 +109,12 @@ def _quiz_scope() -> list[int] | None:
 
 
 def _today() -> date:
-    return store.local_today(g.user, now_utc())
+    return local_today(g.user, now_utc())
 
 
-def _limits() -> store.DailyLimits:
+def _limits() -> DailyLimits:
     config = current_app.config
-    return store.daily_limits(g.user, config["NEW_CARDS_PER_DAY"], config["REVIEWS_PER_DAY"])
+    return daily_limits(g.user, config["NEW_CARDS_PER_DAY"], config["REVIEWS_PER_DAY"])
 
 
 def _next_card_id() -> tuple[int, str] | None:

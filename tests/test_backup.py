@@ -26,6 +26,7 @@ from quiz.backup import (
     write_backup,
 )
 from quiz.models import AnkiExport, Card, Deck, ReviewLog, ReviewState, Topic, User, db
+from quiz.store.days import get_or_create_user, local_today
 from tests.conftest import make_app
 
 T0 = datetime(2026, 3, 10, 4, 0, 0, 123456, tzinfo=UTC)  # 12:00 in Shanghai: study day 2026-03-10
@@ -43,7 +44,7 @@ def user_cards(session, user: User) -> dict[str, Card]:
 def build_history(session, notes_dir: Path) -> User:
     """A user with two decks, passes, a fail and its drill, a lapse, an override, a suspension,
     an edit, a retired card with history, a card without topic or state, and two exports."""
-    user = store.get_or_create_user(session, "alice")
+    user = get_or_create_user(session, "alice")
     user.timezone = "Asia/Shanghai"
     user.day_starts_at_hour = 5
     user.new_cards_per_day = 7
@@ -187,7 +188,7 @@ def test_round_trip_into_a_second_user_keeps_everything(app, notes_dir):
         check_history_is_rich(before)
         data = round_trip_file(session, alice)
 
-        bob = store.get_or_create_user(session, "bob")
+        bob = get_or_create_user(session, "bob")
         result = restore_user(session, data, bob)
         session.commit()
         assert result == RestoreResult(decks=2, topics=5, cards=5, reviews=6, exports=2)
@@ -211,8 +212,8 @@ def test_round_trip_into_a_fresh_sqlite_database(app, notes_dir, tmp_path):
     with other.app_context():
         db.create_all()
         # Someone else's account first, so the restored rows get other ids than the originals.
-        store.import_note_files(db.session, store.get_or_create_user(db.session, "carol"), [notes_dir])
-        target = store.get_or_create_user(db.session, "alice")
+        store.import_note_files(db.session, get_or_create_user(db.session, "carol"), [notes_dir])
+        target = get_or_create_user(db.session, "alice")
         restore_user(db.session, read_backup(io.BytesIO(buffer.getvalue())), target)
         db.session.commit()
         db.session.expire_all()
@@ -226,10 +227,10 @@ def test_restored_log_undoes_the_same_grade_first_and_keeps_the_drill(app, notes
     with app.app_context():
         session = db.session
         alice = build_history(session, notes_dir)
-        bob = store.get_or_create_user(session, "bob")
+        bob = get_or_create_user(session, "bob")
         restore_user(session, dump_user(session, alice), bob)
         session.commit()
-        day = store.local_today(bob, T0 + timedelta(days=1))
+        day = local_today(bob, T0 + timedelta(days=1))
 
         def waiting(user):
             return [session.get(Card, card_id).back for card_id in store.pending_drill(session, user, day)]
@@ -309,7 +310,7 @@ def test_restore_into_an_account_with_decks_fails_and_stores_nothing(app, notes_
         session = db.session
         alice = build_history(session, notes_dir)
         data = dump_user(session, alice)
-        bob = store.get_or_create_user(session, "bob")
+        bob = get_or_create_user(session, "bob")
         store.import_note_files(session, bob, [notes_dir / "linux.md"])
         session.commit()
         counts, bob_before = table_counts(session), snapshot(session, bob)
@@ -326,7 +327,7 @@ def test_restore_of_a_bad_backup_stores_nothing(app, notes_dir):
         session = db.session
         data = dump_user(session, build_history(session, notes_dir))
         data["decks"][1]["cards"][-1]["log"][-1]["grade"] = 9  # the very last thing read
-        bob = store.get_or_create_user(session, "bob")
+        bob = get_or_create_user(session, "bob")
         session.commit()
         counts = table_counts(session)
         with pytest.raises(BackupError, match=r"decks\[1\]\.cards\[1\]\.log\[1\]\.grade: must be 0-5, got 9"):
@@ -420,7 +421,7 @@ def test_hand_written_backup_reads_and_restores(app):
     data = read_backup(gz(valid_backup()))
     assert data == valid_backup()
     with app.app_context():
-        user = store.get_or_create_user(db.session, "dora")
+        user = get_or_create_user(db.session, "dora")
         assert restore_user(db.session, data, user) == RestoreResult(1, 2, 1, 1, 1)
         db.session.commit()
         db.session.expire_all()

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from quiz import backup, counters, store
 from quiz.models import Card, Deck, ReviewState, TopicCount, db
+from quiz.store.days import get_or_create_user, local_today
 from tests.conftest import TEST_USER
 
 START = datetime(2026, 3, 2, 12, tzinfo=UTC)
@@ -42,7 +43,7 @@ def test_counters_follow_grades_undo_suspend_reimport_restore_and_delete(app, tm
     path.write_text(note(0), encoding="utf-8")
     with app.app_context():
         session = db.session
-        user = store.get_or_create_user(session, TEST_USER)
+        user = get_or_create_user(session, TEST_USER)
         user.timezone = "UTC"
         store.import_note_files(session, user, [path])
         session.commit()
@@ -51,7 +52,7 @@ def test_counters_follow_grades_undo_suspend_reimport_restore_and_delete(app, tm
         version = 0
         for _step in range(60):
             op = rng.choice(["grade"] * 6 + ["undo", "suspend", "reimport", "day"])
-            today = store.local_today(user, now)
+            today = local_today(user, now)
             if op == "grade":
                 found = store.next_card_id(session, user, today, 20)
                 if found is not None:
@@ -74,7 +75,7 @@ def test_counters_follow_grades_undo_suspend_reimport_restore_and_delete(app, tm
             check(app)
 
         # The progress page's numbers are the counters' and agree with the states themselves.
-        [tree] = store.topic_progress(session, user, store.local_today(user, now))
+        [tree] = store.topic_progress(session, user, local_today(user, now))
         states = session.scalars(
             sa.select(ReviewState).where(
                 ReviewState.user_id == user.id, ReviewState.active.is_(True), ReviewState.suspended.is_(False)
@@ -82,11 +83,11 @@ def test_counters_follow_grades_undo_suspend_reimport_restore_and_delete(app, tm
         ).all()
         assert tree.cards == len(states)
         assert tree.new == sum(s.due is None for s in states)
-        assert tree.due == sum(s.due is not None and s.due <= store.local_today(user, now) for s in states)
+        assert tree.due == sum(s.due is not None and s.due <= local_today(user, now) for s in states)
 
         # A restore into another account counts there; deleting a deck takes its counts with it.
         data = backup.read_backup(io.BytesIO(_backup_bytes(session, user)))
-        other = store.get_or_create_user(session, "bob")
+        other = get_or_create_user(session, "bob")
         backup.restore_user(session, data, other)
         session.commit()
         check(app)
@@ -114,7 +115,7 @@ def test_retention_counts_scheduled_reviews_and_drills_apart(app):
     """review_day_counts: scheduled reviews and passes per topic and day; drills counted on their own."""
     with app.app_context():
         session = db.session
-        user = store.get_or_create_user(session, TEST_USER)
+        user = get_or_create_user(session, TEST_USER)
         user.timezone = "UTC"
         store.import_texts(session, user, [("git.md", "# Git\n\n- `git status`: show the state\n")])
         session.commit()
@@ -155,7 +156,7 @@ def test_install_replaces_an_older_version_of_the_triggers(app):
                 )
             counters.install(conn)
         session = db.session
-        user = store.get_or_create_user(session, TEST_USER)
+        user = get_or_create_user(session, TEST_USER)
         store.import_texts(session, user, [("git.md", "# Git\n\n- `git status`: show the state\n")])
         session.commit()
         check(app)

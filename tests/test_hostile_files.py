@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from quiz import accounts, limits, store
 from quiz.backup import BackupError, dump_user, read_backup, restore_user
 from quiz.models import AnkiExport, Card, Deck, ReviewLog, ReviewState, Topic, User, db
+from quiz.store.days import get_or_create_user
 from tests.conftest import ROOT, SAMPLE_NOTES, TEST_PASSWORD, TEST_USER, log_in
 from tests.test_backup import card0, gz, valid_backup
 from tests.test_import_web import form_of, upload
@@ -150,7 +151,7 @@ def test_a_folder_import_names_notes_relative_to_the_folder(app, notes_dir):
     (notes_dir / "sub").mkdir()
     (notes_dir / "sub" / "more.md").write_text(NOTE)
     with app.app_context():
-        user = store.get_or_create_user(db.session, "names")
+        user = get_or_create_user(db.session, "names")
         store.import_note_files(db.session, user, [notes_dir])
         names = set(db.session.scalars(select(Deck.source_name)))
     assert names == {"git.md", "linux.md", "sub/more.md"}
@@ -158,7 +159,7 @@ def test_a_folder_import_names_notes_relative_to_the_folder(app, notes_dir):
 
 # Every function in quiz/ that touches files, and where its paths come from: none from the database.
 FILE_READERS = {
-    ("quiz/store/importing.py", "_named_note_files"): "files and folders named to `flask notes import`, or DEMO_NOTES",
+    ("quiz/store/importing.py", "_named_note_files"): "paths given to `flask notes import`, or DEMO_NOTES",
     ("quiz/store/importing.py", "import_note_files"): "the files _named_note_files listed",
     ("quiz/cli.py", "preview_command"): "the path argument of `flask notes preview`",
     ("quiz/cli.py", "backup_command"): "the output path of `flask backup`",
@@ -327,7 +328,7 @@ def test_a_refused_restore_stores_nothing(app, mutate, message):
     data = valid_backup()
     mutate(data)
     with app.app_context():
-        user = store.get_or_create_user(db.session, "victim")
+        user = get_or_create_user(db.session, "victim")
         db.session.commit()
         before = table_counts()
         with pytest.raises(BackupError, match=message):

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from quiz import store
 from quiz.models import LOCAL_USER_NAME, Card, ReviewLog, ReviewState, db
+from quiz.store.days import get_or_create_user
 
 NOON = datetime(2026, 5, 4, 12, tzinfo=UTC)
 TODAY = date(2026, 5, 4)
@@ -43,7 +44,7 @@ def ctx(app):
 
 @pytest.fixture
 def user(ctx):
-    user = store.get_or_create_user(ctx, LOCAL_USER_NAME)
+    user = get_or_create_user(ctx, LOCAL_USER_NAME)
     user.timezone = "UTC"
     ctx.commit()
     return user

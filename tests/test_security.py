@@ -28,6 +28,7 @@ from quiz.models import (
     db,
     now_utc,
 )
+from quiz.store.days import get_or_create_user
 from tests.conftest import SAMPLE_NOTES, TEST_PASSWORD, drop_schema, log_in, make_app
 
 XSS_NOTE = (
@@ -61,7 +62,7 @@ def test_a_fresh_instance_sends_everyone_to_set_up(app):
 
 def load_demo_as_init_db_does(app) -> None:
     with app.app_context():
-        local = store.get_or_create_user(db.session, LOCAL_USER_NAME)
+        local = get_or_create_user(db.session, LOCAL_USER_NAME)
         store.import_note_files(db.session, local, [SAMPLE_NOTES])
         db.session.commit()
 

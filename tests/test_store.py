@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from quiz import store
 from quiz.models import LOCAL_USER_NAME, Card, Deck, ReviewLog, ReviewState, Topic, User, db
 from quiz.notes import NoteError
+from quiz.store.days import DailyLimits, daily_limits, get_or_create_user, local_today
 
 NOON = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 TODAY = date(2026, 3, 10)
@@ -24,7 +25,7 @@ def ctx(app):
 
 @pytest.fixture
 def user(ctx) -> User:
-    user = store.get_or_create_user(ctx, LOCAL_USER_NAME)
+    user = get_or_create_user(ctx, LOCAL_USER_NAME)
     user.timezone = "UTC"
     ctx.commit()
     return user
@@ -222,9 +223,9 @@ def test_review_log_is_append_only(ctx, user, notes_dir):
 def test_local_day_follows_the_users_time_zone(ctx, user):
     late_evening_utc = datetime(2026, 3, 10, 23, 30, tzinfo=UTC)
     user.timezone = "Asia/Shanghai"
-    assert store.local_today(user, late_evening_utc) == date(2026, 3, 11)
+    assert local_today(user, late_evening_utc) == date(2026, 3, 11)
     user.timezone = "America/New_York"
-    assert store.local_today(user, late_evening_utc) == date(2026, 3, 10)
+    assert local_today(user, late_evening_utc) == date(2026, 3, 10)
 
 
 def test_progress_counts_roll_up_and_retention(ctx, user, notes_dir):
@@ -388,7 +389,7 @@ def test_the_drill_marks_on_the_states_agree_with_the_days_log(ctx, user, notes_
     store.import_note_files(ctx, user, [notes_dir])
     now = NOON
     for _step in range(80):
-        today = store.local_today(user, now)
+        today = local_today(user, now)
         roll = rng.random()
         if roll < 0.7:
             found = store.next_card_id(ctx, user, today, new_per_day=4)
@@ -400,7 +401,7 @@ def test_the_drill_marks_on_the_states_agree_with_the_days_log(ctx, user, notes_
             now += timedelta(days=rng.choice([1, 2]))
         now += timedelta(minutes=1)
         ctx.commit()
-        today = store.local_today(user, now)
+        today = local_today(user, now)
         assert store.pending_drill(ctx, user, today) == _drill_from_the_log(ctx, user, today)
 
 
@@ -434,12 +435,12 @@ def test_undo_only_reaches_back_to_the_start_of_the_day(ctx, user, notes_dir):
 )
 def test_the_study_day_rolls_over_at_four_in_the_users_zone(ctx, user, zone, utc_time, expected_day):
     user.timezone = zone
-    assert store.local_today(user, utc_time) == expected_day
+    assert local_today(user, utc_time) == expected_day
 
 
 def test_day_start_hour_is_a_setting(ctx, user):
     user.timezone, user.day_starts_at_hour = "Asia/Shanghai", 0
-    assert store.local_today(user, datetime(2026, 3, 10, 16, 30, tzinfo=UTC)) == date(2026, 3, 11)
+    assert local_today(user, datetime(2026, 3, 10, 16, 30, tzinfo=UTC)) == date(2026, 3, 11)
 
 
 def test_a_late_night_grade_counts_for_the_evening_before(ctx, user, notes_dir):
@@ -464,14 +465,14 @@ def test_reviews_per_day_limit_holds_back_due_cards(ctx, user, notes_dir):
         store.record_grade(ctx, user, item.card, 5, NOON)
     assert reasons == ["due", "due"]
     assert store.reviews_done(ctx, user, TODAY) == 2
-    overview = store.today_overview(ctx, user, TODAY, store.DailyLimits(new_cards=0, reviews=2))
+    overview = store.today_overview(ctx, user, TODAY, DailyLimits(new_cards=0, reviews=2))
     assert overview.due == 0
 
 
 def test_daily_limits_fall_back_to_the_defaults(ctx, user):
-    assert store.daily_limits(user, 20, 200) == store.DailyLimits(20, 200)
+    assert daily_limits(user, 20, 200) == DailyLimits(20, 200)
     user.new_cards_per_day, user.reviews_per_day = 5, 0
-    assert store.daily_limits(user, 20, 200) == store.DailyLimits(5, 0)
+    assert daily_limits(user, 20, 200) == DailyLimits(5, 0)
 
 
 def test_choice_options_come_from_the_same_topic_first_and_never_repeat_the_answer(ctx, user, tmp_path):
@@ -537,7 +538,7 @@ def test_source_excerpt_shows_the_cards_line(ctx, user, notes_dir):
 def test_today_overview_counts_without_reading_the_review_log(ctx, user, notes_dir):
     store.import_note_files(ctx, user, [notes_dir / "git.md"])
     store.record_grade(ctx, user, cards_by_back(ctx)["git branch"], 5, NOON)
-    overview = store.today_overview(ctx, user, TODAY, store.DailyLimits(20, 200))
+    overview = store.today_overview(ctx, user, TODAY, DailyLimits(20, 200))
     assert (overview.trees[0].cards, overview.trees[0].new, overview.new) == (3, 2, 2)
     assert overview.trees[0].retention is None  # the Today page shows no retention: the log is not read
     assert store.topic_progress(ctx, user, TODAY)[0].retention == 1.0

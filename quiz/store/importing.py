@@ -20,7 +20,6 @@ from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path, PurePosixPath
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import (
     Date,
@@ -58,55 +57,11 @@ from quiz.models import (
     now_utc,
 )
 from quiz.notes import CardDraft, NoteError, ParsedNote, decode_note, parse_note
+from quiz.store.days import DailyLimits, local_today
 
 NOTE_SUFFIXES = (".md", ".markdown")
 FUZZY_MATCH_RATIO = 0.8
 RETENTION_WINDOW_DAYS = 30
-
-
-# --- users and days ---------------------------------------------------------------------------
-
-
-def get_or_create_user(session: Session, name: str) -> User:
-    """Return the user called ``name``, creating it if missing."""
-    user = session.scalar(select(User).where(User.name == name))
-    if user is None:
-        user = User(name=name)
-        session.add(user)
-        session.flush()
-    return user
-
-
-def local_today(user: User, now: datetime) -> date:
-    """Return the user's study day at the instant ``now``.
-
-    The day is the calendar day in the user's time zone, except that it rolls
-    over at ``user.day_starts_at_hour`` (04:00 by default, as in Anki) rather
-    than at midnight: a session after midnight still counts as the evening's.
-    """
-    zone = None
-    if user.timezone:
-        try:
-            zone = ZoneInfo(user.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            zone = None
-    local = now.astimezone(zone) if zone is not None else now.astimezone()
-    return (local.replace(tzinfo=None) - timedelta(hours=user.day_starts_at_hour or 0)).date()
-
-
-@dataclass(frozen=True)
-class DailyLimits:
-    """How many new cards and how many reviews a user takes on per day."""
-
-    new_cards: int
-    reviews: int
-
-
-def daily_limits(user: User, default_new: int, default_reviews: int) -> DailyLimits:
-    """Return the user's limits, falling back to the application's defaults."""
-    new = user.new_cards_per_day if user.new_cards_per_day is not None else default_new
-    reviews = user.reviews_per_day if user.reviews_per_day is not None else default_reviews
-    return DailyLimits(max(0, new), max(0, reviews))
 
 
 # --- importing notes --------------------------------------------------------------------------
