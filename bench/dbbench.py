@@ -24,6 +24,7 @@ from quiz import store
 from quiz.forms import GRADE_LABELS
 from quiz.models import Card, Topic, User, db
 from quiz.store.days import local_today
+from quiz.store.queue import next_card, next_card_id
 
 NEXT_DUE_SQL = (
     "SELECT card_id FROM review_states WHERE user_id=:u AND active=:t AND suspended=:f AND due<=:today "
@@ -224,7 +225,7 @@ def queue(
     limits: tuple[int, int],
     max_ms: float | None = 1,
 ) -> tuple[list[Row], dict]:
-    """``store.next_card_id`` (what the ``/quiz`` view calls; a fresh identity map each call) beside the
+    """``next_card_id`` (what the ``/quiz`` view calls; a fresh identity map each call) beside the
     same statements sent raw, and the bare next-due query for reference."""
     new_per_day, reviews_per_day = limits
     with app.app_context():
@@ -233,7 +234,7 @@ def queue(
         _ = user.id, user.timezone
 
         def app_call() -> object:
-            return store.next_card_id(session, user, today, new_per_day, None, reviews_per_day)
+            return next_card_id(session, user, today, new_per_day, None, reviews_per_day)
 
         item = app_call()
         with captured(db.engine) as statements:
@@ -424,7 +425,7 @@ def pages(app: Flask, raw: Raw, user_id: int, name: str, password: str, today: d
     with app.app_context():
         user = db.session.get(User, user_id)
         config = app.config
-        item = store.next_card(
+        item = next_card(
             db.session, user, local_today(user, datetime.now(UTC)), config["NEW_CARDS_PER_DAY"], None,
             config["REVIEWS_PER_DAY"],
         )  # fmt: skip

@@ -54,6 +54,8 @@ from quiz.models import Card, Deck, PendingImport, ReviewState, Topic, db, now_u
 from quiz.notes import SKIP_REASONS
 from quiz.render import render_command, render_markdown
 from quiz.store.days import DailyLimits, daily_limits, local_today
+from quiz.store.queue import next_card_id, show_reason
+from quiz.store.scopes import topic_and_descendants
 from quiz.uploads import UploadedNote, UploadError, UploadLimits, read_pasted, read_uploads
 
 bp = Blueprint("quiz", __name__)
@@ -105,7 +107,7 @@ def _quiz_scope() -> list[int] | None:
     topic = db.session.get(Topic, topic_id)
     if topic is None or topic.deck.user_id != g.user.id:
         return None
-    return store.topic_and_descendants(db.session, topic)
+    return topic_and_descendants(db.session, topic)
 
 
 def _today() -> date:
@@ -119,7 +121,7 @@ def _limits() -> DailyLimits:
 
 def _next_card_id() -> tuple[int, str] | None:
     limits = _limits()
-    return store.next_card_id(db.session, g.user, _today(), limits.new_cards, _quiz_scope(), limits.reviews)
+    return next_card_id(db.session, g.user, _today(), limits.new_cards, _quiz_scope(), limits.reviews)
 
 
 @bp.get("/")
@@ -181,7 +183,7 @@ def _render_card(
         "quiz/card.html",
         card=card,
         deck=card.deck,
-        reason=store.show_reason(state, today),
+        reason=show_reason(state, today),
         show=show,
         verdict=verdict,
         typed=typed,

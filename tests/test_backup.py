@@ -27,6 +27,7 @@ from quiz.backup import (
 )
 from quiz.models import AnkiExport, Card, Deck, ReviewLog, ReviewState, Topic, User, db
 from quiz.store.days import get_or_create_user, local_today
+from quiz.store.queue import pending_drill
 from tests.conftest import make_app
 
 T0 = datetime(2026, 3, 10, 4, 0, 0, 123456, tzinfo=UTC)  # 12:00 in Shanghai: study day 2026-03-10
@@ -233,7 +234,7 @@ def test_restored_log_undoes_the_same_grade_first_and_keeps_the_drill(app, notes
         day = local_today(bob, T0 + timedelta(days=1))
 
         def waiting(user):
-            return [session.get(Card, card_id).back for card_id in store.pending_drill(session, user, day)]
+            return [session.get(Card, card_id).back for card_id in pending_drill(session, user, day)]
 
         # The drill marks are not in the file: restore derives them from each card's newest grade.
         assert waiting(bob) == waiting(alice) == ["du -sh DIR", "ls -la"]

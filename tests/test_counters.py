@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from quiz import backup, counters, store
 from quiz.models import Card, Deck, ReviewState, TopicCount, db
 from quiz.store.days import get_or_create_user, local_today
+from quiz.store.queue import next_card_id
 from tests.conftest import TEST_USER
 
 START = datetime(2026, 3, 2, 12, tzinfo=UTC)
@@ -54,7 +55,7 @@ def test_counters_follow_grades_undo_suspend_reimport_restore_and_delete(app, tm
             op = rng.choice(["grade"] * 6 + ["undo", "suspend", "reimport", "day"])
             today = local_today(user, now)
             if op == "grade":
-                found = store.next_card_id(session, user, today, 20)
+                found = next_card_id(session, user, today, 20)
                 if found is not None:
                     card = session.get(Card, found[0])
                     store.record_grade(session, user, card, rng.randint(0, 5), now)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from quiz import store
 from quiz.models import LOCAL_USER_NAME, Card, ReviewLog, ReviewState, db
 from quiz.store.days import get_or_create_user
+from quiz.store.queue import next_card
 
 NOON = datetime(2026, 5, 4, 12, tzinfo=UTC)
 TODAY = date(2026, 5, 4)
@@ -167,7 +168,7 @@ def test_removed_card_is_retired_hidden_and_kept_then_restored(ctx, user, note):
     # Hidden from quizzes and counts, kept with its history.
     later = TODAY + timedelta(days=30)
     seen = set()
-    while (item := store.next_card(ctx, user, later, new_per_day=99)) is not None:
+    while (item := next_card(ctx, user, later, new_per_day=99)) is not None:
         seen.add(item.card.id)
         store.record_grade(ctx, user, item.card, 5, datetime.combine(later, NOON.timetz()))
     assert ss not in seen

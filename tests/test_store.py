@@ -12,6 +12,7 @@ from quiz import store
 from quiz.models import LOCAL_USER_NAME, Card, Deck, ReviewLog, ReviewState, Topic, User, db
 from quiz.notes import NoteError
 from quiz.store.days import DailyLimits, daily_limits, get_or_create_user, local_today
+from quiz.store.queue import new_cards_introduced, next_card, next_card_id, pending_drill, reviews_done
 
 NOON = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 TODAY = date(2026, 3, 10)
@@ -99,7 +100,7 @@ def test_queue_gives_due_most_overdue_first_then_new_in_note_order(ctx, user, no
     store.import_note_files(ctx, user, [notes_dir / "git.md"])
     ctx.commit()
     cards = ctx.scalars(select(Card).order_by(Card.position)).all()
-    first = store.next_card(ctx, user, TODAY, new_per_day=20)
+    first = next_card(ctx, user, TODAY, new_per_day=20)
     assert (first.card.id, first.reason) == (cards[0].id, "new")
     # Make the last card overdue by 3 days and the second by 1 day.
     for card, days in ((cards[-1], 3), (cards[1], 1)):
@@ -113,7 +114,7 @@ def test_queue_gives_due_most_overdue_first_then_new_in_note_order(ctx, user, no
     ctx.flush()
     order = []
     for _ in range(3):
-        item = store.next_card(ctx, user, TODAY, new_per_day=20)
+        item = next_card(ctx, user, TODAY, new_per_day=20)
         order.append((item.card.id, item.reason))
         store.record_grade(ctx, user, item.card, 4, NOON)
     assert order == [(cards[-1].id, "due"), (cards[1].id, "due"), (cards[0].id, "new")]
@@ -123,12 +124,12 @@ def test_new_cards_per_day_limit(ctx, user, notes_dir):
     store.import_note_files(ctx, user, [notes_dir])
     ctx.commit()
     seen = []
-    while (item := store.next_card(ctx, user, TODAY, new_per_day=2)) is not None:
+    while (item := next_card(ctx, user, TODAY, new_per_day=2)) is not None:
         seen.append(item.card.id)
         store.record_grade(ctx, user, item.card, 5, NOON)
     assert len(seen) == 2
-    assert store.new_cards_introduced(ctx, user, TODAY) == 2
-    assert store.next_card(ctx, user, TODAY + timedelta(days=1), new_per_day=2).reason == "due"
+    assert new_cards_introduced(ctx, user, TODAY) == 2
+    assert next_card(ctx, user, TODAY + timedelta(days=1), new_per_day=2).reason == "due"
 
 
 def test_scheduled_grade_updates_state_and_logs_before_and_after(ctx, user, notes_dir):
@@ -164,13 +165,13 @@ def test_drill_repeats_low_grades_until_four_without_changing_schedule(ctx, user
     after_scheduled = ctx.get(ReviewState, (user.id, card.id))
     snapshot = (after_scheduled.repetitions, after_scheduled.ease_hundredths, after_scheduled.interval_days)
     assert snapshot == (0, 218, 1)
-    assert store.pending_drill(ctx, user, TODAY) == [card.id]
+    assert pending_drill(ctx, user, TODAY) == [card.id]
     for grade in (3, 1):
         log = store.record_grade(ctx, user, card, grade, NOON + timedelta(minutes=grade))
         assert log.drill
-        assert store.pending_drill(ctx, user, TODAY) == [card.id]
+        assert pending_drill(ctx, user, TODAY) == [card.id]
     store.record_grade(ctx, user, card, 4, NOON + timedelta(minutes=9))
-    assert store.pending_drill(ctx, user, TODAY) == []
+    assert pending_drill(ctx, user, TODAY) == []
     state = ctx.get(ReviewState, (user.id, card.id))
     assert (state.repetitions, state.ease_hundredths, state.interval_days) == snapshot
     with pytest.raises(store.NotDueError):
@@ -182,7 +183,7 @@ def test_drill_comes_after_due_and_new_cards(ctx, user, notes_dir):
     cards = ctx.scalars(select(Card).order_by(Card.position)).all()
     store.record_grade(ctx, user, cards[0], 1, NOON)
     reasons = []
-    while (item := store.next_card(ctx, user, TODAY, new_per_day=20)) is not None:
+    while (item := next_card(ctx, user, TODAY, new_per_day=20)) is not None:
         reasons.append((item.card.id, item.reason))
         store.record_grade(ctx, user, item.card, 5, NOON)
     assert reasons[-1] == (cards[0].id, "drill")
@@ -193,7 +194,7 @@ def test_grade_three_is_drilled_too(ctx, user, notes_dir):
     store.import_note_files(ctx, user, [notes_dir / "git.md"])
     card = cards_by_back(ctx)["git branch"]
     store.record_grade(ctx, user, card, 3, NOON)
-    assert store.pending_drill(ctx, user, TODAY) == [card.id]
+    assert pending_drill(ctx, user, TODAY) == [card.id]
 
 
 def test_invalid_grade_is_rejected(ctx, user, notes_dir):
@@ -355,7 +356,7 @@ def test_undo_restores_the_state_exactly_several_steps_back(ctx, user, notes_dir
     undone = store.undo_last(ctx, user, TODAY)
     assert undone.drill and undone.grade == 5
     assert state_row(ctx, user, card) == rows[2]
-    assert store.pending_drill(ctx, user, TODAY) == [card.id]  # the drill is open again
+    assert pending_drill(ctx, user, TODAY) == [card.id]  # the drill is open again
     store.undo_last(ctx, user, TODAY)
     assert state_row(ctx, user, card) == rows[1]
     undone = store.undo_last(ctx, user, TODAY)
@@ -392,7 +393,7 @@ def test_the_drill_marks_on_the_states_agree_with_the_days_log(ctx, user, notes_
         today = local_today(user, now)
         roll = rng.random()
         if roll < 0.7:
-            found = store.next_card_id(ctx, user, today, new_per_day=4)
+            found = next_card_id(ctx, user, today, new_per_day=4)
             if found is not None:
                 store.record_grade(ctx, user, ctx.get(Card, found[0]), rng.choice([1, 2, 3, 4, 5]), now)
         elif roll < 0.9:
@@ -402,7 +403,7 @@ def test_the_drill_marks_on_the_states_agree_with_the_days_log(ctx, user, notes_
         now += timedelta(minutes=1)
         ctx.commit()
         today = local_today(user, now)
-        assert store.pending_drill(ctx, user, today) == _drill_from_the_log(ctx, user, today)
+        assert pending_drill(ctx, user, today) == _drill_from_the_log(ctx, user, today)
 
 
 def test_undo_of_a_new_cards_first_grade_makes_it_new_again(ctx, user, notes_dir):
@@ -412,7 +413,7 @@ def test_undo_of_a_new_cards_first_grade_makes_it_new_again(ctx, user, notes_dir
     store.record_grade(ctx, user, card, 4, NOON)
     store.undo_last(ctx, user, TODAY)
     assert state_row(ctx, user, card) == before
-    assert store.new_cards_introduced(ctx, user, TODAY) == 0
+    assert new_cards_introduced(ctx, user, TODAY) == 0
 
 
 def test_undo_only_reaches_back_to_the_start_of_the_day(ctx, user, notes_dir):
@@ -460,11 +461,11 @@ def test_reviews_per_day_limit_holds_back_due_cards(ctx, user, notes_dir):
         state.introduced_on = TODAY - timedelta(days=1)
     ctx.flush()
     reasons = []
-    while (item := store.next_card(ctx, user, TODAY, new_per_day=0, reviews_per_day=2)) is not None:
+    while (item := next_card(ctx, user, TODAY, new_per_day=0, reviews_per_day=2)) is not None:
         reasons.append(item.reason)
         store.record_grade(ctx, user, item.card, 5, NOON)
     assert reasons == ["due", "due"]
-    assert store.reviews_done(ctx, user, TODAY) == 2
+    assert reviews_done(ctx, user, TODAY) == 2
     overview = store.today_overview(ctx, user, TODAY, DailyLimits(new_cards=0, reviews=2))
     assert overview.due == 0
 

@@ -20,6 +20,7 @@ from sqlalchemy import select  # noqa: E402
 from quiz import store  # noqa: E402
 from quiz.models import Card, User, db  # noqa: E402
 from quiz.store.days import local_today  # noqa: E402
+from quiz.store.queue import next_card  # noqa: E402
 from tests.browser.live import CHROMIUM, CHROMIUM_ARGS, live_server, log_in  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
@@ -36,7 +37,7 @@ def seed_history(app) -> None:
             today = local_today(user, now)
             introduced = 0
             while (
-                item := store.next_card(db.session, user, today, new_per_day=4, reviews_per_day=200)
+                item := next_card(db.session, user, today, new_per_day=4, reviews_per_day=200)
             ) is not None:
                 if item.reason == "drill":
                     break

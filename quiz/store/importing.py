@@ -22,9 +22,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from sqlalchemy import (
-    Date,
     Select,
-    TextClause,
     and_,
     bindparam,
     case,
@@ -36,7 +34,6 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -58,6 +55,8 @@ from quiz.models import (
 )
 from quiz.notes import CardDraft, NoteError, ParsedNote, decode_note, parse_note
 from quiz.store.days import DailyLimits, local_today
+from quiz.store.queue import new_cards_introduced, pending_drill, reviews_done
+from quiz.store.scopes import topic_and_descendants
 
 NOTE_SUFFIXES = (".md", ".markdown")
 FUZZY_MATCH_RATIO = 0.8
@@ -614,148 +613,6 @@ def _sync_topics(
     if rows:
         ids.update(_insert_topics(session, rows, parents, [deck.id]))
     return {prefix: ids[(deck.id, key)] for prefix, key in keys.items()}
-
-
-# --- the daily queue --------------------------------------------------------------------------
-
-
-def topic_and_descendants(session: Session, topic: Topic) -> list[int]:
-    """Return the ids of a topic and every topic below it."""
-    prefix = topic.path_key + Topic.PATH_SEPARATOR
-    rows = session.scalars(select(Topic).where(Topic.deck_id == topic.deck_id))
-    return [t.id for t in rows if t.id == topic.id or t.path_key.startswith(prefix)]
-
-
-def new_cards_introduced(session: Session, user: User, today: date) -> int:
-    """How many new cards the user has seen for the first time today."""
-    stmt = select(func.count()).where(ReviewState.user_id == user.id, ReviewState.introduced_on == today)
-    return session.scalar(stmt) or 0
-
-
-def pending_drill(session: Session, user: User, today: date) -> list[int]:
-    """Card ids that SM-2 rule 7 shows again today, longest-waiting first.
-
-    A card is pending when its scheduled review today got a grade of 3 or less
-    and no drill grade of 4 or more has followed it: ``record_grade`` marks it
-    on its state (``drill_day``), so this reads an index, not the day's log.
-    """
-    stmt = (
-        select(ReviewState.card_id)
-        .where(ReviewState.user_id == user.id, ReviewState.drill_day == today)
-        .order_by(ReviewState.drill_at, ReviewState.card_id)
-    )
-    return list(session.scalars(stmt))
-
-
-@dataclass(frozen=True)
-class QueueItem:
-    """The next card to show and why it is shown."""
-
-    card: Card
-    state: ReviewState
-    reason: str  # "due", "new" or "drill"
-
-
-def reviews_done(session: Session, user: User, today: date) -> int:
-    """How many scheduled reviews of already-learned cards the user has done today."""
-    stmt = select(func.count()).where(
-        ReviewLog.user_id == user.id,
-        ReviewLog.review_day == today,
-        ReviewLog.drill.is_(False),
-        ReviewLog.due_before.is_not(None),
-    )
-    return session.scalar(stmt) or 0
-
-
-@lru_cache(maxsize=4)
-def _queue_statement(by_topic: bool) -> TextClause:
-    """The queue's lookup: one statement, written out once, reused on every card shown.
-
-    It holds the first due card, the first new card and the first card waiting
-    in the drill, each an index probe on ``review_states`` (``ix_review_states_queue``
-    and ``ix_review_states_drill``), with the day's counts the limits need,
-    counted only when there is a card to limit.  Plain SQL: SQLAlchemy would
-    spend more time deriving the cache key of this nested select than SQLite
-    spends running it.
-    """
-    in_quiz = "user_id = :user_id AND active = :yes AND suspended = :no"
-    if by_topic:
-        in_quiz += " AND topic_id IN :topic_ids"
-    first = f"SELECT card_id FROM review_states WHERE {in_quiz} AND"
-    due = f"{first} due <= :today ORDER BY due, deck_id, position LIMIT 1"
-    new = f"{first} due IS NULL ORDER BY deck_id, position LIMIT 1"
-    drill = f"{first} drill_day = :today ORDER BY drill_at, card_id LIMIT 1"
-    reviews_done_today = (
-        "SELECT count(*) FROM review_log WHERE user_id = :user_id AND review_day = :today AND drill = :no "
-        "AND due_before IS NOT NULL"
-    )
-    introduced_today = (
-        "SELECT count(*) FROM review_states WHERE user_id = :user_id AND introduced_on = :today"
-    )
-    stmt = sql_text(
-        f"SELECT ({due}), CASE WHEN ({due}) IS NOT NULL THEN ({reviews_done_today}) END, "
-        f"({new}), CASE WHEN ({new}) IS NOT NULL THEN ({introduced_today}) END, ({drill})"
-    )
-    binds = [bindparam("today", type_=Date), bindparam("yes", True), bindparam("no", False)]
-    if by_topic:
-        binds.append(bindparam("topic_ids", expanding=True))
-    return stmt.bindparams(*binds)
-
-
-def next_card_id(
-    session: Session,
-    user: User,
-    today: date,
-    new_per_day: int,
-    topic_ids: Sequence[int] | None = None,
-    reviews_per_day: int | None = None,
-) -> tuple[int, str] | None:
-    """The id of the next card and why it comes: due reviews (most overdue first), new cards in note
-    order, then the same-day drill.
-
-    ``new_per_day`` and ``reviews_per_day`` cap what a day holds; cards beyond
-    a cap wait for a later day.  One statement of index probes, none joining the
-    cards table or reading the day's log rows one by one, so the queue stays
-    fast at 100,000 cards whether or not anything is due.
-    """
-    params: dict[str, Any] = {"user_id": user.id, "today": today}
-    if topic_ids is not None:
-        params["topic_ids"] = list(topic_ids)
-    due, reviews_done_today, new, introduced_today, drill = session.execute(
-        _queue_statement(topic_ids is not None), params
-    ).one()
-    if due is not None and (reviews_per_day is None or reviews_done_today < reviews_per_day):
-        return due, "due"
-    if new is not None and introduced_today < new_per_day:
-        return new, "new"
-    if drill is not None:
-        return drill, "drill"
-    return None
-
-
-def next_card(
-    session: Session,
-    user: User,
-    today: date,
-    new_per_day: int,
-    topic_ids: Sequence[int] | None = None,
-    reviews_per_day: int | None = None,
-) -> QueueItem | None:
-    """Like ``next_card_id``, with the card and its state loaded."""
-    found = next_card_id(session, user, today, new_per_day, topic_ids, reviews_per_day)
-    if found is None:
-        return None
-    card_id, reason = found
-    return QueueItem(session.get(Card, card_id), session.get(ReviewState, (user.id, card_id)), reason)
-
-
-def show_reason(state: ReviewState | None, today: date) -> str | None:
-    """Why a card is shown today: "new", "due", "drill" (graded today, due later), or None."""
-    if state is None:
-        return None
-    if state.due is None:
-        return "new"
-    return "due" if state.due <= today else "drill"
 
 
 class NotDueError(ValueError):
