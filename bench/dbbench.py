@@ -24,6 +24,7 @@ from quiz import store
 from quiz.forms import GRADE_LABELS
 from quiz.models import Card, Topic, User, db
 from quiz.store.days import local_today
+from quiz.store.grading import record_grade
 from quiz.store.queue import next_card, next_card_id
 
 NEXT_DUE_SQL = (
@@ -327,7 +328,7 @@ def _walk(nodes: list) -> Any:
 def grade(
     app: Flask, raw: Raw, user_id: int, today: date, reps: int, max_ms: float | None = 1
 ) -> tuple[Row, dict]:
-    """``store.record_grade`` + commit of due cards, beside a bare UPDATE + INSERT + COMMIT.
+    """``record_grade`` + commit of due cards, beside a bare UPDATE + INSERT + COMMIT.
 
     Changes the database (the graded cards and the log): run it last on a collection.
     """
@@ -349,7 +350,7 @@ def grade(
             current["card"] = session.get(Card, next(app_ids))
 
         def app_call() -> None:
-            store.record_grade(session, user, current["card"], 4, now)
+            record_grade(session, user, current["card"], 4, now)
             session.commit()
 
         setup()

@@ -5,7 +5,7 @@ the review log, exports) is keyed by user.  There is one built-in local user
 until accounts arrive, but nothing assumes there is only one.
 
 Conversions between rows and the pure scheduler happen at one boundary:
-``ReviewState.sm2()`` here and ``quiz.store.record_grade``, which reads the state, updates it and logs
+``ReviewState.sm2()`` here and ``quiz.store.grading.record_grade``, which reads the state, updates it and logs
 the grade in three statements.
 """
 

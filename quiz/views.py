@@ -54,6 +54,7 @@ from quiz.models import Card, Deck, PendingImport, ReviewState, Topic, db, now_u
 from quiz.notes import SKIP_REASONS
 from quiz.render import render_command, render_markdown
 from quiz.store.days import DailyLimits, daily_limits, local_today
+from quiz.store.grading import NotDueError, record_grade, session_summary, undo_last
 from quiz.store.queue import next_card_id, show_reason
 from quiz.store.scopes import topic_and_descendants
 from quiz.uploads import UploadedNote, UploadError, UploadLimits, read_pasted, read_uploads
@@ -256,9 +257,9 @@ def grade(card_id: int) -> Response:
         abort(400)
     try:
         version = form.version.data
-        store.record_grade(db.session, g.user, card, form.grade.data, now_utc(), expected_version=version)
+        record_grade(db.session, g.user, card, form.grade.data, now_utc(), expected_version=version)
         db.session.commit()
-    except (store.NotDueError, StaleDataError):
+    except (NotDueError, StaleDataError):
         # Graded already: in another tab, by a double click, or by a request that won the race.
         db.session.rollback()
         flash(_("That card was already graded; here is the next one."))
@@ -271,7 +272,7 @@ def undo() -> Response:
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        log = store.undo_last(db.session, g.user, _today())
+        log = undo_last(db.session, g.user, _today())
         if log is not None:
             db.session.commit()
     except StaleDataError:
@@ -292,7 +293,7 @@ def done() -> str:
     """End of session: what was reviewed, how much was right, what tomorrow holds."""
     quiz = session.get("quiz") or {}
     since = datetime.fromisoformat(quiz["since"]) if "since" in quiz else now_utc()
-    summary = store.session_summary(db.session, g.user, since, _today())
+    summary = session_summary(db.session, g.user, since, _today())
     return render_template("quiz/done.html", summary=summary, form=EmptyForm())
 
 

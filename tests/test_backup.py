@@ -27,6 +27,7 @@ from quiz.backup import (
 )
 from quiz.models import AnkiExport, Card, Deck, ReviewLog, ReviewState, Topic, User, db
 from quiz.store.days import get_or_create_user, local_today
+from quiz.store.grading import record_grade, undo_last
 from quiz.store.queue import pending_drill
 from tests.conftest import make_app
 
@@ -56,12 +57,12 @@ def build_history(session, notes_dir: Path) -> User:
     cards = user_cards(session, user)
     minute = timedelta(minutes=1)
     # Graded out of note order, so a log restored card by card would come back in the wrong order.
-    store.record_grade(session, user, cards["du -sh DIR"], 5, T0)
-    store.record_grade(session, user, cards["git branch"], 1, T0 + minute)
-    store.record_grade(session, user, cards["git remote -v"], 4, T0 + 2 * minute)
-    store.record_grade(session, user, cards["git branch"], 4, T0 + 3 * minute)  # the drill
-    store.record_grade(session, user, cards["du -sh DIR"], 2, T0 + timedelta(days=1))  # a lapse
-    store.record_grade(session, user, cards["ls -la"], 3, T0 + timedelta(days=1, minutes=1))
+    record_grade(session, user, cards["du -sh DIR"], 5, T0)
+    record_grade(session, user, cards["git branch"], 1, T0 + minute)
+    record_grade(session, user, cards["git remote -v"], 4, T0 + 2 * minute)
+    record_grade(session, user, cards["git branch"], 4, T0 + 3 * minute)  # the drill
+    record_grade(session, user, cards["du -sh DIR"], 2, T0 + timedelta(days=1))  # a lapse
+    record_grade(session, user, cards["ls -la"], 3, T0 + timedelta(days=1, minutes=1))
     session.get(ReviewState, (user.id, cards["ls -la"].id)).suspended = True
     cards["git branch"].edited_at = T0 + timedelta(hours=2, microseconds=7)
     store.record_export(session, user, 1773100000, 5)
@@ -238,7 +239,7 @@ def test_restored_log_undoes_the_same_grade_first_and_keeps_the_drill(app, notes
 
         # The drill marks are not in the file: restore derives them from each card's newest grade.
         assert waiting(bob) == waiting(alice) == ["du -sh DIR", "ls -la"]
-        undone = [store.undo_last(session, user, day) for user in (alice, bob)]
+        undone = [undo_last(session, user, day) for user in (alice, bob)]
         assert [session.get(Card, log.card_id).back for log in undone] == ["ls -la", "ls -la"]
         state = session.get(ReviewState, (bob.id, undone[1].card_id))
         assert (state.repetitions, state.due, state.introduced_on) == (0, None, None)

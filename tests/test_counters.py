@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from quiz import backup, counters, store
 from quiz.models import Card, Deck, ReviewState, TopicCount, db
 from quiz.store.days import get_or_create_user, local_today
+from quiz.store.grading import record_grade, undo_last
 from quiz.store.queue import next_card_id
 from tests.conftest import TEST_USER
 
@@ -58,9 +59,9 @@ def test_counters_follow_grades_undo_suspend_reimport_restore_and_delete(app, tm
                 found = next_card_id(session, user, today, 20)
                 if found is not None:
                     card = session.get(Card, found[0])
-                    store.record_grade(session, user, card, rng.randint(0, 5), now)
+                    record_grade(session, user, card, rng.randint(0, 5), now)
             elif op == "undo":
-                store.undo_last(session, user, today)
+                undo_last(session, user, today)
             elif op == "suspend":
                 state = session.scalars(sa.select(ReviewState).where(ReviewState.user_id == user.id)).all()
                 if state:
@@ -121,16 +122,16 @@ def test_retention_counts_scheduled_reviews_and_drills_apart(app):
         store.import_texts(session, user, [("git.md", "# Git\n\n- `git status`: show the state\n")])
         session.commit()
         card = session.scalars(sa.select(Card)).one()
-        store.record_grade(session, user, card, 2, START)  # scheduled, failed: drill follows
-        store.record_grade(session, user, card, 3, START + timedelta(minutes=1))  # drill, still pending
-        store.record_grade(session, user, card, 5, START + timedelta(minutes=2))  # drill, passed
+        record_grade(session, user, card, 2, START)  # scheduled, failed: drill follows
+        record_grade(session, user, card, 3, START + timedelta(minutes=1))  # drill, still pending
+        record_grade(session, user, card, 5, START + timedelta(minutes=2))  # drill, passed
         session.commit()
         check(app)
         day = START.date()
         assert store.reviews_per_day(session, user, day, day) == {day: 3}
         [tree] = store.topic_progress(session, user, day)
         assert (tree.reviews_30d, tree.passed_30d) == (1, 0)
-        store.undo_last(session, user, day)
+        undo_last(session, user, day)
         session.commit()
         check(app)
         assert store.reviews_per_day(session, user, day - timedelta(days=1), date(2026, 12, 31)) == {day: 2}

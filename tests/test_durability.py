@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from quiz import store
 from quiz.models import Card, ReviewLog, ReviewState, User, db, now_utc
+from quiz.store.grading import record_grade
 from tests.conftest import ROOT, TEST_USER
 
 
@@ -75,7 +76,7 @@ def test_two_requests_racing_on_one_card_write_one_review(app, client, notes_dir
             version = db.session.get(ReviewState, (user.id, card_id)).version
             barrier.wait()
             try:
-                store.record_grade(db.session, user, card, value, now_utc(), expected_version=version)
+                record_grade(db.session, user, card, value, now_utc(), expected_version=version)
                 db.session.commit()
                 outcomes.append("saved")
             except Exception as exc:  # noqa: BLE001 - the loser's error is the point of the test

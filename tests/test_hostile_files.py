@@ -19,6 +19,7 @@ from quiz import accounts, limits, store
 from quiz.backup import BackupError, dump_user, read_backup, restore_user
 from quiz.models import AnkiExport, Card, Deck, ReviewLog, ReviewState, Topic, User, db
 from quiz.store.days import get_or_create_user
+from quiz.store.grading import record_grade
 from tests.conftest import ROOT, SAMPLE_NOTES, TEST_PASSWORD, TEST_USER, log_in
 from tests.test_backup import card0, gz, valid_backup
 from tests.test_import_web import form_of, upload
@@ -345,7 +346,7 @@ def test_a_good_backup_still_restores_and_grades(app):
     with app.app_context():
         user = db.session.scalars(select(User).where(User.name == TEST_USER)).one()
         card = db.session.get(Card, card_id)
-        store.record_grade(db.session, user, card, 5, datetime(2026, 3, 11, 9, tzinfo=UTC))
+        record_grade(db.session, user, card, 5, datetime(2026, 3, 11, 9, tzinfo=UTC))
         db.session.commit()
     assert client.get(f"/cards/{card_id}").status_code == 200
 
@@ -447,7 +448,7 @@ def test_grading_caps_the_interval_at_the_documented_maximum(app):
     [card_id] = card_ids(app)
     with app.app_context():
         user = db.session.scalars(select(User).where(User.name == TEST_USER)).one()
-        log = store.record_grade(
+        log = record_grade(
             db.session, user, db.session.get(Card, card_id), 5, datetime(2026, 3, 11, 9, tzinfo=UTC)
         )
         db.session.commit()

@@ -11,6 +11,7 @@ from flask_migrate import upgrade
 
 from quiz import accounts, counters, limits, store
 from quiz.models import ReviewLog, ReviewState, User, db
+from quiz.store.grading import undo_last
 from tests.conftest import TEST_PASSWORD, drop_schema, log_in, make_app
 
 DAY1, DAY2 = date(2026, 3, 1), date(2026, 3, 2)
@@ -150,7 +151,7 @@ def test_upgrade_from_the_first_migration_keeps_progress_and_fills_undo_columns(
             assert (tree.cards, tree.new, tree.learning, tree.reviews_30d, tree.passed_30d) == (1, 0, 1, 2, 1)
 
             # Undo of the migrated day-2 review puts back exactly the day-1 state.
-            store.undo_last(db.session, user, DAY2)
+            undo_last(db.session, user, DAY2)
             db.session.commit()
             db.session.expire_all()
             state = db.session.get(ReviewState, (1, 1))

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from quiz import store
 from quiz.models import LOCAL_USER_NAME, Card, ReviewLog, ReviewState, db
 from quiz.store.days import get_or_create_user
+from quiz.store.grading import record_grade
 from quiz.store.queue import next_card
 
 NOON = datetime(2026, 5, 4, 12, tzinfo=UTC)
@@ -85,9 +86,9 @@ def study(ctx, user, note) -> dict[str, int]:
         ("ping -c 4 HOST", 2),
         ("the delay before data starts to arrive", 4),
     ):
-        store.record_grade(ctx, user, cards[back], grade, NOON)
-    store.record_grade(ctx, user, cards["ping -c 4 HOST"], 4, NOON + timedelta(minutes=5))  # drill
-    store.record_grade(ctx, user, cards["ss -tlnp"], 3, NOON + timedelta(days=1))
+        record_grade(ctx, user, cards[back], grade, NOON)
+    record_grade(ctx, user, cards["ping -c 4 HOST"], 4, NOON + timedelta(minutes=5))  # drill
+    record_grade(ctx, user, cards["ss -tlnp"], 3, NOON + timedelta(days=1))
     ctx.commit()
     return {back: card.id for back, card in cards.items()}
 
@@ -170,7 +171,7 @@ def test_removed_card_is_retired_hidden_and_kept_then_restored(ctx, user, note):
     seen = set()
     while (item := next_card(ctx, user, later, new_per_day=99)) is not None:
         seen.add(item.card.id)
-        store.record_grade(ctx, user, item.card, 5, datetime.combine(later, NOON.timetz()))
+        record_grade(ctx, user, item.card, 5, datetime.combine(later, NOON.timetz()))
     assert ss not in seen
     ctx.rollback()
     (tree,) = store.topic_progress(ctx, user, later)

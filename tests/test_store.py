@@ -12,6 +12,7 @@ from quiz import store
 from quiz.models import LOCAL_USER_NAME, Card, Deck, ReviewLog, ReviewState, Topic, User, db
 from quiz.notes import NoteError
 from quiz.store.days import DailyLimits, daily_limits, get_or_create_user, local_today
+from quiz.store.grading import NotDueError, record_grade, session_summary, undo_last
 from quiz.store.queue import new_cards_introduced, next_card, next_card_id, pending_drill, reviews_done
 
 NOON = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -68,7 +69,7 @@ def test_reimport_keeps_review_history_and_retires_removed_cards(ctx, user, note
     store.import_note_files(ctx, user, [notes_dir / "git.md"])
     ctx.commit()
     branch = cards_by_back(ctx)["git branch"]
-    store.record_grade(ctx, user, branch, 5, NOON)
+    record_grade(ctx, user, branch, 5, NOON)
     ctx.commit()
     note = notes_dir / "git.md"
     note.write_text(note.read_text().replace("- `git remote -v` shows the remotes with their URLs\n", ""))
@@ -116,7 +117,7 @@ def test_queue_gives_due_most_overdue_first_then_new_in_note_order(ctx, user, no
     for _ in range(3):
         item = next_card(ctx, user, TODAY, new_per_day=20)
         order.append((item.card.id, item.reason))
-        store.record_grade(ctx, user, item.card, 4, NOON)
+        record_grade(ctx, user, item.card, 4, NOON)
     assert order == [(cards[-1].id, "due"), (cards[1].id, "due"), (cards[0].id, "new")]
 
 
@@ -126,7 +127,7 @@ def test_new_cards_per_day_limit(ctx, user, notes_dir):
     seen = []
     while (item := next_card(ctx, user, TODAY, new_per_day=2)) is not None:
         seen.append(item.card.id)
-        store.record_grade(ctx, user, item.card, 5, NOON)
+        record_grade(ctx, user, item.card, 5, NOON)
     assert len(seen) == 2
     assert new_cards_introduced(ctx, user, TODAY) == 2
     assert next_card(ctx, user, TODAY + timedelta(days=1), new_per_day=2).reason == "due"
@@ -135,7 +136,7 @@ def test_new_cards_per_day_limit(ctx, user, notes_dir):
 def test_scheduled_grade_updates_state_and_logs_before_and_after(ctx, user, notes_dir):
     store.import_note_files(ctx, user, [notes_dir / "git.md"])
     card = cards_by_back(ctx)["git branch"]
-    log = store.record_grade(ctx, user, card, 3, NOON)
+    log = record_grade(ctx, user, card, 3, NOON)
     ctx.commit()
     state = ctx.get(ReviewState, (user.id, card.id))
     assert (state.repetitions, state.ease_hundredths, state.interval_days) == (1, 236, 1)
@@ -161,31 +162,31 @@ def test_scheduled_grade_updates_state_and_logs_before_and_after(ctx, user, note
 def test_drill_repeats_low_grades_until_four_without_changing_schedule(ctx, user, notes_dir):
     store.import_note_files(ctx, user, [notes_dir / "git.md"])
     card = cards_by_back(ctx)["git branch"]
-    store.record_grade(ctx, user, card, 2, NOON)
+    record_grade(ctx, user, card, 2, NOON)
     after_scheduled = ctx.get(ReviewState, (user.id, card.id))
     snapshot = (after_scheduled.repetitions, after_scheduled.ease_hundredths, after_scheduled.interval_days)
     assert snapshot == (0, 218, 1)
     assert pending_drill(ctx, user, TODAY) == [card.id]
     for grade in (3, 1):
-        log = store.record_grade(ctx, user, card, grade, NOON + timedelta(minutes=grade))
+        log = record_grade(ctx, user, card, grade, NOON + timedelta(minutes=grade))
         assert log.drill
         assert pending_drill(ctx, user, TODAY) == [card.id]
-    store.record_grade(ctx, user, card, 4, NOON + timedelta(minutes=9))
+    record_grade(ctx, user, card, 4, NOON + timedelta(minutes=9))
     assert pending_drill(ctx, user, TODAY) == []
     state = ctx.get(ReviewState, (user.id, card.id))
     assert (state.repetitions, state.ease_hundredths, state.interval_days) == snapshot
-    with pytest.raises(store.NotDueError):
-        store.record_grade(ctx, user, card, 5, NOON + timedelta(minutes=10))
+    with pytest.raises(NotDueError):
+        record_grade(ctx, user, card, 5, NOON + timedelta(minutes=10))
 
 
 def test_drill_comes_after_due_and_new_cards(ctx, user, notes_dir):
     store.import_note_files(ctx, user, [notes_dir / "git.md"])
     cards = ctx.scalars(select(Card).order_by(Card.position)).all()
-    store.record_grade(ctx, user, cards[0], 1, NOON)
+    record_grade(ctx, user, cards[0], 1, NOON)
     reasons = []
     while (item := next_card(ctx, user, TODAY, new_per_day=20)) is not None:
         reasons.append((item.card.id, item.reason))
-        store.record_grade(ctx, user, item.card, 5, NOON)
+        record_grade(ctx, user, item.card, 5, NOON)
     assert reasons[-1] == (cards[0].id, "drill")
     assert [r for _, r in reasons[:-1]] == ["new"] * (len(cards) - 1)
 
@@ -193,7 +194,7 @@ def test_drill_comes_after_due_and_new_cards(ctx, user, notes_dir):
 def test_grade_three_is_drilled_too(ctx, user, notes_dir):
     store.import_note_files(ctx, user, [notes_dir / "git.md"])
     card = cards_by_back(ctx)["git branch"]
-    store.record_grade(ctx, user, card, 3, NOON)
+    record_grade(ctx, user, card, 3, NOON)
     assert pending_drill(ctx, user, TODAY) == [card.id]
 
 
@@ -202,13 +203,13 @@ def test_invalid_grade_is_rejected(ctx, user, notes_dir):
     card = cards_by_back(ctx)["git branch"]
     for grade in (-1, 6, True, 2.5):
         with pytest.raises(ValueError, match="grade"):
-            store.record_grade(ctx, user, card, grade, NOON)
+            record_grade(ctx, user, card, grade, NOON)
     assert count(ctx, ReviewLog) == 0
 
 
 def test_review_log_is_append_only(ctx, user, notes_dir):
     store.import_note_files(ctx, user, [notes_dir / "git.md"])
-    graded = store.record_grade(ctx, user, cards_by_back(ctx)["git branch"], 4, NOON)
+    graded = record_grade(ctx, user, cards_by_back(ctx)["git branch"], 4, NOON)
     ctx.commit()
     log = ctx.get(ReviewLog, graded.id)
     assert (log.grade, log.card_id, log.due_after) == (graded.grade, graded.card_id, graded.due_after)
@@ -232,8 +233,8 @@ def test_local_day_follows_the_users_time_zone(ctx, user):
 def test_progress_counts_roll_up_and_retention(ctx, user, notes_dir):
     store.import_note_files(ctx, user, [notes_dir / "git.md"])
     cards = cards_by_back(ctx)
-    store.record_grade(ctx, user, cards["git branch"], 5, NOON)
-    store.record_grade(ctx, user, cards["git remote -v"], 1, NOON)
+    record_grade(ctx, user, cards["git branch"], 5, NOON)
+    record_grade(ctx, user, cards["git remote -v"], 1, NOON)
     mature = ctx.get(ReviewState, (user.id, cards["git switch -c NAME"].id))
     mature.repetitions, mature.interval_days, mature.ease_hundredths = 3, 30, 270
     mature.due, mature.introduced_on = TODAY + timedelta(days=20), TODAY - timedelta(days=40)
@@ -255,10 +256,10 @@ def test_progress_counts_roll_up_and_retention(ctx, user, notes_dir):
 def test_session_summary(ctx, user, notes_dir):
     store.import_note_files(ctx, user, [notes_dir / "git.md"])
     cards = cards_by_back(ctx)
-    store.record_grade(ctx, user, cards["git branch"], 5, NOON)
-    store.record_grade(ctx, user, cards["git remote -v"], 2, NOON)
-    store.record_grade(ctx, user, cards["git remote -v"], 4, NOON)
-    summary = store.session_summary(ctx, user, NOON - timedelta(minutes=1), TODAY)
+    record_grade(ctx, user, cards["git branch"], 5, NOON)
+    record_grade(ctx, user, cards["git remote -v"], 2, NOON)
+    record_grade(ctx, user, cards["git remote -v"], 4, NOON)
+    summary = session_summary(ctx, user, NOON - timedelta(minutes=1), TODAY)
     assert (summary.reviewed, summary.right, summary.drilled, summary.due_tomorrow) == (2, 1, 1, 2)
 
 
@@ -301,7 +302,7 @@ def test_reimport_after_editing_one_side_keeps_the_card(ctx, user, notes_dir, ol
     store.import_note_files(ctx, user, [note])
     card = cards_by_back(ctx)["git branch"]
     card_id, key = card.id, card.key
-    store.record_grade(ctx, user, card, 4, NOON)
+    record_grade(ctx, user, card, 4, NOON)
     ctx.commit()
     note.write_text(note.read_text().replace(old, new))
     (result,) = store.import_note_files(ctx, user, [note])
@@ -343,28 +344,28 @@ def test_undo_restores_the_state_exactly_several_steps_back(ctx, user, notes_dir
     ctx.commit()
     rows = [state_row(ctx, user, card)]
     logs_before = count(ctx, ReviewLog)
-    store.record_grade(ctx, user, card, 1, NOON)  # a lapse: lapses 1 -> 2
+    record_grade(ctx, user, card, 1, NOON)  # a lapse: lapses 1 -> 2
     rows.append(state_row(ctx, user, card))
-    store.record_grade(ctx, user, card, 2, NOON + timedelta(minutes=1))  # drill: only drill_at moves
+    record_grade(ctx, user, card, 2, NOON + timedelta(minutes=1))  # drill: only drill_at moves
     rows.append(state_row(ctx, user, card))
-    store.record_grade(ctx, user, card, 5, NOON + timedelta(minutes=2))  # drill passes
+    record_grade(ctx, user, card, 5, NOON + timedelta(minutes=2))  # drill passes
     ctx.commit()
     assert rows[1][4] == 2 and rows[1][0] == 0
     assert rows[2][:-1] == rows[1][:-1] and rows[2][-1] == NOON + timedelta(minutes=1)
     assert state_row(ctx, user, card)[-2:] == (None, None)  # out of the drill
 
-    undone = store.undo_last(ctx, user, TODAY)
+    undone = undo_last(ctx, user, TODAY)
     assert undone.drill and undone.grade == 5
     assert state_row(ctx, user, card) == rows[2]
     assert pending_drill(ctx, user, TODAY) == [card.id]  # the drill is open again
-    store.undo_last(ctx, user, TODAY)
+    undo_last(ctx, user, TODAY)
     assert state_row(ctx, user, card) == rows[1]
-    undone = store.undo_last(ctx, user, TODAY)
+    undone = undo_last(ctx, user, TODAY)
     ctx.commit()
     assert not undone.drill and undone.grade == 1
     assert state_row(ctx, user, card) == rows[0]
     assert count(ctx, ReviewLog) == logs_before
-    assert store.undo_last(ctx, user, TODAY) is None
+    assert undo_last(ctx, user, TODAY) is None
 
 
 def _drill_from_the_log(session, user, today: date) -> list[int]:
@@ -395,9 +396,9 @@ def test_the_drill_marks_on_the_states_agree_with_the_days_log(ctx, user, notes_
         if roll < 0.7:
             found = next_card_id(ctx, user, today, new_per_day=4)
             if found is not None:
-                store.record_grade(ctx, user, ctx.get(Card, found[0]), rng.choice([1, 2, 3, 4, 5]), now)
+                record_grade(ctx, user, ctx.get(Card, found[0]), rng.choice([1, 2, 3, 4, 5]), now)
         elif roll < 0.9:
-            store.undo_last(ctx, user, today)
+            undo_last(ctx, user, today)
         else:
             now += timedelta(days=rng.choice([1, 2]))
         now += timedelta(minutes=1)
@@ -410,16 +411,16 @@ def test_undo_of_a_new_cards_first_grade_makes_it_new_again(ctx, user, notes_dir
     store.import_note_files(ctx, user, [notes_dir / "git.md"])
     card = cards_by_back(ctx)["git branch"]
     before = state_row(ctx, user, card)
-    store.record_grade(ctx, user, card, 4, NOON)
-    store.undo_last(ctx, user, TODAY)
+    record_grade(ctx, user, card, 4, NOON)
+    undo_last(ctx, user, TODAY)
     assert state_row(ctx, user, card) == before
     assert new_cards_introduced(ctx, user, TODAY) == 0
 
 
 def test_undo_only_reaches_back_to_the_start_of_the_day(ctx, user, notes_dir):
     store.import_note_files(ctx, user, [notes_dir / "git.md"])
-    store.record_grade(ctx, user, cards_by_back(ctx)["git branch"], 4, NOON)
-    assert store.undo_last(ctx, user, TODAY + timedelta(days=1)) is None
+    record_grade(ctx, user, cards_by_back(ctx)["git branch"], 4, NOON)
+    assert undo_last(ctx, user, TODAY + timedelta(days=1)) is None
     assert count(ctx, ReviewLog) == 1
 
 
@@ -448,7 +449,7 @@ def test_a_late_night_grade_counts_for_the_evening_before(ctx, user, notes_dir):
     user.timezone = "Asia/Shanghai"
     store.import_note_files(ctx, user, [notes_dir / "git.md"])
     card = cards_by_back(ctx)["git branch"]
-    log = store.record_grade(ctx, user, card, 4, datetime(2026, 3, 10, 18, 30, tzinfo=UTC))  # 02:30 local
+    log = record_grade(ctx, user, card, 4, datetime(2026, 3, 10, 18, 30, tzinfo=UTC))  # 02:30 local
     assert log.review_day == date(2026, 3, 10)
     assert ctx.get(ReviewState, (user.id, card.id)).due == date(2026, 3, 11)
 
@@ -463,7 +464,7 @@ def test_reviews_per_day_limit_holds_back_due_cards(ctx, user, notes_dir):
     reasons = []
     while (item := next_card(ctx, user, TODAY, new_per_day=0, reviews_per_day=2)) is not None:
         reasons.append(item.reason)
-        store.record_grade(ctx, user, item.card, 5, NOON)
+        record_grade(ctx, user, item.card, 5, NOON)
     assert reasons == ["due", "due"]
     assert reviews_done(ctx, user, TODAY) == 2
     overview = store.today_overview(ctx, user, TODAY, DailyLimits(new_cards=0, reviews=2))
@@ -513,9 +514,9 @@ def test_no_choice_options_without_other_cards(ctx, user, tmp_path):
 def test_charts_data(ctx, user, notes_dir):
     store.import_note_files(ctx, user, [notes_dir / "git.md"])
     cards = cards_by_back(ctx)
-    store.record_grade(ctx, user, cards["git branch"], 5, NOON)
-    store.record_grade(ctx, user, cards["git remote -v"], 1, NOON)
-    store.record_grade(ctx, user, cards["git remote -v"], 4, NOON)
+    record_grade(ctx, user, cards["git branch"], 5, NOON)
+    record_grade(ctx, user, cards["git remote -v"], 1, NOON)
+    record_grade(ctx, user, cards["git remote -v"], 4, NOON)
     assert store.reviews_per_day(ctx, user, TODAY - timedelta(days=365), TODAY) == {TODAY: 3}
     forecast = store.due_forecast(ctx, user, TODAY, days=30)
     assert len(forecast) == 30 and forecast[1] == 2 and sum(forecast) == 2
@@ -538,7 +539,7 @@ def test_source_excerpt_shows_the_cards_line(ctx, user, notes_dir):
 
 def test_today_overview_counts_without_reading_the_review_log(ctx, user, notes_dir):
     store.import_note_files(ctx, user, [notes_dir / "git.md"])
-    store.record_grade(ctx, user, cards_by_back(ctx)["git branch"], 5, NOON)
+    record_grade(ctx, user, cards_by_back(ctx)["git branch"], 5, NOON)
     overview = store.today_overview(ctx, user, TODAY, DailyLimits(20, 200))
     assert (overview.trees[0].cards, overview.trees[0].new, overview.new) == (3, 2, 2)
     assert overview.trees[0].retention is None  # the Today page shows no retention: the log is not read

@@ -17,9 +17,9 @@ sys.path.insert(0, str(ROOT))
 from playwright.sync_api import sync_playwright  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
-from quiz import store  # noqa: E402
 from quiz.models import Card, User, db  # noqa: E402
 from quiz.store.days import local_today  # noqa: E402
+from quiz.store.grading import record_grade  # noqa: E402
 from quiz.store.queue import next_card  # noqa: E402
 from tests.browser.live import CHROMIUM, CHROMIUM_ARGS, live_server, log_in  # noqa: E402
 
@@ -43,7 +43,7 @@ def seed_history(app) -> None:
                     break
                 introduced += item.reason == "new"
                 grade = (5, 4, 4, 3, 2, 4, 5, 1)[(item.card.id + day) % 8]
-                store.record_grade(db.session, user, item.card, grade, now)
+                record_grade(db.session, user, item.card, grade, now)
         del cards
         db.session.commit()
 
