@@ -25,6 +25,7 @@ from quiz.forms import GRADE_LABELS
 from quiz.models import Card, Topic, User, db
 from quiz.store.days import local_today
 from quiz.store.grading import record_grade
+from quiz.store.progress import RETENTION_WINDOW_DAYS, topic_progress
 from quiz.store.queue import next_card, next_card_id
 
 NEXT_DUE_SQL = (
@@ -279,14 +280,14 @@ def queue(
 
 
 def progress(app: Flask, raw: Raw, user_id: int, today: date, reps: int) -> tuple[list[Row], dict]:
-    """``store.topic_progress`` beside its two bare GROUP BY queries."""
+    """``topic_progress`` beside its two bare GROUP BY queries."""
     with app.app_context():
         session = db.session
         user = session.get(User, user_id)
         _ = user.id
 
         def app_call() -> object:
-            return store.topic_progress(session, user, today)
+            return topic_progress(session, user, today)
 
         trees = app_call()
         with captured(db.engine) as statements:
@@ -298,7 +299,7 @@ def progress(app: Flask, raw: Raw, user_id: int, today: date, reps: int) -> tupl
     states = raw.prepare(STATE_COUNTS_SQL)
     logs = raw.prepare(LOG_COUNTS_SQL)
     p = {"u": user_id, "t": True, "f": False, "today": today}
-    since = today - timedelta(days=store.RETENTION_WINDOW_DAYS - 1)
+    since = today - timedelta(days=RETENTION_WINDOW_DAYS - 1)
     state_times = sample(lambda: states(**p), reps, warmup=1)
     log_times = sample(lambda: logs(u=user_id, f=False, since=since), reps, warmup=1)
     both_times = sample(lambda: (states(**p), logs(u=user_id, f=False, since=since)), reps, warmup=1)

@@ -55,6 +55,13 @@ from quiz.notes import SKIP_REASONS
 from quiz.render import render_command, render_markdown
 from quiz.store.days import DailyLimits, daily_limits, local_today
 from quiz.store.grading import NotDueError, record_grade, session_summary, undo_last
+from quiz.store.progress import (
+    due_forecast,
+    retention_by_week,
+    reviews_per_day,
+    today_overview,
+    topic_progress,
+)
 from quiz.store.queue import next_card_id, show_reason
 from quiz.store.scopes import topic_and_descendants
 from quiz.uploads import UploadedNote, UploadError, UploadLimits, read_pasted, read_uploads
@@ -128,7 +135,7 @@ def _next_card_id() -> tuple[int, str] | None:
 @bp.get("/")
 def today() -> str:
     """Today's page: due and new counts per topic and a start button."""
-    overview = store.today_overview(db.session, g.user, _today(), _limits())
+    overview = today_overview(db.session, g.user, _today(), _limits())
     return render_template("quiz/today.html", overview=overview, form=StartForm())
 
 
@@ -344,15 +351,15 @@ def progress() -> str:
     """Progress per topic: counts, retention and ease, and charts of reviews, due cards and retention."""
     today = _today()
     labels = _chart_labels()
-    trees = store.topic_progress(db.session, g.user, today)
+    trees = topic_progress(db.session, g.user, today)
     year_ago = today - timedelta(weeks=53)
     return render_template(
         "quiz/progress.html",
         trees=trees,
         form=EmptyForm(),
-        heatmap=charts.heatmap_svg(store.reviews_per_day(db.session, g.user, year_ago, today), today, labels),
-        forecast=charts.forecast_svg(store.due_forecast(db.session, g.user, today), today, labels),
-        retention=charts.retention_svg(store.retention_by_week(db.session, g.user, today), labels),
+        heatmap=charts.heatmap_svg(reviews_per_day(db.session, g.user, year_ago, today), today, labels),
+        forecast=charts.forecast_svg(due_forecast(db.session, g.user, today), today, labels),
+        retention=charts.retention_svg(retention_by_week(db.session, g.user, today), labels),
     )
 
 

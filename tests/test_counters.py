@@ -14,6 +14,7 @@ from quiz import backup, counters, store
 from quiz.models import Card, Deck, ReviewState, TopicCount, db
 from quiz.store.days import get_or_create_user, local_today
 from quiz.store.grading import record_grade, undo_last
+from quiz.store.progress import reviews_per_day, topic_progress
 from quiz.store.queue import next_card_id
 from tests.conftest import TEST_USER
 
@@ -77,7 +78,7 @@ def test_counters_follow_grades_undo_suspend_reimport_restore_and_delete(app, tm
             check(app)
 
         # The progress page's numbers are the counters' and agree with the states themselves.
-        [tree] = store.topic_progress(session, user, local_today(user, now))
+        [tree] = topic_progress(session, user, local_today(user, now))
         states = session.scalars(
             sa.select(ReviewState).where(
                 ReviewState.user_id == user.id, ReviewState.active.is_(True), ReviewState.suspended.is_(False)
@@ -128,13 +129,13 @@ def test_retention_counts_scheduled_reviews_and_drills_apart(app):
         session.commit()
         check(app)
         day = START.date()
-        assert store.reviews_per_day(session, user, day, day) == {day: 3}
-        [tree] = store.topic_progress(session, user, day)
+        assert reviews_per_day(session, user, day, day) == {day: 3}
+        [tree] = topic_progress(session, user, day)
         assert (tree.reviews_30d, tree.passed_30d) == (1, 0)
         undo_last(session, user, day)
         session.commit()
         check(app)
-        assert store.reviews_per_day(session, user, day - timedelta(days=1), date(2026, 12, 31)) == {day: 2}
+        assert reviews_per_day(session, user, day - timedelta(days=1), date(2026, 12, 31)) == {day: 2}
 
 
 def test_install_replaces_an_older_version_of_the_triggers(app):

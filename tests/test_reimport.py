@@ -11,6 +11,7 @@ from quiz import store
 from quiz.models import LOCAL_USER_NAME, Card, ReviewLog, ReviewState, db
 from quiz.store.days import get_or_create_user
 from quiz.store.grading import record_grade
+from quiz.store.progress import topic_progress
 from quiz.store.queue import next_card
 
 NOON = datetime(2026, 5, 4, 12, tzinfo=UTC)
@@ -174,7 +175,7 @@ def test_removed_card_is_retired_hidden_and_kept_then_restored(ctx, user, note):
         record_grade(ctx, user, item.card, 5, datetime.combine(later, NOON.timetz()))
     assert ss not in seen
     ctx.rollback()
-    (tree,) = store.topic_progress(ctx, user, later)
+    (tree,) = topic_progress(ctx, user, later)
     assert tree.cards == 4
     assert ss not in {c.back for c in store.export_cards(ctx, user)}
     assert [row for row in history(ctx) if row[1] == ss] == [row for row in before[0] if row[1] == ss]

@@ -13,6 +13,13 @@ from quiz.models import LOCAL_USER_NAME, Card, Deck, ReviewLog, ReviewState, Top
 from quiz.notes import NoteError
 from quiz.store.days import DailyLimits, daily_limits, get_or_create_user, local_today
 from quiz.store.grading import NotDueError, record_grade, session_summary, undo_last
+from quiz.store.progress import (
+    due_forecast,
+    retention_by_week,
+    reviews_per_day,
+    today_overview,
+    topic_progress,
+)
 from quiz.store.queue import new_cards_introduced, next_card, next_card_id, pending_drill, reviews_done
 
 NOON = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -239,7 +246,7 @@ def test_progress_counts_roll_up_and_retention(ctx, user, notes_dir):
     mature.repetitions, mature.interval_days, mature.ease_hundredths = 3, 30, 270
     mature.due, mature.introduced_on = TODAY + timedelta(days=20), TODAY - timedelta(days=40)
     ctx.flush()
-    (root,) = store.topic_progress(ctx, user, TODAY)
+    (root,) = topic_progress(ctx, user, TODAY)
     (basics,) = root.children
     branches, remotes = basics.children
     assert (root.cards, root.new, root.learning, root.mature) == (3, 0, 2, 1)
@@ -249,7 +256,7 @@ def test_progress_counts_roll_up_and_retention(ctx, user, notes_dir):
     assert branches.retention == 1.0 and remotes.retention == 0.0
     assert branches.average_ease == pytest.approx((260 + 270) / 2 / 100)
     # A day later the two learning cards are due.
-    (later,) = store.topic_progress(ctx, user, TODAY + timedelta(days=1))
+    (later,) = topic_progress(ctx, user, TODAY + timedelta(days=1))
     assert later.due == 2
 
 
@@ -467,7 +474,7 @@ def test_reviews_per_day_limit_holds_back_due_cards(ctx, user, notes_dir):
         record_grade(ctx, user, item.card, 5, NOON)
     assert reasons == ["due", "due"]
     assert reviews_done(ctx, user, TODAY) == 2
-    overview = store.today_overview(ctx, user, TODAY, DailyLimits(new_cards=0, reviews=2))
+    overview = today_overview(ctx, user, TODAY, DailyLimits(new_cards=0, reviews=2))
     assert overview.due == 0
 
 
@@ -517,10 +524,10 @@ def test_charts_data(ctx, user, notes_dir):
     record_grade(ctx, user, cards["git branch"], 5, NOON)
     record_grade(ctx, user, cards["git remote -v"], 1, NOON)
     record_grade(ctx, user, cards["git remote -v"], 4, NOON)
-    assert store.reviews_per_day(ctx, user, TODAY - timedelta(days=365), TODAY) == {TODAY: 3}
-    forecast = store.due_forecast(ctx, user, TODAY, days=30)
+    assert reviews_per_day(ctx, user, TODAY - timedelta(days=365), TODAY) == {TODAY: 3}
+    forecast = due_forecast(ctx, user, TODAY, days=30)
     assert len(forecast) == 30 and forecast[1] == 2 and sum(forecast) == 2
-    series = store.retention_by_week(ctx, user, TODAY, weeks=4)
+    series = retention_by_week(ctx, user, TODAY, weeks=4)
     assert set(series) == {"Branches", "Remotes"}
     assert series["Branches"][-1][1] == 1.0 and series["Remotes"][-1][1] == 0.0
     assert series["Branches"][0][1] is None
@@ -540,7 +547,7 @@ def test_source_excerpt_shows_the_cards_line(ctx, user, notes_dir):
 def test_today_overview_counts_without_reading_the_review_log(ctx, user, notes_dir):
     store.import_note_files(ctx, user, [notes_dir / "git.md"])
     record_grade(ctx, user, cards_by_back(ctx)["git branch"], 5, NOON)
-    overview = store.today_overview(ctx, user, TODAY, DailyLimits(20, 200))
+    overview = today_overview(ctx, user, TODAY, DailyLimits(20, 200))
     assert (overview.trees[0].cards, overview.trees[0].new, overview.new) == (3, 2, 2)
     assert overview.trees[0].retention is None  # the Today page shows no retention: the log is not read
-    assert store.topic_progress(ctx, user, TODAY)[0].retention == 1.0
+    assert topic_progress(ctx, user, TODAY)[0].retention == 1.0
