@@ -1,7 +1,7 @@
 """Benchmarks on a generated collection: the app's own code beside the bare SQL, in the same run.
 
 Every function takes a Flask app bound to the collection's database and returns result rows (and
-diagnostics).  The app side goes through ``quiz.store`` (or the Flask test client); the baseline
+diagnostics).  The app side goes through ``quiz.store``'s modules (or the Flask test client); the baseline
 sends the same query as plain SQL (``sqlite3`` on SQLite, a SQLAlchemy connection with ``text()``
 on PostgreSQL) on a separate connection.
 """
@@ -20,9 +20,9 @@ from flask import Flask, render_template
 from flask_wtf.csrf import generate_csrf
 from timing import Row, captured, interleaved, sample, timed_row
 
-from quiz import store
 from quiz.forms import GRADE_LABELS
 from quiz.models import Card, Topic, User, db
+from quiz.store import exporting
 from quiz.store.days import local_today
 from quiz.store.grading import record_grade
 from quiz.store.progress import RETENTION_WINDOW_DAYS, topic_progress
@@ -496,14 +496,14 @@ def pages(app: Flask, raw: Raw, user_id: int, name: str, password: str, today: d
 
 
 def export_cards(app: Flask, raw: Raw, user_id: int, reps: int) -> Row:
-    """``store.export_cards`` of the whole collection beside the bare SELECT of the same rows."""
+    """``exporting.export_cards`` of the whole collection beside the bare SELECT of the same rows."""
     with app.app_context():
         session = db.session
         user = session.get(User, user_id)
         _ = user.id
-        count = len(store.export_cards(session, user))
+        count = len(exporting.export_cards(session, user))
         app_times = sample(
-            lambda: store.export_cards(session, user), reps, warmup=0, setup=session.expunge_all
+            lambda: exporting.export_cards(session, user), reps, warmup=0, setup=session.expunge_all
         )
         db.session.remove()
     query = raw.prepare(

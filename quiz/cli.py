@@ -21,6 +21,7 @@ from quiz.export import write_package
 from quiz.models import LOCAL_USER_NAME, Deck, User, db, now_utc
 from quiz.notes import CardDraft, NoteError, decode_note, parse_note
 from quiz.store.days import get_or_create_user
+from quiz.store.exporting import export_cards, next_export_timestamp, record_export
 
 notes_cli = AppGroup("notes", help="Preview and import Markdown notes.")
 anki_cli = AppGroup("anki", help="Export cards to Anki.")
@@ -141,12 +142,12 @@ def import_command(paths: tuple[Path, ...], user_name: str | None) -> None:
 def export_command(out: Path, user_name: str | None) -> None:
     """Write every active card to an Anki package (.apkg); re-importing it updates, never duplicates."""
     user = resolve_user(user_name)
-    cards = store.export_cards(db.session, user)
+    cards = export_cards(db.session, user)
     if not cards:
         raise click.ClickException("There are no cards to export: import some notes first.")
-    timestamp = store.next_export_timestamp(db.session, user, now_utc())
+    timestamp = next_export_timestamp(db.session, user, now_utc())
     count = write_package(cards, out, timestamp)
-    store.record_export(db.session, user, timestamp, count)
+    record_export(db.session, user, timestamp, count)
     db.session.commit()
     click.echo(f"Wrote {count} notes to {out}")
 

@@ -53,7 +53,17 @@ from quiz.limits import DB_INT_MAX
 from quiz.models import Card, Deck, PendingImport, ReviewState, Topic, db, now_utc
 from quiz.notes import SKIP_REASONS
 from quiz.render import render_command, render_markdown
+from quiz.store.browser import (
+    CARD_STATES,
+    card_history,
+    choice_options,
+    search_cards,
+    set_override,
+    source_excerpt,
+    user_topics,
+)
 from quiz.store.days import DailyLimits, daily_limits, local_today
+from quiz.store.exporting import export_cards, next_export_timestamp, record_export
 from quiz.store.grading import NotDueError, record_grade, session_summary, undo_last
 from quiz.store.progress import (
     due_forecast,
@@ -179,7 +189,7 @@ def _render_card(
     today = _today()
     options = None
     if card.kind != "command" and (session.get("quiz") or {}).get("choices"):
-        options = store.choice_options(db.session, card, today)
+        options = choice_options(db.session, card, today)
     suggested = verdict.grade if verdict is not None else None
     if picked is not None and options:
         suggested = CHOICE_RIGHT_GRADE if options[picked].correct else CHOICE_WRONG_GRADE
@@ -230,7 +240,7 @@ def choose(card_id: int) -> tuple[str, int]:
     form = ChoiceForm()
     if not form.validate_on_submit():
         abort(400)
-    options = store.choice_options(db.session, card, _today())
+    options = choice_options(db.session, card, _today())
     if form.choice.data >= len(options):
         abort(400)
     return _render_card(card, show=True, picked=form.choice.data)
@@ -240,13 +250,13 @@ def choose(card_id: int) -> tuple[str, int]:
 def card_detail(card_id: int) -> str:
     """A card's source lines in its note and its history of grades and intervals."""
     card = _owned_card(card_id)
-    history = store.card_history(db.session, g.user, card)
+    history = card_history(db.session, g.user, card)
     points = [charts.HistoryPoint(h.review_day, h.grade, h.interval_days_after, h.drill) for h in history]
     return render_template(
         "quiz/card_detail.html",
         card=card,
         deck=card.deck,
-        source=store.source_excerpt(card),
+        source=source_excerpt(card),
         history=history,
         state=db.session.get(ReviewState, (g.user.id, card.id)),
         chart=charts.card_history_svg(points, _chart_labels()),
@@ -368,16 +378,16 @@ def export_anki() -> Response:
     """Download the user's cards as an Anki package."""
     if not EmptyForm().validate_on_submit():
         abort(400)
-    cards = store.export_cards(db.session, g.user)
+    cards = export_cards(db.session, g.user)
     if not cards:
         flash(_("There are no cards to export yet: import some notes first."))
         return redirect(url_for("quiz.progress"))
-    timestamp = store.next_export_timestamp(db.session, g.user, now_utc())
+    timestamp = next_export_timestamp(db.session, g.user, now_utc())
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "wengu.apkg"
         count = write_package(cards, path, timestamp)
         data = path.read_bytes()
-    store.record_export(db.session, g.user, timestamp, count)
+    record_export(db.session, g.user, timestamp, count)
     db.session.commit()
     return send_file(
         io.BytesIO(data), mimetype="application/apkg", as_attachment=True, download_name="wengu.apkg"
@@ -424,18 +434,14 @@ def cards() -> str:
     """Search the user's cards by text, topic and state."""
     text = request.args.get("q", "")
     state = request.args.get("state", "all")
-    state = state if state in store.CARD_STATES else "all"
+    state = state if state in CARD_STATES else "all"
     topic_id = int_arg("topic", None, 1, DB_INT_MAX)
     page = int_arg("page", 1, 1, DB_INT_MAX // CARDS_PER_PAGE) or 1
-    rows, total = store.search_cards(
-        db.session, g.user, _today(), text, topic_id, state, page, CARDS_PER_PAGE
-    )
+    rows, total = search_cards(db.session, g.user, _today(), text, topic_id, state, page, CARDS_PER_PAGE)
     pages = max(1, -(-total // CARDS_PER_PAGE))
     if page > pages:  # past the end (an old link, a hand-made one): show the last page
         page = pages
-        rows, total = store.search_cards(
-            db.session, g.user, _today(), text, topic_id, state, page, CARDS_PER_PAGE
-        )
+        rows, total = search_cards(db.session, g.user, _today(), text, topic_id, state, page, CARDS_PER_PAGE)
     return render_template(
         "quiz/cards.html",
         rows=rows,
@@ -445,8 +451,8 @@ def cards() -> str:
         text=text,
         state=state,
         topic_id=topic_id,
-        topics=store.user_topics(db.session, g.user),
-        states=store.CARD_STATES,
+        topics=user_topics(db.session, g.user),
+        states=CARD_STATES,
         today=_today(),
     )
 
@@ -464,7 +470,7 @@ def edit_card(card_id: int) -> Response:
         form = CardEditForm()
         if not form.validate_on_submit():
             abort(400)
-        store.set_override(card, form.front.data.strip(), form.back.data.strip())
+        set_override(card, form.front.data.strip(), form.back.data.strip())
         flash(_("Card saved. Your wording stays when the note is imported again."))
     db.session.commit()
     return redirect(url_for("quiz.card_detail", card_id=card.id))

@@ -27,6 +27,7 @@ from quiz.backup import (
 )
 from quiz.models import AnkiExport, Card, Deck, ReviewLog, ReviewState, Topic, User, db
 from quiz.store.days import get_or_create_user, local_today
+from quiz.store.exporting import record_export
 from quiz.store.grading import record_grade, undo_last
 from quiz.store.queue import pending_drill
 from tests.conftest import make_app
@@ -65,8 +66,8 @@ def build_history(session, notes_dir: Path) -> User:
     record_grade(session, user, cards["ls -la"], 3, T0 + timedelta(days=1, minutes=1))
     session.get(ReviewState, (user.id, cards["ls -la"].id)).suspended = True
     cards["git branch"].edited_at = T0 + timedelta(hours=2, microseconds=7)
-    store.record_export(session, user, 1773100000, 5)
-    store.record_export(session, user, 1773100001, 4)
+    record_export(session, user, 1773100000, 5)
+    record_export(session, user, 1773100001, 4)
     session.commit()
 
     note = notes_dir / "git.md"

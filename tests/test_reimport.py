@@ -9,7 +9,9 @@ from sqlalchemy import select
 
 from quiz import store
 from quiz.models import LOCAL_USER_NAME, Card, ReviewLog, ReviewState, db
+from quiz.store.browser import set_override
 from quiz.store.days import get_or_create_user
+from quiz.store.exporting import export_cards
 from quiz.store.grading import record_grade
 from quiz.store.progress import topic_progress
 from quiz.store.queue import next_card
@@ -177,7 +179,7 @@ def test_removed_card_is_retired_hidden_and_kept_then_restored(ctx, user, note):
     ctx.rollback()
     (tree,) = topic_progress(ctx, user, later)
     assert tree.cards == 4
-    assert ss not in {c.back for c in store.export_cards(ctx, user)}
+    assert ss not in {c.back for c in export_cards(ctx, user)}
     assert [row for row in history(ctx) if row[1] == ss] == [row for row in before[0] if row[1] == ss]
     # It comes back with its state and history when the note brings it back.
     result = reimport(ctx, user, note, NOTE)
@@ -197,7 +199,7 @@ def test_new_cards_come_in_as_new(ctx, user, note):
 def test_the_users_own_wording_survives_a_reimport(ctx, user, note):
     ids = study(ctx, user, note)
     card = ctx.get(Card, ids["ss -tlnp"])
-    store.set_override(card, "Which command lists listening TCP sockets?", "ss -tlnp")
+    set_override(card, "Which command lists listening TCP sockets?", "ss -tlnp")
     ctx.commit()
     reimport(ctx, user, note, NOTE.replace("lists listening TCP ports", "shows the listening TCP ports"))
     card = ctx.get(Card, ids["ss -tlnp"])

@@ -11,7 +11,9 @@ from sqlalchemy import func, select
 from quiz import store
 from quiz.models import LOCAL_USER_NAME, Card, Deck, ReviewLog, ReviewState, Topic, User, db
 from quiz.notes import NoteError
+from quiz.store.browser import choice_options, set_override, source_excerpt
 from quiz.store.days import DailyLimits, daily_limits, get_or_create_user, local_today
+from quiz.store.exporting import export_cards, next_export_timestamp, record_export
 from quiz.store.grading import NotDueError, record_grade, session_summary, undo_last
 from quiz.store.progress import (
     due_forecast,
@@ -271,28 +273,28 @@ def test_session_summary(ctx, user, notes_dir):
 
 
 def test_export_timestamps_always_increase(ctx, user):
-    first = store.next_export_timestamp(ctx, user, NOON)
+    first = next_export_timestamp(ctx, user, NOON)
     assert first == int(NOON.timestamp())
-    store.record_export(ctx, user, first, 3)
-    assert store.next_export_timestamp(ctx, user, NOON) == first + 1
-    assert store.next_export_timestamp(ctx, user, NOON + timedelta(hours=1)) == first + 3600
+    record_export(ctx, user, first, 3)
+    assert next_export_timestamp(ctx, user, NOON) == first + 1
+    assert next_export_timestamp(ctx, user, NOON + timedelta(hours=1)) == first + 3600
 
 
 def test_export_cards_skip_retired_and_carry_topics(ctx, user, notes_dir: Path):
     store.import_note_files(ctx, user, [notes_dir])
     cards_by_back(ctx)["git branch"].retired = True
     ctx.flush()
-    exported = store.export_cards(ctx, user)
+    exported = export_cards(ctx, user)
     assert "git branch" not in {c.back for c in exported}
     remote = next(c for c in exported if c.back == "git remote -v")
     assert (remote.topic, remote.deck_slug, remote.kind) == (("Git basics", "Remotes"), "git", "command")
     assert remote.deck_title == "git"
     # The user's own wording is what goes to Anki; a card without a topic has an empty path.
     card = cards_by_back(ctx)["git remote -v"]
-    store.set_override(card, "Show my remotes", card.back)
+    set_override(card, "Show my remotes", card.back)
     card.topic = None
     ctx.flush()
-    [remote] = [c for c in store.export_cards(ctx, user) if c.key == card.key]
+    [remote] = [c for c in export_cards(ctx, user) if c.key == card.key]
     assert (remote.front, remote.back, remote.topic) == ("Show my remotes", "git remote -v", ())
 
 
@@ -500,22 +502,22 @@ def test_choice_options_come_from_the_same_topic_first_and_never_repeat_the_answ
     store.import_note_files(ctx, user, [note])
     cards = {c.front: c for c in ctx.scalars(select(Card))}
     latency = next(c for f, c in cards.items() if "Latency" in f)
-    options = store.choice_options(ctx, latency, TODAY)
+    options = choice_options(ctx, latency, TODAY)
     assert len(options) == 4
     assert [o.correct for o in options].count(True) == 1
     texts = [" ".join(o.text.split()).casefold() for o in options]
     assert len(set(texts)) == 4
     assert not any("input/output" in t for t in texts)  # the same topic had enough options
-    assert options == store.choice_options(ctx, latency, TODAY)  # stable within the day
+    assert options == choice_options(ctx, latency, TODAY)  # stable within the day
     bandwidth = next(c for f, c in cards.items() if "Bandwidth" in f)
-    assert sum("fits through" in o.text for o in store.choice_options(ctx, bandwidth, TODAY)) == 1
+    assert sum("fits through" in o.text for o in choice_options(ctx, bandwidth, TODAY)) == 1
 
 
 def test_no_choice_options_without_other_cards(ctx, user, tmp_path):
     note = tmp_path / "one.md"
     note.write_text("# One\n\n- Latency: the delay before data arrives\n", encoding="utf-8")
     store.import_note_files(ctx, user, [note])
-    assert store.choice_options(ctx, ctx.scalars(select(Card)).one(), TODAY) == []
+    assert choice_options(ctx, ctx.scalars(select(Card)).one(), TODAY) == []
 
 
 def test_charts_data(ctx, user, notes_dir):
@@ -536,12 +538,12 @@ def test_charts_data(ctx, user, notes_dir):
 def test_source_excerpt_shows_the_cards_line(ctx, user, notes_dir):
     store.import_note_files(ctx, user, [notes_dir / "git.md"])
     card = cards_by_back(ctx)["git remote -v"]
-    excerpt = store.source_excerpt(card, context=2)
+    excerpt = source_excerpt(card, context=2)
     assert excerpt.stored and excerpt.name == "git.md"
     assert excerpt.lines[excerpt.highlight - excerpt.first_line].startswith("- `git remote -v`")
     # The excerpt comes from the text kept at import: the file itself is never read again.
     (notes_dir / "git.md").unlink()
-    assert store.source_excerpt(card, context=2) == excerpt
+    assert source_excerpt(card, context=2) == excerpt
 
 
 def test_today_overview_counts_without_reading_the_review_log(ctx, user, notes_dir):

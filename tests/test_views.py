@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from quiz import store
 from quiz.models import Card, ReviewLog, ReviewState, User, db
+from quiz.store.browser import choice_options
 from quiz.store.days import local_today
 from tests.conftest import TEST_USER, drop_schema, log_in, make_app
 
@@ -233,7 +234,7 @@ def test_multiple_choice_session(app, client, tmp_path):
     with app.app_context():
         card = db.session.get(Card, card_id)
         user = db.session.get(User, card.deck.user_id)
-        options = store.choice_options(db.session, card, local_today(user, store.now_utc()))
+        options = choice_options(db.session, card, local_today(user, store.now_utc()))
     right = next(i for i, o in enumerate(options) if o.correct)
     page = client.post(f"/quiz/card/{card_id}/choose", data={"choice": str(right)}).get_data(as_text=True)
     assert 'class="grade g4 suggested"' in page and 'class="right picked"' in page
