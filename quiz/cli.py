@@ -16,12 +16,13 @@ from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from quiz import accounts, backup, store
+from quiz import accounts, backup
 from quiz.export import write_package
 from quiz.models import LOCAL_USER_NAME, Deck, User, db, now_utc
 from quiz.notes import CardDraft, NoteError, decode_note, parse_note
 from quiz.store.days import get_or_create_user
 from quiz.store.exporting import export_cards, next_export_timestamp, record_export
+from quiz.store.importing import import_note_files
 
 notes_cli = AppGroup("notes", help="Preview and import Markdown notes.")
 anki_cli = AppGroup("anki", help="Export cards to Anki.")
@@ -70,7 +71,7 @@ def init_db_command(no_demo: bool) -> None:
     )
     if fresh and not no_demo:
         user = resolve_user(None)
-        for result in store.import_note_files(db.session, user, [current_app.config["DEMO_NOTES"]]):
+        for result in import_note_files(db.session, user, [current_app.config["DEMO_NOTES"]]):
             click.echo(f"Demo deck loaded: {result.summary}")
     db.session.commit()
     click.echo("Database is up to date.")
@@ -123,7 +124,7 @@ def import_command(paths: tuple[Path, ...], user_name: str | None) -> None:
     """Import notes files or folders; nothing is stored if any file fails."""
     user = resolve_user(user_name)
     try:
-        results = store.import_note_files(db.session, user, paths)
+        results = import_note_files(db.session, user, paths)
         db.session.commit()
     except NoteError as exc:
         db.session.rollback()

@@ -343,7 +343,7 @@ class ReviewState(db.Model):
     note (``active``: not retired), are copied here so that the daily queue and
     the progress counts read one table through one index: at 100,000 cards a
     join with ``cards`` and a sort would cost tens of milliseconds per card
-    shown.  ``quiz.store`` keeps the copies in step on import.
+    shown.  ``quiz.store.decks`` keeps the copies in step on import.
     """
 
     __tablename__ = "review_states"
@@ -512,7 +512,7 @@ def _card_copies(connection: Connection, card_id: int) -> Row[tuple[int, int | N
 
 @event.listens_for(ReviewState, "before_insert")
 def _state_follows_its_card(mapper: object, connection: Connection, state: ReviewState) -> None:
-    # quiz.store fills these itself, in bulk; this covers every other way a state is made.
+    # quiz.store.decks fills these itself, in bulk; this covers every other way a state is made.
     if state.deck_id is None:
         deck_id, topic_id, position, retired = _card_copies(connection, state.card_id)
         state.deck_id, state.topic_id, state.position = deck_id, topic_id, position

@@ -33,7 +33,7 @@ from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
-from quiz import backup, charts, import_jobs, pending, store
+from quiz import backup, charts, import_jobs, pending
 from quiz.answers import Verdict, check_command, load_aliases
 from quiz.errors import bounded_int, int_arg
 from quiz.export import write_package
@@ -65,6 +65,7 @@ from quiz.store.browser import (
 from quiz.store.days import DailyLimits, daily_limits, local_today
 from quiz.store.exporting import export_cards, next_export_timestamp, record_export
 from quiz.store.grading import NotDueError, record_grade, session_summary, undo_last
+from quiz.store.importing import import_note_files
 from quiz.store.progress import (
     due_forecast,
     retention_by_week,
@@ -709,7 +710,7 @@ def load_demo() -> Response:
     """Load the demo deck (Chinese notes on Docker) into the user's account."""
     if not EmptyForm().validate_on_submit():
         abort(400)
-    store.import_note_files(db.session, g.user, [current_app.config["DEMO_NOTES"]])
+    import_note_files(db.session, g.user, [current_app.config["DEMO_NOTES"]])
     db.session.commit()
     return redirect(url_for("quiz.today"))
 

@@ -14,7 +14,6 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import func, select
 
-from quiz import store
 from quiz.backup import (
     BACKUP_FORMAT,
     BACKUP_VERSION,
@@ -29,6 +28,7 @@ from quiz.models import AnkiExport, Card, Deck, ReviewLog, ReviewState, Topic, U
 from quiz.store.days import get_or_create_user, local_today
 from quiz.store.exporting import record_export
 from quiz.store.grading import record_grade, undo_last
+from quiz.store.importing import import_note_files
 from quiz.store.queue import pending_drill
 from tests.conftest import make_app
 
@@ -54,7 +54,7 @@ def build_history(session, notes_dir: Path) -> User:
     user.reviews_per_day = 90
     user.locale = "zh"
     user.password_hash = SECRET_HASH
-    store.import_note_files(session, user, [notes_dir])
+    import_note_files(session, user, [notes_dir])
     cards = user_cards(session, user)
     minute = timedelta(minutes=1)
     # Graded out of note order, so a log restored card by card would come back in the wrong order.
@@ -72,7 +72,7 @@ def build_history(session, notes_dir: Path) -> User:
 
     note = notes_dir / "git.md"
     note.write_text(note.read_text().replace("- `git remote -v` shows the remotes with their URLs\n", ""))
-    store.import_note_files(session, user, [note])
+    import_note_files(session, user, [note])
     switch = cards["git switch -c NAME"]
     switch.override_front = "新建分支并切换过去"
     switch.override_back = "git checkout -b NAME"
@@ -215,7 +215,7 @@ def test_round_trip_into_a_fresh_sqlite_database(app, notes_dir, tmp_path):
     with other.app_context():
         db.create_all()
         # Someone else's account first, so the restored rows get other ids than the originals.
-        store.import_note_files(db.session, get_or_create_user(db.session, "carol"), [notes_dir])
+        import_note_files(db.session, get_or_create_user(db.session, "carol"), [notes_dir])
         target = get_or_create_user(db.session, "alice")
         restore_user(db.session, read_backup(io.BytesIO(buffer.getvalue())), target)
         db.session.commit()
@@ -314,7 +314,7 @@ def test_restore_into_an_account_with_decks_fails_and_stores_nothing(app, notes_
         alice = build_history(session, notes_dir)
         data = dump_user(session, alice)
         bob = get_or_create_user(session, "bob")
-        store.import_note_files(session, bob, [notes_dir / "linux.md"])
+        import_note_files(session, bob, [notes_dir / "linux.md"])
         session.commit()
         counts, bob_before = table_counts(session), snapshot(session, bob)
         with pytest.raises(BackupError, match="restore needs an empty account"):

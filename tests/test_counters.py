@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from quiz import backup, counters, store
+from quiz import backup, counters
 from quiz.models import Card, Deck, ReviewState, TopicCount, db
 from quiz.store.days import get_or_create_user, local_today
 from quiz.store.grading import record_grade, undo_last
+from quiz.store.importing import import_note_files, import_texts
 from quiz.store.progress import reviews_per_day, topic_progress
 from quiz.store.queue import next_card_id
 from tests.conftest import TEST_USER
@@ -48,7 +49,7 @@ def test_counters_follow_grades_undo_suspend_reimport_restore_and_delete(app, tm
         session = db.session
         user = get_or_create_user(session, TEST_USER)
         user.timezone = "UTC"
-        store.import_note_files(session, user, [path])
+        import_note_files(session, user, [path])
         session.commit()
         check(app)
         now = START
@@ -71,7 +72,7 @@ def test_counters_follow_grades_undo_suspend_reimport_restore_and_delete(app, tm
             elif op == "reimport":
                 version = 1 - version
                 path.write_text(note(version), encoding="utf-8")
-                store.import_note_files(session, user, [path])
+                import_note_files(session, user, [path])
             else:
                 now += timedelta(days=rng.choice([1, 1, 2, 6, 20]))
             session.commit()
@@ -120,7 +121,7 @@ def test_retention_counts_scheduled_reviews_and_drills_apart(app):
         session = db.session
         user = get_or_create_user(session, TEST_USER)
         user.timezone = "UTC"
-        store.import_texts(session, user, [("git.md", "# Git\n\n- `git status`: show the state\n")])
+        import_texts(session, user, [("git.md", "# Git\n\n- `git status`: show the state\n")])
         session.commit()
         card = session.scalars(sa.select(Card)).one()
         record_grade(session, user, card, 2, START)  # scheduled, failed: drill follows
@@ -160,7 +161,7 @@ def test_install_replaces_an_older_version_of_the_triggers(app):
             counters.install(conn)
         session = db.session
         user = get_or_create_user(session, TEST_USER)
-        store.import_texts(session, user, [("git.md", "# Git\n\n- `git status`: show the state\n")])
+        import_texts(session, user, [("git.md", "# Git\n\n- `git status`: show the state\n")])
         session.commit()
         check(app)
         assert session.scalars(sa.select(TopicCount.cards)).all() == [1]

@@ -15,16 +15,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from quiz import store
 from quiz.models import Card, ReviewLog, ReviewState, User, db, now_utc
 from quiz.store.grading import record_grade
+from quiz.store.importing import import_note_files
 from tests.conftest import ROOT, TEST_USER
 
 
 def import_git(app, notes_dir) -> int:
     with app.app_context():
         user = db.session.scalars(select(User).where(User.name == TEST_USER)).one()
-        store.import_note_files(db.session, user, [notes_dir / "git.md"])
+        import_note_files(db.session, user, [notes_dir / "git.md"])
         db.session.commit()
         return db.session.scalars(select(Card).order_by(Card.position)).first().id
 

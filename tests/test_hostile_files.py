@@ -15,11 +15,12 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy import func, select
 
-from quiz import accounts, limits, store
+from quiz import accounts, limits
 from quiz.backup import BackupError, dump_user, read_backup, restore_user
 from quiz.models import AnkiExport, Card, Deck, ReviewLog, ReviewState, Topic, User, db
 from quiz.store.days import get_or_create_user
 from quiz.store.grading import record_grade
+from quiz.store.importing import import_note_files
 from tests.conftest import ROOT, SAMPLE_NOTES, TEST_PASSWORD, TEST_USER, log_in
 from tests.test_backup import card0, gz, valid_backup
 from tests.test_import_web import form_of, upload
@@ -69,7 +70,7 @@ def test_a_crafted_backup_cannot_show_a_server_file(app, tmp_path, target):
 def test_a_backup_carries_the_note_text_and_a_restore_shows_it(app, notes_dir):
     with app.app_context():
         alice = accounts.create_user(db.session, "alice-source", TEST_PASSWORD)
-        store.import_note_files(db.session, alice, [notes_dir / "git.md"])
+        import_note_files(db.session, alice, [notes_dir / "git.md"])
         db.session.commit()
         data = read_backup(gz(dump_user(db.session, alice)))
     assert data["decks"][0]["source_text"] == (notes_dir / "git.md").read_text()
@@ -121,7 +122,7 @@ def test_a_deck_without_text_says_so_and_a_reimport_brings_the_text(app, client,
     """A deck from before the text was kept (the migration cannot read files either)."""
     with app.app_context():
         user = db.session.scalars(select(User).where(User.name == TEST_USER)).one()
-        store.import_note_files(db.session, user, [notes_dir / "git.md"])
+        import_note_files(db.session, user, [notes_dir / "git.md"])
         db.session.execute(sa.update(Deck).values(source_text=None, source_name=None))
         db.session.commit()
         card_id = db.session.scalar(select(Card.id).where(Card.back == "git branch"))
@@ -141,7 +142,7 @@ def test_a_deck_without_text_says_so_and_a_reimport_brings_the_text(app, client,
     assert "此卡片的出处未保存" in client.get(f"/cards/{card_id}").get_data(as_text=True)
     with app.app_context():
         user = db.session.scalars(select(User).where(User.name == TEST_USER)).one()
-        [result] = store.import_note_files(db.session, user, [notes_dir / "git.md"])  # unchanged note
+        [result] = import_note_files(db.session, user, [notes_dir / "git.md"])  # unchanged note
         assert result.unchanged == 3
         db.session.commit()
     page = client.get(f"/cards/{card_id}").get_data(as_text=True)
@@ -153,7 +154,7 @@ def test_a_folder_import_names_notes_relative_to_the_folder(app, notes_dir):
     (notes_dir / "sub" / "more.md").write_text(NOTE)
     with app.app_context():
         user = get_or_create_user(db.session, "names")
-        store.import_note_files(db.session, user, [notes_dir])
+        import_note_files(db.session, user, [notes_dir])
         names = set(db.session.scalars(select(Deck.source_name)))
     assert names == {"git.md", "linux.md", "sub/more.md"}
 

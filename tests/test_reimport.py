@@ -7,12 +7,13 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from quiz import store
 from quiz.models import LOCAL_USER_NAME, Card, ReviewLog, ReviewState, db
 from quiz.store.browser import set_override
 from quiz.store.days import get_or_create_user
+from quiz.store.decks import ImportResult
 from quiz.store.exporting import export_cards
 from quiz.store.grading import record_grade
+from quiz.store.importing import import_note_files
 from quiz.store.progress import topic_progress
 from quiz.store.queue import next_card
 
@@ -82,7 +83,7 @@ def state(ctx, user, card_id) -> tuple:
 
 def study(ctx, user, note) -> dict[str, int]:
     """Import the note and give every card a history: two days of reviews."""
-    store.import_note_files(ctx, user, [note])
+    import_note_files(ctx, user, [note])
     cards = by_back(ctx)
     for back, grade in (
         ("ss -tlnp", 5),
@@ -96,9 +97,9 @@ def study(ctx, user, note) -> dict[str, int]:
     return {back: card.id for back, card in cards.items()}
 
 
-def reimport(ctx, user, note, text: str) -> store.ImportResult:
+def reimport(ctx, user, note, text: str) -> ImportResult:
     note.write_text(text, encoding="utf-8")
-    (result,) = store.import_note_files(ctx, user, [note])
+    (result,) = import_note_files(ctx, user, [note])
     ctx.commit()
     return result
 

@@ -13,7 +13,7 @@ from urllib.parse import unquote
 import pytest
 from sqlalchemy import func, select
 
-from quiz import accounts, pending, store
+from quiz import accounts, pending
 from quiz.models import (
     LOCAL_USER_NAME,
     Card,
@@ -29,6 +29,7 @@ from quiz.models import (
     now_utc,
 )
 from quiz.store.days import get_or_create_user
+from quiz.store.importing import import_note_files
 from tests.conftest import SAMPLE_NOTES, TEST_PASSWORD, drop_schema, log_in, make_app
 
 XSS_NOTE = (
@@ -46,7 +47,7 @@ def count(app, model) -> int:
 def import_for(app, name: str, path) -> None:
     with app.app_context():
         user = db.session.scalars(select(User).where(User.name == name)).one()
-        store.import_note_files(db.session, user, [path])
+        import_note_files(db.session, user, [path])
         db.session.commit()
 
 
@@ -63,7 +64,7 @@ def test_a_fresh_instance_sends_everyone_to_set_up(app):
 def load_demo_as_init_db_does(app) -> None:
     with app.app_context():
         local = get_or_create_user(db.session, LOCAL_USER_NAME)
-        store.import_note_files(db.session, local, [SAMPLE_NOTES])
+        import_note_files(db.session, local, [SAMPLE_NOTES])
         db.session.commit()
 
 

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from quiz import store
 from quiz.models import LOCAL_USER_NAME, Card, Deck, ReviewLog, ReviewState, Topic, User, db
 from quiz.notes import NoteError
 from quiz.store.browser import choice_options, set_override, source_excerpt
 from quiz.store.days import DailyLimits, daily_limits, get_or_create_user, local_today
 from quiz.store.exporting import export_cards, next_export_timestamp, record_export
 from quiz.store.grading import NotDueError, record_grade, session_summary, undo_last
+from quiz.store.importing import import_note_files
 from quiz.store.progress import (
     due_forecast,
     retention_by_week,
@@ -51,7 +51,7 @@ def count(session, model) -> int:
 
 
 def test_import_creates_decks_topic_tree_cards_and_new_states(ctx, user, notes_dir):
-    results = store.import_note_files(ctx, user, [notes_dir])
+    results = import_note_files(ctx, user, [notes_dir])
     ctx.commit()
     assert [r.deck.title for r in results] == ["git", "linux"]
     assert sum(r.added for r in results) == count(ctx, Card) >= 5
@@ -67,22 +67,22 @@ def test_import_creates_decks_topic_tree_cards_and_new_states(ctx, user, notes_d
 
 
 def test_reimport_unchanged_file_changes_nothing(ctx, user, notes_dir):
-    store.import_note_files(ctx, user, [notes_dir])
+    import_note_files(ctx, user, [notes_dir])
     ctx.commit()
-    again = store.import_note_files(ctx, user, [notes_dir])
+    again = import_note_files(ctx, user, [notes_dir])
     assert [(r.added, r.updated, r.retired) for r in again] == [(0, 0, 0), (0, 0, 0)]
     assert count(ctx, Deck) == 2
 
 
 def test_reimport_keeps_review_history_and_retires_removed_cards(ctx, user, notes_dir):
-    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    import_note_files(ctx, user, [notes_dir / "git.md"])
     ctx.commit()
     branch = cards_by_back(ctx)["git branch"]
     record_grade(ctx, user, branch, 5, NOON)
     ctx.commit()
     note = notes_dir / "git.md"
     note.write_text(note.read_text().replace("- `git remote -v` shows the remotes with their URLs\n", ""))
-    (result,) = store.import_note_files(ctx, user, [note])
+    (result,) = import_note_files(ctx, user, [note])
     ctx.commit()
     assert result.retired == 1
     cards = cards_by_back(ctx)
@@ -96,18 +96,18 @@ def test_reimport_keeps_review_history_and_retires_removed_cards(ctx, user, note
 def test_failed_import_stores_nothing(ctx, user, notes_dir):
     (notes_dir / "broken.md").write_bytes(b"\x00\x01\x02binary\xff\xfe")
     with pytest.raises(NoteError, match="broken.md"):
-        store.import_note_files(ctx, user, [notes_dir])
+        import_note_files(ctx, user, [notes_dir])
     ctx.rollback()
     assert count(ctx, Deck) == count(ctx, Card) == 0
 
 
 def test_missing_path_is_a_clear_error(ctx, user, tmp_path):
     with pytest.raises(NoteError, match="no such file"):
-        store.import_note_files(ctx, user, [tmp_path / "nope.md"])
+        import_note_files(ctx, user, [tmp_path / "nope.md"])
 
 
 def test_queue_gives_due_most_overdue_first_then_new_in_note_order(ctx, user, notes_dir):
-    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    import_note_files(ctx, user, [notes_dir / "git.md"])
     ctx.commit()
     cards = ctx.scalars(select(Card).order_by(Card.position)).all()
     first = next_card(ctx, user, TODAY, new_per_day=20)
@@ -131,7 +131,7 @@ def test_queue_gives_due_most_overdue_first_then_new_in_note_order(ctx, user, no
 
 
 def test_new_cards_per_day_limit(ctx, user, notes_dir):
-    store.import_note_files(ctx, user, [notes_dir])
+    import_note_files(ctx, user, [notes_dir])
     ctx.commit()
     seen = []
     while (item := next_card(ctx, user, TODAY, new_per_day=2)) is not None:
@@ -143,7 +143,7 @@ def test_new_cards_per_day_limit(ctx, user, notes_dir):
 
 
 def test_scheduled_grade_updates_state_and_logs_before_and_after(ctx, user, notes_dir):
-    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    import_note_files(ctx, user, [notes_dir / "git.md"])
     card = cards_by_back(ctx)["git branch"]
     log = record_grade(ctx, user, card, 3, NOON)
     ctx.commit()
@@ -169,7 +169,7 @@ def test_scheduled_grade_updates_state_and_logs_before_and_after(ctx, user, note
 
 
 def test_drill_repeats_low_grades_until_four_without_changing_schedule(ctx, user, notes_dir):
-    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    import_note_files(ctx, user, [notes_dir / "git.md"])
     card = cards_by_back(ctx)["git branch"]
     record_grade(ctx, user, card, 2, NOON)
     after_scheduled = ctx.get(ReviewState, (user.id, card.id))
@@ -189,7 +189,7 @@ def test_drill_repeats_low_grades_until_four_without_changing_schedule(ctx, user
 
 
 def test_drill_comes_after_due_and_new_cards(ctx, user, notes_dir):
-    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    import_note_files(ctx, user, [notes_dir / "git.md"])
     cards = ctx.scalars(select(Card).order_by(Card.position)).all()
     record_grade(ctx, user, cards[0], 1, NOON)
     reasons = []
@@ -201,14 +201,14 @@ def test_drill_comes_after_due_and_new_cards(ctx, user, notes_dir):
 
 
 def test_grade_three_is_drilled_too(ctx, user, notes_dir):
-    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    import_note_files(ctx, user, [notes_dir / "git.md"])
     card = cards_by_back(ctx)["git branch"]
     record_grade(ctx, user, card, 3, NOON)
     assert pending_drill(ctx, user, TODAY) == [card.id]
 
 
 def test_invalid_grade_is_rejected(ctx, user, notes_dir):
-    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    import_note_files(ctx, user, [notes_dir / "git.md"])
     card = cards_by_back(ctx)["git branch"]
     for grade in (-1, 6, True, 2.5):
         with pytest.raises(ValueError, match="grade"):
@@ -217,7 +217,7 @@ def test_invalid_grade_is_rejected(ctx, user, notes_dir):
 
 
 def test_review_log_is_append_only(ctx, user, notes_dir):
-    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    import_note_files(ctx, user, [notes_dir / "git.md"])
     graded = record_grade(ctx, user, cards_by_back(ctx)["git branch"], 4, NOON)
     ctx.commit()
     log = ctx.get(ReviewLog, graded.id)
@@ -240,7 +240,7 @@ def test_local_day_follows_the_users_time_zone(ctx, user):
 
 
 def test_progress_counts_roll_up_and_retention(ctx, user, notes_dir):
-    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    import_note_files(ctx, user, [notes_dir / "git.md"])
     cards = cards_by_back(ctx)
     record_grade(ctx, user, cards["git branch"], 5, NOON)
     record_grade(ctx, user, cards["git remote -v"], 1, NOON)
@@ -263,7 +263,7 @@ def test_progress_counts_roll_up_and_retention(ctx, user, notes_dir):
 
 
 def test_session_summary(ctx, user, notes_dir):
-    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    import_note_files(ctx, user, [notes_dir / "git.md"])
     cards = cards_by_back(ctx)
     record_grade(ctx, user, cards["git branch"], 5, NOON)
     record_grade(ctx, user, cards["git remote -v"], 2, NOON)
@@ -281,7 +281,7 @@ def test_export_timestamps_always_increase(ctx, user):
 
 
 def test_export_cards_skip_retired_and_carry_topics(ctx, user, notes_dir: Path):
-    store.import_note_files(ctx, user, [notes_dir])
+    import_note_files(ctx, user, [notes_dir])
     cards_by_back(ctx)["git branch"].retired = True
     ctx.flush()
     exported = export_cards(ctx, user)
@@ -308,13 +308,13 @@ def test_export_cards_skip_retired_and_carry_topics(ctx, user, notes_dir: Path):
 )
 def test_reimport_after_editing_one_side_keeps_the_card(ctx, user, notes_dir, old, new):
     note = notes_dir / "git.md"
-    store.import_note_files(ctx, user, [note])
+    import_note_files(ctx, user, [note])
     card = cards_by_back(ctx)["git branch"]
     card_id, key = card.id, card.key
     record_grade(ctx, user, card, 4, NOON)
     ctx.commit()
     note.write_text(note.read_text().replace(old, new))
-    (result,) = store.import_note_files(ctx, user, [note])
+    (result,) = import_note_files(ctx, user, [note])
     ctx.commit()
     assert (result.added, result.updated, result.retired) == (0, 1, 0)
     edited = ctx.get(Card, card_id)
@@ -343,7 +343,7 @@ def state_row(session, user, card) -> tuple:
 
 
 def test_undo_restores_the_state_exactly_several_steps_back(ctx, user, notes_dir):
-    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    import_note_files(ctx, user, [notes_dir / "git.md"])
     card = cards_by_back(ctx)["git branch"]
     state = ctx.get(ReviewState, (user.id, card.id))
     # A learned card with a history: reviewed yesterday, now due.
@@ -397,7 +397,7 @@ def test_the_drill_marks_on_the_states_agree_with_the_days_log(ctx, user, notes_
     import random
 
     rng = random.Random(seed)
-    store.import_note_files(ctx, user, [notes_dir])
+    import_note_files(ctx, user, [notes_dir])
     now = NOON
     for _step in range(80):
         today = local_today(user, now)
@@ -417,7 +417,7 @@ def test_the_drill_marks_on_the_states_agree_with_the_days_log(ctx, user, notes_
 
 
 def test_undo_of_a_new_cards_first_grade_makes_it_new_again(ctx, user, notes_dir):
-    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    import_note_files(ctx, user, [notes_dir / "git.md"])
     card = cards_by_back(ctx)["git branch"]
     before = state_row(ctx, user, card)
     record_grade(ctx, user, card, 4, NOON)
@@ -427,7 +427,7 @@ def test_undo_of_a_new_cards_first_grade_makes_it_new_again(ctx, user, notes_dir
 
 
 def test_undo_only_reaches_back_to_the_start_of_the_day(ctx, user, notes_dir):
-    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    import_note_files(ctx, user, [notes_dir / "git.md"])
     record_grade(ctx, user, cards_by_back(ctx)["git branch"], 4, NOON)
     assert undo_last(ctx, user, TODAY + timedelta(days=1)) is None
     assert count(ctx, ReviewLog) == 1
@@ -456,7 +456,7 @@ def test_day_start_hour_is_a_setting(ctx, user):
 
 def test_a_late_night_grade_counts_for_the_evening_before(ctx, user, notes_dir):
     user.timezone = "Asia/Shanghai"
-    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    import_note_files(ctx, user, [notes_dir / "git.md"])
     card = cards_by_back(ctx)["git branch"]
     log = record_grade(ctx, user, card, 4, datetime(2026, 3, 10, 18, 30, tzinfo=UTC))  # 02:30 local
     assert log.review_day == date(2026, 3, 10)
@@ -464,7 +464,7 @@ def test_a_late_night_grade_counts_for_the_evening_before(ctx, user, notes_dir):
 
 
 def test_reviews_per_day_limit_holds_back_due_cards(ctx, user, notes_dir):
-    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    import_note_files(ctx, user, [notes_dir / "git.md"])
     for card in ctx.scalars(select(Card)):
         state = ctx.get(ReviewState, (user.id, card.id))
         state.repetitions, state.interval_days, state.due = 1, 1, TODAY
@@ -499,7 +499,7 @@ def test_choice_options_come_from_the_same_topic_first_and_never_repeat_the_answ
         "- IOPS: input/output operations per second\n",
         encoding="utf-8",
     )
-    store.import_note_files(ctx, user, [note])
+    import_note_files(ctx, user, [note])
     cards = {c.front: c for c in ctx.scalars(select(Card))}
     latency = next(c for f, c in cards.items() if "Latency" in f)
     options = choice_options(ctx, latency, TODAY)
@@ -516,12 +516,12 @@ def test_choice_options_come_from_the_same_topic_first_and_never_repeat_the_answ
 def test_no_choice_options_without_other_cards(ctx, user, tmp_path):
     note = tmp_path / "one.md"
     note.write_text("# One\n\n- Latency: the delay before data arrives\n", encoding="utf-8")
-    store.import_note_files(ctx, user, [note])
+    import_note_files(ctx, user, [note])
     assert choice_options(ctx, ctx.scalars(select(Card)).one(), TODAY) == []
 
 
 def test_charts_data(ctx, user, notes_dir):
-    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    import_note_files(ctx, user, [notes_dir / "git.md"])
     cards = cards_by_back(ctx)
     record_grade(ctx, user, cards["git branch"], 5, NOON)
     record_grade(ctx, user, cards["git remote -v"], 1, NOON)
@@ -536,7 +536,7 @@ def test_charts_data(ctx, user, notes_dir):
 
 
 def test_source_excerpt_shows_the_cards_line(ctx, user, notes_dir):
-    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    import_note_files(ctx, user, [notes_dir / "git.md"])
     card = cards_by_back(ctx)["git remote -v"]
     excerpt = source_excerpt(card, context=2)
     assert excerpt.stored and excerpt.name == "git.md"
@@ -547,7 +547,7 @@ def test_source_excerpt_shows_the_cards_line(ctx, user, notes_dir):
 
 
 def test_today_overview_counts_without_reading_the_review_log(ctx, user, notes_dir):
-    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    import_note_files(ctx, user, [notes_dir / "git.md"])
     record_grade(ctx, user, cards_by_back(ctx)["git branch"], 5, NOON)
     overview = today_overview(ctx, user, TODAY, DailyLimits(20, 200))
     assert (overview.trees[0].cards, overview.trees[0].new, overview.new) == (3, 2, 2)

@@ -1,8 +1,8 @@
-"""Operations on the database that views and CLI commands share.
+"""Importing notes: files and folders (``flask notes import``, the demo deck), uploaded texts and parses
+kept by a browser import, each stored as a deck through ``quiz.store.decks``.
 
-Functions here add and flush; the caller (a view or a CLI command) commits once,
-so every operation is one transaction: an import that fails midway leaves the
-database as it was.
+A file import reads and parses every file before anything is written, so a bad file stores nothing;
+the caller commits once, so an import that fails midway leaves the database as it was.
 """
 
 from __future__ import annotations
@@ -11,43 +11,15 @@ import gc
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from difflib import SequenceMatcher
-from operator import itemgetter
 from pathlib import Path, PurePosixPath
-from typing import Any
 
-from sqlalchemy import bindparam, case, false, func, insert, select, true, update
 from sqlalchemy.orm import Session
 
-from quiz.models import Card, Deck, ReviewState, Topic, User, now_utc
-from quiz.notes import CardDraft, NoteError, ParsedNote, decode_note, parse_note
+from quiz.models import User
+from quiz.notes import NoteError, ParsedNote, decode_note, parse_note
+from quiz.store.decks import ImportResult, NoteToSync, sync_decks
 
 NOTE_SUFFIXES = (".md", ".markdown")
-FUZZY_MATCH_RATIO = 0.8
-
-
-# --- importing notes --------------------------------------------------------------------------
-
-
-@dataclass
-class ImportResult:
-    """What importing one notes file did."""
-
-    deck: Deck
-    added: int = 0
-    updated: int = 0
-    retired: int = 0
-    restored: int = 0
-    unchanged: int = 0
-
-    @property
-    def summary(self) -> str:
-        restored = f", {self.restored} restored" if self.restored else ""
-        return (
-            f"{self.deck.source_path}: {self.added} added, {self.updated} updated, "
-            f"{self.retired} retired{restored}, {self.unchanged} unchanged"
-        )
 
 
 def find_note_files(paths: Iterable[str | Path]) -> list[Path]:
@@ -77,26 +49,13 @@ def _named_note_files(paths: Iterable[str | Path]) -> list[tuple[Path, str]]:
     return found
 
 
-@dataclass(frozen=True)
-class _NoteToSync:
-    """One parsed note on its way into the database (the arguments of ``sync_deck``)."""
-
-    source: str
-    title: str
-    content_hash: str
-    note: ParsedNote
-    keep_keys: set[str] | None = None
-    text: str | None = None  # the note's text, kept on the deck for the card page's excerpt
-    name: str | None = None  # what pages call the note (never a server path)
-
-
 def import_note_files(session: Session, user: User, paths: Iterable[str | Path]) -> list[ImportResult]:
     """Read, parse and store notes files and folders as the user's decks.
 
     Every file is read and parsed before anything is written, so a bad file
     stops the import with nothing stored.
     """
-    parsed: list[_NoteToSync] = []
+    parsed: list[NoteToSync] = []
     with _older_objects_set_aside():
         for path, name in _named_note_files(paths):
             try:
@@ -106,9 +65,9 @@ def import_note_files(session: Session, user: User, paths: Iterable[str | Path])
             text = decode_note(data, str(path))
             digest = hashlib.sha256(data).hexdigest()
             parsed.append(
-                _NoteToSync(str(path.resolve()), path.stem, digest, parse_note(text), text=text, name=name)
+                NoteToSync(str(path.resolve()), path.stem, digest, parse_note(text), text=text, name=name)
             )
-        return _sync_decks(session, user, parsed)
+        return sync_decks(session, user, parsed)
 
 
 @contextmanager
@@ -175,14 +134,6 @@ def import_parsed(
     return results
 
 
-def _unique_slug(taken: set[str], stem: str) -> str:
-    slug, n = stem, 1
-    while slug in taken:
-        n += 1
-        slug = f"{stem}-{n}"
-    return slug
-
-
 def sync_deck(
     session: Session,
     user: User,
@@ -198,382 +149,9 @@ def sync_deck(
     """Create or update the deck of one note: upsert topics and cards, keeping progress.
 
     Cards keep their id (and so their review state and history) when they are
-    matched (see ``_match_cards``); cards gone from the note are retired, and
+    matched (see ``quiz.store.matching.match_cards``); cards gone from the note are retired, and
     restored if they return.  With ``keep_keys``, only those cards are stored.
     ``text`` (the note's text) and ``name`` (its display name) are kept on the deck.
     """
-    item = _NoteToSync(source, title, content_hash, note, keep_keys, text=text, name=name)
-    return _sync_decks(session, user, [item])[0]
-
-
-# New decks are written a batch at a time: a few statements per batch, and bounded memory.
-_NEW_DECKS_PER_BATCH = 500
-_NEW_CARDS_PER_BATCH = 20_000
-
-
-def _sync_decks(session: Session, user: User, notes: Sequence[_NoteToSync]) -> list[ImportResult]:
-    """Create or update the decks of ``notes``, in order (see ``sync_deck``).
-
-    A deck that already exists is updated on its own (its cards are matched).  New decks are
-    written together: one flush for the decks, then bulk statements for all their topics, cards
-    and review states, so that importing a folder costs a handful of statements, not a handful
-    per file.
-    """
-    decks = {deck.source_path: deck for deck in session.scalars(select(Deck).where(Deck.user_id == user.id))}
-    slugs = {deck.slug for deck in decks.values()}
-    results: list[ImportResult] = []
-    batch: dict[str, tuple[ImportResult, _NoteToSync]] = {}  # by source
-    batch_cards = 0
-    for item in notes:
-        deck = decks.get(item.source)
-        if deck is None:
-            slug = _unique_slug(slugs, item.title)
-            deck = Deck(
-                user_id=user.id,
-                title=item.title,
-                slug=slug,
-                source_path=item.source,
-                content_hash=item.content_hash,
-                source_text=item.text,
-                source_name=item.name,
-                imported_at=now_utc(),
-            )
-            session.add(deck)
-            decks[item.source] = deck
-            slugs.add(slug)
-            result = ImportResult(deck=deck)
-            results.append(result)
-            batch[item.source] = (result, item)
-            batch_cards += len(item.note.cards)
-            if len(batch) >= _NEW_DECKS_PER_BATCH or batch_cards >= _NEW_CARDS_PER_BATCH:
-                _write_new_decks(session, user, list(batch.values()))
-                batch, batch_cards = {}, 0
-            continue
-        if item.source in batch:
-            # The same note twice in one import: the first must be stored before the second is compared.
-            _write_new_decks(session, user, list(batch.values()))
-            batch, batch_cards = {}, 0
-        results.append(_update_deck(session, user, deck, item))
-    if batch:
-        _write_new_decks(session, user, list(batch.values()))
-    return results
-
-
-def _write_new_decks(session: Session, user: User, batch: list[tuple[ImportResult, _NoteToSync]]) -> None:
-    """Store the topics, cards and review states of decks just created (not yet flushed)."""
-    session.flush()  # the decks get their ids
-    deck_ids = [result.deck.id for result, _ in batch]
-    keys_by_deck: list[dict[tuple[str, ...], str]] = []
-    topic_rows: list[dict[str, Any]] = []
-    parents: list[tuple[int, str, str]] = []
-    for result, item in batch:
-        keys = _topic_keys(item.note)
-        rows, new_parents = _new_topics(result.deck.id, keys, {})
-        keys_by_deck.append(keys)
-        topic_rows += rows
-        parents += new_parents
-    topic_ids = _insert_topics(session, topic_rows, parents, deck_ids) if topic_rows else {}
-    card_rows: list[dict[str, Any]] = []
-    for (result, item), keys in zip(batch, keys_by_deck, strict=True):
-        deck_id = result.deck.id
-        drafts = _drafts(item)
-        ids_by_path = {path: topic_ids[(deck_id, key)] for path, key in keys.items()}
-        card_rows += [
-            _card_row(deck_id, draft, position, ids_by_path.get(draft.topic))
-            for position, draft in enumerate(drafts)
-        ]
-        result.added = len(drafts)
-    if card_rows:
-        # One bulk INSERT for the cards and one INSERT … SELECT for their states: at thousands of cards
-        # a note, one ORM object (or one RETURNING round trip) each would cost more than parsing it.
-        _insert_rows(session, Card.__table__, card_rows)
-        cards = Card.__table__.c
-        columns = ("user_id", "card_id", "deck_id", "topic_id", "position", "active", "suspended", "version")
-        states = select(
-            bindparam("state_user", user.id),
-            cards.id,
-            cards.deck_id,
-            cards.topic_id,
-            cards.position,
-            true(),
-            false(),
-            bindparam("state_version", 1),
-        ).where(cards.deck_id.in_(deck_ids))
-        session.execute(insert(ReviewState.__table__).from_select(columns, states))
-
-
-def _update_deck(session: Session, user: User, deck: Deck, item: _NoteToSync) -> ImportResult:
-    """Bring a stored deck up to date with its note: match its cards, add, update, retire, restore."""
-    # The text and name are kept even when nothing else changed: a deck stored before the text was kept
-    # gets its excerpt back by importing its note again.
-    if item.text is not None:
-        deck.source_text = item.text
-    if item.name is not None:
-        deck.source_name = item.name
-    if deck.content_hash == item.content_hash and item.keep_keys is None:
-        # The same text as last time: nothing to change.
-        deck.imported_at = now_utc()
-        unchanged = select(func.count()).where(Card.deck_id == deck.id, Card.retired.is_(False))
-        return ImportResult(deck=deck, unchanged=session.scalar(unchanged) or 0)
-    deck.content_hash = item.content_hash
-    deck.imported_at = now_utc()
-    topic_ids = _sync_topics(session, deck, _topic_keys(item.note))
-    result = ImportResult(deck=deck)
-    existing = session.scalars(select(Card).where(Card.deck_id == deck.id).order_by(Card.position)).all()
-    drafts = _drafts(item)
-    matched = _match_cards(drafts, existing)
-    new_cards: list[dict[str, Any]] = []
-    for position, draft in enumerate(drafts):
-        topic_id = topic_ids.get(draft.topic)
-        card = matched.get(position)
-        if card is None:
-            new_cards.append(_card_row(deck.id, draft, position, topic_id))
-            continue
-        if (card.kind, card.front, card.back) != (draft.kind, draft.front, draft.back):
-            card.edited_at = now_utc()
-            result.updated += 1
-        elif card.retired:
-            result.restored += 1
-        else:
-            result.unchanged += 1
-        card.kind, card.front, card.back, card.line = draft.kind, draft.front, draft.back, draft.line
-        card.position, card.topic_id, card.retired = position, topic_id, False
-    result.added = len(new_cards)
-    kept = {card.id for card in matched.values()}
-    for card in existing:
-        if card.id not in kept and not card.retired:
-            card.retired = True
-            result.retired += 1
-    session.flush()
-    if existing:
-        _states_follow_cards(session, deck)
-    if new_cards:
-        _insert_rows(session, Card.__table__, new_cards)
-        added = {row["key"] for row in new_cards}
-        stored = select(Card.key, Card.id, Card.topic_id, Card.position).where(Card.deck_id == deck.id)
-        rows = session.execute(stored)
-        session.execute(
-            insert(ReviewState.__table__),
-            [
-                {
-                    "user_id": user.id,
-                    "card_id": card_id,
-                    "deck_id": deck.id,
-                    "topic_id": topic_id,
-                    "position": position,
-                    "active": True,
-                    "suspended": False,
-                    "version": 1,
-                }
-                for key, card_id, topic_id, position in rows
-                if key in added
-            ],
-        )
-    return result
-
-
-def _drafts(item: _NoteToSync) -> list[CardDraft]:
-    drafts = unique_drafts(item.note.cards)
-    if item.keep_keys is not None:
-        drafts = [d for d in drafts if d.key in item.keep_keys]
-    return drafts
-
-
-def _insert_rows(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
-    """INSERT many rows of plain values (str, int, bool, None) with the driver's executemany.
-
-    An import inserts tens of thousands of cards; SQLAlchemy's own executemany
-    spent about as long building each row's parameters (0.24 s for 50,000 rows)
-    as SQLite spent storing them.  The values need no conversion: both drivers
-    take Python's str, int, bool and None as they are.
-    """
-    columns = list(rows[0])
-    connection = session.connection()
-    dialect = connection.dialect
-    marker = "?" if dialect.paramstyle == "qmark" else "%s"
-    quote = dialect.identifier_preparer.quote
-    sql = (
-        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
-        f"VALUES ({', '.join([marker] * len(columns))})"
-    )
-    values = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
-    connection.exec_driver_sql(sql, list(map(values, rows)))
-
-
-def _card_row(deck_id: int, draft: CardDraft, position: int, topic_id: int | None) -> dict[str, Any]:
-    return {
-        "deck_id": deck_id,
-        "key": draft.key,
-        "kind": draft.kind,
-        "front": draft.front,
-        "back": draft.back,
-        "line": draft.line,
-        "position": position,
-        "topic_id": topic_id,
-        "retired": False,
-    }
-
-
-def _states_follow_cards(session: Session, deck: Deck) -> None:
-    """Copy topic, position and retirement of a deck's cards onto their review states, in one statement."""
-    card = select(Card).where(Card.id == ReviewState.card_id)
-    retired = card.with_only_columns(Card.retired).scalar_subquery()
-    session.execute(
-        update(ReviewState)
-        .where(ReviewState.deck_id == deck.id)
-        .values(
-            topic_id=card.with_only_columns(Card.topic_id).scalar_subquery(),
-            position=card.with_only_columns(Card.position).scalar_subquery(),
-            active=case((retired, false()), else_=true()),
-        )
-        .execution_options(synchronize_session="fetch")
-    )
-
-
-def unique_drafts(drafts: Sequence[CardDraft]) -> list[CardDraft]:
-    """The drafts without a repeated key (the extractor keeps keys unique within a note; imports guard)."""
-    seen: set[str] = set()
-    unique = []
-    for draft in drafts:
-        if draft.key not in seen:
-            seen.add(draft.key)
-            unique.append(draft)
-    return unique
-
-
-def _match_cards(drafts: Sequence[CardDraft], existing: Sequence[Card]) -> dict[int, Card]:
-    """Pair each draft with the stored card it continues, by position in ``drafts``.
-
-    First by key.  Then a draft whose key is new takes over an unpaired card of
-    the same kind with the same back or the same front: one side of the card
-    was edited (a command's description reworded, or its command changed).
-    Last, a card of the same kind under the same heading whose text is close
-    (difflib ratio of front and back together at least ``FUZZY_MATCH_RATIO``)
-    is taken to be the same card reworded.  The stored card keeps its key, so
-    its Anki GUID, review state and history stay with it.
-    """
-    by_key = {card.key: card for card in existing}
-    matched: dict[int, Card] = {}
-    for i, draft in enumerate(drafts):
-        if draft.key in by_key:
-            matched[i] = by_key[draft.key]
-    taken = {card.id for card in matched.values()}
-    if len(matched) == len(drafts) or len(taken) == len(existing):
-        return matched
-    # The stored cards by (kind, side, text), each list in stored order: the first unpaired one with
-    # either side equal is the one a scan of ``existing`` would find.
-    sides: dict[tuple[str, bool, str], list[int]] = {}
-    for j, card in enumerate(existing):
-        sides.setdefault((card.kind, True, card.back), []).append(j)
-        sides.setdefault((card.kind, False, card.front), []).append(j)
-    for i, draft in enumerate(drafts):
-        if i in matched:
-            continue
-        first = None
-        for side in ((draft.kind, True, draft.back), (draft.kind, False, draft.front)):
-            j = next((j for j in sides.get(side, ()) if existing[j].id not in taken), None)
-            if j is not None and (first is None or j < first):
-                first = j
-        if first is not None:
-            matched[i] = existing[first]
-            taken.add(existing[first].id)
-    groups: dict[tuple[str, tuple[str, ...]], list[tuple[Card, str]]] | None = None
-    for i, draft in enumerate(drafts):
-        if i in matched:
-            continue
-        if groups is None:
-            # Only a card of the same kind under the same heading can match: compare with those alone.
-            groups = {}
-            for card in existing:
-                group = groups.setdefault((card.kind, card.topic_path), [])
-                group.append((card, card.front + "\n" + card.back))
-        # seq2 is the draft's text: difflib caches what it learns about seq2 across seq1s.
-        matcher = SequenceMatcher(None, "", draft.front + "\n" + draft.back)
-        best, best_ratio = None, FUZZY_MATCH_RATIO
-        for card, text in groups.get((draft.kind, draft.topic), ()):
-            if card.id in taken:
-                continue
-            matcher.set_seq1(text)
-            # The quick ratios are upper bounds of ratio(): skipping below the best so far changes nothing.
-            if matcher.real_quick_ratio() < best_ratio or matcher.quick_ratio() < best_ratio:
-                continue
-            ratio = matcher.ratio()
-            if ratio >= best_ratio:
-                best, best_ratio = card, ratio
-        if best is not None:
-            matched[i] = best
-            taken.add(best.id)
-    return matched
-
-
-def _topic_keys(note: ParsedNote) -> dict[tuple[str, ...], str]:
-    """Every heading path of a note and its ancestors, in the order first named, with their path keys."""
-    separator = Topic.PATH_SEPARATOR
-    keys: dict[tuple[str, ...], str] = {}
-    for path in [t.path for t in note.topics] + [c.topic for c in note.cards]:
-        if path in keys:
-            continue  # and so are its ancestors
-        for depth in range(1, len(path) + 1):
-            prefix = path[:depth]
-            if prefix not in keys:
-                keys[prefix] = separator.join(prefix)
-    return keys
-
-
-def _new_topics(
-    deck_id: int, keys: dict[tuple[str, ...], str], stored: Mapping[str, Topic]
-) -> tuple[list[dict[str, Any]], list[tuple[int, str, str]]]:
-    """The rows of the topics to add, and (deck, key, parent's key) of those whose parent is new too.
-
-    A topic's position is the order in which its path is first named; stored topics are moved there.
-    """
-    new: dict[str, dict[str, Any]] = {}
-    parents: list[tuple[int, str, str]] = []
-    for position, (prefix, key) in enumerate(keys.items()):
-        topic = stored.get(key)
-        if topic is not None:
-            topic.position = position
-        elif key in new:
-            new[key]["position"] = position  # another path with the same key (a title holding the separator)
-        else:
-            parent = stored.get(keys[prefix[:-1]]) if len(prefix) > 1 else None
-            if len(prefix) > 1 and parent is None:
-                parents.append((deck_id, key, keys[prefix[:-1]]))
-            new[key] = {
-                "deck_id": deck_id,
-                "parent_id": parent.id if parent is not None else None,
-                "title": prefix[-1],
-                "path_key": key,
-                "depth": len(prefix),
-                "position": position,
-            }
-    return list(new.values()), parents
-
-
-def _insert_topics(
-    session: Session, rows: list[dict[str, Any]], parents: list[tuple[int, str, str]], deck_ids: list[int]
-) -> dict[tuple[int, str], int]:
-    """Insert topic rows in bulk, then set the parents that were new too; the ids of the decks' topics."""
-    _insert_rows(session, Topic.__table__, rows)
-    topics = Topic.__table__.c
-    found = select(topics.deck_id, topics.path_key, topics.id).where(topics.deck_id.in_(deck_ids))
-    ids = {(deck_id, key): topic_id for deck_id, key, topic_id in session.execute(found)}
-    if parents:
-        set_parent = update(Topic.__table__).where(topics.id == bindparam("topic"))
-        session.execute(
-            set_parent.values(parent_id=bindparam("parent")),
-            [{"topic": ids[(deck, key)], "parent": ids[(deck, parent)]} for deck, key, parent in parents],
-        )
-    return ids
-
-
-def _sync_topics(
-    session: Session, deck: Deck, keys: dict[tuple[str, ...], str]
-) -> dict[tuple[str, ...], int]:
-    """Make sure a topic row exists for every path in ``keys`` (see ``_topic_keys``); return their ids."""
-    stored = {t.path_key: t for t in session.scalars(select(Topic).where(Topic.deck_id == deck.id))}
-    rows, parents = _new_topics(deck.id, keys, stored)
-    ids = {(deck.id, key): topic.id for key, topic in stored.items()}
-    if rows:
-        ids.update(_insert_topics(session, rows, parents, [deck.id]))
-    return {prefix: ids[(deck.id, key)] for prefix, key in keys.items()}
+    item = NoteToSync(source, title, content_hash, note, keep_keys, text=text, name=name)
+    return sync_decks(session, user, [item])[0]
