@@ -17,11 +17,10 @@ from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from quiz import accounts, backup
-from quiz.export import write_package
 from quiz.models import LOCAL_USER_NAME, Deck, User, db, now_utc
 from quiz.notes import CardDraft, NoteError, decode_note, parse_note
 from quiz.store.days import get_or_create_user
-from quiz.store.exporting import export_cards, next_export_timestamp, record_export
+from quiz.store.exporting import export_package
 from quiz.store.importing import import_note_files
 
 notes_cli = AppGroup("notes", help="Preview and import Markdown notes.")
@@ -143,12 +142,9 @@ def import_command(paths: tuple[Path, ...], user_name: str | None) -> None:
 def export_command(out: Path, user_name: str | None) -> None:
     """Write every active card to an Anki package (.apkg); re-importing it updates, never duplicates."""
     user = resolve_user(user_name)
-    cards = export_cards(db.session, user)
-    if not cards:
+    count = export_package(db.session, user, out, now_utc())
+    if count is None:
         raise click.ClickException("There are no cards to export: import some notes first.")
-    timestamp = next_export_timestamp(db.session, user, now_utc())
-    count = write_package(cards, out, timestamp)
-    record_export(db.session, user, timestamp, count)
     db.session.commit()
     click.echo(f"Wrote {count} notes to {out}")
 

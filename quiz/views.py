@@ -36,7 +36,6 @@ from werkzeug.wrappers import Response
 from quiz import backup, charts, import_jobs, pending
 from quiz.answers import Verdict, check_command, load_aliases
 from quiz.errors import bounded_int, int_arg
-from quiz.export import write_package
 from quiz.forms import (
     GRADE_LABELS,
     LOCALES,
@@ -55,6 +54,7 @@ from quiz.notes import SKIP_REASONS
 from quiz.render import render_command, render_markdown
 from quiz.store.browser import (
     CARD_STATES,
+    CARDS_PER_PAGE,
     card_history,
     choice_options,
     search_cards,
@@ -63,7 +63,7 @@ from quiz.store.browser import (
     user_topics,
 )
 from quiz.store.days import DailyLimits, daily_limits, local_today
-from quiz.store.exporting import export_cards, next_export_timestamp, record_export
+from quiz.store.exporting import export_package
 from quiz.store.grading import NotDueError, record_grade, session_summary, undo_last
 from quiz.store.importing import import_note_files
 from quiz.store.progress import (
@@ -379,16 +379,12 @@ def export_anki() -> Response:
     """Download the user's cards as an Anki package."""
     if not EmptyForm().validate_on_submit():
         abort(400)
-    cards = export_cards(db.session, g.user)
-    if not cards:
-        flash(_("There are no cards to export yet: import some notes first."))
-        return redirect(url_for("quiz.progress"))
-    timestamp = next_export_timestamp(db.session, g.user, now_utc())
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "wengu.apkg"
-        count = write_package(cards, path, timestamp)
+        if export_package(db.session, g.user, path, now_utc()) is None:
+            flash(_("There are no cards to export yet: import some notes first."))
+            return redirect(url_for("quiz.progress"))
         data = path.read_bytes()
-    record_export(db.session, g.user, timestamp, count)
     db.session.commit()
     return send_file(
         io.BytesIO(data), mimetype="application/apkg", as_attachment=True, download_name="wengu.apkg"
@@ -426,8 +422,6 @@ def settings() -> str | Response:
 
 
 # --- card browser -----------------------------------------------------------------------------
-
-CARDS_PER_PAGE = 50
 
 
 @bp.get("/cards")

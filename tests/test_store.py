@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from quiz.models import LOCAL_USER_NAME, Card, Deck, ReviewLog, ReviewState, Topic, User, db
+from quiz.models import LOCAL_USER_NAME, AnkiExport, Card, Deck, ReviewLog, ReviewState, Topic, User, db
 from quiz.notes import NoteError
 from quiz.store.browser import choice_options, set_override, source_excerpt
 from quiz.store.days import DailyLimits, daily_limits, get_or_create_user, local_today
-from quiz.store.exporting import export_cards, next_export_timestamp, record_export
+from quiz.store.exporting import export_cards, export_package, next_export_timestamp, record_export
 from quiz.store.grading import NotDueError, record_grade, session_summary, undo_last
 from quiz.store.importing import import_note_files
 from quiz.store.progress import (
@@ -278,6 +278,17 @@ def test_export_timestamps_always_increase(ctx, user):
     record_export(ctx, user, first, 3)
     assert next_export_timestamp(ctx, user, NOON) == first + 1
     assert next_export_timestamp(ctx, user, NOON + timedelta(hours=1)) == first + 3600
+
+
+def test_an_export_writes_the_package_and_stamps_the_next_one_later(ctx, user, notes_dir: Path, tmp_path):
+    # What the export view and `flask anki export` both run.
+    assert export_package(ctx, user, tmp_path / "none.apkg", NOON) is None  # no cards: nothing at all
+    assert not (tmp_path / "none.apkg").exists() and count(ctx, AnkiExport) == 0
+    import_note_files(ctx, user, [notes_dir])
+    assert export_package(ctx, user, tmp_path / "a.apkg", NOON) == len(export_cards(ctx, user))
+    assert (tmp_path / "a.apkg").stat().st_size > 0
+    assert ctx.scalar(select(AnkiExport.timestamp)) == int(NOON.timestamp())
+    assert next_export_timestamp(ctx, user, NOON) == int(NOON.timestamp()) + 1
 
 
 def test_export_cards_skip_retired_and_carry_topics(ctx, user, notes_dir: Path):

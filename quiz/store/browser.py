@@ -17,6 +17,7 @@ from quiz.models import Card, Deck, ReviewLog, ReviewState, Topic, User
 from quiz.store.scopes import topic_and_descendants
 
 CARD_STATES = ("all", "new", "learning", "mature", "due", "suspended", "edited", "retired")
+CARDS_PER_PAGE = 50  # the browser's page size
 
 
 def search_cards(
@@ -27,7 +28,7 @@ def search_cards(
     topic_id: int | None = None,
     state: str = "all",
     page: int = 1,
-    per_page: int = 50,
+    per_page: int = CARDS_PER_PAGE,
 ) -> tuple[list[tuple[Card, ReviewState]], int]:
     """Find the user's cards by text, topic (with subtopics) and state: one page of them, and the total.
 

@@ -1,18 +1,35 @@
-"""Anki export: the user's active cards for the package writer (``quiz.export``), and the export stamps.
+"""Anki export: the user's active cards written as a package (``quiz.export``), and the export stamps.
 
-Each export stamps its notes later than the one before (``next_export_timestamp``), so Anki's
-import updates the notes it already has.
+``export_package`` is the export, as the view and ``flask anki export`` both run it.  Each export
+stamps its notes later than the one before (``next_export_timestamp``), so Anki's import updates the
+notes it already has.
 """
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from quiz.export import ExportCard
+from quiz.export import ExportCard, write_package
 from quiz.models import AnkiExport, Card, Deck, Topic, User
+
+
+def export_package(session: Session, user: User, path: str | os.PathLike[str], now: datetime) -> int | None:
+    """Write the user's active cards to an Anki package at ``path`` and remember the export.
+
+    Returns the number of notes written, or None when the user has no cards: then nothing is
+    written and nothing recorded.  The caller commits, so the next export is stamped later.
+    """
+    cards = export_cards(session, user)
+    if not cards:
+        return None
+    timestamp = next_export_timestamp(session, user, now)
+    count = write_package(cards, path, timestamp)
+    record_export(session, user, timestamp, count)
+    return count
 
 
 def export_cards(session: Session, user: User) -> list[ExportCard]:
