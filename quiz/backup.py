@@ -45,6 +45,7 @@ from quiz.models import (
     UTCDateTime,
     now_utc,
 )
+from quiz.store.scopes import owned_cards
 
 BACKUP_FORMAT = "wengu-backup"
 BACKUP_VERSION = 1
@@ -427,7 +428,7 @@ def dump_user(session: Session, user: User) -> dict[str, Any]:
             select(Card).where(Card.deck_id.in_(deck_ids)).order_by(Card.position, Card.id)
         ):
             cards[card.deck_id].append(card)
-        owned = select(Card.id).join(Deck, Deck.id == Card.deck_id).where(Deck.user_id == user.id)
+        owned = owned_cards(user.id, Card.id)
         for state in session.scalars(
             select(ReviewState).where(ReviewState.user_id == user.id, ReviewState.card_id.in_(owned))
         ):

@@ -28,7 +28,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
@@ -49,7 +48,7 @@ from quiz.forms import (
     UploadForm,
 )
 from quiz.limits import DB_INT_MAX
-from quiz.models import Card, Deck, PendingImport, ReviewState, Topic, db, now_utc
+from quiz.models import Card, PendingImport, ReviewState, db, now_utc
 from quiz.notes import SKIP_REASONS
 from quiz.render import render_command, render_markdown
 from quiz.store.browser import (
@@ -74,7 +73,7 @@ from quiz.store.progress import (
     topic_progress,
 )
 from quiz.store.queue import next_card_id, show_reason
-from quiz.store.scopes import topic_and_descendants
+from quiz.store.scopes import owned_cards, owned_topic, topic_and_descendants
 from quiz.uploads import UploadedNote, UploadError, UploadLimits, read_pasted, read_uploads
 
 bp = Blueprint("quiz", __name__)
@@ -107,11 +106,10 @@ def _owned_card(card_id: int) -> Card:
     # One plain join for the card, its deck (the owner check) and its topic (the breadcrumb), filling
     # card.deck and card.topic (contains_eager): no EXISTS subquery, no lazy load afterwards.
     card = db.session.scalar(
-        select(Card)
-        .join(Card.deck)
+        owned_cards(g.user.id)
         .outerjoin(Card.topic)
         .options(contains_eager(Card.deck), contains_eager(Card.topic))
-        .where(Card.id == card_id, Deck.user_id == g.user.id)
+        .where(Card.id == card_id)
     )
     if card is None:
         abort(404)
@@ -123,10 +121,8 @@ def _quiz_scope() -> list[int] | None:
     topic_id = (session.get("quiz") or {}).get("topic_id")
     if topic_id is None:
         return None
-    topic = db.session.get(Topic, topic_id)
-    if topic is None or topic.deck.user_id != g.user.id:
-        return None
-    return topic_and_descendants(db.session, topic)
+    topic = owned_topic(db.session, g.user.id, topic_id)
+    return topic_and_descendants(db.session, topic) if topic is not None else None
 
 
 def _today() -> date:
@@ -158,8 +154,7 @@ def start() -> Response:
         abort(400)
     topic_id = form.topic_id.data
     if topic_id is not None:
-        topic = db.session.get(Topic, topic_id)
-        if topic is None or topic.deck.user_id != g.user.id:
+        if owned_topic(db.session, g.user.id, topic_id) is None:
             abort(404)
     session["quiz"] = {
         "since": now_utc().isoformat(),

@@ -17,6 +17,7 @@ from quiz.store.grading import record_grade, undo_last
 from quiz.store.importing import import_note_files, import_texts
 from quiz.store.progress import reviews_per_day, topic_progress
 from quiz.store.queue import next_card_id
+from quiz.store.scopes import IN_QUIZ, STAGES
 from tests.conftest import TEST_USER
 
 START = datetime(2026, 3, 2, 12, tzinfo=UTC)
@@ -38,6 +39,17 @@ def note(version: int) -> str:
 def check(app) -> None:
     with db.engine.connect() as conn:
         assert counters.mismatches(conn) == []
+    # The SQLAlchemy forms of "in the quiz" and the stages (quiz.store.scopes) count what the triggers'
+    # SQL forms (quiz.counters) count.
+    columns = (TopicCount.cards, TopicCount.new, TopicCount.learning, TopicCount.mature)
+    by_counters = tuple(
+        db.session.execute(sa.select(*(sa.func.coalesce(sa.func.sum(c), 0) for c in columns))).one()
+    )
+    in_quiz = sa.select(sa.func.count()).select_from(ReviewState).where(IN_QUIZ)
+    by_scopes = (db.session.scalar(in_quiz),) + tuple(
+        db.session.scalar(in_quiz.where(STAGES[stage])) for stage in ("new", "learning", "mature")
+    )
+    assert by_counters == by_scopes
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

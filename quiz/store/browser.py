@@ -12,9 +12,8 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from quiz.counters import MATURE_INTERVAL_DAYS
 from quiz.models import Card, Deck, ReviewLog, ReviewState, Topic, User
-from quiz.store.scopes import topic_and_descendants
+from quiz.store.scopes import ACTIVE_CARD, STAGES, owned_topic, owned_topics, topic_and_descendants
 
 CARD_STATES = ("all", "new", "learning", "mature", "due", "suspended", "edited", "retired")
 CARDS_PER_PAGE = 50  # the browser's page size
@@ -40,17 +39,15 @@ def search_cards(
     conditions: list[Any] = [states.user_id == user.id]
     conditions.append(states.active.is_(state != "retired"))
     by_state = {
-        "new": states.due.is_(None),
-        "learning": states.due.is_not(None) & (states.interval_days < MATURE_INTERVAL_DAYS),
-        "mature": states.due.is_not(None) & (states.interval_days >= MATURE_INTERVAL_DAYS),
+        **STAGES,
         "due": states.due <= today,
         "suspended": states.suspended.is_(True),
     }
     if state in by_state:
         conditions.append(by_state[state])
     if topic_id is not None:
-        topic = session.get(Topic, topic_id)
-        if topic is None or topic.deck.user_id != user.id:
+        topic = owned_topic(session, user.id, topic_id)
+        if topic is None:
             return [], 0
         conditions.append(states.topic_id.in_(topic_and_descendants(session, topic)))
     card_conditions: list[Any] = []
@@ -107,14 +104,7 @@ def set_override(card: Card, front: str, back: str) -> None:
 
 def user_topics(session: Session, user: User) -> list[Topic]:
     """The user's topics in note order, for pickers."""
-    return list(
-        session.scalars(
-            select(Topic)
-            .join(Deck, Deck.id == Topic.deck_id)
-            .where(Deck.user_id == user.id)
-            .order_by(Deck.title, Deck.id, Topic.position)
-        )
-    )
+    return list(session.scalars(owned_topics(user.id).order_by(Deck.title, Deck.id, Topic.position)))
 
 
 def card_history(session: Session, user: User, card: Card) -> list[ReviewLog]:
@@ -181,7 +171,7 @@ def choice_options(session: Session, card: Card, today: date) -> list[ChoiceOpti
     seen = {_normalised(card.shown_back)}
     picked: list[str] = []
     candidates = select(func.coalesce(Card.override_back, Card.back)).where(
-        Card.deck_id == card.deck_id, Card.id != card.id, Card.retired.is_(False), Card.kind != "command"
+        Card.deck_id == card.deck_id, Card.id != card.id, ACTIVE_CARD, Card.kind != "command"
     )
     for stmt in (
         candidates.where(Card.topic_id.is_not_distinct_from(card.topic_id)),

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from quiz.models import Card, Deck, ReviewState, Topic, User, now_utc
 from quiz.notes import CardDraft, ParsedNote
 from quiz.store.matching import match_cards, unique_drafts
+from quiz.store.scopes import ACTIVE_CARD
 
 
 @dataclass
@@ -168,7 +169,7 @@ def _update_deck(session: Session, user: User, deck: Deck, item: NoteToSync) -> 
     if deck.content_hash == item.content_hash and item.keep_keys is None:
         # The same text as last time: nothing to change.
         deck.imported_at = now_utc()
-        unchanged = select(func.count()).where(Card.deck_id == deck.id, Card.retired.is_(False))
+        unchanged = select(func.count()).where(Card.deck_id == deck.id, ACTIVE_CARD)
         return ImportResult(deck=deck, unchanged=session.scalar(unchanged) or 0)
     deck.content_hash = item.content_hash
     deck.imported_at = now_utc()

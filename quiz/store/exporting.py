@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from quiz.export import ExportCard, write_package
 from quiz.models import AnkiExport, Card, Deck, Topic, User
+from quiz.store.scopes import ACTIVE_CARD, owned_cards
 
 
 def export_package(session: Session, user: User, path: str | os.PathLike[str], now: datetime) -> int | None:
@@ -36,7 +37,8 @@ def export_cards(session: Session, user: User) -> list[ExportCard]:
     """Return the user's active cards in note order, ready for the Anki exporter."""
     # Plain columns, one join: loading 100,000 Card objects and each one's topic took seconds.
     rows = session.execute(
-        select(
+        owned_cards(
+            user.id,
             Card.key,
             Deck.slug,
             Card.kind,
@@ -45,9 +47,8 @@ def export_cards(session: Session, user: User) -> list[ExportCard]:
             Topic.path_key,
             Deck.title,
         )
-        .join(Deck, Deck.id == Card.deck_id)
         .outerjoin(Topic, Topic.id == Card.topic_id)
-        .where(Deck.user_id == user.id, Card.retired.is_(False))
+        .where(ACTIVE_CARD)
         .order_by(Deck.title, Deck.id, Card.position)
     )
     paths: dict[str | None, tuple[str, ...]] = {None: ()}

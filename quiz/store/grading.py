@@ -19,6 +19,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from quiz import limits, sm2
 from quiz.models import UNDO_FLAG, Card, ReviewLog, ReviewState, User
 from quiz.store.days import local_today
+from quiz.store.scopes import due_by
 
 
 class NotDueError(ValueError):
@@ -240,13 +241,6 @@ def session_summary(session: Session, user: User, since: datetime, today: date) 
     ).one()
     tomorrow = today + timedelta(days=1)
     due_tomorrow = session.scalar(
-        select(func.count())
-        .select_from(ReviewState)
-        .where(
-            ReviewState.user_id == user.id,
-            ReviewState.active.is_(True),
-            ReviewState.suspended.is_(False),
-            ReviewState.due <= tomorrow,
-        )
+        select(func.count()).select_from(ReviewState).where(ReviewState.user_id == user.id, due_by(tomorrow))
     )
     return SessionSummary(counts[0], counts[1], counts[2], due_tomorrow or 0)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from quiz.models import Deck, ReviewDayCount, ReviewState, Topic, TopicCount, User
 from quiz.store.days import DailyLimits
 from quiz.store.queue import new_cards_introduced, pending_drill, reviews_done
+from quiz.store.scopes import due_by, owned_topics
 
 RETENTION_WINDOW_DAYS = 30
 
@@ -80,12 +81,7 @@ def topic_progress(
     )  # fmt: skip
     due_rows = session.execute(
         select(ReviewState.deck_id, ReviewState.topic_id, func.count())
-        .where(
-            ReviewState.user_id == user.id,
-            ReviewState.active.is_(True),
-            ReviewState.suspended.is_(False),
-            ReviewState.due <= today,
-        )
+        .where(ReviewState.user_id == user.id, due_by(today))
         .group_by(ReviewState.deck_id, ReviewState.topic_id)
     )
     since = today - timedelta(days=RETENTION_WINDOW_DAYS - 1)
@@ -103,12 +99,7 @@ def topic_progress(
     roots = {d.id: TopicProgress(id=None, title=d.title, depth=0, deck_id=d.id) for d in decks}
     nodes: dict[int, TopicProgress] = {}
     parents: dict[int, int | None] = {}
-    topics = session.scalars(
-        select(Topic)
-        .join(Deck, Deck.id == Topic.deck_id)
-        .where(Deck.user_id == user.id)
-        .order_by(Topic.position)
-    ).all()
+    topics = session.scalars(owned_topics(user.id).order_by(Topic.position)).all()
     for t in topics:
         nodes[t.id] = TopicProgress(id=t.id, title=t.title, depth=t.depth, deck_id=t.deck_id)
         parents[t.id] = t.parent_id
@@ -177,12 +168,7 @@ def due_forecast(session: Session, user: User, today: date, days: int = 30) -> l
     end = today + timedelta(days=days - 1)
     rows = session.execute(
         select(ReviewState.due, func.count())
-        .where(
-            ReviewState.user_id == user.id,
-            ReviewState.active.is_(True),
-            ReviewState.suspended.is_(False),
-            ReviewState.due <= end,
-        )
+        .where(ReviewState.user_id == user.id, due_by(end))
         .group_by(ReviewState.due)
     )
     counts = [0] * days
@@ -225,9 +211,7 @@ def retention_by_week(
 ) -> dict[str, list[tuple[date, float | None]]]:
     """Weekly retention (share of scheduled reviews graded 3+) per main topic, the last ``weeks`` weeks."""
     first_monday = today - timedelta(days=today.weekday()) - timedelta(weeks=weeks - 1)
-    topics = session.scalars(
-        select(Topic).join(Deck, Deck.id == Topic.deck_id).where(Deck.user_id == user.id)
-    ).all()
+    topics = session.scalars(owned_topics(user.id)).all()
     chart_topic = _chart_topics(topics)
     days = ReviewDayCount.__table__.c
     rows = session.execute(

@@ -17,6 +17,7 @@ from sqlalchemy import Date, TextClause, bindparam, func, select
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
+from quiz.counters import IN_QUIZ_VALUES, stage_sql
 from quiz.models import Card, ReviewLog, ReviewState, User
 
 
@@ -72,12 +73,17 @@ def _queue_statement(by_topic: bool) -> TextClause:
     spend more time deriving the cache key of this nested select than SQLite
     spends running it.
     """
-    in_quiz = "user_id = :user_id AND active = :yes AND suspended = :no"
+    # In the quiz (quiz.counters.IN_QUIZ_VALUES) written as equalities with :yes and :no, which the
+    # queue's index serves; a new card is quiz.counters.stage_sql's.
+    in_quiz = "user_id = :user_id" + "".join(
+        f" AND {column} = :{'yes' if value else 'no'}" for column, value in IN_QUIZ_VALUES
+    )
     if by_topic:
         in_quiz += " AND topic_id IN :topic_ids"
+    new_card, _learning, _mature = stage_sql()
     first = f"SELECT card_id FROM review_states WHERE {in_quiz} AND"
     due = f"{first} due <= :today ORDER BY due, deck_id, position LIMIT 1"
-    new = f"{first} due IS NULL ORDER BY deck_id, position LIMIT 1"
+    new = f"{first} {new_card} ORDER BY deck_id, position LIMIT 1"
     drill = f"{first} drill_day = :today ORDER BY drill_at, card_id LIMIT 1"
     reviews_done_today = (
         "SELECT count(*) FROM review_log WHERE user_id = :user_id AND review_day = :today AND drill = :no "
