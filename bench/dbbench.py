@@ -1,7 +1,7 @@
 """Benchmarks on a generated collection: the app's own code beside the bare SQL, in the same run.
 
 Every function takes a Flask app bound to the collection's database and returns result rows (and
-diagnostics).  The app side goes through ``quiz.store`` (or the Flask test client); the baseline
+diagnostics).  The app side goes through ``quiz.store``'s modules (or the Flask test client); the baseline
 sends the same query as plain SQL (``sqlite3`` on SQLite, a SQLAlchemy connection with ``text()``
 on PostgreSQL) on a separate connection.
 """
@@ -20,9 +20,13 @@ from flask import Flask, render_template
 from flask_wtf.csrf import generate_csrf
 from timing import Row, captured, interleaved, sample, timed_row
 
-from quiz import store
 from quiz.forms import GRADE_LABELS
 from quiz.models import Card, Topic, User, db
+from quiz.store import exporting
+from quiz.store.days import local_today
+from quiz.store.grading import record_grade
+from quiz.store.progress import RETENTION_WINDOW_DAYS, topic_progress
+from quiz.store.queue import next_card, next_card_id
 
 NEXT_DUE_SQL = (
     "SELECT card_id FROM review_states WHERE user_id=:u AND active=:t AND suspended=:f AND due<=:today "
@@ -223,7 +227,7 @@ def queue(
     limits: tuple[int, int],
     max_ms: float | None = 1,
 ) -> tuple[list[Row], dict]:
-    """``store.next_card_id`` (what the ``/quiz`` view calls; a fresh identity map each call) beside the
+    """``next_card_id`` (what the ``/quiz`` view calls; a fresh identity map each call) beside the
     same statements sent raw, and the bare next-due query for reference."""
     new_per_day, reviews_per_day = limits
     with app.app_context():
@@ -232,7 +236,7 @@ def queue(
         _ = user.id, user.timezone
 
         def app_call() -> object:
-            return store.next_card_id(session, user, today, new_per_day, None, reviews_per_day)
+            return next_card_id(session, user, today, new_per_day, None, reviews_per_day)
 
         item = app_call()
         with captured(db.engine) as statements:
@@ -276,14 +280,14 @@ def queue(
 
 
 def progress(app: Flask, raw: Raw, user_id: int, today: date, reps: int) -> tuple[list[Row], dict]:
-    """``store.topic_progress`` beside its two bare GROUP BY queries."""
+    """``topic_progress`` beside its two bare GROUP BY queries."""
     with app.app_context():
         session = db.session
         user = session.get(User, user_id)
         _ = user.id
 
         def app_call() -> object:
-            return store.topic_progress(session, user, today)
+            return topic_progress(session, user, today)
 
         trees = app_call()
         with captured(db.engine) as statements:
@@ -295,7 +299,7 @@ def progress(app: Flask, raw: Raw, user_id: int, today: date, reps: int) -> tupl
     states = raw.prepare(STATE_COUNTS_SQL)
     logs = raw.prepare(LOG_COUNTS_SQL)
     p = {"u": user_id, "t": True, "f": False, "today": today}
-    since = today - timedelta(days=store.RETENTION_WINDOW_DAYS - 1)
+    since = today - timedelta(days=RETENTION_WINDOW_DAYS - 1)
     state_times = sample(lambda: states(**p), reps, warmup=1)
     log_times = sample(lambda: logs(u=user_id, f=False, since=since), reps, warmup=1)
     both_times = sample(lambda: (states(**p), logs(u=user_id, f=False, since=since)), reps, warmup=1)
@@ -325,7 +329,7 @@ def _walk(nodes: list) -> Any:
 def grade(
     app: Flask, raw: Raw, user_id: int, today: date, reps: int, max_ms: float | None = 1
 ) -> tuple[Row, dict]:
-    """``store.record_grade`` + commit of due cards, beside a bare UPDATE + INSERT + COMMIT.
+    """``record_grade`` + commit of due cards, beside a bare UPDATE + INSERT + COMMIT.
 
     Changes the database (the graded cards and the log): run it last on a collection.
     """
@@ -347,7 +351,7 @@ def grade(
             current["card"] = session.get(Card, next(app_ids))
 
         def app_call() -> None:
-            store.record_grade(session, user, current["card"], 4, now)
+            record_grade(session, user, current["card"], 4, now)
             session.commit()
 
         setup()
@@ -423,8 +427,8 @@ def pages(app: Flask, raw: Raw, user_id: int, name: str, password: str, today: d
     with app.app_context():
         user = db.session.get(User, user_id)
         config = app.config
-        item = store.next_card(
-            db.session, user, store.local_today(user, datetime.now(UTC)), config["NEW_CARDS_PER_DAY"], None,
+        item = next_card(
+            db.session, user, local_today(user, datetime.now(UTC)), config["NEW_CARDS_PER_DAY"], None,
             config["REVIEWS_PER_DAY"],
         )  # fmt: skip
         card_id = item.card.id if item is not None else 1
@@ -492,14 +496,14 @@ def pages(app: Flask, raw: Raw, user_id: int, name: str, password: str, today: d
 
 
 def export_cards(app: Flask, raw: Raw, user_id: int, reps: int) -> Row:
-    """``store.export_cards`` of the whole collection beside the bare SELECT of the same rows."""
+    """``exporting.export_cards`` of the whole collection beside the bare SELECT of the same rows."""
     with app.app_context():
         session = db.session
         user = session.get(User, user_id)
         _ = user.id
-        count = len(store.export_cards(session, user))
+        count = len(exporting.export_cards(session, user))
         app_times = sample(
-            lambda: store.export_cards(session, user), reps, warmup=0, setup=session.expunge_all
+            lambda: exporting.export_cards(session, user), reps, warmup=0, setup=session.expunge_all
         )
         db.session.remove()
     query = raw.prepare(

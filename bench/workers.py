@@ -62,8 +62,8 @@ def import_notes(args: argparse.Namespace) -> dict:
     from collection import bench_config
 
     from app import create_app
-    from quiz import store
     from quiz.models import User, db
+    from quiz.store.importing import import_note_files
 
     times, cards = [], 0
     for rep in range(args.reps):
@@ -76,7 +76,7 @@ def import_notes(args: argparse.Namespace) -> dict:
                 db.session.commit()
                 user = db.session.get(User, user.id)
                 start = time.perf_counter_ns()
-                results = store.import_note_files(db.session, user, [args.corpus])
+                results = import_note_files(db.session, user, [args.corpus])
                 db.session.commit()
                 times.append(time.perf_counter_ns() - start)
                 cards = sum(r.added for r in results)

@@ -33,7 +33,7 @@ from typing import Any, BinaryIO
 from sqlalchemy import BigInteger, Boolean, Date, Integer, SmallInteger, String, func, select
 from sqlalchemy.orm import Session, undefer
 
-from quiz import limits, sm2
+from quiz import limits
 from quiz.models import (
     AnkiExport,
     Card,
@@ -45,6 +45,8 @@ from quiz.models import (
     UTCDateTime,
     now_utc,
 )
+from quiz.store.grading import LOG_AFTER_FIELDS, LOG_BEFORE_FIELDS, SCHEDULE_FIELDS, drill_mark
+from quiz.store.scopes import owned_cards
 
 BACKUP_FORMAT = "wengu-backup"
 BACKUP_VERSION = 1
@@ -71,33 +73,10 @@ CARD_FIELDS = (
     "override_front",
     "override_back",
 )
-STATE_FIELDS = (
-    "repetitions",
-    "ease_hundredths",
-    "interval_days",
-    "due",
-    "lapses",
-    "introduced_on",
-    "last_reviewed_at",
-    "suspended",
-)
-LOG_FIELDS = (
-    "reviewed_at",
-    "review_day",
-    "grade",
-    "drill",
-    "repetitions_before",
-    "ease_hundredths_before",
-    "interval_days_before",
-    "due_before",
-    "lapses_before",
-    "introduced_on_before",
-    "last_reviewed_at_before",
-    "repetitions_after",
-    "ease_hundredths_after",
-    "interval_days_after",
-    "due_after",
-)
+# A review state's schedule and a log row's before and after are the grade's own columns
+# (quiz.store.grading); the drill mark is not kept: a restore derives it from the newest grade.
+STATE_FIELDS = (*SCHEDULE_FIELDS, "suspended")
+LOG_FIELDS = ("reviewed_at", "review_day", "grade", "drill", *LOG_BEFORE_FIELDS, *LOG_AFTER_FIELDS)
 EXPORT_FIELDS = ("timestamp", "note_count")
 
 
@@ -427,7 +406,7 @@ def dump_user(session: Session, user: User) -> dict[str, Any]:
             select(Card).where(Card.deck_id.in_(deck_ids)).order_by(Card.position, Card.id)
         ):
             cards[card.deck_id].append(card)
-        owned = select(Card.id).join(Deck, Deck.id == Card.deck_id).where(Deck.user_id == user.id)
+        owned = owned_cards(user.id, Card.id)
         for state in session.scalars(
             select(ReviewState).where(ReviewState.user_id == user.id, ReviewState.card_id.in_(owned))
         ):
@@ -581,8 +560,9 @@ def restore_user(session: Session, data: dict[str, Any], user: User) -> RestoreR
                     state = ReviewState(user_id=user.id, card=card, **parsed_card.state)
                     if parsed_card.log:  # the drill mark follows from the card's newest grade
                         _seq, newest = max(parsed_card.log, key=lambda item: item[0])
-                        if sm2.needs_drill(newest["grade"]):
-                            state.drill_day, state.drill_at = newest["review_day"], newest["reviewed_at"]
+                        state.drill_day, state.drill_at = drill_mark(
+                            newest["grade"], newest["review_day"], newest["reviewed_at"]
+                        )
                     session.add(state)
                 pending_logs.extend((seq, card, entry) for seq, entry in parsed_card.log)
     session.flush()

@@ -16,10 +16,12 @@ from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from quiz import accounts, backup, store
-from quiz.export import write_package
+from quiz import accounts, backup
 from quiz.models import LOCAL_USER_NAME, Deck, User, db, now_utc
 from quiz.notes import CardDraft, NoteError, decode_note, parse_note
+from quiz.store.days import get_or_create_user
+from quiz.store.exporting import export_package
+from quiz.store.importing import import_note_files
 
 notes_cli = AppGroup("notes", help="Preview and import Markdown notes.")
 anki_cli = AppGroup("anki", help="Export cards to Anki.")
@@ -50,7 +52,7 @@ def resolve_user(name: str | None) -> User:
     if len(users) > 1:
         raise click.ClickException("There are several users: say which with --user NAME.")
     # A fresh instance: the built-in local user, which the first account takes over on the set-up page.
-    return users[0] if users else store.get_or_create_user(db.session, LOCAL_USER_NAME)
+    return users[0] if users else get_or_create_user(db.session, LOCAL_USER_NAME)
 
 
 @click.command("init-db")
@@ -68,7 +70,7 @@ def init_db_command(no_demo: bool) -> None:
     )
     if fresh and not no_demo:
         user = resolve_user(None)
-        for result in store.import_note_files(db.session, user, [current_app.config["DEMO_NOTES"]]):
+        for result in import_note_files(db.session, user, [current_app.config["DEMO_NOTES"]]):
             click.echo(f"Demo deck loaded: {result.summary}")
     db.session.commit()
     click.echo("Database is up to date.")
@@ -121,7 +123,7 @@ def import_command(paths: tuple[Path, ...], user_name: str | None) -> None:
     """Import notes files or folders; nothing is stored if any file fails."""
     user = resolve_user(user_name)
     try:
-        results = store.import_note_files(db.session, user, paths)
+        results = import_note_files(db.session, user, paths)
         db.session.commit()
     except NoteError as exc:
         db.session.rollback()
@@ -140,12 +142,9 @@ def import_command(paths: tuple[Path, ...], user_name: str | None) -> None:
 def export_command(out: Path, user_name: str | None) -> None:
     """Write every active card to an Anki package (.apkg); re-importing it updates, never duplicates."""
     user = resolve_user(user_name)
-    cards = store.export_cards(db.session, user)
-    if not cards:
+    count = export_package(db.session, user, out, now_utc())
+    if count is None:
         raise click.ClickException("There are no cards to export: import some notes first.")
-    timestamp = store.next_export_timestamp(db.session, user, now_utc())
-    count = write_package(cards, out, timestamp)
-    store.record_export(db.session, user, timestamp, count)
     db.session.commit()
     click.echo(f"Wrote {count} notes to {out}")
 

@@ -36,6 +36,33 @@ from quiz.sm2 import PASSING_GRADE
 
 MATURE_INTERVAL_DAYS = 21  # Anki's threshold between young and mature cards
 
+# The one definition of "in the quiz": the values two columns of ``review_states`` hold for a card that
+# is still in its note (``active``, the state's copy of ``not cards.retired``) and not suspended.
+# ``quiz.store.scopes`` writes it as SQLAlchemy, the queue (``quiz.store.queue``) and this module's
+# triggers as SQL text: all from this pair, which sits here because the triggers, installed below the
+# models, need it too.
+IN_QUIZ_VALUES: tuple[tuple[str, bool], ...] = (("active", True), ("suspended", False))
+
+
+def in_quiz_sql(row: str = "") -> str:
+    """ "In the quiz" as a SQL condition on ``review_states`` (``row``: a prefix such as ``NEW.``)."""
+    return " AND ".join(
+        f"{row}{column}" if value else f"NOT {row}{column}" for column, value in IN_QUIZ_VALUES
+    )
+
+
+def stage_sql(row: str = "") -> tuple[str, str, str]:
+    """The stages as SQL conditions on ``review_states``: new (never graded: no due day), learning (an
+    interval under ``MATURE_INTERVAL_DAYS``) and mature.  ``quiz.store.scopes.STAGES`` is the same in
+    SQLAlchemy."""
+    seen = f"{row}due IS NOT NULL"
+    return (
+        f"{row}due IS NULL",
+        f"{seen} AND {row}interval_days < {MATURE_INTERVAL_DAYS}",
+        f"{seen} AND {row}interval_days >= {MATURE_INTERVAL_DAYS}",
+    )
+
+
 _STATE_COLUMNS = ("cards", "new", "learning", "mature", "ease_sum")
 _DAY_COLUMNS = ("reviews", "passed", "drills")
 
@@ -46,15 +73,16 @@ def _as_int(dialect: str, condition: str) -> str:
 
 def _state_values(dialect: str, row: str, sign: str) -> list[str]:
     b = _as_int
+    new, learning, mature = stage_sql(f"{row}.")
     return [
         f"{row}.user_id",
         f"{row}.deck_id",
         f"coalesce({row}.topic_id, 0)",
         f"{sign}1",
-        f"{sign}{b(dialect, f'{row}.due IS NULL')}",
-        f"{sign}{b(dialect, f'{row}.due IS NOT NULL AND {row}.interval_days < {MATURE_INTERVAL_DAYS}')}",
-        f"{sign}{b(dialect, f'{row}.due IS NOT NULL AND {row}.interval_days >= {MATURE_INTERVAL_DAYS}')}",
-        f"{sign}(CASE WHEN {row}.due IS NULL THEN 0 ELSE {row}.ease_hundredths END)",
+        f"{sign}{b(dialect, new)}",
+        f"{sign}{b(dialect, learning)}",
+        f"{sign}{b(dialect, mature)}",
+        f"{sign}(CASE WHEN {new} THEN 0 ELSE {row}.ease_hundredths END)",
     ]
 
 
@@ -86,7 +114,7 @@ _DAY_KEYS = ("user_id", "review_day", "deck_key", "topic_key")
 
 
 def _state_delta(dialect: str, row: str, sign: str) -> str:
-    counted = f"{row}.active AND NOT {row}.suspended"
+    counted = in_quiz_sql(f"{row}.")
     return _upsert("topic_counts", _STATE_KEYS, _STATE_COLUMNS, _state_values(dialect, row, sign), counted)
 
 
@@ -167,13 +195,12 @@ def uninstall(connection: Connection) -> None:
 def _from_scratch(dialect: str) -> tuple[str, str]:
     """The two SELECTs that compute the counters from the rows, in the counter tables' column order."""
     b = _as_int
+    new, learning, mature = stage_sql()
     states = (
         "SELECT user_id, deck_id, coalesce(topic_id, 0), count(*), "
-        f"sum{b(dialect, 'due IS NULL')}, "
-        f"sum{b(dialect, f'due IS NOT NULL AND interval_days < {MATURE_INTERVAL_DAYS}')}, "
-        f"sum{b(dialect, f'due IS NOT NULL AND interval_days >= {MATURE_INTERVAL_DAYS}')}, "
-        "sum(CASE WHEN due IS NULL THEN 0 ELSE ease_hundredths END) "
-        "FROM review_states WHERE active AND NOT suspended GROUP BY user_id, deck_id, coalesce(topic_id, 0)"
+        f"sum{b(dialect, new)}, sum{b(dialect, learning)}, sum{b(dialect, mature)}, "
+        f"sum(CASE WHEN {new} THEN 0 ELSE ease_hundredths END) "
+        f"FROM review_states WHERE {in_quiz_sql()} GROUP BY user_id, deck_id, coalesce(topic_id, 0)"
     )
     days = (
         "SELECT user_id, review_day, coalesce(deck_id, 0), coalesce(topic_id, 0), "

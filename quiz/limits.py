@@ -3,7 +3,7 @@
 Standard library only (no Flask, no SQLAlchemy), so every layer can use it:
 the scheduler (``quiz.sm2``), the settings form (``quiz.forms``), the models'
 CHECK constraints (``quiz.models``, written from :func:`check_constraints`),
-the grade path (``quiz.store.record_grade`` caps intervals with
+the grade path (``quiz.store.grading.review_card`` caps intervals with
 :func:`cap_interval`) and restore (``quiz.backup`` checks every value with
 :func:`column_rule` and :func:`row_problem`).  A value outside these limits is
 refused where it enters, and the database refuses it too where SQL can say it.

@@ -4,9 +4,8 @@ Content (decks, topics, cards) comes from notes files; progress (review states,
 the review log, exports) is keyed by user.  There is one built-in local user
 until accounts arrive, but nothing assumes there is only one.
 
-Conversions between rows and the pure scheduler happen at one boundary:
-``ReviewState.sm2()`` here and ``quiz.store.record_grade``, which reads the state, updates it and logs
-the grade in three statements.
+Conversions between rows and the pure scheduler happen at one boundary,
+``quiz.store.grading.Schedule``: the grade, undo and backups read and write a review state through it.
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ from __future__ import annotations
 import secrets
 import unicodedata
 from datetime import UTC, date, datetime
-from decimal import Decimal
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import (
@@ -42,7 +40,7 @@ from sqlalchemy.sql.expression import false as sa_false
 from sqlalchemy.sql.expression import true as sa_true
 from sqlalchemy.types import TypeDecorator
 
-from quiz import counters, limits, sm2
+from quiz import counters, limits
 
 # Named constraints keep Alembic migrations portable between SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -343,7 +341,7 @@ class ReviewState(db.Model):
     note (``active``: not retired), are copied here so that the daily queue and
     the progress counts read one table through one index: at 100,000 cards a
     join with ``cards`` and a sort would cost tens of milliseconds per card
-    shown.  ``quiz.store`` keeps the copies in step on import.
+    shown.  ``quiz.store.decks`` keeps the copies in step on import.
     """
 
     __tablename__ = "review_states"
@@ -399,26 +397,9 @@ class ReviewState(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
     @property
-    def ease_factor(self) -> Decimal:
-        return Decimal(self.ease_hundredths) / 100
-
-    @property
     def is_new(self) -> bool:
+        """Never graded: no due day yet (the stage "new", ``quiz.store.scopes.STAGES``)."""
         return self.due is None
-
-    def sm2(self) -> sm2.Sm2State:
-        """Return the scheduler's view of this row."""
-        return sm2.Sm2State(self.repetitions, self.ease_factor, self.interval_days)
-
-    def restore(self, log: ReviewLog) -> None:
-        """Put back the state this row had before the logged review (undo)."""
-        self.repetitions = log.repetitions_before
-        self.ease_hundredths = log.ease_hundredths_before
-        self.interval_days = log.interval_days_before
-        self.due = log.due_before
-        self.lapses = log.lapses_before
-        self.introduced_on = log.introduced_on_before
-        self.last_reviewed_at = log.last_reviewed_at_before
 
 
 class ReviewLog(db.Model):
@@ -512,7 +493,7 @@ def _card_copies(connection: Connection, card_id: int) -> Row[tuple[int, int | N
 
 @event.listens_for(ReviewState, "before_insert")
 def _state_follows_its_card(mapper: object, connection: Connection, state: ReviewState) -> None:
-    # quiz.store fills these itself, in bulk; this covers every other way a state is made.
+    # quiz.store.decks fills these itself, in bulk; this covers every other way a state is made.
     if state.deck_id is None:
         deck_id, topic_id, position, retired = _card_copies(connection, state.card_id)
         state.deck_id, state.topic_id, state.position = deck_id, topic_id, position

@@ -4,7 +4,8 @@ An upload becomes a `PendingImport` (status ``parsing``) holding the uploaded te
 each note exactly once and keeps the result: one `PendingImportNote` per note (its text, headings,
 card count, the keys the user unticked) and its cards in `PendingImportPage` rows of `PAGE_CARDS`,
 so a preview page reads and shows one page of one note whatever the note's size.  `store_import`
-stores the ticked cards from that kept parse (no second parse) through `store.import_parsed`.
+stores the ticked cards from that kept parse (no second parse) through
+`quiz.store.importing.import_parsed`.
 
 Both steps may run in a background thread (see ``quiz.import_jobs``): they commit their progress as
 they go, and finish only while their ``job_token`` is still the pending import's, so an attempt
@@ -24,7 +25,6 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, defer
 
-from quiz import store
 from quiz.models import (
     Card,
     Deck,
@@ -35,6 +35,9 @@ from quiz.models import (
     now_utc,
 )
 from quiz.notes import CardDraft, ParsedNote, Skipped, Topic, parse_note
+from quiz.store.decks import ImportResult
+from quiz.store.importing import UPLOAD_PREFIX, import_parsed, older_objects_set_aside
+from quiz.store.matching import unique_drafts
 
 PAGE_CARDS = 200
 LIFETIME = timedelta(days=1)
@@ -188,17 +191,17 @@ def parse(session: Session, pending_id: int, token: str, max_cards: int) -> Pend
         session.execute(
             select(Deck.source_path, Deck.id).where(
                 Deck.user_id == user.id,
-                Deck.source_path.in_([store.UPLOAD_PREFIX + name for name, _ in uploaded]),
+                Deck.source_path.in_([UPLOAD_PREFIX + name for name, _ in uploaded]),
             )
         ).all()
     )
     notes: list[PendingImportNote] = []
     pages: list[PendingImportPage] = []
     total = 0
-    with store.older_objects_set_aside():
+    with older_objects_set_aside():
         for position, (name, text) in enumerate(uploaded):
             note = parse_note(text)
-            drafts = store.unique_drafts(note.cards)
+            drafts = unique_drafts(note.cards)
             total += len(drafts)
             if total > max_cards:
                 _finish(
@@ -216,7 +219,7 @@ def parse(session: Session, pending_id: int, token: str, max_cards: int) -> Pend
                 )
                 session.commit()
                 raise TooManyCardsError(name, len(drafts), total, max_cards)
-            deck_id = decks.get(store.UPLOAD_PREFIX + name)
+            deck_id = decks.get(UPLOAD_PREFIX + name)
             known = _known_keys(session, deck_id)
             notes.append(
                 PendingImportNote(
@@ -348,7 +351,7 @@ def save_ticks(session: Session, pending: PendingImport, note: int, page: int, t
     row.unticked = json.dumps(sorted(unticked), ensure_ascii=False)
 
 
-def store_import(session: Session, pending_id: int, token: str) -> list[store.ImportResult]:
+def store_import(session: Session, pending_id: int, token: str) -> list[ImportResult]:
     """Store the ticked cards of a parsed pending import, from its kept parse, in one transaction.
 
     On success the pending import keeps only its results (status ``done``) and everything is
@@ -383,8 +386,8 @@ def store_import(session: Session, pending_id: int, token: str) -> list[store.Im
             (row.name, gzip.decompress(row.text).decode("utf-8"), ParsedNote(topics, tuple(drafts)))
         )
         keep[row.name] = {d.key for d in drafts if d.key not in unticked}
-    with store.older_objects_set_aside():
-        results = store.import_parsed(session, user, parsed, keep)
+    with older_objects_set_aside():
+        results = import_parsed(session, user, parsed, keep)
     outcome = [
         {
             "title": r.deck.title,

@@ -49,7 +49,7 @@ an interval too large for :class:`datetime.date` gives ``date.max``
 an impossible state makes :func:`review` raise ``ValueError`` (rule 14).
 
 The app stores at most ``quiz.limits.MAX_INTERVAL_DAYS`` (100 years): the grade
-path (``quiz.store.record_grade``) caps what :func:`review` returns with
+path (``quiz.store.grading.review_card``) caps what :func:`review` returns with
 ``quiz.limits.cap_interval`` before it computes the due day, so stored
 intervals and due days stay in range; this module itself stays SM-2 as published.
 """

@@ -28,15 +28,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
-from quiz import backup, charts, import_jobs, pending, store
+from quiz import backup, charts, import_jobs, pending
 from quiz.answers import Verdict, check_command, load_aliases
 from quiz.errors import bounded_int, int_arg
-from quiz.export import write_package
 from quiz.forms import (
     GRADE_LABELS,
     LOCALES,
@@ -50,9 +48,32 @@ from quiz.forms import (
     UploadForm,
 )
 from quiz.limits import DB_INT_MAX
-from quiz.models import Card, Deck, PendingImport, ReviewState, Topic, db, now_utc
+from quiz.models import Card, PendingImport, ReviewState, db, now_utc
 from quiz.notes import SKIP_REASONS
 from quiz.render import render_command, render_markdown
+from quiz.store.browser import (
+    CARD_STATES,
+    CARDS_PER_PAGE,
+    card_history,
+    choice_options,
+    search_cards,
+    set_override,
+    source_excerpt,
+    user_topics,
+)
+from quiz.store.days import DailyLimits, daily_limits, local_today
+from quiz.store.exporting import export_package
+from quiz.store.grading import NotDueError, record_grade, session_summary, undo_last
+from quiz.store.importing import import_note_files
+from quiz.store.progress import (
+    due_forecast,
+    retention_by_week,
+    reviews_per_day,
+    today_overview,
+    topic_progress,
+)
+from quiz.store.queue import next_card_id, show_reason
+from quiz.store.scopes import owned_cards, owned_topic, topic_and_descendants
 from quiz.uploads import UploadedNote, UploadError, UploadLimits, read_pasted, read_uploads
 
 bp = Blueprint("quiz", __name__)
@@ -85,11 +106,10 @@ def _owned_card(card_id: int) -> Card:
     # One plain join for the card, its deck (the owner check) and its topic (the breadcrumb), filling
     # card.deck and card.topic (contains_eager): no EXISTS subquery, no lazy load afterwards.
     card = db.session.scalar(
-        select(Card)
-        .join(Card.deck)
+        owned_cards(g.user.id)
         .outerjoin(Card.topic)
         .options(contains_eager(Card.deck), contains_eager(Card.topic))
-        .where(Card.id == card_id, Deck.user_id == g.user.id)
+        .where(Card.id == card_id)
     )
     if card is None:
         abort(404)
@@ -101,30 +121,28 @@ def _quiz_scope() -> list[int] | None:
     topic_id = (session.get("quiz") or {}).get("topic_id")
     if topic_id is None:
         return None
-    topic = db.session.get(Topic, topic_id)
-    if topic is None or topic.deck.user_id != g.user.id:
-        return None
-    return store.topic_and_descendants(db.session, topic)
+    topic = owned_topic(db.session, g.user.id, topic_id)
+    return topic_and_descendants(db.session, topic) if topic is not None else None
 
 
 def _today() -> date:
-    return store.local_today(g.user, now_utc())
+    return local_today(g.user, now_utc())
 
 
-def _limits() -> store.DailyLimits:
+def _limits() -> DailyLimits:
     config = current_app.config
-    return store.daily_limits(g.user, config["NEW_CARDS_PER_DAY"], config["REVIEWS_PER_DAY"])
+    return daily_limits(g.user, config["NEW_CARDS_PER_DAY"], config["REVIEWS_PER_DAY"])
 
 
 def _next_card_id() -> tuple[int, str] | None:
     limits = _limits()
-    return store.next_card_id(db.session, g.user, _today(), limits.new_cards, _quiz_scope(), limits.reviews)
+    return next_card_id(db.session, g.user, _today(), limits.new_cards, _quiz_scope(), limits.reviews)
 
 
 @bp.get("/")
 def today() -> str:
     """Today's page: due and new counts per topic and a start button."""
-    overview = store.today_overview(db.session, g.user, _today(), _limits())
+    overview = today_overview(db.session, g.user, _today(), _limits())
     return render_template("quiz/today.html", overview=overview, form=StartForm())
 
 
@@ -136,8 +154,7 @@ def start() -> Response:
         abort(400)
     topic_id = form.topic_id.data
     if topic_id is not None:
-        topic = db.session.get(Topic, topic_id)
-        if topic is None or topic.deck.user_id != g.user.id:
+        if owned_topic(db.session, g.user.id, topic_id) is None:
             abort(404)
     session["quiz"] = {
         "since": now_utc().isoformat(),
@@ -168,7 +185,7 @@ def _render_card(
     today = _today()
     options = None
     if card.kind != "command" and (session.get("quiz") or {}).get("choices"):
-        options = store.choice_options(db.session, card, today)
+        options = choice_options(db.session, card, today)
     suggested = verdict.grade if verdict is not None else None
     if picked is not None and options:
         suggested = CHOICE_RIGHT_GRADE if options[picked].correct else CHOICE_WRONG_GRADE
@@ -180,7 +197,7 @@ def _render_card(
         "quiz/card.html",
         card=card,
         deck=card.deck,
-        reason=store.show_reason(state, today),
+        reason=show_reason(state, today),
         show=show,
         verdict=verdict,
         typed=typed,
@@ -219,7 +236,7 @@ def choose(card_id: int) -> tuple[str, int]:
     form = ChoiceForm()
     if not form.validate_on_submit():
         abort(400)
-    options = store.choice_options(db.session, card, _today())
+    options = choice_options(db.session, card, _today())
     if form.choice.data >= len(options):
         abort(400)
     return _render_card(card, show=True, picked=form.choice.data)
@@ -229,13 +246,13 @@ def choose(card_id: int) -> tuple[str, int]:
 def card_detail(card_id: int) -> str:
     """A card's source lines in its note and its history of grades and intervals."""
     card = _owned_card(card_id)
-    history = store.card_history(db.session, g.user, card)
+    history = card_history(db.session, g.user, card)
     points = [charts.HistoryPoint(h.review_day, h.grade, h.interval_days_after, h.drill) for h in history]
     return render_template(
         "quiz/card_detail.html",
         card=card,
         deck=card.deck,
-        source=store.source_excerpt(card),
+        source=source_excerpt(card),
         history=history,
         state=db.session.get(ReviewState, (g.user.id, card.id)),
         chart=charts.card_history_svg(points, _chart_labels()),
@@ -253,9 +270,9 @@ def grade(card_id: int) -> Response:
         abort(400)
     try:
         version = form.version.data
-        store.record_grade(db.session, g.user, card, form.grade.data, now_utc(), expected_version=version)
+        record_grade(db.session, g.user, card, form.grade.data, now_utc(), expected_version=version)
         db.session.commit()
-    except (store.NotDueError, StaleDataError):
+    except (NotDueError, StaleDataError):
         # Graded already: in another tab, by a double click, or by a request that won the race.
         db.session.rollback()
         flash(_("That card was already graded; here is the next one."))
@@ -268,7 +285,7 @@ def undo() -> Response:
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        log = store.undo_last(db.session, g.user, _today())
+        log = undo_last(db.session, g.user, _today())
         if log is not None:
             db.session.commit()
     except StaleDataError:
@@ -289,7 +306,7 @@ def done() -> str:
     """End of session: what was reviewed, how much was right, what tomorrow holds."""
     quiz = session.get("quiz") or {}
     since = datetime.fromisoformat(quiz["since"]) if "since" in quiz else now_utc()
-    summary = store.session_summary(db.session, g.user, since, _today())
+    summary = session_summary(db.session, g.user, since, _today())
     return render_template("quiz/done.html", summary=summary, form=EmptyForm())
 
 
@@ -340,15 +357,15 @@ def progress() -> str:
     """Progress per topic: counts, retention and ease, and charts of reviews, due cards and retention."""
     today = _today()
     labels = _chart_labels()
-    trees = store.topic_progress(db.session, g.user, today)
+    trees = topic_progress(db.session, g.user, today)
     year_ago = today - timedelta(weeks=53)
     return render_template(
         "quiz/progress.html",
         trees=trees,
         form=EmptyForm(),
-        heatmap=charts.heatmap_svg(store.reviews_per_day(db.session, g.user, year_ago, today), today, labels),
-        forecast=charts.forecast_svg(store.due_forecast(db.session, g.user, today), today, labels),
-        retention=charts.retention_svg(store.retention_by_week(db.session, g.user, today), labels),
+        heatmap=charts.heatmap_svg(reviews_per_day(db.session, g.user, year_ago, today), today, labels),
+        forecast=charts.forecast_svg(due_forecast(db.session, g.user, today), today, labels),
+        retention=charts.retention_svg(retention_by_week(db.session, g.user, today), labels),
     )
 
 
@@ -357,16 +374,12 @@ def export_anki() -> Response:
     """Download the user's cards as an Anki package."""
     if not EmptyForm().validate_on_submit():
         abort(400)
-    cards = store.export_cards(db.session, g.user)
-    if not cards:
-        flash(_("There are no cards to export yet: import some notes first."))
-        return redirect(url_for("quiz.progress"))
-    timestamp = store.next_export_timestamp(db.session, g.user, now_utc())
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "wengu.apkg"
-        count = write_package(cards, path, timestamp)
+        if export_package(db.session, g.user, path, now_utc()) is None:
+            flash(_("There are no cards to export yet: import some notes first."))
+            return redirect(url_for("quiz.progress"))
         data = path.read_bytes()
-    store.record_export(db.session, g.user, timestamp, count)
     db.session.commit()
     return send_file(
         io.BytesIO(data), mimetype="application/apkg", as_attachment=True, download_name="wengu.apkg"
@@ -405,26 +418,20 @@ def settings() -> str | Response:
 
 # --- card browser -----------------------------------------------------------------------------
 
-CARDS_PER_PAGE = 50
-
 
 @bp.get("/cards")
 def cards() -> str:
     """Search the user's cards by text, topic and state."""
     text = request.args.get("q", "")
     state = request.args.get("state", "all")
-    state = state if state in store.CARD_STATES else "all"
+    state = state if state in CARD_STATES else "all"
     topic_id = int_arg("topic", None, 1, DB_INT_MAX)
     page = int_arg("page", 1, 1, DB_INT_MAX // CARDS_PER_PAGE) or 1
-    rows, total = store.search_cards(
-        db.session, g.user, _today(), text, topic_id, state, page, CARDS_PER_PAGE
-    )
+    rows, total = search_cards(db.session, g.user, _today(), text, topic_id, state, page, CARDS_PER_PAGE)
     pages = max(1, -(-total // CARDS_PER_PAGE))
     if page > pages:  # past the end (an old link, a hand-made one): show the last page
         page = pages
-        rows, total = store.search_cards(
-            db.session, g.user, _today(), text, topic_id, state, page, CARDS_PER_PAGE
-        )
+        rows, total = search_cards(db.session, g.user, _today(), text, topic_id, state, page, CARDS_PER_PAGE)
     return render_template(
         "quiz/cards.html",
         rows=rows,
@@ -434,8 +441,8 @@ def cards() -> str:
         text=text,
         state=state,
         topic_id=topic_id,
-        topics=store.user_topics(db.session, g.user),
-        states=store.CARD_STATES,
+        topics=user_topics(db.session, g.user),
+        states=CARD_STATES,
         today=_today(),
     )
 
@@ -453,7 +460,7 @@ def edit_card(card_id: int) -> Response:
         form = CardEditForm()
         if not form.validate_on_submit():
             abort(400)
-        store.set_override(card, form.front.data.strip(), form.back.data.strip())
+        set_override(card, form.front.data.strip(), form.back.data.strip())
         flash(_("Card saved. Your wording stays when the note is imported again."))
     db.session.commit()
     return redirect(url_for("quiz.card_detail", card_id=card.id))
@@ -692,7 +699,7 @@ def load_demo() -> Response:
     """Load the demo deck (Chinese notes on Docker) into the user's account."""
     if not EmptyForm().validate_on_submit():
         abort(400)
-    store.import_note_files(db.session, g.user, [current_app.config["DEMO_NOTES"]])
+    import_note_files(db.session, g.user, [current_app.config["DEMO_NOTES"]])
     db.session.commit()
     return redirect(url_for("quiz.today"))
 

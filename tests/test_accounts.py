@@ -19,8 +19,9 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from werkzeug.security import check_password_hash
 
-from quiz import accounts, auth, store
-from quiz.models import LoginAttempt, User, db
+from quiz import accounts, auth
+from quiz.models import LoginAttempt, Topic, User, db
+from quiz.store.importing import import_note_files
 from tests.conftest import TEST_PASSWORD, drop_schema, log_in, make_app
 from tests.test_migrations import insert
 
@@ -137,9 +138,9 @@ def test_an_idle_session_ends_and_a_used_one_goes_on(app, monkeypatch, notes_dir
     client = log_in(app, "alice")
     with app.app_context():
         alice = accounts.find_user(db.session, "alice")
-        store.import_note_files(db.session, alice, [notes_dir / "git.md"])
+        import_note_files(db.session, alice, [notes_dir / "git.md"])
         db.session.commit()
-        topic_id = db.session.scalars(sa.select(store.Topic.id)).first()
+        topic_id = db.session.scalars(sa.select(Topic.id)).first()
     client.post("/quiz/start", data={"topic_id": str(topic_id)})
     client.get("/settings")  # the first page after logging in stores its CSRF token
     # Within a minute the cookie is not rewritten at all.

@@ -14,7 +14,6 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import func, select
 
-from quiz import store
 from quiz.backup import (
     BACKUP_FORMAT,
     BACKUP_VERSION,
@@ -26,6 +25,11 @@ from quiz.backup import (
     write_backup,
 )
 from quiz.models import AnkiExport, Card, Deck, ReviewLog, ReviewState, Topic, User, db
+from quiz.store.days import get_or_create_user, local_today
+from quiz.store.exporting import record_export
+from quiz.store.grading import record_grade, undo_last
+from quiz.store.importing import import_note_files
+from quiz.store.queue import pending_drill
 from tests.conftest import make_app
 
 T0 = datetime(2026, 3, 10, 4, 0, 0, 123456, tzinfo=UTC)  # 12:00 in Shanghai: study day 2026-03-10
@@ -43,32 +47,32 @@ def user_cards(session, user: User) -> dict[str, Card]:
 def build_history(session, notes_dir: Path) -> User:
     """A user with two decks, passes, a fail and its drill, a lapse, an override, a suspension,
     an edit, a retired card with history, a card without topic or state, and two exports."""
-    user = store.get_or_create_user(session, "alice")
+    user = get_or_create_user(session, "alice")
     user.timezone = "Asia/Shanghai"
     user.day_starts_at_hour = 5
     user.new_cards_per_day = 7
     user.reviews_per_day = 90
     user.locale = "zh"
     user.password_hash = SECRET_HASH
-    store.import_note_files(session, user, [notes_dir])
+    import_note_files(session, user, [notes_dir])
     cards = user_cards(session, user)
     minute = timedelta(minutes=1)
     # Graded out of note order, so a log restored card by card would come back in the wrong order.
-    store.record_grade(session, user, cards["du -sh DIR"], 5, T0)
-    store.record_grade(session, user, cards["git branch"], 1, T0 + minute)
-    store.record_grade(session, user, cards["git remote -v"], 4, T0 + 2 * minute)
-    store.record_grade(session, user, cards["git branch"], 4, T0 + 3 * minute)  # the drill
-    store.record_grade(session, user, cards["du -sh DIR"], 2, T0 + timedelta(days=1))  # a lapse
-    store.record_grade(session, user, cards["ls -la"], 3, T0 + timedelta(days=1, minutes=1))
+    record_grade(session, user, cards["du -sh DIR"], 5, T0)
+    record_grade(session, user, cards["git branch"], 1, T0 + minute)
+    record_grade(session, user, cards["git remote -v"], 4, T0 + 2 * minute)
+    record_grade(session, user, cards["git branch"], 4, T0 + 3 * minute)  # the drill
+    record_grade(session, user, cards["du -sh DIR"], 2, T0 + timedelta(days=1))  # a lapse
+    record_grade(session, user, cards["ls -la"], 3, T0 + timedelta(days=1, minutes=1))
     session.get(ReviewState, (user.id, cards["ls -la"].id)).suspended = True
     cards["git branch"].edited_at = T0 + timedelta(hours=2, microseconds=7)
-    store.record_export(session, user, 1773100000, 5)
-    store.record_export(session, user, 1773100001, 4)
+    record_export(session, user, 1773100000, 5)
+    record_export(session, user, 1773100001, 4)
     session.commit()
 
     note = notes_dir / "git.md"
     note.write_text(note.read_text().replace("- `git remote -v` shows the remotes with their URLs\n", ""))
-    store.import_note_files(session, user, [note])
+    import_note_files(session, user, [note])
     switch = cards["git switch -c NAME"]
     switch.override_front = "新建分支并切换过去"
     switch.override_back = "git checkout -b NAME"
@@ -187,7 +191,7 @@ def test_round_trip_into_a_second_user_keeps_everything(app, notes_dir):
         check_history_is_rich(before)
         data = round_trip_file(session, alice)
 
-        bob = store.get_or_create_user(session, "bob")
+        bob = get_or_create_user(session, "bob")
         result = restore_user(session, data, bob)
         session.commit()
         assert result == RestoreResult(decks=2, topics=5, cards=5, reviews=6, exports=2)
@@ -211,8 +215,8 @@ def test_round_trip_into_a_fresh_sqlite_database(app, notes_dir, tmp_path):
     with other.app_context():
         db.create_all()
         # Someone else's account first, so the restored rows get other ids than the originals.
-        store.import_note_files(db.session, store.get_or_create_user(db.session, "carol"), [notes_dir])
-        target = store.get_or_create_user(db.session, "alice")
+        import_note_files(db.session, get_or_create_user(db.session, "carol"), [notes_dir])
+        target = get_or_create_user(db.session, "alice")
         restore_user(db.session, read_backup(io.BytesIO(buffer.getvalue())), target)
         db.session.commit()
         db.session.expire_all()
@@ -226,17 +230,17 @@ def test_restored_log_undoes_the_same_grade_first_and_keeps_the_drill(app, notes
     with app.app_context():
         session = db.session
         alice = build_history(session, notes_dir)
-        bob = store.get_or_create_user(session, "bob")
+        bob = get_or_create_user(session, "bob")
         restore_user(session, dump_user(session, alice), bob)
         session.commit()
-        day = store.local_today(bob, T0 + timedelta(days=1))
+        day = local_today(bob, T0 + timedelta(days=1))
 
         def waiting(user):
-            return [session.get(Card, card_id).back for card_id in store.pending_drill(session, user, day)]
+            return [session.get(Card, card_id).back for card_id in pending_drill(session, user, day)]
 
         # The drill marks are not in the file: restore derives them from each card's newest grade.
         assert waiting(bob) == waiting(alice) == ["du -sh DIR", "ls -la"]
-        undone = [store.undo_last(session, user, day) for user in (alice, bob)]
+        undone = [undo_last(session, user, day) for user in (alice, bob)]
         assert [session.get(Card, log.card_id).back for log in undone] == ["ls -la", "ls -la"]
         state = session.get(ReviewState, (bob.id, undone[1].card_id))
         assert (state.repetitions, state.due, state.introduced_on) == (0, None, None)
@@ -309,8 +313,8 @@ def test_restore_into_an_account_with_decks_fails_and_stores_nothing(app, notes_
         session = db.session
         alice = build_history(session, notes_dir)
         data = dump_user(session, alice)
-        bob = store.get_or_create_user(session, "bob")
-        store.import_note_files(session, bob, [notes_dir / "linux.md"])
+        bob = get_or_create_user(session, "bob")
+        import_note_files(session, bob, [notes_dir / "linux.md"])
         session.commit()
         counts, bob_before = table_counts(session), snapshot(session, bob)
         with pytest.raises(BackupError, match="restore needs an empty account"):
@@ -326,7 +330,7 @@ def test_restore_of_a_bad_backup_stores_nothing(app, notes_dir):
         session = db.session
         data = dump_user(session, build_history(session, notes_dir))
         data["decks"][1]["cards"][-1]["log"][-1]["grade"] = 9  # the very last thing read
-        bob = store.get_or_create_user(session, "bob")
+        bob = get_or_create_user(session, "bob")
         session.commit()
         counts = table_counts(session)
         with pytest.raises(BackupError, match=r"decks\[1\]\.cards\[1\]\.log\[1\]\.grade: must be 0-5, got 9"):
@@ -420,7 +424,7 @@ def test_hand_written_backup_reads_and_restores(app):
     data = read_backup(gz(valid_backup()))
     assert data == valid_backup()
     with app.app_context():
-        user = store.get_or_create_user(db.session, "dora")
+        user = get_or_create_user(db.session, "dora")
         assert restore_user(db.session, data, user) == RestoreResult(1, 2, 1, 1, 1)
         db.session.commit()
         db.session.expire_all()

@@ -8,15 +8,15 @@ import re
 
 from sqlalchemy import select
 
-from quiz import store
 from quiz.models import Card, ReviewState, Topic, User, db
+from quiz.store.importing import import_note_files
 from tests.conftest import TEST_USER
 
 
 def setup_cards(app, notes_dir) -> dict[str, int]:
     with app.app_context():
         user = db.session.scalars(select(User).where(User.name == TEST_USER)).one()
-        store.import_note_files(db.session, user, [notes_dir])
+        import_note_files(db.session, user, [notes_dir])
         db.session.commit()
         return {c.back: c.id for c in db.session.scalars(select(Card))}
 

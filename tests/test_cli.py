@@ -10,8 +10,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 
-from quiz import store
-from quiz.models import LOCAL_USER_NAME, Card, Deck, ReviewLog, ReviewState, db
+from quiz.models import LOCAL_USER_NAME, Card, Deck, ReviewLog, ReviewState, db, now_utc
+from quiz.store.days import get_or_create_user
+from quiz.store.grading import record_grade
 from tests.conftest import SAMPLE_NOTES, drop_schema, make_app
 
 
@@ -128,9 +129,9 @@ def test_init_db_twice_loads_the_demo_once_and_keeps_progress(database_url, tmp_
         assert first.exit_code == 0, first.output
         assert "Demo deck loaded" in first.output
         with app.app_context():
-            user = store.get_or_create_user(db.session, LOCAL_USER_NAME)
+            user = get_or_create_user(db.session, LOCAL_USER_NAME)
             card = db.session.scalars(select(Card).order_by(Card.position)).first()
-            store.record_grade(db.session, user, card, 5, store.now_utc())
+            record_grade(db.session, user, card, 5, now_utc())
             card_id = card.id
             db.session.commit()
             cards = db.session.scalar(select(func.count()).select_from(Card))

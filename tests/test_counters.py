@@ -10,8 +10,14 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from quiz import backup, counters, store
+from quiz import backup, counters
 from quiz.models import Card, Deck, ReviewState, TopicCount, db
+from quiz.store.days import get_or_create_user, local_today
+from quiz.store.grading import record_grade, undo_last
+from quiz.store.importing import import_note_files, import_texts
+from quiz.store.progress import reviews_per_day, topic_progress
+from quiz.store.queue import next_card_id
+from quiz.store.scopes import IN_QUIZ, STAGES
 from tests.conftest import TEST_USER
 
 START = datetime(2026, 3, 2, 12, tzinfo=UTC)
@@ -33,6 +39,17 @@ def note(version: int) -> str:
 def check(app) -> None:
     with db.engine.connect() as conn:
         assert counters.mismatches(conn) == []
+    # The SQLAlchemy forms of "in the quiz" and the stages (quiz.store.scopes) count what the triggers'
+    # SQL forms (quiz.counters) count.
+    columns = (TopicCount.cards, TopicCount.new, TopicCount.learning, TopicCount.mature)
+    by_counters = tuple(
+        db.session.execute(sa.select(*(sa.func.coalesce(sa.func.sum(c), 0) for c in columns))).one()
+    )
+    in_quiz = sa.select(sa.func.count()).select_from(ReviewState).where(IN_QUIZ)
+    by_scopes = (db.session.scalar(in_quiz),) + tuple(
+        db.session.scalar(in_quiz.where(STAGES[stage])) for stage in ("new", "learning", "mature")
+    )
+    assert by_counters == by_scopes
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -42,23 +59,23 @@ def test_counters_follow_grades_undo_suspend_reimport_restore_and_delete(app, tm
     path.write_text(note(0), encoding="utf-8")
     with app.app_context():
         session = db.session
-        user = store.get_or_create_user(session, TEST_USER)
+        user = get_or_create_user(session, TEST_USER)
         user.timezone = "UTC"
-        store.import_note_files(session, user, [path])
+        import_note_files(session, user, [path])
         session.commit()
         check(app)
         now = START
         version = 0
         for _step in range(60):
             op = rng.choice(["grade"] * 6 + ["undo", "suspend", "reimport", "day"])
-            today = store.local_today(user, now)
+            today = local_today(user, now)
             if op == "grade":
-                found = store.next_card_id(session, user, today, 20)
+                found = next_card_id(session, user, today, 20)
                 if found is not None:
                     card = session.get(Card, found[0])
-                    store.record_grade(session, user, card, rng.randint(0, 5), now)
+                    record_grade(session, user, card, rng.randint(0, 5), now)
             elif op == "undo":
-                store.undo_last(session, user, today)
+                undo_last(session, user, today)
             elif op == "suspend":
                 state = session.scalars(sa.select(ReviewState).where(ReviewState.user_id == user.id)).all()
                 if state:
@@ -67,14 +84,14 @@ def test_counters_follow_grades_undo_suspend_reimport_restore_and_delete(app, tm
             elif op == "reimport":
                 version = 1 - version
                 path.write_text(note(version), encoding="utf-8")
-                store.import_note_files(session, user, [path])
+                import_note_files(session, user, [path])
             else:
                 now += timedelta(days=rng.choice([1, 1, 2, 6, 20]))
             session.commit()
             check(app)
 
         # The progress page's numbers are the counters' and agree with the states themselves.
-        [tree] = store.topic_progress(session, user, store.local_today(user, now))
+        [tree] = topic_progress(session, user, local_today(user, now))
         states = session.scalars(
             sa.select(ReviewState).where(
                 ReviewState.user_id == user.id, ReviewState.active.is_(True), ReviewState.suspended.is_(False)
@@ -82,11 +99,11 @@ def test_counters_follow_grades_undo_suspend_reimport_restore_and_delete(app, tm
         ).all()
         assert tree.cards == len(states)
         assert tree.new == sum(s.due is None for s in states)
-        assert tree.due == sum(s.due is not None and s.due <= store.local_today(user, now) for s in states)
+        assert tree.due == sum(s.due is not None and s.due <= local_today(user, now) for s in states)
 
         # A restore into another account counts there; deleting a deck takes its counts with it.
         data = backup.read_backup(io.BytesIO(_backup_bytes(session, user)))
-        other = store.get_or_create_user(session, "bob")
+        other = get_or_create_user(session, "bob")
         backup.restore_user(session, data, other)
         session.commit()
         check(app)
@@ -114,24 +131,24 @@ def test_retention_counts_scheduled_reviews_and_drills_apart(app):
     """review_day_counts: scheduled reviews and passes per topic and day; drills counted on their own."""
     with app.app_context():
         session = db.session
-        user = store.get_or_create_user(session, TEST_USER)
+        user = get_or_create_user(session, TEST_USER)
         user.timezone = "UTC"
-        store.import_texts(session, user, [("git.md", "# Git\n\n- `git status`: show the state\n")])
+        import_texts(session, user, [("git.md", "# Git\n\n- `git status`: show the state\n")])
         session.commit()
         card = session.scalars(sa.select(Card)).one()
-        store.record_grade(session, user, card, 2, START)  # scheduled, failed: drill follows
-        store.record_grade(session, user, card, 3, START + timedelta(minutes=1))  # drill, still pending
-        store.record_grade(session, user, card, 5, START + timedelta(minutes=2))  # drill, passed
+        record_grade(session, user, card, 2, START)  # scheduled, failed: drill follows
+        record_grade(session, user, card, 3, START + timedelta(minutes=1))  # drill, still pending
+        record_grade(session, user, card, 5, START + timedelta(minutes=2))  # drill, passed
         session.commit()
         check(app)
         day = START.date()
-        assert store.reviews_per_day(session, user, day, day) == {day: 3}
-        [tree] = store.topic_progress(session, user, day)
+        assert reviews_per_day(session, user, day, day) == {day: 3}
+        [tree] = topic_progress(session, user, day)
         assert (tree.reviews_30d, tree.passed_30d) == (1, 0)
-        store.undo_last(session, user, day)
+        undo_last(session, user, day)
         session.commit()
         check(app)
-        assert store.reviews_per_day(session, user, day - timedelta(days=1), date(2026, 12, 31)) == {day: 2}
+        assert reviews_per_day(session, user, day - timedelta(days=1), date(2026, 12, 31)) == {day: 2}
 
 
 def test_install_replaces_an_older_version_of_the_triggers(app):
@@ -155,8 +172,8 @@ def test_install_replaces_an_older_version_of_the_triggers(app):
                 )
             counters.install(conn)
         session = db.session
-        user = store.get_or_create_user(session, TEST_USER)
-        store.import_texts(session, user, [("git.md", "# Git\n\n- `git status`: show the state\n")])
+        user = get_or_create_user(session, TEST_USER)
+        import_texts(session, user, [("git.md", "# Git\n\n- `git status`: show the state\n")])
         session.commit()
         check(app)
         assert session.scalars(sa.select(TopicCount.cards)).all() == [1]

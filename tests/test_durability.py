@@ -15,15 +15,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from quiz import store
 from quiz.models import Card, ReviewLog, ReviewState, User, db, now_utc
+from quiz.store.grading import record_grade
+from quiz.store.importing import import_note_files
 from tests.conftest import ROOT, TEST_USER
 
 
 def import_git(app, notes_dir) -> int:
     with app.app_context():
         user = db.session.scalars(select(User).where(User.name == TEST_USER)).one()
-        store.import_note_files(db.session, user, [notes_dir / "git.md"])
+        import_note_files(db.session, user, [notes_dir / "git.md"])
         db.session.commit()
         return db.session.scalars(select(Card).order_by(Card.position)).first().id
 
@@ -75,7 +76,7 @@ def test_two_requests_racing_on_one_card_write_one_review(app, client, notes_dir
             version = db.session.get(ReviewState, (user.id, card_id)).version
             barrier.wait()
             try:
-                store.record_grade(db.session, user, card, value, now_utc(), expected_version=version)
+                record_grade(db.session, user, card, value, now_utc(), expected_version=version)
                 db.session.commit()
                 outcomes.append("saved")
             except Exception as exc:  # noqa: BLE001 - the loser's error is the point of the test

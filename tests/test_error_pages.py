@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from quiz import pending, store
+from quiz import pending, views
 from quiz.auth import safe_next
 from quiz.backup import backup_file_names
 from quiz.models import Card, Deck, PendingImport, ReviewState, User, db
@@ -77,7 +77,7 @@ def test_a_failed_flush_is_rolled_back_and_the_500_page_shows_no_traceback(
         )
         db.session.flush()
 
-    monkeypatch.setattr(store, "set_override", clashing_override)
+    monkeypatch.setattr(views, "set_override", clashing_override)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     response = client.post("/cards/1/edit", data={"front": "a", "back": "b"})
     page = response.get_data(as_text=True)
@@ -94,7 +94,7 @@ def test_the_500_page_survives_a_database_that_is_gone(app, client, monkeypatch)
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr(store, "today_overview", broken)
+    monkeypatch.setattr(views, "today_overview", broken)
     monkeypatch.setattr("flask_login.utils._get_user", broken)  # the page header cannot load the user
     app.config["PROPAGATE_EXCEPTIONS"] = False
     response = client.get("/")

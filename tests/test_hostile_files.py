@@ -15,9 +15,12 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy import func, select
 
-from quiz import accounts, limits, store
+from quiz import accounts, limits
 from quiz.backup import BackupError, dump_user, read_backup, restore_user
 from quiz.models import AnkiExport, Card, Deck, ReviewLog, ReviewState, Topic, User, db
+from quiz.store.days import get_or_create_user
+from quiz.store.grading import record_grade
+from quiz.store.importing import import_note_files
 from tests.conftest import ROOT, SAMPLE_NOTES, TEST_PASSWORD, TEST_USER, log_in
 from tests.test_backup import card0, gz, valid_backup
 from tests.test_import_web import form_of, upload
@@ -67,7 +70,7 @@ def test_a_crafted_backup_cannot_show_a_server_file(app, tmp_path, target):
 def test_a_backup_carries_the_note_text_and_a_restore_shows_it(app, notes_dir):
     with app.app_context():
         alice = accounts.create_user(db.session, "alice-source", TEST_PASSWORD)
-        store.import_note_files(db.session, alice, [notes_dir / "git.md"])
+        import_note_files(db.session, alice, [notes_dir / "git.md"])
         db.session.commit()
         data = read_backup(gz(dump_user(db.session, alice)))
     assert data["decks"][0]["source_text"] == (notes_dir / "git.md").read_text()
@@ -119,7 +122,7 @@ def test_a_deck_without_text_says_so_and_a_reimport_brings_the_text(app, client,
     """A deck from before the text was kept (the migration cannot read files either)."""
     with app.app_context():
         user = db.session.scalars(select(User).where(User.name == TEST_USER)).one()
-        store.import_note_files(db.session, user, [notes_dir / "git.md"])
+        import_note_files(db.session, user, [notes_dir / "git.md"])
         db.session.execute(sa.update(Deck).values(source_text=None, source_name=None))
         db.session.commit()
         card_id = db.session.scalar(select(Card.id).where(Card.back == "git branch"))
@@ -139,7 +142,7 @@ def test_a_deck_without_text_says_so_and_a_reimport_brings_the_text(app, client,
     assert "此卡片的出处未保存" in client.get(f"/cards/{card_id}").get_data(as_text=True)
     with app.app_context():
         user = db.session.scalars(select(User).where(User.name == TEST_USER)).one()
-        [result] = store.import_note_files(db.session, user, [notes_dir / "git.md"])  # unchanged note
+        [result] = import_note_files(db.session, user, [notes_dir / "git.md"])  # unchanged note
         assert result.unchanged == 3
         db.session.commit()
     page = client.get(f"/cards/{card_id}").get_data(as_text=True)
@@ -150,16 +153,16 @@ def test_a_folder_import_names_notes_relative_to_the_folder(app, notes_dir):
     (notes_dir / "sub").mkdir()
     (notes_dir / "sub" / "more.md").write_text(NOTE)
     with app.app_context():
-        user = store.get_or_create_user(db.session, "names")
-        store.import_note_files(db.session, user, [notes_dir])
+        user = get_or_create_user(db.session, "names")
+        import_note_files(db.session, user, [notes_dir])
         names = set(db.session.scalars(select(Deck.source_name)))
     assert names == {"git.md", "linux.md", "sub/more.md"}
 
 
 # Every function in quiz/ that touches files, and where its paths come from: none from the database.
 FILE_READERS = {
-    ("quiz/store.py", "_named_note_files"): "files and folders named to `flask notes import`, or DEMO_NOTES",
-    ("quiz/store.py", "import_note_files"): "the files _named_note_files listed",
+    ("quiz/store/importing.py", "_named_note_files"): "paths given to `flask notes import`, or DEMO_NOTES",
+    ("quiz/store/importing.py", "import_note_files"): "the files _named_note_files listed",
     ("quiz/cli.py", "preview_command"): "the path argument of `flask notes preview`",
     ("quiz/cli.py", "backup_command"): "the output path of `flask backup`",
     ("quiz/cli.py", "restore_command"): "the input path of `flask restore`",
@@ -196,7 +199,7 @@ def test_quiz_opens_no_path_from_the_database():
     """A grep in code: only the known functions touch files, and none of them reads a deck's
     stored path.  A new file access in quiz/ must be added to FILE_READERS, with its origin, on purpose."""
     found: set[tuple[str, str]] = set()
-    for path in sorted((ROOT / "quiz").glob("*.py")):
+    for path in sorted([*(ROOT / "quiz").glob("*.py"), *(ROOT / "quiz" / "store").glob("*.py")]):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for function in ast.walk(tree):
             if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -327,7 +330,7 @@ def test_a_refused_restore_stores_nothing(app, mutate, message):
     data = valid_backup()
     mutate(data)
     with app.app_context():
-        user = store.get_or_create_user(db.session, "victim")
+        user = get_or_create_user(db.session, "victim")
         db.session.commit()
         before = table_counts()
         with pytest.raises(BackupError, match=message):
@@ -344,7 +347,7 @@ def test_a_good_backup_still_restores_and_grades(app):
     with app.app_context():
         user = db.session.scalars(select(User).where(User.name == TEST_USER)).one()
         card = db.session.get(Card, card_id)
-        store.record_grade(db.session, user, card, 5, datetime(2026, 3, 11, 9, tzinfo=UTC))
+        record_grade(db.session, user, card, 5, datetime(2026, 3, 11, 9, tzinfo=UTC))
         db.session.commit()
     assert client.get(f"/cards/{card_id}").status_code == 200
 
@@ -446,7 +449,7 @@ def test_grading_caps_the_interval_at_the_documented_maximum(app):
     [card_id] = card_ids(app)
     with app.app_context():
         user = db.session.scalars(select(User).where(User.name == TEST_USER)).one()
-        log = store.record_grade(
+        log = record_grade(
             db.session, user, db.session.get(Card, card_id), 5, datetime(2026, 3, 11, 9, tzinfo=UTC)
         )
         db.session.commit()

@@ -9,8 +9,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from quiz import pending, store
+from quiz import pending
 from quiz.models import PendingImport, Topic, User, db, now_utc
+from quiz.store.importing import import_note_files
 from tests.conftest import SAMPLE_NOTES, TEST_USER
 
 HUGE = [
@@ -77,7 +78,7 @@ def user_setup(app: Flask) -> dict[str, int]:
     """Give the test user the demo deck and a pending import; return real ids to fill in."""
     with app.app_context():
         user = db.session.scalars(select(User).where(User.name == TEST_USER)).one()
-        store.import_note_files(db.session, user, [SAMPLE_NOTES])
+        import_note_files(db.session, user, [SAMPLE_NOTES])
         upload = pending.create(db.session, user, [("x.md", "# X\n\n- `ls` lists\n")], now_utc())
         db.session.commit()
         pending.parse(db.session, upload.id, upload.job_token, app.config["IMPORT_MAX_CARDS"])

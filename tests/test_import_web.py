@@ -185,7 +185,7 @@ def test_a_request_larger_than_any_upload_is_refused_before_reading(app, client)
 
 
 def test_a_failure_in_the_middle_of_an_import_leaves_the_database_as_it_was(app, client, monkeypatch):
-    from quiz import store
+    from quiz.store import importing
 
     first = upload(client, ("a.md", GIT.encode())).headers["Location"]
     client.post(first, data=form_of(client.get(first).get_data(as_text=True)))
@@ -196,7 +196,7 @@ def test_a_failure_in_the_middle_of_an_import_leaves_the_database_as_it_was(app,
     )
     pending = response.headers["Location"]
     page = client.get(pending).get_data(as_text=True)
-    real_sync = store.sync_deck
+    real_sync = importing.sync_deck
     calls = []
 
     def failing_sync(*args, **kwargs):
@@ -205,7 +205,7 @@ def test_a_failure_in_the_middle_of_an_import_leaves_the_database_as_it_was(app,
             raise RuntimeError("disk on fire")
         return real_sync(*args, **kwargs)
 
-    monkeypatch.setattr(store, "sync_deck", failing_sync)
+    monkeypatch.setattr(importing, "sync_deck", failing_sync)
     failed = client.post(pending, data=form_of(page), follow_redirects=True)
     assert failed.status_code == 200 and 'id="import-failed"' in failed.get_data(as_text=True)
     assert "Try again" in failed.get_data(as_text=True)
@@ -215,7 +215,7 @@ def test_a_failure_in_the_middle_of_an_import_leaves_the_database_as_it_was(app,
     with app.app_context():
         assert "git log" not in {c.back for c in db.session.scalars(select(Card))}
 
-    monkeypatch.setattr(store, "sync_deck", real_sync)
+    monkeypatch.setattr(importing, "sync_deck", real_sync)
     again = client.post(pending + "/retry", follow_redirects=True).get_data(as_text=True)
     assert 'id="import-report"' in again
     with app.app_context():

@@ -9,8 +9,10 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from quiz import accounts, counters, limits, store
+from quiz import accounts, counters, limits
 from quiz.models import ReviewLog, ReviewState, User, db
+from quiz.store.grading import undo_last
+from quiz.store.progress import topic_progress
 from tests.conftest import TEST_PASSWORD, drop_schema, log_in, make_app
 
 DAY1, DAY2 = date(2026, 3, 1), date(2026, 3, 2)
@@ -146,11 +148,11 @@ def test_upgrade_from_the_first_migration_keeps_progress_and_fills_undo_columns(
             # 0005 filled the counters from the rows and installed the triggers that keep them.
             with db.engine.connect() as conn:
                 assert counters.mismatches(conn) == []
-            [tree] = store.topic_progress(db.session, user, DAY2)
+            [tree] = topic_progress(db.session, user, DAY2)
             assert (tree.cards, tree.new, tree.learning, tree.reviews_30d, tree.passed_30d) == (1, 0, 1, 2, 1)
 
             # Undo of the migrated day-2 review puts back exactly the day-1 state.
-            store.undo_last(db.session, user, DAY2)
+            undo_last(db.session, user, DAY2)
             db.session.commit()
             db.session.expire_all()
             state = db.session.get(ReviewState, (1, 1))
@@ -163,7 +165,7 @@ def test_upgrade_from_the_first_migration_keeps_progress_and_fills_undo_columns(
                 state.introduced_on,
                 state.last_reviewed_at,
             ) == (1, 250, 1, DAY2, 0, DAY1, datetime(2026, 3, 1, 9, tzinfo=UTC))
-            [tree] = store.topic_progress(db.session, user, DAY2)
+            [tree] = topic_progress(db.session, user, DAY2)
             assert (tree.learning, tree.due, tree.reviews_30d, tree.passed_30d) == (1, 1, 1, 1)
             with db.engine.connect() as conn:
                 assert counters.mismatches(conn) == []

@@ -7,8 +7,15 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from quiz import store
 from quiz.models import LOCAL_USER_NAME, Card, ReviewLog, ReviewState, db
+from quiz.store.browser import set_override
+from quiz.store.days import get_or_create_user
+from quiz.store.decks import ImportResult
+from quiz.store.exporting import export_cards
+from quiz.store.grading import record_grade
+from quiz.store.importing import import_note_files
+from quiz.store.progress import topic_progress
+from quiz.store.queue import next_card
 
 NOON = datetime(2026, 5, 4, 12, tzinfo=UTC)
 TODAY = date(2026, 5, 4)
@@ -43,7 +50,7 @@ def ctx(app):
 
 @pytest.fixture
 def user(ctx):
-    user = store.get_or_create_user(ctx, LOCAL_USER_NAME)
+    user = get_or_create_user(ctx, LOCAL_USER_NAME)
     user.timezone = "UTC"
     ctx.commit()
     return user
@@ -76,23 +83,23 @@ def state(ctx, user, card_id) -> tuple:
 
 def study(ctx, user, note) -> dict[str, int]:
     """Import the note and give every card a history: two days of reviews."""
-    store.import_note_files(ctx, user, [note])
+    import_note_files(ctx, user, [note])
     cards = by_back(ctx)
     for back, grade in (
         ("ss -tlnp", 5),
         ("ping -c 4 HOST", 2),
         ("the delay before data starts to arrive", 4),
     ):
-        store.record_grade(ctx, user, cards[back], grade, NOON)
-    store.record_grade(ctx, user, cards["ping -c 4 HOST"], 4, NOON + timedelta(minutes=5))  # drill
-    store.record_grade(ctx, user, cards["ss -tlnp"], 3, NOON + timedelta(days=1))
+        record_grade(ctx, user, cards[back], grade, NOON)
+    record_grade(ctx, user, cards["ping -c 4 HOST"], 4, NOON + timedelta(minutes=5))  # drill
+    record_grade(ctx, user, cards["ss -tlnp"], 3, NOON + timedelta(days=1))
     ctx.commit()
     return {back: card.id for back, card in cards.items()}
 
 
-def reimport(ctx, user, note, text: str) -> store.ImportResult:
+def reimport(ctx, user, note, text: str) -> ImportResult:
     note.write_text(text, encoding="utf-8")
-    (result,) = store.import_note_files(ctx, user, [note])
+    (result,) = import_note_files(ctx, user, [note])
     ctx.commit()
     return result
 
@@ -166,14 +173,14 @@ def test_removed_card_is_retired_hidden_and_kept_then_restored(ctx, user, note):
     # Hidden from quizzes and counts, kept with its history.
     later = TODAY + timedelta(days=30)
     seen = set()
-    while (item := store.next_card(ctx, user, later, new_per_day=99)) is not None:
+    while (item := next_card(ctx, user, later, new_per_day=99)) is not None:
         seen.add(item.card.id)
-        store.record_grade(ctx, user, item.card, 5, datetime.combine(later, NOON.timetz()))
+        record_grade(ctx, user, item.card, 5, datetime.combine(later, NOON.timetz()))
     assert ss not in seen
     ctx.rollback()
-    (tree,) = store.topic_progress(ctx, user, later)
+    (tree,) = topic_progress(ctx, user, later)
     assert tree.cards == 4
-    assert ss not in {c.back for c in store.export_cards(ctx, user)}
+    assert ss not in {c.back for c in export_cards(ctx, user)}
     assert [row for row in history(ctx) if row[1] == ss] == [row for row in before[0] if row[1] == ss]
     # It comes back with its state and history when the note brings it back.
     result = reimport(ctx, user, note, NOTE)
@@ -193,7 +200,7 @@ def test_new_cards_come_in_as_new(ctx, user, note):
 def test_the_users_own_wording_survives_a_reimport(ctx, user, note):
     ids = study(ctx, user, note)
     card = ctx.get(Card, ids["ss -tlnp"])
-    store.set_override(card, "Which command lists listening TCP sockets?", "ss -tlnp")
+    set_override(card, "Which command lists listening TCP sockets?", "ss -tlnp")
     ctx.commit()
     reimport(ctx, user, note, NOTE.replace("lists listening TCP ports", "shows the listening TCP ports"))
     card = ctx.get(Card, ids["ss -tlnp"])

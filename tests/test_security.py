@@ -13,7 +13,7 @@ from urllib.parse import unquote
 import pytest
 from sqlalchemy import func, select
 
-from quiz import accounts, pending, store
+from quiz import accounts, pending
 from quiz.models import (
     LOCAL_USER_NAME,
     Card,
@@ -28,6 +28,8 @@ from quiz.models import (
     db,
     now_utc,
 )
+from quiz.store.days import get_or_create_user
+from quiz.store.importing import import_note_files
 from tests.conftest import SAMPLE_NOTES, TEST_PASSWORD, drop_schema, log_in, make_app
 
 XSS_NOTE = (
@@ -45,7 +47,7 @@ def count(app, model) -> int:
 def import_for(app, name: str, path) -> None:
     with app.app_context():
         user = db.session.scalars(select(User).where(User.name == name)).one()
-        store.import_note_files(db.session, user, [path])
+        import_note_files(db.session, user, [path])
         db.session.commit()
 
 
@@ -61,8 +63,8 @@ def test_a_fresh_instance_sends_everyone_to_set_up(app):
 
 def load_demo_as_init_db_does(app) -> None:
     with app.app_context():
-        local = store.get_or_create_user(db.session, LOCAL_USER_NAME)
-        store.import_note_files(db.session, local, [SAMPLE_NOTES])
+        local = get_or_create_user(db.session, LOCAL_USER_NAME)
+        import_note_files(db.session, local, [SAMPLE_NOTES])
         db.session.commit()
 
 

@@ -8,9 +8,21 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from quiz import store
-from quiz.models import LOCAL_USER_NAME, Card, Deck, ReviewLog, ReviewState, Topic, User, db
+from quiz.models import LOCAL_USER_NAME, AnkiExport, Card, Deck, ReviewLog, ReviewState, Topic, User, db
 from quiz.notes import NoteError
+from quiz.store.browser import choice_options, set_override, source_excerpt
+from quiz.store.days import DailyLimits, daily_limits, get_or_create_user, local_today
+from quiz.store.exporting import export_cards, export_package, next_export_timestamp, record_export
+from quiz.store.grading import NotDueError, record_grade, session_summary, undo_last
+from quiz.store.importing import import_note_files
+from quiz.store.progress import (
+    due_forecast,
+    retention_by_week,
+    reviews_per_day,
+    today_overview,
+    topic_progress,
+)
+from quiz.store.queue import new_cards_introduced, next_card, next_card_id, pending_drill, reviews_done
 
 NOON = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 TODAY = date(2026, 3, 10)
@@ -24,7 +36,7 @@ def ctx(app):
 
 @pytest.fixture
 def user(ctx) -> User:
-    user = store.get_or_create_user(ctx, LOCAL_USER_NAME)
+    user = get_or_create_user(ctx, LOCAL_USER_NAME)
     user.timezone = "UTC"
     ctx.commit()
     return user
@@ -39,7 +51,7 @@ def count(session, model) -> int:
 
 
 def test_import_creates_decks_topic_tree_cards_and_new_states(ctx, user, notes_dir):
-    results = store.import_note_files(ctx, user, [notes_dir])
+    results = import_note_files(ctx, user, [notes_dir])
     ctx.commit()
     assert [r.deck.title for r in results] == ["git", "linux"]
     assert sum(r.added for r in results) == count(ctx, Card) >= 5
@@ -55,22 +67,22 @@ def test_import_creates_decks_topic_tree_cards_and_new_states(ctx, user, notes_d
 
 
 def test_reimport_unchanged_file_changes_nothing(ctx, user, notes_dir):
-    store.import_note_files(ctx, user, [notes_dir])
+    import_note_files(ctx, user, [notes_dir])
     ctx.commit()
-    again = store.import_note_files(ctx, user, [notes_dir])
+    again = import_note_files(ctx, user, [notes_dir])
     assert [(r.added, r.updated, r.retired) for r in again] == [(0, 0, 0), (0, 0, 0)]
     assert count(ctx, Deck) == 2
 
 
 def test_reimport_keeps_review_history_and_retires_removed_cards(ctx, user, notes_dir):
-    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    import_note_files(ctx, user, [notes_dir / "git.md"])
     ctx.commit()
     branch = cards_by_back(ctx)["git branch"]
-    store.record_grade(ctx, user, branch, 5, NOON)
+    record_grade(ctx, user, branch, 5, NOON)
     ctx.commit()
     note = notes_dir / "git.md"
     note.write_text(note.read_text().replace("- `git remote -v` shows the remotes with their URLs\n", ""))
-    (result,) = store.import_note_files(ctx, user, [note])
+    (result,) = import_note_files(ctx, user, [note])
     ctx.commit()
     assert result.retired == 1
     cards = cards_by_back(ctx)
@@ -84,21 +96,21 @@ def test_reimport_keeps_review_history_and_retires_removed_cards(ctx, user, note
 def test_failed_import_stores_nothing(ctx, user, notes_dir):
     (notes_dir / "broken.md").write_bytes(b"\x00\x01\x02binary\xff\xfe")
     with pytest.raises(NoteError, match="broken.md"):
-        store.import_note_files(ctx, user, [notes_dir])
+        import_note_files(ctx, user, [notes_dir])
     ctx.rollback()
     assert count(ctx, Deck) == count(ctx, Card) == 0
 
 
 def test_missing_path_is_a_clear_error(ctx, user, tmp_path):
     with pytest.raises(NoteError, match="no such file"):
-        store.import_note_files(ctx, user, [tmp_path / "nope.md"])
+        import_note_files(ctx, user, [tmp_path / "nope.md"])
 
 
 def test_queue_gives_due_most_overdue_first_then_new_in_note_order(ctx, user, notes_dir):
-    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    import_note_files(ctx, user, [notes_dir / "git.md"])
     ctx.commit()
     cards = ctx.scalars(select(Card).order_by(Card.position)).all()
-    first = store.next_card(ctx, user, TODAY, new_per_day=20)
+    first = next_card(ctx, user, TODAY, new_per_day=20)
     assert (first.card.id, first.reason) == (cards[0].id, "new")
     # Make the last card overdue by 3 days and the second by 1 day.
     for card, days in ((cards[-1], 3), (cards[1], 1)):
@@ -112,28 +124,28 @@ def test_queue_gives_due_most_overdue_first_then_new_in_note_order(ctx, user, no
     ctx.flush()
     order = []
     for _ in range(3):
-        item = store.next_card(ctx, user, TODAY, new_per_day=20)
+        item = next_card(ctx, user, TODAY, new_per_day=20)
         order.append((item.card.id, item.reason))
-        store.record_grade(ctx, user, item.card, 4, NOON)
+        record_grade(ctx, user, item.card, 4, NOON)
     assert order == [(cards[-1].id, "due"), (cards[1].id, "due"), (cards[0].id, "new")]
 
 
 def test_new_cards_per_day_limit(ctx, user, notes_dir):
-    store.import_note_files(ctx, user, [notes_dir])
+    import_note_files(ctx, user, [notes_dir])
     ctx.commit()
     seen = []
-    while (item := store.next_card(ctx, user, TODAY, new_per_day=2)) is not None:
+    while (item := next_card(ctx, user, TODAY, new_per_day=2)) is not None:
         seen.append(item.card.id)
-        store.record_grade(ctx, user, item.card, 5, NOON)
+        record_grade(ctx, user, item.card, 5, NOON)
     assert len(seen) == 2
-    assert store.new_cards_introduced(ctx, user, TODAY) == 2
-    assert store.next_card(ctx, user, TODAY + timedelta(days=1), new_per_day=2).reason == "due"
+    assert new_cards_introduced(ctx, user, TODAY) == 2
+    assert next_card(ctx, user, TODAY + timedelta(days=1), new_per_day=2).reason == "due"
 
 
 def test_scheduled_grade_updates_state_and_logs_before_and_after(ctx, user, notes_dir):
-    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    import_note_files(ctx, user, [notes_dir / "git.md"])
     card = cards_by_back(ctx)["git branch"]
-    log = store.record_grade(ctx, user, card, 3, NOON)
+    log = record_grade(ctx, user, card, 3, NOON)
     ctx.commit()
     state = ctx.get(ReviewState, (user.id, card.id))
     assert (state.repetitions, state.ease_hundredths, state.interval_days) == (1, 236, 1)
@@ -157,56 +169,56 @@ def test_scheduled_grade_updates_state_and_logs_before_and_after(ctx, user, note
 
 
 def test_drill_repeats_low_grades_until_four_without_changing_schedule(ctx, user, notes_dir):
-    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    import_note_files(ctx, user, [notes_dir / "git.md"])
     card = cards_by_back(ctx)["git branch"]
-    store.record_grade(ctx, user, card, 2, NOON)
+    record_grade(ctx, user, card, 2, NOON)
     after_scheduled = ctx.get(ReviewState, (user.id, card.id))
     snapshot = (after_scheduled.repetitions, after_scheduled.ease_hundredths, after_scheduled.interval_days)
     assert snapshot == (0, 218, 1)
-    assert store.pending_drill(ctx, user, TODAY) == [card.id]
+    assert pending_drill(ctx, user, TODAY) == [card.id]
     for grade in (3, 1):
-        log = store.record_grade(ctx, user, card, grade, NOON + timedelta(minutes=grade))
+        log = record_grade(ctx, user, card, grade, NOON + timedelta(minutes=grade))
         assert log.drill
-        assert store.pending_drill(ctx, user, TODAY) == [card.id]
-    store.record_grade(ctx, user, card, 4, NOON + timedelta(minutes=9))
-    assert store.pending_drill(ctx, user, TODAY) == []
+        assert pending_drill(ctx, user, TODAY) == [card.id]
+    record_grade(ctx, user, card, 4, NOON + timedelta(minutes=9))
+    assert pending_drill(ctx, user, TODAY) == []
     state = ctx.get(ReviewState, (user.id, card.id))
     assert (state.repetitions, state.ease_hundredths, state.interval_days) == snapshot
-    with pytest.raises(store.NotDueError):
-        store.record_grade(ctx, user, card, 5, NOON + timedelta(minutes=10))
+    with pytest.raises(NotDueError):
+        record_grade(ctx, user, card, 5, NOON + timedelta(minutes=10))
 
 
 def test_drill_comes_after_due_and_new_cards(ctx, user, notes_dir):
-    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    import_note_files(ctx, user, [notes_dir / "git.md"])
     cards = ctx.scalars(select(Card).order_by(Card.position)).all()
-    store.record_grade(ctx, user, cards[0], 1, NOON)
+    record_grade(ctx, user, cards[0], 1, NOON)
     reasons = []
-    while (item := store.next_card(ctx, user, TODAY, new_per_day=20)) is not None:
+    while (item := next_card(ctx, user, TODAY, new_per_day=20)) is not None:
         reasons.append((item.card.id, item.reason))
-        store.record_grade(ctx, user, item.card, 5, NOON)
+        record_grade(ctx, user, item.card, 5, NOON)
     assert reasons[-1] == (cards[0].id, "drill")
     assert [r for _, r in reasons[:-1]] == ["new"] * (len(cards) - 1)
 
 
 def test_grade_three_is_drilled_too(ctx, user, notes_dir):
-    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    import_note_files(ctx, user, [notes_dir / "git.md"])
     card = cards_by_back(ctx)["git branch"]
-    store.record_grade(ctx, user, card, 3, NOON)
-    assert store.pending_drill(ctx, user, TODAY) == [card.id]
+    record_grade(ctx, user, card, 3, NOON)
+    assert pending_drill(ctx, user, TODAY) == [card.id]
 
 
 def test_invalid_grade_is_rejected(ctx, user, notes_dir):
-    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    import_note_files(ctx, user, [notes_dir / "git.md"])
     card = cards_by_back(ctx)["git branch"]
     for grade in (-1, 6, True, 2.5):
         with pytest.raises(ValueError, match="grade"):
-            store.record_grade(ctx, user, card, grade, NOON)
+            record_grade(ctx, user, card, grade, NOON)
     assert count(ctx, ReviewLog) == 0
 
 
 def test_review_log_is_append_only(ctx, user, notes_dir):
-    store.import_note_files(ctx, user, [notes_dir / "git.md"])
-    graded = store.record_grade(ctx, user, cards_by_back(ctx)["git branch"], 4, NOON)
+    import_note_files(ctx, user, [notes_dir / "git.md"])
+    graded = record_grade(ctx, user, cards_by_back(ctx)["git branch"], 4, NOON)
     ctx.commit()
     log = ctx.get(ReviewLog, graded.id)
     assert (log.grade, log.card_id, log.due_after) == (graded.grade, graded.card_id, graded.due_after)
@@ -222,21 +234,21 @@ def test_review_log_is_append_only(ctx, user, notes_dir):
 def test_local_day_follows_the_users_time_zone(ctx, user):
     late_evening_utc = datetime(2026, 3, 10, 23, 30, tzinfo=UTC)
     user.timezone = "Asia/Shanghai"
-    assert store.local_today(user, late_evening_utc) == date(2026, 3, 11)
+    assert local_today(user, late_evening_utc) == date(2026, 3, 11)
     user.timezone = "America/New_York"
-    assert store.local_today(user, late_evening_utc) == date(2026, 3, 10)
+    assert local_today(user, late_evening_utc) == date(2026, 3, 10)
 
 
 def test_progress_counts_roll_up_and_retention(ctx, user, notes_dir):
-    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    import_note_files(ctx, user, [notes_dir / "git.md"])
     cards = cards_by_back(ctx)
-    store.record_grade(ctx, user, cards["git branch"], 5, NOON)
-    store.record_grade(ctx, user, cards["git remote -v"], 1, NOON)
+    record_grade(ctx, user, cards["git branch"], 5, NOON)
+    record_grade(ctx, user, cards["git remote -v"], 1, NOON)
     mature = ctx.get(ReviewState, (user.id, cards["git switch -c NAME"].id))
     mature.repetitions, mature.interval_days, mature.ease_hundredths = 3, 30, 270
     mature.due, mature.introduced_on = TODAY + timedelta(days=20), TODAY - timedelta(days=40)
     ctx.flush()
-    (root,) = store.topic_progress(ctx, user, TODAY)
+    (root,) = topic_progress(ctx, user, TODAY)
     (basics,) = root.children
     branches, remotes = basics.children
     assert (root.cards, root.new, root.learning, root.mature) == (3, 0, 2, 1)
@@ -246,43 +258,54 @@ def test_progress_counts_roll_up_and_retention(ctx, user, notes_dir):
     assert branches.retention == 1.0 and remotes.retention == 0.0
     assert branches.average_ease == pytest.approx((260 + 270) / 2 / 100)
     # A day later the two learning cards are due.
-    (later,) = store.topic_progress(ctx, user, TODAY + timedelta(days=1))
+    (later,) = topic_progress(ctx, user, TODAY + timedelta(days=1))
     assert later.due == 2
 
 
 def test_session_summary(ctx, user, notes_dir):
-    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    import_note_files(ctx, user, [notes_dir / "git.md"])
     cards = cards_by_back(ctx)
-    store.record_grade(ctx, user, cards["git branch"], 5, NOON)
-    store.record_grade(ctx, user, cards["git remote -v"], 2, NOON)
-    store.record_grade(ctx, user, cards["git remote -v"], 4, NOON)
-    summary = store.session_summary(ctx, user, NOON - timedelta(minutes=1), TODAY)
+    record_grade(ctx, user, cards["git branch"], 5, NOON)
+    record_grade(ctx, user, cards["git remote -v"], 2, NOON)
+    record_grade(ctx, user, cards["git remote -v"], 4, NOON)
+    summary = session_summary(ctx, user, NOON - timedelta(minutes=1), TODAY)
     assert (summary.reviewed, summary.right, summary.drilled, summary.due_tomorrow) == (2, 1, 1, 2)
 
 
 def test_export_timestamps_always_increase(ctx, user):
-    first = store.next_export_timestamp(ctx, user, NOON)
+    first = next_export_timestamp(ctx, user, NOON)
     assert first == int(NOON.timestamp())
-    store.record_export(ctx, user, first, 3)
-    assert store.next_export_timestamp(ctx, user, NOON) == first + 1
-    assert store.next_export_timestamp(ctx, user, NOON + timedelta(hours=1)) == first + 3600
+    record_export(ctx, user, first, 3)
+    assert next_export_timestamp(ctx, user, NOON) == first + 1
+    assert next_export_timestamp(ctx, user, NOON + timedelta(hours=1)) == first + 3600
+
+
+def test_an_export_writes_the_package_and_stamps_the_next_one_later(ctx, user, notes_dir: Path, tmp_path):
+    # What the export view and `flask anki export` both run.
+    assert export_package(ctx, user, tmp_path / "none.apkg", NOON) is None  # no cards: nothing at all
+    assert not (tmp_path / "none.apkg").exists() and count(ctx, AnkiExport) == 0
+    import_note_files(ctx, user, [notes_dir])
+    assert export_package(ctx, user, tmp_path / "a.apkg", NOON) == len(export_cards(ctx, user))
+    assert (tmp_path / "a.apkg").stat().st_size > 0
+    assert ctx.scalar(select(AnkiExport.timestamp)) == int(NOON.timestamp())
+    assert next_export_timestamp(ctx, user, NOON) == int(NOON.timestamp()) + 1
 
 
 def test_export_cards_skip_retired_and_carry_topics(ctx, user, notes_dir: Path):
-    store.import_note_files(ctx, user, [notes_dir])
+    import_note_files(ctx, user, [notes_dir])
     cards_by_back(ctx)["git branch"].retired = True
     ctx.flush()
-    exported = store.export_cards(ctx, user)
+    exported = export_cards(ctx, user)
     assert "git branch" not in {c.back for c in exported}
     remote = next(c for c in exported if c.back == "git remote -v")
     assert (remote.topic, remote.deck_slug, remote.kind) == (("Git basics", "Remotes"), "git", "command")
     assert remote.deck_title == "git"
     # The user's own wording is what goes to Anki; a card without a topic has an empty path.
     card = cards_by_back(ctx)["git remote -v"]
-    store.set_override(card, "Show my remotes", card.back)
+    set_override(card, "Show my remotes", card.back)
     card.topic = None
     ctx.flush()
-    [remote] = [c for c in store.export_cards(ctx, user) if c.key == card.key]
+    [remote] = [c for c in export_cards(ctx, user) if c.key == card.key]
     assert (remote.front, remote.back, remote.topic) == ("Show my remotes", "git remote -v", ())
 
 
@@ -296,13 +319,13 @@ def test_export_cards_skip_retired_and_carry_topics(ctx, user, notes_dir: Path):
 )
 def test_reimport_after_editing_one_side_keeps_the_card(ctx, user, notes_dir, old, new):
     note = notes_dir / "git.md"
-    store.import_note_files(ctx, user, [note])
+    import_note_files(ctx, user, [note])
     card = cards_by_back(ctx)["git branch"]
     card_id, key = card.id, card.key
-    store.record_grade(ctx, user, card, 4, NOON)
+    record_grade(ctx, user, card, 4, NOON)
     ctx.commit()
     note.write_text(note.read_text().replace(old, new))
-    (result,) = store.import_note_files(ctx, user, [note])
+    (result,) = import_note_files(ctx, user, [note])
     ctx.commit()
     assert (result.added, result.updated, result.retired) == (0, 1, 0)
     edited = ctx.get(Card, card_id)
@@ -331,7 +354,7 @@ def state_row(session, user, card) -> tuple:
 
 
 def test_undo_restores_the_state_exactly_several_steps_back(ctx, user, notes_dir):
-    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    import_note_files(ctx, user, [notes_dir / "git.md"])
     card = cards_by_back(ctx)["git branch"]
     state = ctx.get(ReviewState, (user.id, card.id))
     # A learned card with a history: reviewed yesterday, now due.
@@ -341,28 +364,28 @@ def test_undo_restores_the_state_exactly_several_steps_back(ctx, user, notes_dir
     ctx.commit()
     rows = [state_row(ctx, user, card)]
     logs_before = count(ctx, ReviewLog)
-    store.record_grade(ctx, user, card, 1, NOON)  # a lapse: lapses 1 -> 2
+    record_grade(ctx, user, card, 1, NOON)  # a lapse: lapses 1 -> 2
     rows.append(state_row(ctx, user, card))
-    store.record_grade(ctx, user, card, 2, NOON + timedelta(minutes=1))  # drill: only drill_at moves
+    record_grade(ctx, user, card, 2, NOON + timedelta(minutes=1))  # drill: only drill_at moves
     rows.append(state_row(ctx, user, card))
-    store.record_grade(ctx, user, card, 5, NOON + timedelta(minutes=2))  # drill passes
+    record_grade(ctx, user, card, 5, NOON + timedelta(minutes=2))  # drill passes
     ctx.commit()
     assert rows[1][4] == 2 and rows[1][0] == 0
     assert rows[2][:-1] == rows[1][:-1] and rows[2][-1] == NOON + timedelta(minutes=1)
     assert state_row(ctx, user, card)[-2:] == (None, None)  # out of the drill
 
-    undone = store.undo_last(ctx, user, TODAY)
+    undone = undo_last(ctx, user, TODAY)
     assert undone.drill and undone.grade == 5
     assert state_row(ctx, user, card) == rows[2]
-    assert store.pending_drill(ctx, user, TODAY) == [card.id]  # the drill is open again
-    store.undo_last(ctx, user, TODAY)
+    assert pending_drill(ctx, user, TODAY) == [card.id]  # the drill is open again
+    undo_last(ctx, user, TODAY)
     assert state_row(ctx, user, card) == rows[1]
-    undone = store.undo_last(ctx, user, TODAY)
+    undone = undo_last(ctx, user, TODAY)
     ctx.commit()
     assert not undone.drill and undone.grade == 1
     assert state_row(ctx, user, card) == rows[0]
     assert count(ctx, ReviewLog) == logs_before
-    assert store.undo_last(ctx, user, TODAY) is None
+    assert undo_last(ctx, user, TODAY) is None
 
 
 def _drill_from_the_log(session, user, today: date) -> list[int]:
@@ -385,39 +408,39 @@ def test_the_drill_marks_on_the_states_agree_with_the_days_log(ctx, user, notes_
     import random
 
     rng = random.Random(seed)
-    store.import_note_files(ctx, user, [notes_dir])
+    import_note_files(ctx, user, [notes_dir])
     now = NOON
     for _step in range(80):
-        today = store.local_today(user, now)
+        today = local_today(user, now)
         roll = rng.random()
         if roll < 0.7:
-            found = store.next_card_id(ctx, user, today, new_per_day=4)
+            found = next_card_id(ctx, user, today, new_per_day=4)
             if found is not None:
-                store.record_grade(ctx, user, ctx.get(Card, found[0]), rng.choice([1, 2, 3, 4, 5]), now)
+                record_grade(ctx, user, ctx.get(Card, found[0]), rng.choice([1, 2, 3, 4, 5]), now)
         elif roll < 0.9:
-            store.undo_last(ctx, user, today)
+            undo_last(ctx, user, today)
         else:
             now += timedelta(days=rng.choice([1, 2]))
         now += timedelta(minutes=1)
         ctx.commit()
-        today = store.local_today(user, now)
-        assert store.pending_drill(ctx, user, today) == _drill_from_the_log(ctx, user, today)
+        today = local_today(user, now)
+        assert pending_drill(ctx, user, today) == _drill_from_the_log(ctx, user, today)
 
 
 def test_undo_of_a_new_cards_first_grade_makes_it_new_again(ctx, user, notes_dir):
-    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    import_note_files(ctx, user, [notes_dir / "git.md"])
     card = cards_by_back(ctx)["git branch"]
     before = state_row(ctx, user, card)
-    store.record_grade(ctx, user, card, 4, NOON)
-    store.undo_last(ctx, user, TODAY)
+    record_grade(ctx, user, card, 4, NOON)
+    undo_last(ctx, user, TODAY)
     assert state_row(ctx, user, card) == before
-    assert store.new_cards_introduced(ctx, user, TODAY) == 0
+    assert new_cards_introduced(ctx, user, TODAY) == 0
 
 
 def test_undo_only_reaches_back_to_the_start_of_the_day(ctx, user, notes_dir):
-    store.import_note_files(ctx, user, [notes_dir / "git.md"])
-    store.record_grade(ctx, user, cards_by_back(ctx)["git branch"], 4, NOON)
-    assert store.undo_last(ctx, user, TODAY + timedelta(days=1)) is None
+    import_note_files(ctx, user, [notes_dir / "git.md"])
+    record_grade(ctx, user, cards_by_back(ctx)["git branch"], 4, NOON)
+    assert undo_last(ctx, user, TODAY + timedelta(days=1)) is None
     assert count(ctx, ReviewLog) == 1
 
 
@@ -434,44 +457,44 @@ def test_undo_only_reaches_back_to_the_start_of_the_day(ctx, user, notes_dir):
 )
 def test_the_study_day_rolls_over_at_four_in_the_users_zone(ctx, user, zone, utc_time, expected_day):
     user.timezone = zone
-    assert store.local_today(user, utc_time) == expected_day
+    assert local_today(user, utc_time) == expected_day
 
 
 def test_day_start_hour_is_a_setting(ctx, user):
     user.timezone, user.day_starts_at_hour = "Asia/Shanghai", 0
-    assert store.local_today(user, datetime(2026, 3, 10, 16, 30, tzinfo=UTC)) == date(2026, 3, 11)
+    assert local_today(user, datetime(2026, 3, 10, 16, 30, tzinfo=UTC)) == date(2026, 3, 11)
 
 
 def test_a_late_night_grade_counts_for_the_evening_before(ctx, user, notes_dir):
     user.timezone = "Asia/Shanghai"
-    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    import_note_files(ctx, user, [notes_dir / "git.md"])
     card = cards_by_back(ctx)["git branch"]
-    log = store.record_grade(ctx, user, card, 4, datetime(2026, 3, 10, 18, 30, tzinfo=UTC))  # 02:30 local
+    log = record_grade(ctx, user, card, 4, datetime(2026, 3, 10, 18, 30, tzinfo=UTC))  # 02:30 local
     assert log.review_day == date(2026, 3, 10)
     assert ctx.get(ReviewState, (user.id, card.id)).due == date(2026, 3, 11)
 
 
 def test_reviews_per_day_limit_holds_back_due_cards(ctx, user, notes_dir):
-    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    import_note_files(ctx, user, [notes_dir / "git.md"])
     for card in ctx.scalars(select(Card)):
         state = ctx.get(ReviewState, (user.id, card.id))
         state.repetitions, state.interval_days, state.due = 1, 1, TODAY
         state.introduced_on = TODAY - timedelta(days=1)
     ctx.flush()
     reasons = []
-    while (item := store.next_card(ctx, user, TODAY, new_per_day=0, reviews_per_day=2)) is not None:
+    while (item := next_card(ctx, user, TODAY, new_per_day=0, reviews_per_day=2)) is not None:
         reasons.append(item.reason)
-        store.record_grade(ctx, user, item.card, 5, NOON)
+        record_grade(ctx, user, item.card, 5, NOON)
     assert reasons == ["due", "due"]
-    assert store.reviews_done(ctx, user, TODAY) == 2
-    overview = store.today_overview(ctx, user, TODAY, store.DailyLimits(new_cards=0, reviews=2))
+    assert reviews_done(ctx, user, TODAY) == 2
+    overview = today_overview(ctx, user, TODAY, DailyLimits(new_cards=0, reviews=2))
     assert overview.due == 0
 
 
 def test_daily_limits_fall_back_to_the_defaults(ctx, user):
-    assert store.daily_limits(user, 20, 200) == store.DailyLimits(20, 200)
+    assert daily_limits(user, 20, 200) == DailyLimits(20, 200)
     user.new_cards_per_day, user.reviews_per_day = 5, 0
-    assert store.daily_limits(user, 20, 200) == store.DailyLimits(5, 0)
+    assert daily_limits(user, 20, 200) == DailyLimits(5, 0)
 
 
 def test_choice_options_come_from_the_same_topic_first_and_never_repeat_the_answer(ctx, user, tmp_path):
@@ -487,57 +510,57 @@ def test_choice_options_come_from_the_same_topic_first_and_never_repeat_the_answ
         "- IOPS: input/output operations per second\n",
         encoding="utf-8",
     )
-    store.import_note_files(ctx, user, [note])
+    import_note_files(ctx, user, [note])
     cards = {c.front: c for c in ctx.scalars(select(Card))}
     latency = next(c for f, c in cards.items() if "Latency" in f)
-    options = store.choice_options(ctx, latency, TODAY)
+    options = choice_options(ctx, latency, TODAY)
     assert len(options) == 4
     assert [o.correct for o in options].count(True) == 1
     texts = [" ".join(o.text.split()).casefold() for o in options]
     assert len(set(texts)) == 4
     assert not any("input/output" in t for t in texts)  # the same topic had enough options
-    assert options == store.choice_options(ctx, latency, TODAY)  # stable within the day
+    assert options == choice_options(ctx, latency, TODAY)  # stable within the day
     bandwidth = next(c for f, c in cards.items() if "Bandwidth" in f)
-    assert sum("fits through" in o.text for o in store.choice_options(ctx, bandwidth, TODAY)) == 1
+    assert sum("fits through" in o.text for o in choice_options(ctx, bandwidth, TODAY)) == 1
 
 
 def test_no_choice_options_without_other_cards(ctx, user, tmp_path):
     note = tmp_path / "one.md"
     note.write_text("# One\n\n- Latency: the delay before data arrives\n", encoding="utf-8")
-    store.import_note_files(ctx, user, [note])
-    assert store.choice_options(ctx, ctx.scalars(select(Card)).one(), TODAY) == []
+    import_note_files(ctx, user, [note])
+    assert choice_options(ctx, ctx.scalars(select(Card)).one(), TODAY) == []
 
 
 def test_charts_data(ctx, user, notes_dir):
-    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    import_note_files(ctx, user, [notes_dir / "git.md"])
     cards = cards_by_back(ctx)
-    store.record_grade(ctx, user, cards["git branch"], 5, NOON)
-    store.record_grade(ctx, user, cards["git remote -v"], 1, NOON)
-    store.record_grade(ctx, user, cards["git remote -v"], 4, NOON)
-    assert store.reviews_per_day(ctx, user, TODAY - timedelta(days=365), TODAY) == {TODAY: 3}
-    forecast = store.due_forecast(ctx, user, TODAY, days=30)
+    record_grade(ctx, user, cards["git branch"], 5, NOON)
+    record_grade(ctx, user, cards["git remote -v"], 1, NOON)
+    record_grade(ctx, user, cards["git remote -v"], 4, NOON)
+    assert reviews_per_day(ctx, user, TODAY - timedelta(days=365), TODAY) == {TODAY: 3}
+    forecast = due_forecast(ctx, user, TODAY, days=30)
     assert len(forecast) == 30 and forecast[1] == 2 and sum(forecast) == 2
-    series = store.retention_by_week(ctx, user, TODAY, weeks=4)
+    series = retention_by_week(ctx, user, TODAY, weeks=4)
     assert set(series) == {"Branches", "Remotes"}
     assert series["Branches"][-1][1] == 1.0 and series["Remotes"][-1][1] == 0.0
     assert series["Branches"][0][1] is None
 
 
 def test_source_excerpt_shows_the_cards_line(ctx, user, notes_dir):
-    store.import_note_files(ctx, user, [notes_dir / "git.md"])
+    import_note_files(ctx, user, [notes_dir / "git.md"])
     card = cards_by_back(ctx)["git remote -v"]
-    excerpt = store.source_excerpt(card, context=2)
+    excerpt = source_excerpt(card, context=2)
     assert excerpt.stored and excerpt.name == "git.md"
     assert excerpt.lines[excerpt.highlight - excerpt.first_line].startswith("- `git remote -v`")
     # The excerpt comes from the text kept at import: the file itself is never read again.
     (notes_dir / "git.md").unlink()
-    assert store.source_excerpt(card, context=2) == excerpt
+    assert source_excerpt(card, context=2) == excerpt
 
 
 def test_today_overview_counts_without_reading_the_review_log(ctx, user, notes_dir):
-    store.import_note_files(ctx, user, [notes_dir / "git.md"])
-    store.record_grade(ctx, user, cards_by_back(ctx)["git branch"], 5, NOON)
-    overview = store.today_overview(ctx, user, TODAY, store.DailyLimits(20, 200))
+    import_note_files(ctx, user, [notes_dir / "git.md"])
+    record_grade(ctx, user, cards_by_back(ctx)["git branch"], 5, NOON)
+    overview = today_overview(ctx, user, TODAY, DailyLimits(20, 200))
     assert (overview.trees[0].cards, overview.trees[0].new, overview.new) == (3, 2, 2)
     assert overview.trees[0].retention is None  # the Today page shows no retention: the log is not read
-    assert store.topic_progress(ctx, user, TODAY)[0].retention == 1.0
+    assert topic_progress(ctx, user, TODAY)[0].retention == 1.0

@@ -9,15 +9,17 @@ from io import BytesIO
 import pytest
 from sqlalchemy import func, select
 
-from quiz import store
-from quiz.models import Card, ReviewLog, ReviewState, User, db
+from quiz.models import Card, ReviewLog, ReviewState, User, db, now_utc
+from quiz.store.browser import choice_options
+from quiz.store.days import local_today
+from quiz.store.importing import import_note_files
 from tests.conftest import TEST_USER, drop_schema, log_in, make_app
 
 
 def import_notes(app, *paths, user: str = TEST_USER) -> None:
     with app.app_context():
         owner = db.session.scalars(select(User).where(User.name == user)).one()
-        store.import_note_files(db.session, owner, paths)
+        import_note_files(db.session, owner, paths)
         db.session.commit()
 
 
@@ -232,7 +234,7 @@ def test_multiple_choice_session(app, client, tmp_path):
     with app.app_context():
         card = db.session.get(Card, card_id)
         user = db.session.get(User, card.deck.user_id)
-        options = store.choice_options(db.session, card, store.local_today(user, store.now_utc()))
+        options = choice_options(db.session, card, local_today(user, now_utc()))
     right = next(i for i, o in enumerate(options) if o.correct)
     page = client.post(f"/quiz/card/{card_id}/choose", data={"choice": str(right)}).get_data(as_text=True)
     assert 'class="grade g4 suggested"' in page and 'class="right picked"' in page

@@ -17,8 +17,10 @@ sys.path.insert(0, str(ROOT))
 from playwright.sync_api import sync_playwright  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
-from quiz import store  # noqa: E402
 from quiz.models import Card, User, db  # noqa: E402
+from quiz.store.days import local_today  # noqa: E402
+from quiz.store.grading import record_grade  # noqa: E402
+from quiz.store.queue import next_card  # noqa: E402
 from tests.browser.live import CHROMIUM, CHROMIUM_ARGS, live_server, log_in  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
@@ -32,16 +34,16 @@ def seed_history(app) -> None:
         start = datetime.now(UTC) - timedelta(days=21)
         for day in range(21):
             now = start + timedelta(days=day, hours=12)
-            today = store.local_today(user, now)
+            today = local_today(user, now)
             introduced = 0
             while (
-                item := store.next_card(db.session, user, today, new_per_day=4, reviews_per_day=200)
+                item := next_card(db.session, user, today, new_per_day=4, reviews_per_day=200)
             ) is not None:
                 if item.reason == "drill":
                     break
                 introduced += item.reason == "new"
                 grade = (5, 4, 4, 3, 2, 4, 5, 1)[(item.card.id + day) % 8]
-                store.record_grade(db.session, user, item.card, grade, now)
+                record_grade(db.session, user, item.card, grade, now)
         del cards
         db.session.commit()
 

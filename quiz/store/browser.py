@@ -1,0 +1,190 @@
+"""The card browser and a card's own pages: search, the user's wording, topics for pickers, a card's
+history and source lines, and the options of a multiple-choice card.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from quiz.models import Card, Deck, ReviewLog, ReviewState, Topic, User
+from quiz.store.scopes import ACTIVE_CARD, STAGES, owned_topic, owned_topics, topic_and_descendants
+
+CARD_STATES = ("all", "new", "learning", "mature", "due", "suspended", "edited", "retired")
+CARDS_PER_PAGE = 50  # the browser's page size
+
+
+def search_cards(
+    session: Session,
+    user: User,
+    today: date,
+    text: str = "",
+    topic_id: int | None = None,
+    state: str = "all",
+    page: int = 1,
+    per_page: int = CARDS_PER_PAGE,
+) -> tuple[list[tuple[Card, ReviewState]], int]:
+    """Find the user's cards by text, topic (with subtopics) and state: one page of them, and the total.
+
+    Filters read the state's copies of the card's deck, topic, position and
+    retirement, so that without a text or "edited" filter the total is counted
+    on ``review_states`` alone and a page walks ``ix_review_states_browse``.
+    """
+    states = ReviewState.__table__.c
+    conditions: list[Any] = [states.user_id == user.id]
+    conditions.append(states.active.is_(state != "retired"))
+    by_state = {
+        **STAGES,
+        "due": states.due <= today,
+        "suspended": states.suspended.is_(True),
+    }
+    if state in by_state:
+        conditions.append(by_state[state])
+    if topic_id is not None:
+        topic = owned_topic(session, user.id, topic_id)
+        if topic is None:
+            return [], 0
+        conditions.append(states.topic_id.in_(topic_and_descendants(session, topic)))
+    card_conditions: list[Any] = []
+    if state == "edited":
+        card_conditions.append(
+            Card.edited_at.is_not(None) | Card.override_front.is_not(None) | Card.override_back.is_not(None)
+        )
+    if text.strip():
+        pattern = "%" + text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        columns = (Card.front, Card.back, Card.override_front, Card.override_back)
+        if session.get_bind().dialect.name == "sqlite":
+            # SQLite's LIKE already ignores ASCII case, exactly as the lower() that ilike() adds there would
+            # (SQLite folds only ASCII): the same matches, without lowering every text of every card.
+            matches = [column.like(pattern, escape="\\") for column in columns]
+        else:
+            matches = [column.ilike(pattern, escape="\\") for column in columns]
+        card_conditions.append(or_(*matches))
+    if card_conditions:
+        counted = (
+            select(func.count())
+            .select_from(ReviewState)
+            .join(Card, Card.id == ReviewState.card_id)
+            .where(*conditions, *card_conditions)
+        )
+    else:
+        counted = select(func.count()).select_from(ReviewState).where(*conditions)
+    total = session.scalar(counted) or 0
+    # The page's ids first, sorting narrow rows; then its cards and states, fifty of them.
+    ids_stmt = select(ReviewState.card_id).join(Deck, Deck.id == ReviewState.deck_id)
+    if card_conditions:
+        ids_stmt = ids_stmt.join(Card, Card.id == ReviewState.card_id)
+    ids = list(
+        session.scalars(
+            ids_stmt.where(*conditions, *card_conditions)
+            .order_by(Deck.title, Deck.id, ReviewState.position)
+            .limit(per_page)
+            .offset((max(page, 1) - 1) * per_page)
+        )
+    )
+    rows = session.execute(
+        select(Card, ReviewState)
+        .join(ReviewState, (ReviewState.card_id == Card.id) & (ReviewState.user_id == user.id))
+        .where(Card.id.in_(ids))
+    )
+    found = {card.id: (card, card_state) for card, card_state in rows}
+    return [found[card_id] for card_id in ids if card_id in found], total
+
+
+def set_override(card: Card, front: str, back: str) -> None:
+    """Store the user's wording of a card; text equal to the note's clears the override."""
+    card.override_front = None if front == card.front else front
+    card.override_back = None if back == card.back else back
+
+
+def user_topics(session: Session, user: User) -> list[Topic]:
+    """The user's topics in note order, for pickers."""
+    return list(session.scalars(owned_topics(user.id).order_by(Deck.title, Deck.id, Topic.position)))
+
+
+def card_history(session: Session, user: User, card: Card) -> list[ReviewLog]:
+    """The user's grades of a card, oldest first."""
+    return list(
+        session.scalars(
+            select(ReviewLog)
+            .where(ReviewLog.user_id == user.id, ReviewLog.card_id == card.id)
+            .order_by(ReviewLog.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class SourceExcerpt:
+    """Lines of a card's note around the card's line; ``stored`` is False when the deck has no text."""
+
+    name: str  # the note's display name, never a server path
+    first_line: int
+    lines: list[str]
+    highlight: int
+    stored: bool = True
+
+
+def source_excerpt(card: Card, context: int = 8) -> SourceExcerpt:
+    """The lines of a card's note around its answer, from the text kept on its deck at import.
+
+    Nothing is read from disk: a deck's ``source_path`` is only an identity (a
+    restored backup can set it to anything), so it is never opened.
+    """
+    deck = card.deck
+    text = deck.source_text
+    if text is None:  # imported before the text was kept: importing the note again brings it
+        return SourceExcerpt(deck.display_name, 0, [], card.line, stored=False)
+    lines = text.splitlines()
+    first = max(1, card.line - context)
+    return SourceExcerpt(deck.display_name, first, lines[first - 1 : max(0, card.line + context)], card.line)
+
+
+CHOICE_OPTIONS = 4
+
+
+@dataclass(frozen=True)
+class ChoiceOption:
+    """One option of a multiple-choice card: an answer (Markdown) and whether it is the card's own."""
+
+    text: str
+    correct: bool
+
+
+def _normalised(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def choice_options(session: Session, card: Card, today: date) -> list[ChoiceOption]:
+    """Four answers to pick from: the card's own and three from other cards, same topic first.
+
+    Wrong options come from other active non-command cards of the same topic,
+    then of the same deck, and never read the same as the right answer.  The
+    order is shuffled the same way all day, so a reload does not reshuffle.
+    An empty list means there are too few other cards to make a choice.
+    """
+    rng = random.Random(f"{card.id}:{today.isoformat()}")
+    seen = {_normalised(card.shown_back)}
+    picked: list[str] = []
+    candidates = select(func.coalesce(Card.override_back, Card.back)).where(
+        Card.deck_id == card.deck_id, Card.id != card.id, ACTIVE_CARD, Card.kind != "command"
+    )
+    for stmt in (
+        candidates.where(Card.topic_id.is_not_distinct_from(card.topic_id)),
+        candidates.where(Card.topic_id.is_distinct_from(card.topic_id)),
+    ):
+        pool = list(session.scalars(stmt.order_by(Card.position)))
+        rng.shuffle(pool)
+        for back in pool:
+            if len(picked) < CHOICE_OPTIONS - 1 and _normalised(back) not in seen:
+                seen.add(_normalised(back))
+                picked.append(back)
+    if not picked:
+        return []
+    options = [ChoiceOption(card.shown_back, True), *(ChoiceOption(text, False) for text in picked)]
+    rng.shuffle(options)
+    return options
