@@ -114,11 +114,6 @@ def render_markdown(text: str) -> str:
     return html if html is not None else _render_with_markdown_it(text)
 
 
-def render_inline(text: str) -> str:
-    """Render one line of Markdown without the surrounding paragraph."""
-    return _markdown().renderInline(text).strip()
-
-
 def render_command(command: str) -> str:
     """Render a shell command as a code block (escaped, never interpreted)."""
     return f'<pre class="command"><code>{escape(command)}</code></pre>'
