@@ -1,5 +1,5 @@
-"""Importing notes: files and folders (``flask notes import``, the demo deck), uploaded texts and parses
-kept by a browser import, each stored as a deck through ``quiz.store.decks``.
+"""Importing notes: files and folders (``flask notes import``, the demo deck) and the parses a browser
+import keeps (``quiz.pending``), each stored as a deck through ``quiz.store.decks``.
 
 A file import reads and parses every file before anything is written, so a bad file stores nothing;
 the caller commits once, so an import that fails midway leaves the database as it was.
@@ -22,18 +22,14 @@ from quiz.store.decks import ImportResult, NoteToSync, sync_decks
 NOTE_SUFFIXES = (".md", ".markdown")
 
 
-def find_note_files(paths: Iterable[str | Path]) -> list[Path]:
-    """Expand files and folders into the notes files they hold, in a stable order.
+def _named_note_files(paths: Iterable[str | Path]) -> list[tuple[Path, str]]:
+    """Expand files and folders into the notes files they hold, in a stable order, each with its display
+    name: its path relative to the folder given (``sub/git.md``), or its file name when the file itself
+    was given.
 
     Raises:
         NoteError: a path does not exist or a folder holds no notes.
     """
-    return [path for path, _name in _named_note_files(paths)]
-
-
-def _named_note_files(paths: Iterable[str | Path]) -> list[tuple[Path, str]]:
-    """``find_note_files`` with each file's display name: its path relative to the folder given
-    (``sub/git.md``), or its file name when the file itself was given."""
     found: list[tuple[Path, str]] = []
     for raw in paths:
         path = Path(raw)
@@ -95,33 +91,19 @@ older_objects_set_aside = _older_objects_set_aside
 UPLOAD_PREFIX = "upload:"
 
 
-def import_texts(
-    session: Session,
-    user: User,
-    notes: Sequence[tuple[str, str]],
-    keep: Mapping[str, set[str]] | None = None,
-) -> list[ImportResult]:
-    """Parse and store notes given as text: ``(name, markdown)`` pairs, as an upload's are.
-
-    A note is a deck identified by its name, so a changed version of the same
-    file updates its deck in place.  ``keep`` maps a note's name to the keys of
-    the cards to store; the others are left out.  The browser's import parses
-    once, when the upload arrives (``quiz.pending``), and stores that parse with
-    ``import_parsed``.
-    """
-    with _older_objects_set_aside():
-        return import_parsed(session, user, [(name, text, parse_note(text)) for name, text in notes], keep)
-
-
 def import_parsed(
     session: Session,
     user: User,
     notes: Sequence[tuple[str, str, ParsedNote]],
     keep: Mapping[str, set[str]] | None = None,
 ) -> list[ImportResult]:
-    """Store notes already parsed: ``(name, markdown, parsed)`` triples (see ``import_texts``).
+    """Store notes already parsed: ``(name, markdown, parsed)`` triples, as an upload's are.
 
-    The browser's import confirms through here (``quiz.pending.store_import``).
+    A note is a deck identified by its name, so a changed version of the same
+    file updates its deck in place.  ``keep`` maps a note's name to the keys of
+    the cards to store; the others are left out.  The browser's import parses
+    once, when the upload arrives (``quiz.pending``), and confirms through here
+    (``quiz.pending.store_import``).
     """
     results = []
     for name, text, note in notes:
