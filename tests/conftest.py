@@ -19,8 +19,8 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from app import create_app
-from quiz import accounts
-from quiz.models import User, db
+from quiz import accounts, counters
+from quiz.models import ReviewDayCount, TopicCount, User, db
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_NOTES = ROOT / "data" / "docker-notes.md"
@@ -157,3 +157,32 @@ def drop_schema(app: Flask) -> None:
         with db.engine.begin() as conn:
             conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
         db.engine.dispose()
+
+
+def counter_mismatches(connection: sa.Connection) -> list[str]:
+    """Where the counter tables the triggers keep differ from ``quiz.counters.rebuild``'s count from the
+    rows (empty when they agree).  The rebuild is rolled back: the tables stay as the triggers left them.
+
+    A row missing from one side counts as all zeros (a cascade leaves zero rows behind).
+    """
+
+    def nonzero_rows() -> dict[tuple[str, tuple], tuple]:
+        found = {}
+        for model in (TopicCount, ReviewDayCount):
+            table = model.__table__
+            keys = [column for column in table.columns if column.primary_key]
+            sums = [column for column in table.columns if not column.primary_key]
+            for row in connection.execute(sa.select(*keys, *sums)):
+                if any(row[len(keys) :]):
+                    found[(table.name, tuple(row[: len(keys)]))] = tuple(row[len(keys) :])
+        return found
+
+    stored = nonzero_rows()
+    counters.rebuild(connection)
+    rebuilt = nonzero_rows()
+    connection.rollback()
+    return [
+        f"{table} {key}: stored {stored.get((table, key))}, rows say {rebuilt.get((table, key))}"
+        for table, key in sorted(set(stored) | set(rebuilt), key=repr)
+        if stored.get((table, key)) != rebuilt.get((table, key))
+    ]

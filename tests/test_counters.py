@@ -19,7 +19,7 @@ from quiz.store.importing import import_note_files, import_parsed
 from quiz.store.progress import reviews_per_day, topic_progress
 from quiz.store.queue import next_card_id
 from quiz.store.scopes import IN_QUIZ, STAGES
-from tests.conftest import TEST_USER
+from tests.conftest import TEST_USER, counter_mismatches
 
 START = datetime(2026, 3, 2, 12, tzinfo=UTC)
 GIT_NOTE = "# Git\n\n- `git status`: show the state\n"
@@ -40,7 +40,7 @@ def note(version: int) -> str:
 
 def check(app) -> None:
     with db.engine.connect() as conn:
-        assert counters.mismatches(conn) == []
+        assert counter_mismatches(conn) == []
     # The SQLAlchemy forms of "in the quiz" and the stages (quiz.store.scopes) count what the triggers'
     # SQL forms (quiz.counters) count.
     columns = (TopicCount.cards, TopicCount.new, TopicCount.learning, TopicCount.mature)
