@@ -112,7 +112,6 @@ GRADES: Mapping[VerdictKind, int] = {
     VerdictKind.WRONG: 1,
 }
 NO_ANSWER_GRADE = 0
-DIFF_OPS = ("same", "missing", "extra", "changed")
 
 
 @dataclass(frozen=True)
