@@ -1,8 +1,12 @@
 """The database layer: typed SQLAlchemy 2.0 models.
 
-Content (decks, topics, cards) comes from notes files; progress (review states,
-the review log, exports) is keyed by user.  There is one built-in local user
-until accounts arrive, but nothing assumes there is only one.
+Every row belongs to one user's account (``User``; the first account, made on the
+set-up page, is the admin): content (decks, topics, cards) comes from that user's
+notes, progress (review states, the review log, exports) is keyed by that user,
+and a browser import waits in ``PendingImport`` until its owner confirms it.
+The counter tables (``TopicCount``, ``ReviewDayCount``) are kept by triggers
+(``quiz.counters``); accounts' login attempts and the instance's settings
+(``AppSetting``) have tables of their own.
 
 Conversions between rows and the pure scheduler happen at one boundary,
 ``quiz.store.grading.Schedule``: the grade, undo and backups read and write a review state through it.
