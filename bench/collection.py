@@ -232,9 +232,7 @@ def _draft(
     return plans, offsets, today_cards
 
 
-def _plan(
-    rng: random.Random, reviewed: int, log_rows: int, variant: str
-) -> tuple[list[_History], list[int]]:
+def _plan(rng: random.Random, reviewed: int, log_rows: int, variant: str) -> tuple[list[_History], list[int]]:
     """Plan the reviewed cards: histories summing to exactly ``log_rows`` rows, and due offsets.
 
     A card due ``u`` days from today was last reviewed ``interval - u`` days ago, in the past: so its
