@@ -1,9 +1,10 @@
 """Per-topic counters kept by the database itself: triggers on ``review_states`` and ``review_log``.
 
-At 100,000 cards, counting a user's cards per topic from scratch reads every
-state (about 40 ms on SQLite even through a covering index) and retention over
-a month reads every log row of it.  Instead two small tables hold the sums and
-triggers keep them exact in the same transaction as every write, whatever
+Counting a user's cards per topic from scratch reads every one of their states,
+even through a covering index, and retention over a month reads every log row
+of it: work that grows with the collection (bench/RESULTS.md, "progress counts",
+sets the counters beside those GROUP BYs).  Instead two small tables hold the
+sums and triggers keep them exact in the same transaction as every write, whatever
 path made it: a grade, an undo, an import moving or retiring cards, a restore,
 a deck deleted with its cascade.  Nothing is cached in the application, so
 nothing can go stale; ``rebuild`` recomputes both tables from the rows (the

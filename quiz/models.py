@@ -343,9 +343,10 @@ class ReviewState(db.Model):
 
     The card's deck, topic and note position, and whether it is still in its
     note (``active``: not retired), are copied here so that the daily queue and
-    the progress counts read one table through one index: at 100,000 cards a
-    join with ``cards`` and a sort would cost tens of milliseconds per card
-    shown.  ``quiz.store.decks`` keeps the copies in step on import.
+    the progress counts read one table through one index: a join with ``cards``
+    and a sort would grow with the collection, for every card shown
+    (bench/RESULTS.md, "next queue card", at 100,000 cards).  ``quiz.store.decks``
+    keeps the copies in step on import.
     """
 
     __tablename__ = "review_states"

@@ -72,7 +72,8 @@ def _older_objects_set_aside() -> Iterator[None]:
 
     Parsing allocates tokens by the hundred thousand, which sets off full
     collections, and each full pass walked every object of the loaded app
-    (models, SQLAlchemy's caches, templates): 0.3-0.45 s of a 5 MB import.
+    (models, SQLAlchemy's caches, templates), again and again within one import
+    (measured: bench/RESULTS.md, "notes import").
     ``gc.freeze()`` moves the objects that exist now out of the collector's
     sight and ``gc.unfreeze()`` brings them back afterwards; nothing else about
     collection changes.  Both act on the whole process: two imports at once in
