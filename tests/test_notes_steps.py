@@ -213,7 +213,10 @@ def test_output_lines_in_a_block_describe_nothing(block: str) -> None:
 
 
 def test_a_lone_bullet_right_before_a_block_is_its_caption() -> None:
-    note = "# Podman\n\n- List every container\n\n```sh\npodman ps -a\n```\n\n- Remove one\n\n```sh\npodman rm web\n```\n"
+    note = (
+        "# Podman\n\n- List every container\n\n```sh\npodman ps -a\n```\n\n"
+        "- Remove one\n\n```sh\npodman rm web\n```\n"
+    )
     assert commands(note) == [("List every container", "podman ps -a"), ("Remove one", "podman rm web")]
 
 
