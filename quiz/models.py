@@ -475,7 +475,7 @@ class ReviewDayCount(db.Model):
 
 
 @event.listens_for(db.metadata, "after_create")
-def _install_counter_triggers(target: MetaData, connection: Connection, **kw: object) -> None:
+def _install_counter_triggers(_target: MetaData, connection: Connection, **_kw: object) -> None:
     counters.install(connection)
 
 
@@ -497,7 +497,7 @@ def _card_copies(connection: Connection, card_id: int) -> Row[tuple[int, int | N
 
 
 @event.listens_for(ReviewState, "before_insert")
-def _state_follows_its_card(mapper: object, connection: Connection, state: ReviewState) -> None:
+def _state_follows_its_card(_mapper: object, connection: Connection, state: ReviewState) -> None:
     # quiz.store.decks fills these itself, in bulk; this covers every other way a state is made.
     if state.deck_id is None:
         deck_id, topic_id, position, retired = _card_copies(connection, state.card_id)
@@ -506,7 +506,7 @@ def _state_follows_its_card(mapper: object, connection: Connection, state: Revie
 
 
 @event.listens_for(ReviewLog, "before_insert")
-def _log_records_where_its_card_stood(mapper: object, connection: Connection, log: ReviewLog) -> None:
+def _log_records_where_its_card_stood(_mapper: object, connection: Connection, log: ReviewLog) -> None:
     if log.deck_id is None:
         log.deck_id, log.topic_id, _position, _retired = _card_copies(connection, log.card_id)
 
@@ -515,7 +515,7 @@ UNDO_FLAG = "wengu.undo"  # set in session.info while an undo removes log entrie
 
 
 @event.listens_for(Session, "before_flush")
-def _keep_review_log_append_only(session: Session, flush_context: object, instances: object) -> None:
+def _keep_review_log_append_only(session: Session, _flush_context: object, _instances: object) -> None:
     for obj in session.dirty:
         if isinstance(obj, ReviewLog) and session.is_modified(obj):
             raise ValueError("the review log is append-only")
