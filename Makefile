@@ -43,9 +43,14 @@ bench: $(VENV)/.installed-dev
 corpus: $(VENV)/.installed
 	$(BIN)/python tools/corpus.py $(ARGS)
 
+# ruff, then vulture for unused code: over the app's code alone (pyproject.toml's [tool.vulture] paths),
+# where code that only tests use shows as unused, then with tests/ added, for dead test helpers.
+VULTURE_PATHS := app.py quiz tools bench migrations/env.py
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/vulture
+	$(BIN)/vulture $(VULTURE_PATHS) tests
 
 clean-venv:
 	rm -rf $(VENV)
