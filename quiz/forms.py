@@ -24,8 +24,6 @@ from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, Opti
 from quiz import limits
 from quiz.limits import DB_INT_MAX
 
-LOCALES = limits.LOCALES
-
 # Short labels for the six SM-2 grades, in the meanings of the original text.
 GRADE_LABELS = {
     0: _l("Blackout"),

@@ -37,7 +37,6 @@ from quiz.answers import Verdict, check_command, load_aliases
 from quiz.errors import bounded_int, int_arg
 from quiz.forms import (
     GRADE_LABELS,
-    LOCALES,
     AnswerForm,
     CardEditForm,
     ChoiceForm,
@@ -47,7 +46,7 @@ from quiz.forms import (
     StartForm,
     UploadForm,
 )
-from quiz.limits import DB_INT_MAX
+from quiz.limits import DB_INT_MAX, LOCALES
 from quiz.models import Card, PendingImport, ReviewState, db, now_utc
 from quiz.notes import SKIP_REASONS
 from quiz.render import render_command, render_markdown

@@ -52,7 +52,7 @@ def import_note_files(session: Session, user: User, paths: Iterable[str | Path])
     stops the import with nothing stored.
     """
     parsed: list[NoteToSync] = []
-    with _older_objects_set_aside():
+    with older_objects_set_aside():
         for path, name in _named_note_files(paths):
             try:
                 data = path.read_bytes()
@@ -67,7 +67,7 @@ def import_note_files(session: Session, user: User, paths: Iterable[str | Path])
 
 
 @contextmanager
-def _older_objects_set_aside() -> Iterator[None]:
+def older_objects_set_aside() -> Iterator[None]:
     """Keep the garbage collector's passes during a bulk import to the objects the import makes.
 
     Parsing allocates tokens by the hundred thousand, which sets off full
@@ -78,6 +78,7 @@ def _older_objects_set_aside() -> Iterator[None]:
     sight and ``gc.unfreeze()`` brings them back afterwards; nothing else about
     collection changes.  Both act on the whole process: two imports at once in
     two threads may end each other's freeze early, which costs time, nothing else.
+    The browser import (``quiz.pending``) parses and stores in steps of its own, each within it.
     """
     gc.freeze()
     try:
@@ -85,9 +86,6 @@ def _older_objects_set_aside() -> Iterator[None]:
     finally:
         gc.unfreeze()
 
-
-# The browser import's background job parses and stores in steps of its own.
-older_objects_set_aside = _older_objects_set_aside
 
 UPLOAD_PREFIX = "upload:"
 
