@@ -17,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from werkzeug.security import generate_password_hash
 
 from app import create_app
 from quiz import accounts, counters
@@ -96,12 +97,29 @@ TEST_USER = "alice"
 TEST_PASSWORD = "correct horse battery"
 
 
+_PASSWORD_HASHES: dict[str, str] = {}
+
+
+def _hash_once(password: str) -> str:
+    """Werkzeug's scrypt hash of ``password``, made once per run and reused (salt included).
+
+    Nearly every test creates its user afresh, and scrypt is slow on purpose: a hash per test added up
+    to a good part of the run.  Creating the account still goes through ``accounts.create_user``, and
+    logging in through the login page's real check of the password.
+    """
+    if password not in _PASSWORD_HASHES:
+        _PASSWORD_HASHES[password] = generate_password_hash(password)
+    return _PASSWORD_HASHES[password]
+
+
 def log_in(app: Flask, name: str = TEST_USER, password: str = TEST_PASSWORD) -> FlaskClient:
     """A test client logged in as ``name``, creating the account (UTC time zone) when missing."""
     with app.app_context():
         user = db.session.scalar(sa.select(User).where(User.name == name))
         if user is None:
-            user = accounts.create_user(db.session, name, password)
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr(accounts, "generate_password_hash", _hash_once)
+                user = accounts.create_user(db.session, name, password)
             user.timezone = "UTC"
             db.session.commit()
     client = app.test_client()
