@@ -213,10 +213,24 @@ def test_output_lines_in_a_block_describe_nothing(block: str) -> None:
 
 
 def test_a_lone_bullet_right_before_a_block_is_its_caption() -> None:
-    note = "# Podman\n\n- List every container\n\n```sh\npodman ps -a\n```\n\n- Remove one\n\n```sh\npodman rm web\n```\n"
+    note = (
+        "# Podman\n\n- List every container\n\n```sh\npodman ps -a\n```\n\n"
+        "- Remove one\n\n```sh\npodman rm web\n```\n"
+    )
     assert commands(note) == [("List every container", "podman ps -a"), ("Remove one", "podman rm web")]
 
 
 def test_a_list_of_several_points_before_a_block_is_no_caption() -> None:
     note = "# Podman\n\n- It is fast\n- It has no daemon\n\n```sh\npodman ps -a\n```\n"
     assert commands(note) == [("Podman", "podman ps -a")]
+
+
+def test_a_comment_mark_glued_to_the_command_still_starts_its_description() -> None:
+    note = (
+        "# 防火墙\n\n```sh\nfirewall-cmd --remove-masquerade# 禁止伪装IP\n"
+        "firewall-cmd --add-masquerade   #允许伪装IP\n```\n"
+    )
+    assert commands(note) == [
+        ("禁止伪装IP", "firewall-cmd --remove-masquerade"),
+        ("允许伪装IP", "firewall-cmd --add-masquerade"),
+    ]
