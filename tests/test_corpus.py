@@ -154,7 +154,7 @@ def test_the_notes_are_kept_as_fetched():
 # --------------------------------------------------------------------------- the extractor on it
 
 # Raise these to what the extractor reaches so that a regression is caught.
-FLOORS = {"command_recall": 0.95, "concept_recall": 0.84, "precision": 0.95, "front_match": 0.97}
+FLOORS = {"command_recall": 0.96, "concept_recall": 0.84, "precision": 0.95, "front_match": 0.97}
 
 
 def test_the_extractor_holds_its_level_on_the_corpus():

@@ -214,3 +214,10 @@ def test_a_list_of_short_names_with_what_they_stand_for_gives_a_card_each() -> N
         ("svc", "services"),
         ("ns", "namespace"),
     ]
+
+
+def test_a_second_question_is_no_answer_to_the_first() -> None:
+    assert parse_note("Redis 有哪些数据类型？分别在哪些场景下使用？\n").cards == ()
+    assert [(c.front, c.back) for c in parse_note("什么是镜像？只读的模板。\n").cards] == [
+        ("什么是镜像？", "只读的模板")
+    ]

@@ -223,3 +223,14 @@ def test_a_lone_bullet_right_before_a_block_is_its_caption() -> None:
 def test_a_list_of_several_points_before_a_block_is_no_caption() -> None:
     note = "# Podman\n\n- It is fast\n- It has no daemon\n\n```sh\npodman ps -a\n```\n"
     assert commands(note) == [("Podman", "podman ps -a")]
+
+
+def test_a_comment_mark_glued_to_the_command_still_starts_its_description() -> None:
+    note = (
+        "# 防火墙\n\n```sh\nfirewall-cmd --remove-masquerade# 禁止伪装IP\n"
+        "firewall-cmd --add-masquerade   #允许伪装IP\n```\n"
+    )
+    assert commands(note) == [
+        ("禁止伪装IP", "firewall-cmd --remove-masquerade"),
+        ("允许伪装IP", "firewall-cmd --add-masquerade"),
+    ]

@@ -564,3 +564,18 @@ def test_today_overview_counts_without_reading_the_review_log(ctx, user, notes_d
     assert (overview.trees[0].cards, overview.trees[0].new, overview.new) == (3, 2, 2)
     assert overview.trees[0].retention is None  # the Today page shows no retention: the log is not read
     assert topic_progress(ctx, user, TODAY)[0].retention == 1.0
+
+
+def test_a_bulk_import_restores_the_collector_as_it_found_it(tmp_path: Path) -> None:
+    import gc
+
+    from quiz.store.importing import IMPORT_GC_YOUNG, older_objects_set_aside
+
+    before = gc.get_threshold()
+    with older_objects_set_aside():
+        assert gc.get_threshold()[0] == max(before[0], IMPORT_GC_YOUNG)
+        assert gc.get_freeze_count() > 0
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+    with pytest.raises(RuntimeError), older_objects_set_aside():
+        raise RuntimeError("an import that fails midway")
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0

@@ -41,8 +41,8 @@ KEYED_MIN = 3  # lines shaped ``key   # desc`` / ``key   描述`` that make a bl
 BELOW_MIN = 2  # commands described by a comment indented below them that make a block of that shape
 
 _TRAILING_COMMENT_RE = re.compile(r"(?<!\s)\s++(?:#|//)\s++(\S.*)$")
-# ``cmd  #说明``: a trailing ``#`` glued to CJK text (no space after the marker)
-_GLUED_TRAILING_RE = re.compile(r"(?<!\s)\s++#(?=" + CJK_RE.pattern + ")")
+# ``cmd  #说明`` / ``cmd# 说明``: a trailing ``#`` glued to the CJK text or to the command
+_GLUED_TRAILING_RE = re.compile(r"(?<!\s)(?:\s++#\s*+|#\s++)(?=" + CJK_RE.pattern + ")")
 _SQL_TRAILING_RE = re.compile(r"\s--\s")  # ``SELECT 1;  -- one``
 # the gap of a key column: ``key<2+ spaces or a tab>desc`` (the key may hold single spaces: ``\c [db]``)
 _KEY_GAP_RE = re.compile(r" [ \t]+|\t")

@@ -123,6 +123,7 @@ def command_at_start(text: str, known: frozenset[str] | set[str]) -> tuple[str, 
     return None
 
 
+_LATIN_RE = re.compile(r"[A-Za-z]")
 _COLUMN_GAP_RE = re.compile(r" [ \t]+|\t")  # two spaces or more, or a tab: a column gap
 _CJK_RUN_RE = re.compile(CJK_RE.pattern + "+")
 _COLUMN_CMD_BAD_RE = re.compile(r"[。；！？;!?，、（）：]|\.\s")  # prose punctuation: not a command column
@@ -374,6 +375,8 @@ def command_line(
 
     ``prev`` is the line before it in the paragraph (None: it starts the paragraph).
     """
+    if "`" not in text and not _LATIN_RE.search(text):
+        return False  # a command is a code span or starts with a Latin program word: none here
     for rule in COMMAND_LINE_RULES:
         done = rule(ctx, text, parents, lineno, prev)
         if done is not None:

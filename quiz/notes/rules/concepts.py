@@ -410,7 +410,7 @@ def question_then_answer(ctx: Context, sentence: str, answer: tuple[int, str] | 
     if answer is None or not sentence.rstrip().endswith(("?", "？")):
         return False
     back = answer[1].strip().rstrip("。.")
-    if not (2 <= len(sentence) <= QUESTION_SENTENCE_MAX and back):
-        return False
+    if not (2 <= len(sentence) <= QUESTION_SENTENCE_MAX and back) or back.endswith(("?", "？")):
+        return False  # (a second question is no answer: "哪些类型？分别在哪些场景下使用？")
     ctx.propose("concept", sentence.strip(), back, answer[0], sentence, "question_then_answer")
     return True
