@@ -1,11 +1,12 @@
-# Wengu: `make run` sets everything up and serves on http://127.0.0.1:5000; `make test` runs the suite.
+# Wengu: `make run` sets everything up and serves on http://127.0.0.1:5000; `make test` runs the suite,
+# `make test-fast` all of it but the end-to-end tests (marked slow).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run serve test lint init-db clean-venv translations bench corpus
+.PHONY: run serve test test-fast lint init-db clean-venv translations bench corpus
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +35,11 @@ test: $(VENV)/.installed-dev
 	./tools/ensure-chromium.sh
 	$(BIN)/python -m pytest -q
 
+# Everything but the tests marked slow (the browser, other processes, the Anki library): a few minutes
+# on two cores, for the edit-test loop.  `make test` before a merge still runs them all.
+test-fast: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -q -m "not slow"
+
 # Benchmarks (about 5 minutes): app code beside bare baselines, SQLite and PostgreSQL; writes bench/RESULTS.md.
 # Targets are reported as met or missed, never failing the build.
 bench: $(VENV)/.installed-dev
@@ -43,9 +49,14 @@ bench: $(VENV)/.installed-dev
 corpus: $(VENV)/.installed
 	$(BIN)/python tools/corpus.py $(ARGS)
 
+# ruff, then vulture for unused code: over the app's code alone (pyproject.toml's [tool.vulture] paths),
+# where code that only tests use shows as unused, then with tests/ added, for dead test helpers.
+VULTURE_PATHS := app.py quiz tools bench migrations/env.py
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/vulture
+	$(BIN)/vulture $(VULTURE_PATHS) tests
 
 clean-venv:
 	rm -rf $(VENV)

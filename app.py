@@ -146,7 +146,7 @@ def add_security_headers(response: Response) -> Response:
 
 
 @event.listens_for(Engine, "connect")
-def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
+def _configure_sqlite(dbapi_connection: Any, _connection_record: Any) -> None:
     # SQLite: write-ahead logging so readers never block the writer, a busy timeout so concurrent
     # writers wait instead of failing, and enforced foreign keys (ON DELETE CASCADE).
     if type(dbapi_connection).__module__.startswith("sqlite3"):

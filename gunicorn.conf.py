@@ -23,8 +23,8 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # on the database (and on SQLite's lock), so a second thread keeps the worker's CPU busy meanwhile, and
 # one slow client (a 5 MB notes upload over a bad link, when no buffering proxy sits in front) holds a
 # thread, not the whole process.  gthread also keeps connections alive, which a browser clicking through
-# the quiz uses: bench/serve_load.sh measured gthread at about 1.3x sync's requests/s (sync opens a new
-# connection per request).  Not more than 2: the GIL makes more threads per process no faster for this
+# the quiz uses: bench/serve_load.sh served more requests/s with gthread than with sync (sync opens a
+# new connection per request).  Not more than 2: the GIL makes more threads per process no faster for this
 # CPU-bound page rendering; scale with processes (WEB_CONCURRENCY) instead.  Each thread takes its own
 # connection from the worker's SQLAlchemy pool (5 by default, so 2 per worker are always there), and
 # Flask-SQLAlchemy's sessions are per request, so threads share no state.
@@ -44,8 +44,8 @@ graceful_timeout = 20
 preload_app = False
 
 # Workers are not recycled by default: a new worker imports the app before it serves again, and with
-# recycling every 2,000 requests a busy server (500 requests/s) restarted each worker every few seconds,
-# which showed as p99 latencies of 200-800 ms in bench/serve_load.sh (16 ms without).  Set
+# recycling every 2,000 requests a busy server restarted each worker every few seconds, which showed in
+# bench/serve_load.sh as p99 latencies many times those without recycling.  Set
 # WENGU_MAX_REQUESTS to recycle after that many requests (with 10% jitter, so workers do not all restart
 # at once) if a worker's memory ever grows.
 max_requests = int(os.environ.get("WENGU_MAX_REQUESTS", "0"))

@@ -232,10 +232,8 @@ def _draft(
     return plans, offsets, today_cards
 
 
-def _plan(
-    rng: random.Random, reviewed: int, log_rows: int, variant: str
-) -> tuple[list[_History], list[int], set[int]]:
-    """Plan the reviewed cards: histories summing to exactly ``log_rows`` rows, due offsets, today's.
+def _plan(rng: random.Random, reviewed: int, log_rows: int, variant: str) -> tuple[list[_History], list[int]]:
+    """Plan the reviewed cards: histories summing to exactly ``log_rows`` rows, and due offsets.
 
     A card due ``u`` days from today was last reviewed ``interval - u`` days ago, in the past: so its
     last interval must exceed ``u``; passes are appended until it does.
@@ -269,7 +267,7 @@ def _plan(
                 h.add(last)
                 continue
             total -= 1
-    return plans, offsets, today_cards
+    return plans, offsets
 
 
 # --- the rows -----------------------------------------------------------------------------------
@@ -477,7 +475,7 @@ def generate(
         # 10% new cards, spread evenly (every tenth card); the others reviewed in a shuffled order.
         reviewed_ids = [i for i in range(cards) if i % 10 != 9]
         rng.shuffle(reviewed_ids)
-        plans, offsets, today_set = _plan(rng, len(reviewed_ids), log_rows, variant)
+        plans, offsets = _plan(rng, len(reviewed_ids), log_rows, variant)
 
         due_now = 0
         states: dict[int, dict] = {}

@@ -214,7 +214,7 @@ def db_benchmarks(
                 report.plans.append(
                     _plan(f"{label}: next_card, {variant} (returns {diag['reason']})", info.url, diag)
                 )
-            except Exception as exc:  # noqa: BLE001 — report and go on
+            except Exception as exc:  # report and go on
                 report.failed(f"{label} queue {variant}", exc)
         try:
             rows, diag = dbbench.progress(
@@ -222,7 +222,7 @@ def db_benchmarks(
             )
             _add_labelled(report, label, rows)
             report.plans.append(_plan(f"{label}: topic_progress, backlog", backlog.url, diag))
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             report.failed(f"{label} progress", exc)
         if full_set:
             try:
@@ -237,12 +237,12 @@ def db_benchmarks(
                     sizes.page_reps,
                 )
                 _add_labelled(report, label, rows)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 report.failed(f"{label} pages", exc)
             if sqlite and sizes is FULL:
                 try:
                     report.add(*serve_benchmark(backlog))
-                except Exception as exc:  # noqa: BLE001
+                except Exception as exc:
                     report.failed(f"{label} wrk", exc)
             try:
                 row = dbbench.export_cards(
@@ -250,7 +250,7 @@ def db_benchmarks(
                 )
                 row.name = f"{label}: {row.name}"
                 report.add(row)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 report.failed(f"{label} export_cards", exc)
         try:  # last: it changes the collection
             row, diag = dbbench.grade(
@@ -272,7 +272,7 @@ def db_benchmarks(
                 + "\n".join(dbbench._one_line(s) for s, _ in diag["statements"])
                 + "\n```"
             )
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             report.failed(f"{label} grade", exc)
     finally:
         for raw in raws.values():
@@ -486,7 +486,7 @@ def main() -> int:
                 infos = _generate_pair(report, urls, sizes, today, tmp)
                 report.section("SQLite: queue, progress, pages, export_cards, grade")
                 db_benchmarks(report, infos, sizes, tmp, full_set=True)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 report.failed("SQLite benchmarks", exc)
             for variant in ("backlog", "caught-up"):
                 for suffix in ("", "-wal", "-shm"):
@@ -495,13 +495,13 @@ def main() -> int:
             report.section("notes import")
             try:
                 import_benchmark(report, sizes, tmp)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 report.failed("notes import", exc)
         if "export" in only:
             report.section("Anki export")
             try:
                 export_benchmark(report, sizes, tmp)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 report.failed("Anki export", exc)
         if args.pg and "pg" in only:
             report.section("PostgreSQL")
@@ -520,7 +520,7 @@ def main() -> int:
                     infos = _generate_pair(report, urls, sizes, today, tmp)
                     report.section("PostgreSQL: queue, progress, grade")
                     db_benchmarks(report, infos, sizes, tmp, full_set=False)
-                except Exception as exc:  # noqa: BLE001
+                except Exception as exc:
                     report.failed("PostgreSQL benchmarks", exc)
                 finally:
                     for url in urls.values():

@@ -120,7 +120,7 @@ def captured(engine: sa.Engine) -> Iterator[list[tuple[str, Any]]]:
     """The statements (and parameters) the engine sends while the block runs."""
     statements: list[tuple[str, Any]] = []
 
-    def before(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+    def before(conn, cursor, statement, parameters, context, executemany):
         statements.append((statement, parameters))
 
     sa.event.listen(engine, "before_cursor_execute", before)

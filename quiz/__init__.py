@@ -1,10 +1,18 @@
 """Wengu (温故): study notes in Markdown become flashcards, quizzed on the SM-2 schedule.
 
-The package is layered:
+The package is layered; a module imports only from its own layer and the ones listed before it:
 
-- the domain core, with no Flask imports: ``notes`` (Markdown → card drafts),
-  ``sm2`` (the scheduler), ``render`` (Markdown → safe HTML), ``export`` (Anki);
-- the database layer: ``models`` (typed SQLAlchemy models) and the ``store`` package
-  (queries and the operations that views and CLI commands share, one module per concern);
-- the web layer, kept thin: ``forms``, ``views``, ``cli``.
+- the domain core, with no Flask and no database: ``notes`` (Markdown → card drafts), ``sm2``
+  (the scheduler), ``answers`` (a typed command against the card's), ``render`` (Markdown → safe
+  HTML), ``export`` (Anki ``.apkg``), ``charts`` (SVG charts), ``uploads`` (uploaded files and
+  zips → notes), ``limits`` (the value ranges) and ``i18n`` (messages raised in English, shown
+  translated);
+- the database layer: ``models`` (typed SQLAlchemy models), ``counters`` (the triggers that keep
+  the counter tables), the ``store`` package (queries and the operations that views and CLI
+  commands share, one module per concern), ``accounts`` (users, passwords, login limits),
+  ``pending`` (a browser import between upload and confirm) and ``backup`` (one user's data to a
+  file and back);
+- the web layer, kept thin: ``forms``, ``views``, ``auth`` (accounts in the browser), ``errors``
+  (error pages and the guards before every view), ``import_jobs`` (a browser import's steps, in the
+  request or in a thread) and ``cli``.
 """

@@ -1,9 +1,10 @@
 """Per-topic counters kept by the database itself: triggers on ``review_states`` and ``review_log``.
 
-At 100,000 cards, counting a user's cards per topic from scratch reads every
-state (about 40 ms on SQLite even through a covering index) and retention over
-a month reads every log row of it.  Instead two small tables hold the sums and
-triggers keep them exact in the same transaction as every write, whatever
+Counting a user's cards per topic from scratch reads every one of their states,
+even through a covering index, and retention over a month reads every log row
+of it: work that grows with the collection (bench/RESULTS.md, "progress counts",
+sets the counters beside those GROUP BYs).  Instead two small tables hold the
+sums and triggers keep them exact in the same transaction as every write, whatever
 path made it: a grade, an undo, an import moving or retiring cards, a restore,
 a deck deleted with its cascade.  Nothing is cached in the application, so
 nothing can go stale; ``rebuild`` recomputes both tables from the rows (the
@@ -218,26 +219,3 @@ def rebuild(connection: Connection) -> None:
     connection.execute(text("DELETE FROM review_day_counts"))
     connection.execute(text(f"INSERT INTO topic_counts ({', '.join(_STATE_KEYS + _STATE_COLUMNS)}) {states}"))
     connection.execute(text(f"INSERT INTO review_day_counts ({', '.join(_DAY_KEYS + _DAY_COLUMNS)}) {days}"))
-
-
-def mismatches(connection: Connection) -> list[str]:
-    """Where the counter tables differ from a count from scratch (empty when they agree)."""
-    states, days = _from_scratch(connection.dialect.name)
-    found = []
-    for table, keys, sums, scratch in (
-        ("topic_counts", _STATE_KEYS, _STATE_COLUMNS, states),
-        ("review_day_counts", _DAY_KEYS, _DAY_COLUMNS, days),
-    ):
-        width = len(keys)
-        stored = {
-            tuple(row[:width]): tuple(row[width:])
-            for row in connection.execute(text(f"SELECT {', '.join(keys + sums)} FROM {table}"))
-        }
-        fresh = {tuple(row[:width]): tuple(row[width:]) for row in connection.execute(text(scratch))}
-        zero = (0,) * len(sums)
-        for key in sorted(set(stored) | set(fresh), key=repr):
-            if stored.get(key, zero) != fresh.get(key, zero):
-                found.append(
-                    f"{table} {key}: stored {stored.get(key, zero)}, rows say {fresh.get(key, zero)}"
-                )
-    return found

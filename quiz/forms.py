@@ -1,4 +1,8 @@
-"""Flask-WTF forms: every POST goes through one, so CSRF protects every change."""
+"""Flask-WTF forms: the fields the pages send and the checks on their values.
+
+The CSRF token of every POST is checked once, before any view runs, by the ``CSRFProtect`` that
+``app.create_app`` installs; a form here adds the checks of its own fields.
+"""
 
 from __future__ import annotations
 
@@ -20,8 +24,6 @@ from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, Opti
 from quiz import limits
 from quiz.limits import DB_INT_MAX
 
-LOCALES = limits.LOCALES
-
 # Short labels for the six SM-2 grades, in the meanings of the original text.
 GRADE_LABELS = {
     0: _l("Blackout"),
@@ -34,7 +36,7 @@ GRADE_LABELS = {
 
 
 class EmptyForm(FlaskForm):
-    """A button-only action (export, undo, end session): the CSRF token is its only field."""
+    """A button-only action (export, undo, end session): it renders the CSRF token, its only field."""
 
 
 class StartForm(FlaskForm):

@@ -9,7 +9,7 @@ them); the web layer shows ``gettext(error.template, **error.params)``.
 from __future__ import annotations
 
 
-def N_(message: str) -> str:  # noqa: N802 - gettext's conventional name for "translate later"
+def N_(message: str) -> str:  # gettext's conventional name for "translate later"
     """Mark ``message`` for the translation catalogue; the page translates it when it shows it."""
     return message
 

@@ -1,8 +1,12 @@
 """The database layer: typed SQLAlchemy 2.0 models.
 
-Content (decks, topics, cards) comes from notes files; progress (review states,
-the review log, exports) is keyed by user.  There is one built-in local user
-until accounts arrive, but nothing assumes there is only one.
+Every row belongs to one user's account (``User``; the first account, made on the
+set-up page, is the admin): content (decks, topics, cards) comes from that user's
+notes, progress (review states, the review log, exports) is keyed by that user,
+and a browser import waits in ``PendingImport`` until its owner confirms it.
+The counter tables (``TopicCount``, ``ReviewDayCount``) are kept by triggers
+(``quiz.counters``); accounts' login attempts and the instance's settings
+(``AppSetting``) have tables of their own.
 
 Conversions between rows and the pure scheduler happen at one boundary,
 ``quiz.store.grading.Schedule``: the grade, undo and backups read and write a review state through it.
@@ -339,9 +343,10 @@ class ReviewState(db.Model):
 
     The card's deck, topic and note position, and whether it is still in its
     note (``active``: not retired), are copied here so that the daily queue and
-    the progress counts read one table through one index: at 100,000 cards a
-    join with ``cards`` and a sort would cost tens of milliseconds per card
-    shown.  ``quiz.store.decks`` keeps the copies in step on import.
+    the progress counts read one table through one index: a join with ``cards``
+    and a sort would grow with the collection, for every card shown
+    (bench/RESULTS.md, "next queue card", at 100,000 cards).  ``quiz.store.decks``
+    keeps the copies in step on import.
     """
 
     __tablename__ = "review_states"
@@ -470,7 +475,7 @@ class ReviewDayCount(db.Model):
 
 
 @event.listens_for(db.metadata, "after_create")
-def _install_counter_triggers(target: MetaData, connection: Connection, **kw: object) -> None:
+def _install_counter_triggers(_target: MetaData, connection: Connection, **_kw: object) -> None:
     counters.install(connection)
 
 
@@ -492,7 +497,7 @@ def _card_copies(connection: Connection, card_id: int) -> Row[tuple[int, int | N
 
 
 @event.listens_for(ReviewState, "before_insert")
-def _state_follows_its_card(mapper: object, connection: Connection, state: ReviewState) -> None:
+def _state_follows_its_card(_mapper: object, connection: Connection, state: ReviewState) -> None:
     # quiz.store.decks fills these itself, in bulk; this covers every other way a state is made.
     if state.deck_id is None:
         deck_id, topic_id, position, retired = _card_copies(connection, state.card_id)
@@ -501,7 +506,7 @@ def _state_follows_its_card(mapper: object, connection: Connection, state: Revie
 
 
 @event.listens_for(ReviewLog, "before_insert")
-def _log_records_where_its_card_stood(mapper: object, connection: Connection, log: ReviewLog) -> None:
+def _log_records_where_its_card_stood(_mapper: object, connection: Connection, log: ReviewLog) -> None:
     if log.deck_id is None:
         log.deck_id, log.topic_id, _position, _retired = _card_copies(connection, log.card_id)
 
@@ -510,7 +515,7 @@ UNDO_FLAG = "wengu.undo"  # set in session.info while an undo removes log entrie
 
 
 @event.listens_for(Session, "before_flush")
-def _keep_review_log_append_only(session: Session, flush_context: object, instances: object) -> None:
+def _keep_review_log_append_only(session: Session, _flush_context: object, _instances: object) -> None:
     for obj in session.dirty:
         if isinstance(obj, ReviewLog) and session.is_modified(obj):
             raise ValueError("the review log is append-only")

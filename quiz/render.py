@@ -23,12 +23,14 @@ def _markdown() -> MarkdownIt:
 
 
 # Text with none of these can hold no Markdown syntax: it renders as one escaped paragraph.  Most card
-# fronts and backs are such plain sentences, and skipping the parser for them makes exporting 50,000
-# cards several times faster.  A property test checks that the shortcut agrees with markdown-it.
+# fronts and backs are such plain sentences, and skipping the parser for them takes most of the
+# rendering out of an Anki export (measured: bench/RESULTS.md, "Anki export").  A property test checks
+# that the shortcut agrees with markdown-it.
 _MARKDOWN_SYNTAX = re.compile(r"[\\`*_\[\]<>!#|~&\n\r\t]|^\s*(?:[-+*=]|\d+[.)])|^\s{4}|\s$|^\s")
 
 # The next most common field is one line of prose with ``*emphasis*``, ``**strong**`` and `` `code` ``
-# and nothing else: markdown-it spends ~80 µs on it, ``_render_simple_inline`` a few.  That shortcut
+# and nothing else: markdown-it builds a token stream for it, ``_render_simple_inline`` makes one pass
+# over the characters.  That shortcut
 # takes only text that cannot start a block other than a paragraph (one line, no indent, no list,
 # heading, quote or rule marker), holds no double backticks, and outside its code spans none of the
 # characters that start other inline syntax (escapes, links, autolinks, entities, ``_``, ``~``).
@@ -112,11 +114,6 @@ def render_markdown(text: str) -> str:
         return f"<p>{escape(text, quote=False).replace(chr(34), '&quot;')}</p>" if text else ""
     html = _render_simple_inline(text)
     return html if html is not None else _render_with_markdown_it(text)
-
-
-def render_inline(text: str) -> str:
-    """Render one line of Markdown without the surrounding paragraph."""
-    return _markdown().renderInline(text).strip()
 
 
 def render_command(command: str) -> str:

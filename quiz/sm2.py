@@ -65,7 +65,6 @@ from quiz import limits
 
 __all__ = [
     "DRILL_PASS_GRADE",
-    "GRADE_LABELS",
     "MIN_EASE",
     "NEW_CARD",
     "PASSING_GRADE",
@@ -83,16 +82,6 @@ PASSING_GRADE = 3
 
 DRILL_PASS_GRADE = 4
 """A same-day drill ends once the card is graded at least this (rule 7)."""
-
-GRADE_LABELS: dict[int, str] = {
-    0: "Blackout",
-    1: "Wrong, remembered",
-    2: "Wrong, seemed easy",
-    3: "Hard",
-    4: "Good",
-    5: "Perfect",
-}
-"""Short button labels for the six SM-2 grades, in their published meanings."""
 
 _MIN_GRADE = limits.MIN_GRADE
 _MAX_GRADE = limits.MAX_GRADE

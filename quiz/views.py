@@ -37,7 +37,6 @@ from quiz.answers import Verdict, check_command, load_aliases
 from quiz.errors import bounded_int, int_arg
 from quiz.forms import (
     GRADE_LABELS,
-    LOCALES,
     AnswerForm,
     CardEditForm,
     ChoiceForm,
@@ -47,7 +46,7 @@ from quiz.forms import (
     StartForm,
     UploadForm,
 )
-from quiz.limits import DB_INT_MAX
+from quiz.limits import DB_INT_MAX, LOCALES
 from quiz.models import Card, PendingImport, ReviewState, db, now_utc
 from quiz.notes import SKIP_REASONS
 from quiz.render import render_command, render_markdown
@@ -190,9 +189,9 @@ def _render_card(
     if picked is not None and options:
         suggested = CHOICE_RIGHT_GRADE if options[picked].correct else CHOICE_WRONG_GRADE
     state = db.session.get(ReviewState, (g.user.id, card.id))
-    # The page's forms are plain HTML around one CSRF token: the POSTs are still checked by their
-    # Flask-WTF forms (GradeForm, AnswerForm, ChoiceForm, EmptyForm), but building four form objects
-    # for every card shown cost more than the rest of the page.
+    # The page's forms are plain HTML around one CSRF token (CSRFProtect checks it on every POST): the
+    # grade, typed answer and pick are still checked by GradeForm, AnswerForm and ChoiceForm when they
+    # arrive, but building those form objects for every card shown cost more than the rest of the page.
     page = render_template(
         "quiz/card.html",
         card=card,
@@ -282,8 +281,6 @@ def grade(card_id: int) -> Response:
 @bp.post("/quiz/undo")
 def undo() -> Response:
     """Take back the newest grade of the day and show that card again."""
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     try:
         log = undo_last(db.session, g.user, _today())
         if log is not None:
@@ -313,8 +310,6 @@ def done() -> str:
 @bp.post("/quiz/end")
 def end() -> Response:
     """Forget the running session and go back to today's page."""
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     session.pop("quiz", None)
     return redirect(url_for("quiz.today"))
 
@@ -372,8 +367,6 @@ def progress() -> str:
 @bp.post("/anki/export")
 def export_anki() -> Response:
     """Download the user's cards as an Anki package."""
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "wengu.apkg"
         if export_package(db.session, g.user, path, now_utc()) is None:
@@ -452,8 +445,6 @@ def edit_card(card_id: int) -> Response:
     """Save the user's own wording of a card (or put the note's back with "reset")."""
     card = _owned_card(card_id)
     if "reset" in request.form:
-        if not EmptyForm().validate_on_submit():
-            abort(400)
         card.override_front = card.override_back = None
         flash(_("The card follows your note again."))
     else:
@@ -470,8 +461,6 @@ def edit_card(card_id: int) -> Response:
 def suspend_card(card_id: int) -> Response:
     """Suspend a card (it leaves the quiz and the counts, keeping its history) or bring it back."""
     card = _owned_card(card_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     state = db.session.get(ReviewState, (g.user.id, card.id))
     if state is None:
         abort(404)
@@ -632,8 +621,6 @@ def import_confirm(pending_id: int) -> Response:
     in a background thread that the preview address follows.
     """
     upload = _owned_pending(pending_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     if upload.status != "ready":
         return redirect(url_for("quiz.import_preview", pending_id=pending_id))
     note = int_arg("note", None, 0, DB_INT_MAX, form=True)
@@ -666,8 +653,6 @@ def import_confirm(pending_id: int) -> Response:
 def import_retry(pending_id: int) -> Response:
     """Run a failed (or dead) parse or store job again, from what the pending import kept."""
     upload = _owned_pending(pending_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     now = now_utc()
     dead = pending.is_stale(upload, now, import_jobs.stale_after())
     if upload.status == "failed" or dead:
@@ -683,8 +668,6 @@ def import_retry(pending_id: int) -> Response:
 def import_discard(pending_id: int) -> Response:
     """Forget a pending import and everything kept of it (not while its cards are being stored)."""
     upload = _owned_pending(pending_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     if upload.status == "importing" and not pending.is_stale(upload, now_utc(), import_jobs.stale_after()):
         flash(_("These notes are being imported right now; they can no longer be discarded."))
         return redirect(url_for("quiz.import_preview", pending_id=pending_id))
@@ -697,8 +680,6 @@ def import_discard(pending_id: int) -> Response:
 @bp.post("/demo")
 def load_demo() -> Response:
     """Load the demo deck (Chinese notes on Docker) into the user's account."""
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     import_note_files(db.session, g.user, [current_app.config["DEMO_NOTES"]])
     db.session.commit()
     return redirect(url_for("quiz.today"))
@@ -707,8 +688,6 @@ def load_demo() -> Response:
 @bp.post("/settings/backup")
 def download_backup() -> Response:
     """Download everything of the user's: decks, cards, states and review log, as one file."""
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     buffer = io.BytesIO()
     backup.write_backup(db.session, g.user, buffer)
     buffer.seek(0)

@@ -17,10 +17,11 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from werkzeug.security import generate_password_hash
 
 from app import create_app
-from quiz import accounts
-from quiz.models import User, db
+from quiz import accounts, counters
+from quiz.models import ReviewDayCount, TopicCount, User, db
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_NOTES = ROOT / "data" / "docker-notes.md"
@@ -96,12 +97,29 @@ TEST_USER = "alice"
 TEST_PASSWORD = "correct horse battery"
 
 
+_PASSWORD_HASHES: dict[str, str] = {}
+
+
+def _hash_once(password: str) -> str:
+    """Werkzeug's scrypt hash of ``password``, made once per run and reused (salt included).
+
+    Nearly every test creates its user afresh, and scrypt is slow on purpose: a hash per test added up
+    to a good part of the run.  Creating the account still goes through ``accounts.create_user``, and
+    logging in through the login page's real check of the password.
+    """
+    if password not in _PASSWORD_HASHES:
+        _PASSWORD_HASHES[password] = generate_password_hash(password)
+    return _PASSWORD_HASHES[password]
+
+
 def log_in(app: Flask, name: str = TEST_USER, password: str = TEST_PASSWORD) -> FlaskClient:
     """A test client logged in as ``name``, creating the account (UTC time zone) when missing."""
     with app.app_context():
         user = db.session.scalar(sa.select(User).where(User.name == name))
         if user is None:
-            user = accounts.create_user(db.session, name, password)
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr(accounts, "generate_password_hash", _hash_once)
+                user = accounts.create_user(db.session, name, password)
             user.timezone = "UTC"
             db.session.commit()
     client = app.test_client()
@@ -157,3 +175,32 @@ def drop_schema(app: Flask) -> None:
         with db.engine.begin() as conn:
             conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
         db.engine.dispose()
+
+
+def counter_mismatches(connection: sa.Connection) -> list[str]:
+    """Where the counter tables the triggers keep differ from ``quiz.counters.rebuild``'s count from the
+    rows (empty when they agree).  The rebuild is rolled back: the tables stay as the triggers left them.
+
+    A row missing from one side counts as all zeros (a cascade leaves zero rows behind).
+    """
+
+    def nonzero_rows() -> dict[tuple[str, tuple], tuple]:
+        found = {}
+        for model in (TopicCount, ReviewDayCount):
+            table = model.__table__
+            keys = [column for column in table.columns if column.primary_key]
+            sums = [column for column in table.columns if not column.primary_key]
+            for row in connection.execute(sa.select(*keys, *sums)):
+                if any(row[len(keys) :]):
+                    found[(table.name, tuple(row[: len(keys)]))] = tuple(row[len(keys) :])
+        return found
+
+    stored = nonzero_rows()
+    counters.rebuild(connection)
+    rebuilt = nonzero_rows()
+    connection.rollback()
+    return [
+        f"{table} {key}: stored {stored.get((table, key))}, rows say {rebuilt.get((table, key))}"
+        for table, key in sorted(set(stored) | set(rebuilt), key=repr)
+        if stored.get((table, key)) != rebuilt.get((table, key))
+    ]

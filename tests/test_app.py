@@ -7,6 +7,8 @@ import stat
 import subprocess
 import sys
 
+import pytest
+
 from app import create_app, database_url_from_env
 from tests.conftest import ROOT
 
@@ -60,6 +62,7 @@ def _run_one_postgres_test(env_extra: dict[str, str]) -> subprocess.CompletedPro
     )
 
 
+@pytest.mark.slow  # starts other Python processes
 def test_unreachable_postgres_is_skipped_locally_but_fails_in_ci():
     local = _run_one_postgres_test({})
     assert local.returncode == 0 and "1 skipped" in local.stdout, local.stdout
@@ -67,6 +70,7 @@ def test_unreachable_postgres_is_skipped_locally_but_fails_in_ci():
     assert ci.returncode == 1 and "does not answer" in ci.stdout, ci.stdout
 
 
+@pytest.mark.slow  # starts other Python processes
 def test_processes_starting_together_share_one_generated_key(tmp_path):
     script = "import sys; from app import secret_key_from_env; print(secret_key_from_env(sys.argv[1]))"
     env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}

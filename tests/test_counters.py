@@ -12,15 +12,17 @@ import sqlalchemy as sa
 
 from quiz import backup, counters
 from quiz.models import Card, Deck, ReviewState, TopicCount, db
+from quiz.notes import parse_note
 from quiz.store.days import get_or_create_user, local_today
 from quiz.store.grading import record_grade, undo_last
-from quiz.store.importing import import_note_files, import_texts
+from quiz.store.importing import import_note_files, import_parsed
 from quiz.store.progress import reviews_per_day, topic_progress
 from quiz.store.queue import next_card_id
 from quiz.store.scopes import IN_QUIZ, STAGES
-from tests.conftest import TEST_USER
+from tests.conftest import TEST_USER, counter_mismatches
 
 START = datetime(2026, 3, 2, 12, tzinfo=UTC)
+GIT_NOTE = "# Git\n\n- `git status`: show the state\n"
 
 
 def note(version: int) -> str:
@@ -38,7 +40,7 @@ def note(version: int) -> str:
 
 def check(app) -> None:
     with db.engine.connect() as conn:
-        assert counters.mismatches(conn) == []
+        assert counter_mismatches(conn) == []
     # The SQLAlchemy forms of "in the quiz" and the stages (quiz.store.scopes) count what the triggers'
     # SQL forms (quiz.counters) count.
     columns = (TopicCount.cards, TopicCount.new, TopicCount.learning, TopicCount.mature)
@@ -133,7 +135,7 @@ def test_retention_counts_scheduled_reviews_and_drills_apart(app):
         session = db.session
         user = get_or_create_user(session, TEST_USER)
         user.timezone = "UTC"
-        import_texts(session, user, [("git.md", "# Git\n\n- `git status`: show the state\n")])
+        import_parsed(session, user, [("git.md", GIT_NOTE, parse_note(GIT_NOTE))])
         session.commit()
         card = session.scalars(sa.select(Card)).one()
         record_grade(session, user, card, 2, START)  # scheduled, failed: drill follows
@@ -173,7 +175,7 @@ def test_install_replaces_an_older_version_of_the_triggers(app):
             counters.install(conn)
         session = db.session
         user = get_or_create_user(session, TEST_USER)
-        import_texts(session, user, [("git.md", "# Git\n\n- `git status`: show the state\n")])
+        import_parsed(session, user, [("git.md", GIT_NOTE, parse_note(GIT_NOTE))])
         session.commit()
         check(app)
         assert session.scalars(sa.select(TopicCount.cards)).all() == [1]

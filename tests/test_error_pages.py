@@ -369,7 +369,7 @@ def race(
     def run(i: int) -> None:
         try:
             results[i] = requests[i](clients[i])
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:  # reported below
             results[i] = exc
             barrier.abort()
 
@@ -390,7 +390,7 @@ def at_first_flush() -> Iterator[Callable[[Callable[[], None]], None]]:
     listeners = []
 
     def hook(wait: Callable[[], None]) -> None:
-        def before_flush(session: Session, context: object, instances: object) -> None:
+        def before_flush(_session: Session, _context: object, _instances: object) -> None:
             wait()
 
         listeners.append(before_flush)

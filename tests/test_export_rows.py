@@ -48,7 +48,7 @@ def _tables(apkg: Path, tmp_path: Path) -> dict[str, list[tuple[object, ...]]]:
             name
             for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
         ]
-        return {name: db.execute(f"SELECT * FROM {name} ORDER BY rowid").fetchall() for name in names}  # noqa: S608
+        return {name: db.execute(f"SELECT * FROM {name} ORDER BY rowid").fetchall() for name in names}
     finally:
         db.close()
 

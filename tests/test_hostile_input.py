@@ -108,7 +108,7 @@ FAILURES: list[str] = []
 def send(client: FlaskClient, method: str, path: str, **kwargs):
     try:
         response = client.open(path, method=method, **kwargs)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         data = str(kwargs.get("data"))[:200]
         FAILURES.append(f"{method} {path} {data}: {type(exc).__name__}: {str(exc)[:300]}")
         return 500, ""

@@ -84,7 +84,7 @@ def events(fn: Callable[..., Any], *args: Any) -> int:
     """Python-level calls and lines run by ``fn(*args)`` (deterministic; C code counts once per call)."""
     count = 0
 
-    def tracer(frame: Any, event: str, arg: Any) -> Any:
+    def tracer(_frame: Any, _event: str, _arg: Any) -> Any:
         nonlocal count
         count += 1
         return tracer

@@ -13,7 +13,7 @@ from quiz import accounts, counters, limits
 from quiz.models import ReviewLog, ReviewState, User, db
 from quiz.store.grading import undo_last
 from quiz.store.progress import topic_progress
-from tests.conftest import TEST_PASSWORD, drop_schema, log_in, make_app
+from tests.conftest import TEST_PASSWORD, counter_mismatches, drop_schema, log_in, make_app
 
 DAY1, DAY2 = date(2026, 3, 1), date(2026, 3, 2)
 
@@ -147,7 +147,7 @@ def test_upgrade_from_the_first_migration_keeps_progress_and_fills_undo_columns(
             assert (second.deck_id, second.topic_id) == (1, 1)
             # 0005 filled the counters from the rows and installed the triggers that keep them.
             with db.engine.connect() as conn:
-                assert counters.mismatches(conn) == []
+                assert counter_mismatches(conn) == []
             [tree] = topic_progress(db.session, user, DAY2)
             assert (tree.cards, tree.new, tree.learning, tree.reviews_30d, tree.passed_30d) == (1, 0, 1, 2, 1)
 
@@ -168,7 +168,7 @@ def test_upgrade_from_the_first_migration_keeps_progress_and_fills_undo_columns(
             [tree] = topic_progress(db.session, user, DAY2)
             assert (tree.learning, tree.due, tree.reviews_30d, tree.passed_30d) == (1, 1, 1, 1)
             with db.engine.connect() as conn:
-                assert counters.mismatches(conn) == []
+                assert counter_mismatches(conn) == []
     finally:
         drop_schema(app)
 
@@ -318,7 +318,7 @@ def test_0009_fixes_rows_out_of_range_and_adds_the_checks(database_url, tmp_path
                         "decks",
                     )
                 }
-                assert counters.mismatches(conn) == []
+                assert counter_mismatches(conn) == []
             user = rows["users"][0]
             assert (user["day_starts_at_hour"], user["locale"]) == (4, None)
             assert (user["new_cards_per_day"], user["reviews_per_day"]) == (0, 99999)

@@ -239,8 +239,8 @@ def _insert_rows(session: Session, table: Any, rows: list[dict[str, Any]]) -> No
     """INSERT many rows of plain values (str, int, bool, None) with the driver's executemany.
 
     An import inserts tens of thousands of cards; SQLAlchemy's own executemany
-    spent about as long building each row's parameters (0.24 s for 50,000 rows)
-    as SQLite spent storing them.  The values need no conversion: both drivers
+    spent about as long building each row's parameters as SQLite spent storing
+    them (bench/RESULTS.md, "notes import").  The values need no conversion: both drivers
     take Python's str, int, bool and None as they are.
     """
     columns = list(rows[0])

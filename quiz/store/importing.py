@@ -1,5 +1,5 @@
-"""Importing notes: files and folders (``flask notes import``, the demo deck), uploaded texts and parses
-kept by a browser import, each stored as a deck through ``quiz.store.decks``.
+"""Importing notes: files and folders (``flask notes import``, the demo deck) and the parses a browser
+import keeps (``quiz.pending``), each stored as a deck through ``quiz.store.decks``.
 
 A file import reads and parses every file before anything is written, so a bad file stores nothing;
 the caller commits once, so an import that fails midway leaves the database as it was.
@@ -22,18 +22,14 @@ from quiz.store.decks import ImportResult, NoteToSync, sync_decks
 NOTE_SUFFIXES = (".md", ".markdown")
 
 
-def find_note_files(paths: Iterable[str | Path]) -> list[Path]:
-    """Expand files and folders into the notes files they hold, in a stable order.
+def _named_note_files(paths: Iterable[str | Path]) -> list[tuple[Path, str]]:
+    """Expand files and folders into the notes files they hold, in a stable order, each with its display
+    name: its path relative to the folder given (``sub/git.md``), or its file name when the file itself
+    was given.
 
     Raises:
         NoteError: a path does not exist or a folder holds no notes.
     """
-    return [path for path, _name in _named_note_files(paths)]
-
-
-def _named_note_files(paths: Iterable[str | Path]) -> list[tuple[Path, str]]:
-    """``find_note_files`` with each file's display name: its path relative to the folder given
-    (``sub/git.md``), or its file name when the file itself was given."""
     found: list[tuple[Path, str]] = []
     for raw in paths:
         path = Path(raw)
@@ -56,7 +52,7 @@ def import_note_files(session: Session, user: User, paths: Iterable[str | Path])
     stops the import with nothing stored.
     """
     parsed: list[NoteToSync] = []
-    with _older_objects_set_aside():
+    with older_objects_set_aside():
         for path, name in _named_note_files(paths):
             try:
                 data = path.read_bytes()
@@ -74,19 +70,21 @@ IMPORT_GC_YOUNG = 20_000  # allocations between young collections during a bulk 
 
 
 @contextmanager
-def _older_objects_set_aside() -> Iterator[None]:
+def older_objects_set_aside() -> Iterator[None]:
     """Keep the garbage collector's passes during a bulk import to the objects the import makes.
 
     Parsing allocates tokens by the hundred thousand, which sets off full
     collections, and each full pass walked every object of the loaded app
-    (models, SQLAlchemy's caches, templates): 0.3-0.45 s of a 5 MB import.
+    (models, SQLAlchemy's caches, templates), again and again within one import
+    (measured: bench/RESULTS.md, "notes import").
     ``gc.freeze()`` moves the objects that exist now out of the collector's
     sight and ``gc.unfreeze()`` brings them back afterwards.  The youngest
     generation's threshold is raised meanwhile (IMPORT_GC_YOUNG): the parse's
     tokens die young, and each young pass also promoted the import's growing
     results towards more full passes over them.  Both act on the whole process:
     two imports at once in two threads may end each other's settings early,
-    which costs time, nothing else.
+    which costs time, nothing else.  The browser import (``quiz.pending``)
+    parses and stores in steps of its own, each within it.
     """
     threshold = gc.get_threshold()
     gc.freeze()
@@ -98,28 +96,7 @@ def _older_objects_set_aside() -> Iterator[None]:
         gc.unfreeze()
 
 
-# The browser import's background job parses and stores in steps of its own.
-older_objects_set_aside = _older_objects_set_aside
-
 UPLOAD_PREFIX = "upload:"
-
-
-def import_texts(
-    session: Session,
-    user: User,
-    notes: Sequence[tuple[str, str]],
-    keep: Mapping[str, set[str]] | None = None,
-) -> list[ImportResult]:
-    """Parse and store notes given as text: ``(name, markdown)`` pairs, as an upload's are.
-
-    A note is a deck identified by its name, so a changed version of the same
-    file updates its deck in place.  ``keep`` maps a note's name to the keys of
-    the cards to store; the others are left out.  The browser's import parses
-    once, when the upload arrives (``quiz.pending``), and stores that parse with
-    ``import_parsed``.
-    """
-    with _older_objects_set_aside():
-        return import_parsed(session, user, [(name, text, parse_note(text)) for name, text in notes], keep)
 
 
 def import_parsed(
@@ -128,9 +105,13 @@ def import_parsed(
     notes: Sequence[tuple[str, str, ParsedNote]],
     keep: Mapping[str, set[str]] | None = None,
 ) -> list[ImportResult]:
-    """Store notes already parsed: ``(name, markdown, parsed)`` triples (see ``import_texts``).
+    """Store notes already parsed: ``(name, markdown, parsed)`` triples, as an upload's are.
 
-    The browser's import confirms through here (``quiz.pending.store_import``).
+    A note is a deck identified by its name, so a changed version of the same
+    file updates its deck in place.  ``keep`` maps a note's name to the keys of
+    the cards to store; the others are left out.  The browser's import parses
+    once, when the upload arrives (``quiz.pending``), and confirms through here
+    (``quiz.pending.store_import``).
     """
     results = []
     for name, text, note in notes:
