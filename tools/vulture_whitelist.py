@@ -14,7 +14,7 @@ from babel.messages.catalog import Message
 from quiz.forms import AccountForm, PasswordChangeForm, SettingsForm
 from quiz.models import Card, Deck, ReviewLog, ReviewState, User, UTCDateTime
 from quiz.notes.rules.explicit import CLOZE_REFERENCE
-from quiz.notes.text import CODE_SPAN_REFERENCE, SENTENCE_END
+from quiz.notes.text import CODE_SPAN_REFERENCE
 from quiz.store.browser import SourceExcerpt
 from quiz.store.grading import Schedule, SessionSummary
 from quiz.store.progress import TopicProgress
@@ -65,9 +65,6 @@ Message.string
 # run on a note; tests/test_linear_time.py compares the scanners with them.
 CLOZE_REFERENCE
 CODE_SPAN_REFERENCE
-# quiz/notes/text.py: used by nothing.  Listed so that `make lint` passes until quiz/notes' owner
-# removes it; then remove this line too.
-SENTENCE_END
 
 # io.RawIOBase's protocol: a test's fake zip member stream answers readable().
 Gusher.readable
