@@ -99,6 +99,18 @@ def test_zip_of_a_notes_folder(app, client):
     assert "notes/git.md" in page and "logo.png" not in page and "__MACOSX" not in page
 
 
+def test_a_zip_from_linux_zip_with_chinese_names_gives_the_deck_its_chinese_name(app, client):
+    from tests.test_uploads import zip_with_raw_names
+
+    archive = zip_with_raw_names({"笔记/linux笔记.md".encode(): LINUX_ZH.encode()})
+    response = upload(client, ("notes.zip", archive))
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "笔记/linux笔记.md" in page and "τ¼ö" not in page
+    client.post(response.headers["Location"], data=form_of(page))
+    with app.app_context():
+        assert db.session.scalars(select(Deck.title)).one() == "linux笔记"
+
+
 def test_the_preview_lists_the_lines_not_carded_with_their_reason_in_the_users_language(app, client):
     note = "# Linux\n\n- `ls -la` 列出所有文件\n- `git branch` 的数量很多\n"
     response = upload(client, pasted=note, pasted_name="linux")
