@@ -257,6 +257,7 @@ ZH = {
     "The card is imported as you write it here, and later imports of the note keep your wording, as they keep an edit made in the card browser.": "卡片将按你在这里写的内容导入；之后再次导入这篇笔记时会保留你的措辞，就像保留在卡片浏览器中所做的修改一样。",
     "Forget my fix": "撤销我的修正",
     "Back to the preview": "返回预览",
+    "As your note has it": "笔记中的原文",
     "Kind": "类型",
     "Write the card's front.": "请填写卡片正面。",
     "Write the card's back.": "请填写卡片背面。",
