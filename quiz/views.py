@@ -625,7 +625,8 @@ def import_preview(pending_id: int) -> tuple[str, int]:
 
 @bp.post("/import/<int:pending_id>")
 def import_confirm(pending_id: int) -> Response:
-    """Keep the ticks of the page shown, then go to another page, or store the ticked cards of all notes.
+    """Keep the ticks of the page shown, then go to another page or to a card's fix, or store the ticked
+    cards of all notes.
 
     Storing runs from the kept parse (no second parse): within the request for a small import, else
     in a background thread that the preview address follows.
@@ -637,12 +638,12 @@ def import_confirm(pending_id: int) -> Response:
     page = int_arg("page", None, 0, DB_INT_MAX, form=True)
     if note is not None and page is not None:
         pending.save_ticks(db.session, upload, note, page, set(request.form.getlist("keep")))
-        fix = request.form.get("fix", "")
-        if fix:
-            db.session.commit()
-            return redirect(
-                url_for("quiz.import_fix", pending_id=pending_id, note=note, page=page, key=fix[:64])
-            )
+    fix = request.form.get("fix", "")
+    if fix:  # a card's Fix button: never an import
+        db.session.commit()
+        if note is None or page is None:
+            return redirect(url_for("quiz.import_preview", pending_id=pending_id))
+        return redirect(url_for("quiz.import_fix", pending_id=pending_id, note=note, page=page, key=fix[:64]))
     goto = request.form.get("goto", "")
     if goto:
         target_note, _sep, target_page = goto.partition(":")

@@ -332,3 +332,10 @@ def test_the_card_browser_puts_the_notes_kind_back_with_its_text(app, client):
     client.post(f"/cards/{card.id}/edit", data={"reset": "1"})
     card = cards(app)["git branch"]
     assert (card.kind, card.note_kind, card.override_front) == ("command", None, None)
+
+
+def test_a_fix_button_sent_without_its_page_imports_nothing(app, client):
+    location, page = preview(client, V1)
+    response = client.post(location, data={"fix": key_of(page, "git branch")})
+    assert response.status_code == 302 and response.headers["Location"].endswith(location)
+    assert cards(app) == {}
