@@ -215,9 +215,9 @@ def _write_new_decks(session: Session, user: User, batch: list[tuple[ImportResul
             for position, draft in enumerate(drafts)
         ]
         result.added = len(drafts)
-        keys = {d.key for d in unique_drafts(item.note.cards)}
-        result.unticked = len(keys) - len(drafts)
-        _remember_unticked(session, deck_id, keys, item.keep_keys, new_deck=True)
+        card_keys = {d.key for d in unique_drafts(item.note.cards)}
+        result.unticked = len(card_keys) - len(drafts)
+        _remember_unticked(session, deck_id, card_keys, item.keep_keys, new_deck=True)
     if card_rows:
         # One bulk INSERT for the cards and one INSERT … SELECT for their states: at thousands of cards
         # a note, one ORM object (or one RETURNING round trip) each would cost more than parsing it.
