@@ -13,7 +13,9 @@ app and the database's CHECK constraints hold), and the error names the first
 field that does not (``decks[0].cards[3].kind: must be one of …``).
 
 A deck carries its note's text (``source_text``) and display name (``source_name``),
-so a restored card shows its source lines; backups written before these fields
+so a restored card shows its source lines, and the keys of the cards the user unticked
+at an import (``unticked``: they stay out of later imports); a card carries the note's
+kind when the user chose another (``note_kind``).  Backups written before these fields
 existed restore without them.  A deck's ``source_path`` is only the note's identity:
 nothing in the app opens it, whatever a backup sets it to.
 """
@@ -41,6 +43,7 @@ from quiz.models import (
     ReviewLog,
     ReviewState,
     Topic,
+    UntickedCard,
     User,
     UTCDateTime,
     now_utc,
@@ -72,7 +75,9 @@ CARD_FIELDS = (
     "edited_at",
     "override_front",
     "override_back",
+    "note_kind",
 )
+OPTIONAL_CARD_FIELDS = frozenset({"note_kind"})
 # A review state's schedule and a log row's before and after are the grade's own columns
 # (quiz.store.grading); the drill mark is not kept: a restore derives it from the newest grade.
 STATE_FIELDS = (*SCHEDULE_FIELDS, "suspended")
@@ -200,6 +205,7 @@ _USER = _decoders(User, USER_FIELDS)
 _DECK = _decoders(Deck, DECK_FIELDS)
 _TOPIC = _decoders(Topic, TOPIC_FIELDS)
 _TOPIC_TITLE = _decoder(Topic, "title")
+_UNTICKED_KEY = _decoder(UntickedCard, "key")
 _CARD = _decoders(Card, CARD_FIELDS)
 _STATE = _decoders(ReviewState, STATE_FIELDS)
 _LOG = _decoders(ReviewLog, LOG_FIELDS)
@@ -277,6 +283,7 @@ class _Deck:
     values: dict[str, Any]
     topics: list[tuple[tuple[str, ...], dict[str, Any]]]
     cards: list[_Card]
+    unticked: list[str]
 
 
 @dataclass
@@ -284,6 +291,18 @@ class _Backup:
     user: dict[str, Any]
     decks: list[_Deck]
     exports: list[dict[str, Any]]
+
+
+def _unticked(raw_deck: dict[str, Any], where: str) -> list[str]:
+    """The keys of a deck's cards unticked at an import (none in a backup from before they were kept)."""
+    raw = raw_deck.get("unticked", [])
+    keys = [
+        str(_UNTICKED_KEY(key, f"{where}.unticked[{i}]"))
+        for i, key in enumerate(_list(raw, f"{where}.unticked"))
+    ]
+    if len(set(keys)) != len(keys):
+        raise BackupError(f"{where}.unticked: a key appears twice")
+    return keys
 
 
 def _check_header(data: object) -> dict[str, Any]:
@@ -337,7 +356,7 @@ def _parse(data: object) -> _Backup:
         keys: set[str] = set()
         for c, raw_card in enumerate(_list(_field(raw_deck, "cards", where), f"{where}.cards")):
             cwhere = f"{where}.cards[{c}]"
-            card_values = _values(raw_card, _CARD, cwhere)
+            card_values = _values(raw_card, _CARD, cwhere, OPTIONAL_CARD_FIELDS)
             if card_values["key"] in keys:
                 raise BackupError(f"{cwhere}: card key {card_values['key']!r} appears twice in the deck")
             keys.add(card_values["key"])
@@ -360,7 +379,7 @@ def _parse(data: object) -> _Backup:
                 seqs.add(seq)
                 log.append((seq, _values(raw_entry, _LOG, lwhere, table="review_log")))
             cards.append(_Card(card_values, topic, state, log))
-        decks.append(_Deck(values, topics, cards))
+        decks.append(_Deck(values, topics, cards, _unticked(raw_deck, where)))
     exports = [
         _values(raw, _EXPORT, f"anki_exports[{i}]")
         for i, raw in enumerate(_list(_field(top, "anki_exports", "backup"), "anki_exports"))
@@ -380,8 +399,9 @@ def dump_user(session: Session, user: User) -> dict[str, Any]:
          "user": {name, timezone, new_cards_per_day, reviews_per_day, day_starts_at_hour, locale},
          "decks": [{title, slug, source_path, content_hash, imported_at, source_text, source_name,
                     "topics": [{"path": [title, ...], position}],
+                    "unticked": [key, ...],
                     "cards": [{key, kind, front, back, line, position, retired, edited_at,
-                               override_front, override_back, "topic": [title, ...] | null,
+                               override_front, override_back, note_kind, "topic": [title, ...] | null,
                                "state": {repetitions, ease_hundredths, ...} | null,
                                "log": [{"seq", reviewed_at, review_day, grade, drill,
                                         ..._before, ..._after}]}]}],
@@ -395,6 +415,7 @@ def dump_user(session: Session, user: User) -> dict[str, Any]:
     deck_ids = [deck.id for deck in decks]
     topics: dict[int, list[Topic]] = {deck_id: [] for deck_id in deck_ids}
     cards: dict[int, list[Card]] = {deck_id: [] for deck_id in deck_ids}
+    unticked: dict[int, list[str]] = {deck_id: [] for deck_id in deck_ids}
     states: dict[int, ReviewState] = {}
     logs: dict[int, list[dict[str, object]]] = {}
     if deck_ids:
@@ -406,6 +427,12 @@ def dump_user(session: Session, user: User) -> dict[str, Any]:
             select(Card).where(Card.deck_id.in_(deck_ids)).order_by(Card.position, Card.id)
         ):
             cards[card.deck_id].append(card)
+        for deck_id, key in session.execute(
+            select(UntickedCard.deck_id, UntickedCard.key)
+            .where(UntickedCard.deck_id.in_(deck_ids))
+            .order_by(UntickedCard.deck_id, UntickedCard.key)
+        ):
+            unticked[deck_id].append(key)
         owned = owned_cards(user.id, Card.id)
         for state in session.scalars(
             select(ReviewState).where(ReviewState.user_id == user.id, ReviewState.card_id.in_(owned))
@@ -431,6 +458,7 @@ def dump_user(session: Session, user: User) -> dict[str, Any]:
             {
                 **_row(deck, DECK_FIELDS),
                 "topics": [{"path": list(t.path), **_row(t, TOPIC_FIELDS)} for t in topics[deck.id]],
+                "unticked": unticked[deck.id],
                 "cards": [
                     {
                         **_row(card, CARD_FIELDS),
@@ -538,6 +566,7 @@ def restore_user(session: Session, data: dict[str, Any], user: User) -> RestoreR
         for parsed in backup.decks:
             deck = Deck(user_id=user.id, **parsed.values)
             session.add(deck)
+            session.add_all(UntickedCard(deck=deck, key=key) for key in parsed.unticked)
             by_path: dict[tuple[str, ...], Topic] = {}
             for path, values in sorted(parsed.topics, key=lambda item: len(item[0])):
                 topic = Topic(

@@ -19,7 +19,15 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from quiz import limits
 from quiz.limits import DB_INT_MAX
@@ -144,6 +152,33 @@ class CardEditForm(FlaskForm):
 
     front = TextAreaField(_l("Front"), validators=[InputRequired(), Length(max=20_000)])
     back = TextAreaField(_l("Back"), validators=[InputRequired(), Length(max=20_000)])
+
+
+# The kinds a user may give a card in an import's preview (a cloze card of the note may stay one).
+FIX_KINDS = ("command", "concept", "qa")
+KIND_LABELS = {"command": _l("Command"), "concept": _l("Concept"), "qa": _l("Question"), "cloze": _l("Cloze")}
+
+
+def _kind_choices(kinds: tuple[str, ...]) -> list[SelectChoice]:
+    return [SelectChoice(kind, KIND_LABELS.get(kind, kind)) for kind in kinds]
+
+
+class PreviewFixForm(FlaskForm):
+    """A card of an import's preview, as the user wants it stored."""
+
+    kind = SelectField(_l("Kind"), choices=_kind_choices(FIX_KINDS))
+    # DataRequired: a front or back of spaces only is empty too.
+    front = TextAreaField(
+        _l("Front"), validators=[DataRequired(_l("Write the card's front.")), Length(max=20_000)]
+    )
+    back = TextAreaField(
+        _l("Back"), validators=[DataRequired(_l("Write the card's back.")), Length(max=20_000)]
+    )
+
+    def allow_kind(self, kind: str) -> None:
+        """Offer ``kind`` too when the note gave the card one the user may not choose (a cloze)."""
+        if kind not in FIX_KINDS:
+            self.kind.choices = _kind_choices((*FIX_KINDS, kind))
 
 
 class UploadForm(FlaskForm):

@@ -143,7 +143,7 @@ COLUMN_RULES: Mapping[str, Mapping[str, Rule]] = {
         "locale": OneOf(LOCALES),
     },
     "topics": {"position": COUNT},
-    "cards": {"kind": OneOf(CARD_KINDS), "line": COUNT, "position": COUNT},
+    "cards": {"kind": OneOf(CARD_KINDS), "line": COUNT, "position": COUNT, "note_kind": OneOf(CARD_KINDS)},
     "review_states": {
         "repetitions": COUNT,
         "ease_hundredths": EASE,

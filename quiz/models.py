@@ -221,6 +221,13 @@ class PendingImportNote(db.Model):
     card_count: Mapped[int] = mapped_column(Integer)
     deck_exists: Mapped[bool] = mapped_column(Boolean)
     unticked: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")  # JSON list of card keys
+    # JSON {key: [kind, front, back]}: the cards the user fixed in the preview, as they want them.
+    fixes: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
+    # JSON: how many cards of each status (new, edited, unchanged, restored) there are, and are unticked
+    # (see ``quiz.pending.Tally``).  NULL: parsed before statuses were kept.
+    tally: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # gzip-compressed JSON [[kind, front, back, topic, line], ...]: the deck's cards the note no longer holds.
+    retiring: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
 class PendingImportPage(db.Model):
@@ -233,7 +240,10 @@ class PendingImportPage(db.Model):
     )
     note_position: Mapped[int] = mapped_column(Integer, primary_key=True)
     page: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # gzip-compressed JSON [[kind, front, back, topic, line, key, known], ...]
+    # gzip-compressed JSON [[kind, front, back, topic, line, key, status, holds, shown], ...]: status is
+    # new, edited, unchanged or restored; holds, whether unticking the card retires a card in the quiz;
+    # shown, the user's wording [kind, front, back] of the card they have, or null (``quiz.pending``).
+    # Parsed before statuses were kept: [kind, front, back, topic, line, key, known].
     cards: Mapped[bytes] = mapped_column(LargeBinary)
 
 
@@ -302,6 +312,7 @@ class Card(db.Model):
     # No index of its own: the unique (deck_id, key) index serves lookups by deck.
     deck_id: Mapped[int] = mapped_column(ForeignKey("decks.id", ondelete="CASCADE"))
     topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id", ondelete="SET NULL"), index=True)
+    # How the card is asked: the note's kind, or the kind the user chose (then note_kind keeps the note's).
     kind: Mapped[str] = mapped_column(String(16))
     front: Mapped[str] = mapped_column(Text)
     back: Mapped[str] = mapped_column(Text)
@@ -315,6 +326,9 @@ class Card(db.Model):
     # The user's own wording, edited in the card browser; it wins over the note's text, re-imports included.
     override_front: Mapped[str | None] = mapped_column(Text)
     override_back: Mapped[str | None] = mapped_column(Text)
+    # The kind the note gives the card when the user chose another (``kind``); None: ``kind`` is the note's.
+    # Re-imports update this one and leave ``kind`` as the user chose it.
+    note_kind: Mapped[str | None] = mapped_column(String(16))
 
     deck: Mapped[Deck] = relationship(back_populates="cards")
     topic: Mapped[Topic | None] = relationship()
@@ -334,8 +348,28 @@ class Card(db.Model):
         return self.override_back if self.override_back is not None else self.back
 
     @property
+    def kind_in_note(self) -> str:
+        """The kind the note gives the card, whatever the user chose (what re-imports compare)."""
+        return self.note_kind if self.note_kind is not None else self.kind
+
+    @property
     def overridden(self) -> bool:
-        return self.override_front is not None or self.override_back is not None
+        return self.override_front is not None or self.override_back is not None or self.note_kind is not None
+
+
+class UntickedCard(db.Model):
+    """A card of a note that the user unticked at an import: later imports of the note leave it out too.
+
+    Kept per deck and card key until the user ticks the card again in an import's preview.  The card
+    itself may never have been stored (unticked at the first import) or be retired.
+    """
+
+    __tablename__ = "unticked_cards"
+
+    deck_id: Mapped[int] = mapped_column(ForeignKey("decks.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+    deck: Mapped[Deck] = relationship()
 
 
 class ReviewState(db.Model):

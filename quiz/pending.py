@@ -2,10 +2,14 @@
 
 An upload becomes a `PendingImport` (status ``parsing``) holding the uploaded texts.  `parse` parses
 each note exactly once and keeps the result: one `PendingImportNote` per note (its text, headings,
-card count, the keys the user unticked) and its cards in `PendingImportPage` rows of `PAGE_CARDS`,
-so a preview page reads and shows one page of one note whatever the note's size.  `store_import`
-stores the ticked cards from that kept parse (no second parse) through
-`quiz.store.importing.import_parsed`.
+card count, the keys the user unticked, the cards they fixed) and its cards in `PendingImportPage`
+rows of `PAGE_CARDS`, so a preview page reads and shows one page of one note whatever the note's
+size.  A note that updates a deck is compared with it at the parse, with the import's own matching
+(``quiz.store.decks.compare_note``): each card is new, edited, unchanged or restored, the deck's
+cards the note no longer holds are listed as retiring, and the `Tally` of these counts is kept up
+to date as the user ticks.  Cards the user unticked at an earlier import of the note start unticked.
+`store_import` stores the ticked cards, with the user's fixes, from that kept parse (no second
+parse) through `quiz.store.importing.import_parsed`.
 
 Both steps may run in a background thread (see ``quiz.import_jobs``): they commit their progress as
 they go, and finish only while their ``job_token`` is still the pending import's, so an attempt
@@ -17,8 +21,8 @@ from __future__ import annotations
 import gzip
 import json
 import secrets
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,7 +39,8 @@ from quiz.models import (
     now_utc,
 )
 from quiz.notes import CardDraft, ParsedNote, Skipped, Topic, parse_note
-from quiz.store.decks import ImportResult
+from quiz.store.browser import Wording
+from quiz.store.decks import EDITED, NEW, RESTORED, UNCHANGED, ComparedCard, ImportResult, compare_note
 from quiz.store.importing import UPLOAD_PREFIX, import_parsed, older_objects_set_aside
 from quiz.store.matching import unique_drafts
 
@@ -44,6 +49,8 @@ LIFETIME = timedelta(days=1)
 # The statuses that take one of the user's places for pending imports (done and refused do not).
 OPEN_STATUSES = ("parsing", "ready", "importing", "failed")
 RUNNING_STATUSES = ("parsing", "importing")
+STATUSES = (NEW, EDITED, UNCHANGED, RESTORED)
+KNOWN = "known"  # the status of a card the user has, in a note parsed before statuses were kept
 
 
 class TooManyCardsError(ValueError):
@@ -220,7 +227,9 @@ def parse(session: Session, pending_id: int, token: str, max_cards: int) -> Pend
                 session.commit()
                 raise TooManyCardsError(name, len(drafts), total, max_cards)
             deck_id = decks.get(UPLOAD_PREFIX + name)
-            known = _known_keys(session, deck_id)
+            compared = compare_note(session, deck_id, drafts)
+            rows = [_card_row(d, c) for d, c in zip(drafts, compared.cards, strict=True)]
+            tally = Tally.of(rows, compared.unticked, len(compared.retiring))
             notes.append(
                 PendingImportNote(
                     pending_id=pending_id,
@@ -231,14 +240,14 @@ def parse(session: Session, pending_id: int, token: str, max_cards: int) -> Pend
                     skipped=_pack_skipped(note),
                     card_count=len(drafts),
                     deck_exists=deck_id is not None,
-                    unticked="[]",
+                    unticked=json.dumps(sorted(compared.unticked), ensure_ascii=False),
+                    fixes="{}",
+                    tally=tally.dumps(),
+                    retiring=_pack_retiring(compared.retiring),
                 )
             )
-            for page, start in enumerate(range(0, len(drafts), PAGE_CARDS)):
-                chunk = [
-                    [d.kind, d.front, d.back, list(d.topic), d.line, d.key, d.key in known]
-                    for d in drafts[start : start + PAGE_CARDS]
-                ]
+            for page, start in enumerate(range(0, len(rows), PAGE_CARDS)):
+                chunk = rows[start : start + PAGE_CARDS]
                 pages.append(
                     PendingImportPage(
                         pending_id=pending_id, note_position=position, page=page, cards=_pack(chunk)
@@ -262,10 +271,84 @@ def parse(session: Session, pending_id: int, token: str, max_cards: int) -> Pend
     return pending
 
 
-def _known_keys(session: Session, deck_id: int | None) -> set[str]:
-    if deck_id is None:
-        return set()
-    return set(session.scalars(select(Card.key).where(Card.deck_id == deck_id)))
+def _card_row(draft: CardDraft, compared: ComparedCard) -> list[Any]:
+    """A card as a page keeps it (the layout is ``PendingImportPage.cards``')."""
+    shown = compared.shown
+    return [
+        draft.kind,
+        draft.front,
+        draft.back,
+        list(draft.topic),
+        draft.line,
+        draft.key,
+        compared.status,
+        compared.holds,
+        [shown.kind, shown.front, shown.back] if shown is not None else None,
+    ]
+
+
+def _pack_retiring(cards: Sequence[Card]) -> bytes | None:
+    """The deck's cards an import retires, as the user knows them; None when there are none."""
+    if not cards:
+        return None
+    return _pack([[c.kind, c.shown_front, c.shown_back, list(c.topic_path), c.line] for c in cards])
+
+
+def _zeros() -> dict[str, int]:
+    return dict.fromkeys(STATUSES, 0)
+
+
+@dataclass
+class Tally:
+    """How many of a note's cards an import adds, edits, leaves unchanged, restores and retires.
+
+    Kept as JSON on the note from the parse on; `save_ticks` moves a card between ticked and unticked.
+    """
+
+    cards: dict[str, int] = field(default_factory=_zeros)  # by status: every card of the note
+    unticked: dict[str, int] = field(default_factory=_zeros)  # by status: those left unticked
+    releasing: int = 0  # unticked cards whose card in the quiz the import retires
+    retiring: int = 0  # the deck's cards in the quiz that the note no longer holds
+
+    @classmethod
+    def of(cls, rows: Iterable[list[Any]], unticked: set[str], retiring: int) -> Tally:
+        tally = cls(retiring=retiring)
+        for row in rows:
+            tally.cards[row[6]] += 1
+            if row[5] in unticked:
+                tally.count_unticked(row, 1)
+        return tally
+
+    def count_unticked(self, row: list[Any], change: int) -> None:
+        """One card (a page row) more (``change`` 1) or fewer (-1) left unticked."""
+        self.unticked[row[6]] += change
+        self.releasing += change if row[7] else 0
+
+    def will(self, status: str) -> int:
+        """How many ticked cards of ``status`` the import stores."""
+        return self.cards[status] - self.unticked[status]
+
+    @property
+    def retired(self) -> int:
+        return self.retiring + self.releasing
+
+    def __add__(self, other: Tally) -> Tally:
+        return Tally(
+            {s: self.cards[s] + other.cards[s] for s in STATUSES},
+            {s: self.unticked[s] + other.unticked[s] for s in STATUSES},
+            self.releasing + other.releasing,
+            self.retiring + other.retiring,
+        )
+
+    def dumps(self) -> str:
+        return json.dumps([self.cards, self.unticked, self.releasing, self.retiring])
+
+    @classmethod
+    def loads(cls, text: str | None) -> Tally | None:
+        if text is None:
+            return None
+        cards, unticked, releasing, retiring = json.loads(text)
+        return cls(cards, unticked, releasing, retiring)
 
 
 @dataclass(frozen=True)
@@ -277,6 +360,7 @@ class NoteSummary:
     card_count: int
     unticked: int
     deck_exists: bool
+    tally: Tally | None = None  # None: parsed before statuses were kept
 
     @property
     def pages(self) -> int:
@@ -285,15 +369,32 @@ class NoteSummary:
 
 @dataclass(frozen=True)
 class PreviewCard:
-    """A card on a preview page."""
+    """A card on a preview page: what the import does to it, and how the user will see it."""
 
     draft: CardDraft
-    known: bool  # the user has this card already, from a note of the same name
+    status: str  # one of STATUSES, or KNOWN
+    holds: bool  # a card in the quiz continues it: leaving it out retires that card
     ticked: bool
+    shown: Wording | None = None  # the user's own wording of the card they have
+    fix: Wording | None = None  # the user's fix of the card in this preview
+
+    @property
+    def wording(self) -> Wording:
+        """The card as it will be asked: the fix, else the user's wording, else the note's."""
+        return self.fix or self.shown or Wording(self.draft.kind, self.draft.front, self.draft.back)
+
+
+@dataclass(frozen=True)
+class RetiringCard:
+    """A card of the deck that the note no longer holds: the import retires it (its history stays)."""
+
+    wording: Wording
+    topic: tuple[str, ...]
+    line: int
 
 
 def note_summaries(session: Session, pending: PendingImport) -> list[NoteSummary]:
-    """Every note of a parsed pending import with its card count, without reading its cards or text."""
+    """Every note of a parsed pending import with its card counts, without reading its cards or text."""
     rows = session.execute(
         select(
             PendingImportNote.position,
@@ -301,33 +402,99 @@ def note_summaries(session: Session, pending: PendingImport) -> list[NoteSummary
             PendingImportNote.card_count,
             PendingImportNote.unticked,
             PendingImportNote.deck_exists,
+            PendingImportNote.tally,
         )
         .where(PendingImportNote.pending_id == pending.id)
         .order_by(PendingImportNote.position)
     )
     return [
-        NoteSummary(position, name, count, len(json.loads(unticked)), deck_exists)
-        for position, name, count, unticked, deck_exists in rows
+        NoteSummary(position, name, count, len(json.loads(unticked)), deck_exists, Tally.loads(tally))
+        for position, name, count, unticked, deck_exists, tally in rows
     ]
 
 
-def _draft(row: list[Any]) -> tuple[CardDraft, bool]:
-    kind, front, back, topic, line, key, known = row
-    return CardDraft(kind, front, back, tuple(topic), line, key), bool(known)
+def total_tally(notes: Sequence[NoteSummary]) -> Tally | None:
+    """The counts of all the notes together; None when a note was parsed before counts were kept."""
+    tallies = [n.tally for n in notes]
+    if not tallies or any(t is None for t in tallies):
+        return None
+    return sum((t for t in tallies if t is not None), Tally())
+
+
+def _draft(row: list[Any]) -> CardDraft:
+    kind, front, back, topic, line, key = row[:6]
+    return CardDraft(kind, front, back, tuple(topic), line, key)
+
+
+def _preview_card(row: list[Any], unticked: set[str], fixes: dict[str, list[str]]) -> PreviewCard:
+    draft = _draft(row)
+    ticked = draft.key not in unticked
+    fix = Wording(*fixes[draft.key]) if draft.key in fixes else None
+    if len(row) == 7:  # parsed before statuses were kept: [..., known]
+        return PreviewCard(draft, KNOWN if row[6] else NEW, bool(row[6]), ticked, None, fix)
+    shown = Wording(*row[8]) if row[8] is not None else None
+    return PreviewCard(draft, row[6], bool(row[7]), ticked, shown, fix)
+
+
+def _note_row(session: Session, pending: PendingImport, note: int) -> PendingImportNote | None:
+    return session.get(PendingImportNote, (pending.id, note), options=[defer(PendingImportNote.text)])
 
 
 def page_cards(session: Session, pending: PendingImport, note: int, page: int) -> list[PreviewCard]:
-    """The cards of one page of one note, each with whether it is known and still ticked."""
+    """The cards of one page of one note: their status, the user's wording and fix, whether ticked."""
     stored = session.get(PendingImportPage, (pending.id, note, page))
-    row = session.get(PendingImportNote, (pending.id, note), options=[defer(PendingImportNote.text)])
+    row = _note_row(session, pending, note)
     if stored is None or row is None:
         return []
     unticked = set(json.loads(row.unticked))
-    cards = []
-    for item in _unpack(stored.cards):
-        draft, known = _draft(item)
-        cards.append(PreviewCard(draft, known, draft.key not in unticked))
-    return cards
+    fixes = json.loads(row.fixes)
+    return [_preview_card(item, unticked, fixes) for item in _unpack(stored.cards)]
+
+
+def by_topic(cards: Sequence[PreviewCard]) -> list[tuple[tuple[str, ...], list[PreviewCard]]]:
+    """The cards grouped under their headings, in note order (a heading's cards follow each other)."""
+    groups: list[tuple[tuple[str, ...], list[PreviewCard]]] = []
+    for card in cards:
+        if groups and groups[-1][0] == card.draft.topic:
+            groups[-1][1].append(card)
+        else:
+            groups.append((card.draft.topic, [card]))
+    return groups
+
+
+def retiring_cards(session: Session, pending: PendingImport, note: int) -> list[RetiringCard]:
+    """The deck's cards in the quiz that the note no longer holds: importing it retires them."""
+    stored = session.scalar(
+        select(PendingImportNote.retiring).where(
+            PendingImportNote.pending_id == pending.id, PendingImportNote.position == note
+        )
+    )
+    if not stored:
+        return []
+    return [
+        RetiringCard(Wording(kind, front, back), tuple(topic), line)
+        for kind, front, back, topic, line in _unpack(stored)
+    ]
+
+
+def find_card(session: Session, pending: PendingImport, note: int, page: int, key: str) -> PreviewCard | None:
+    """One card of a preview page, by key; None when the page holds no such card."""
+    return next((c for c in page_cards(session, pending, note, page) if c.draft.key == key), None)
+
+
+def save_fix(
+    session: Session, pending: PendingImport, note: int, card: PreviewCard, fix: Wording | None
+) -> None:
+    """Keep the user's fix of a card of the preview (None, or the card as it stands: forget it)."""
+    row = _note_row(session, pending, note)
+    if row is None:
+        return
+    fixes = json.loads(row.fixes)
+    if fix is None or fix == (card.shown or Wording(card.draft.kind, card.draft.front, card.draft.back)):
+        fixes.pop(card.draft.key, None)
+    else:
+        fixes[card.draft.key] = [fix.kind, fix.front, fix.back]
+    row.fixes = json.dumps(fixes, ensure_ascii=False)
 
 
 def note_skipped(session: Session, pending: PendingImport, note: int) -> list[Skipped]:
@@ -341,14 +508,26 @@ def note_skipped(session: Session, pending: PendingImport, note: int) -> list[Sk
 
 
 def save_ticks(session: Session, pending: PendingImport, note: int, page: int, ticked: set[str]) -> None:
-    """Remember which cards of one shown page the user left ticked; the other pages keep theirs."""
+    """Remember which cards of one shown page the user left ticked; the other pages keep theirs.
+
+    The note's `Tally` follows: each card of the page that changed side is counted on its new side.
+    """
     stored = session.get(PendingImportPage, (pending.id, note, page))
-    row = session.get(PendingImportNote, (pending.id, note), options=[defer(PendingImportNote.text)])
+    row = _note_row(session, pending, note)
     if stored is None or row is None:
         return
-    shown = {item[5] for item in _unpack(stored.cards)}
-    unticked = (set(json.loads(row.unticked)) - shown) | (shown - ticked)
+    items = _unpack(stored.cards)
+    shown = {item[5] for item in items}
+    before = set(json.loads(row.unticked))
+    unticked = (before - shown) | (shown - ticked)
     row.unticked = json.dumps(sorted(unticked), ensure_ascii=False)
+    tally = Tally.loads(row.tally)
+    if tally is not None:
+        for item in items:
+            was, now = item[5] in before, item[5] in unticked
+            if was != now:
+                tally.count_unticked(item, 1 if now else -1)
+        row.tally = tally.dumps()
 
 
 def store_import(session: Session, pending_id: int, token: str) -> list[ImportResult]:
@@ -367,9 +546,10 @@ def store_import(session: Session, pending_id: int, token: str) -> list[ImportRe
     ).all()
     parsed: list[tuple[str, str, ParsedNote]] = []
     keep: dict[str, set[str]] = {}
+    fixes: dict[str, dict[str, Wording]] = {}
     for row in rows:
         drafts = [
-            _draft(item)[0]
+            _draft(item)
             for (stored,) in session.execute(
                 select(PendingImportPage.cards)
                 .where(
@@ -386,8 +566,9 @@ def store_import(session: Session, pending_id: int, token: str) -> list[ImportRe
             (row.name, gzip.decompress(row.text).decode("utf-8"), ParsedNote(topics, tuple(drafts)))
         )
         keep[row.name] = {d.key for d in drafts if d.key not in unticked}
+        fixes[row.name] = {key: Wording(*wording) for key, wording in json.loads(row.fixes).items()}
     with older_objects_set_aside():
-        results = import_parsed(session, user, parsed, keep)
+        results = import_parsed(session, user, parsed, keep, fixes)
     outcome = [
         {
             "title": r.deck.title,

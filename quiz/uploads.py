@@ -19,7 +19,8 @@ names the offending file, its ``status`` is the HTTP status to answer with:
 Zip archives are read from memory with `zipfile`.  Members that are directories,
 hidden (any path part starting with ``.``: ``.git/``, ``._x.md``) or under
 ``__MACOSX/`` are ignored; members that are not notes (images, nested zips …) are
-skipped silently.  Zip-bomb guards, in this order:
+skipped silently.  A member's name without the zip's UTF-8 flag (Linux ``zip``, Chinese Windows)
+is decoded as file contents are: UTF-8, else GB18030.  Zip-bomb guards, in this order:
 
 1. before anything is decompressed, every notes member's *declared* size
    (``ZipInfo.file_size``) is checked against the per-file limit, the running
@@ -159,6 +160,27 @@ def _suffix(name: str) -> str:
     return last[dot:].lower() if dot > 0 else ""
 
 
+_UTF8_NAME_FLAG = 0x800  # general purpose bit 11: the member's name is UTF-8
+
+
+def _member_name(info: zipfile.ZipInfo) -> str:
+    """A zip member's name as its maker wrote it.
+
+    Without the UTF-8 flag, ``zipfile`` reads a name as cp437 (the format's old default), but
+    Linux ``zip`` stores the bytes of the system's encoding as they are, and Chinese Windows
+    GBK.  Those bytes are decoded as a note's contents are: UTF-8, else GB18030, else cp437.
+    """
+    if info.flag_bits & _UTF8_NAME_FLAG or info.filename.isascii():
+        return info.filename
+    raw = info.filename.encode("cp437")  # zipfile's decoding, undone exactly: cp437 maps every byte
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return info.filename
+
+
 def _is_note(name: str) -> bool:
     return _suffix(name) in NOTE_SUFFIXES
 
@@ -284,9 +306,10 @@ def _read_zip_unchecked(zip_name: str, data: bytes, budget: _Budget) -> list[Upl
         declared = budget.total
         # Pass 1: headers only, nothing is decompressed.
         for info in archive.infolist():
-            if info.is_dir() or _is_ignored_member(info.filename):
+            raw_name = _member_name(info)
+            if info.is_dir() or _is_ignored_member(raw_name):
                 continue
-            name = _sanitise_name(info.filename)
+            name = _sanitise_name(raw_name)
             if not name or not _is_note(name):
                 continue  # images, nested zips … are skipped silently
             shown = f"{name} (in {zip_name})"

@@ -42,6 +42,7 @@ from quiz.forms import (
     ChoiceForm,
     EmptyForm,
     GradeForm,
+    PreviewFixForm,
     SettingsForm,
     StartForm,
     UploadForm,
@@ -53,8 +54,10 @@ from quiz.render import render_command, render_markdown
 from quiz.store.browser import (
     CARD_STATES,
     CARDS_PER_PAGE,
+    Wording,
     card_history,
     choice_options,
+    clear_override,
     search_cards,
     set_override,
     source_excerpt,
@@ -445,7 +448,7 @@ def edit_card(card_id: int) -> Response:
     """Save the user's own wording of a card (or put the note's back with "reset")."""
     card = _owned_card(card_id)
     if "reset" in request.form:
-        card.override_front = card.override_back = None
+        clear_override(card)
         flash(_("The card follows your note again."))
     else:
         form = CardEditForm()
@@ -599,6 +602,7 @@ def import_preview(pending_id: int) -> tuple[str, int]:
     page = min(int_arg("page", 0, 0, DB_INT_MAX) or 0, current.pages - 1 if current else 0)
     cards = pending.page_cards(db.session, upload, note, page) if current else []
     skipped = pending.note_skipped(db.session, upload, note) if current else []
+    tally = pending.total_tally(notes)
     return render_template(
         "quiz/import_preview.html",
         skipped=skipped,
@@ -609,13 +613,20 @@ def import_preview(pending_id: int) -> tuple[str, int]:
         page=page,
         first=page * pending.PAGE_CARDS,
         cards=cards,
+        groups=pending.by_topic(cards),
+        tally=tally,
+        retiring=pending.retiring_cards(db.session, upload, note) if current else [],
+        retiring_shown=pending.PAGE_CARDS,
+        # A button that would store nothing and retire nothing is not offered.
+        can_import=any(n.card_count for n in notes) or bool(tally and tally.retiring),
         form=form,
     ), 200
 
 
 @bp.post("/import/<int:pending_id>")
 def import_confirm(pending_id: int) -> Response:
-    """Keep the ticks of the page shown, then go to another page, or store the ticked cards of all notes.
+    """Keep the ticks of the page shown, then go to another page or to a card's fix, or store the ticked
+    cards of all notes.
 
     Storing runs from the kept parse (no second parse): within the request for a small import, else
     in a background thread that the preview address follows.
@@ -627,6 +638,12 @@ def import_confirm(pending_id: int) -> Response:
     page = int_arg("page", None, 0, DB_INT_MAX, form=True)
     if note is not None and page is not None:
         pending.save_ticks(db.session, upload, note, page, set(request.form.getlist("keep")))
+    fix = request.form.get("fix", "")
+    if fix:  # a card's Fix button: never an import
+        db.session.commit()
+        if note is None or page is None:
+            return redirect(url_for("quiz.import_preview", pending_id=pending_id))
+        return redirect(url_for("quiz.import_fix", pending_id=pending_id, note=note, page=page, key=fix[:64]))
     goto = request.form.get("goto", "")
     if goto:
         target_note, _sep, target_page = goto.partition(":")
@@ -647,6 +664,56 @@ def import_confirm(pending_id: int) -> Response:
         db.session.commit()
         import_jobs.run(pending_id, token, "import", background=not small)
     return redirect(url_for("quiz.import_preview", pending_id=pending_id))
+
+
+def _preview_card_or_404(upload: PendingImport, form: bool) -> tuple[int, int, pending.PreviewCard]:
+    """The preview card the request names (note, page and key), or 404."""
+    note = int_arg("note", None, 0, DB_INT_MAX, form=form)
+    page = int_arg("page", None, 0, DB_INT_MAX, form=form)
+    key = (request.form if form else request.args).get("key", "")
+    card = (
+        pending.find_card(db.session, upload, note, page, key)
+        if note is not None and page is not None
+        else None
+    )
+    if card is None:
+        abort(404)
+    return note, page, card
+
+
+def _preview_at(pending_id: int, note: int, page: int, key: str) -> str:
+    return url_for("quiz.import_preview", pending_id=pending_id, note=note, page=page, _anchor=f"card-{key}")
+
+
+@bp.route("/import/<int:pending_id>/fix", methods=("GET", "POST"))
+def import_fix(pending_id: int) -> tuple[str, int] | Response:
+    """Fix a card of the preview before it is imported: its front, back and kind.
+
+    The fix is stored with the card as the user's wording (``quiz.store.browser.override_columns``),
+    so later imports of the note keep it, as they keep an edit made in the card browser.
+    """
+    upload = _owned_pending(pending_id)
+    if upload.status != "ready":
+        return redirect(url_for("quiz.import_preview", pending_id=pending_id))
+    posted = request.method == "POST"
+    note, page, card = _preview_card_or_404(upload, form=posted)
+    back = _preview_at(pending_id, note, page, card.draft.key)
+    wording = card.wording
+    form = PreviewFixForm(data={"kind": wording.kind, "front": wording.front, "back": wording.back})
+    form.allow_kind(card.draft.kind)
+    if posted and "reset" in request.form:
+        if not EmptyForm().validate_on_submit():
+            abort(400)
+        pending.save_fix(db.session, upload, note, card, None)
+        db.session.commit()
+        return redirect(back)
+    if posted and form.validate_on_submit():
+        fixed = Wording(form.kind.data, form.front.data.strip(), form.back.data.strip())
+        pending.save_fix(db.session, upload, note, card, fixed)
+        db.session.commit()
+        return redirect(back)
+    status = 400 if posted else 200
+    return render_template("quiz/import_fix.html", form=form, card=card, pending=upload, back=back), status
 
 
 @bp.post("/import/<int:pending_id>/retry")

@@ -24,7 +24,8 @@ from quiz.backup import (
     restore_user,
     write_backup,
 )
-from quiz.models import AnkiExport, Card, Deck, ReviewLog, ReviewState, Topic, User, db
+from quiz.models import AnkiExport, Card, Deck, ReviewLog, ReviewState, Topic, UntickedCard, User, db
+from quiz.store.browser import set_override
 from quiz.store.days import get_or_create_user, local_today
 from quiz.store.exporting import record_export
 from quiz.store.grading import record_grade, undo_last
@@ -45,8 +46,9 @@ def user_cards(session, user: User) -> dict[str, Card]:
 
 
 def build_history(session, notes_dir: Path) -> User:
-    """A user with two decks, passes, a fail and its drill, a lapse, an override, a suspension,
-    an edit, a retired card with history, a card without topic or state, and two exports."""
+    """A user with two decks, passes, a fail and its drill, a lapse, an override, a kind chosen by the
+    user, a suspension, an edit, a retired card with history, a card without topic or state, cards
+    unticked at an import, and two exports."""
     user = get_or_create_user(session, "alice")
     user.timezone = "Asia/Shanghai"
     user.day_starts_at_hour = 5
@@ -78,6 +80,9 @@ def build_history(session, notes_dir: Path) -> User:
     switch.override_back = "git checkout -b NAME"
     switch.topic = None
     session.delete(session.get(ReviewState, (user.id, switch.id)))
+    set_override(cards["du -sh DIR"], cards["du -sh DIR"].front, cards["du -sh DIR"].back, kind="qa")
+    linux = cards["du -sh DIR"].deck
+    session.add_all(UntickedCard(deck=linux, key=key) for key in ("k-unticked-1", "k-unticked-2"))
     session.commit()
     return user
 
@@ -133,6 +138,9 @@ def snapshot(session, user: User) -> dict[str, Any]:
                     ),
                     key=lambda c: c["key"],
                 ),
+                "unticked": sorted(
+                    session.scalars(select(UntickedCard.key).where(UntickedCard.deck_id == deck.id))
+                ),
                 # Active cards in id order: the order new cards come in when positions tie.
                 "card_order": [
                     c.key for c in sorted(cards, key=lambda c: (c.position, c.id)) if not c.retired
@@ -168,6 +176,8 @@ def check_history_is_rich(snap: dict[str, Any]) -> None:
     assert any(c["retired"] for c in cards)
     assert any(c["retired"] and c["state"]["last_reviewed_at"] for c in cards)
     assert any(c["override_front"] and c["override_back"] for c in cards)
+    assert any(c["note_kind"] and c["note_kind"] != c["kind"] for c in cards)
+    assert any(deck["unticked"] for deck in snap["decks"])
     assert any(c["edited_at"] for c in cards)
     assert any(c["topic"] is None for c in cards) and any(c["topic"] and len(c["topic"]) == 2 for c in cards)
     assert any(c["state"] is None for c in cards)
@@ -504,6 +514,10 @@ BAD_BACKUPS = [
     ("duplicate-key", duplicate_card, "card key 'k1' appears twice in the deck"),
     ("duplicate-seq", duplicate_seq, r"seq: 0 appears twice in the review log"),
     ("no-exported-at", lambda d: d.pop("exported_at"), "missing field 'exported_at'"),
+    ("note-kind", lambda d: card0(d).update(note_kind="poem"), r"cards\[0\]\.note_kind: must be one of"),
+    ("unticked-object", lambda d: d["decks"][0].update(unticked={}), r"unticked: expected a list, got dict"),
+    ("unticked-twice", lambda d: d["decks"][0].update(unticked=["k", "k"]), "unticked: a key appears twice"),
+    ("unticked-long", lambda d: d["decks"][0].update(unticked=["k" * 65]), r"unticked\[0\]: longer than 64"),
 ]
 
 

@@ -361,6 +361,7 @@ BAD_ROWS = [
     ("users", "reviews_per_day", 100_000),
     ("topics", "position", -1),
     ("cards", "kind", "<script>"),
+    ("cards", "note_kind", "<script>"),
     ("cards", "line", -1),
     ("cards", "position", -1),
     ("review_states", "ease_hundredths", 0),

@@ -53,6 +53,17 @@ def form_of(page: str, drop: set[str] = frozenset()) -> dict[str, object]:
     return fields
 
 
+def statuses(page: str) -> list[str]:
+    """The status the preview gives each card shown (new, edited, unchanged, restored), in page order."""
+    return re.findall(r'<li id="card-[^"]+" class="status-(\w+)"', page)
+
+
+def counts(page: str) -> str:
+    """The preview's counts of what the import will do, as text."""
+    found = re.search(r'<p class="preview-counts muted" id="preview-counts">(.*?)</p>', page, re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", found.group(1)).split()) if found else ""
+
+
 def test_upload_preview_untick_and_import(app, client):
     response = upload(client, ("git.md", GIT.encode()), ("linux.md", LINUX_ZH.encode("gb18030")))
     assert response.status_code == 302
@@ -83,7 +94,10 @@ def test_upload_preview_untick_and_import(app, client):
         client, ("git.md", GIT.replace("lists local branches", "lists the local branches").encode())
     )
     page = client.get(again.headers["Location"]).get_data(as_text=True)
-    assert "updates your existing deck" in page and "known" in page
+    assert "updates your existing deck" in page
+    # Before anything is stored, the preview says what the import will do, card by card.
+    assert counts(page) == "0 new · 1 edited · 1 unchanged · 0 retired"
+    assert statuses(page) == ["edited", "unchanged"]
     report = client.post(again.headers["Location"], data=form_of(page), follow_redirects=True)
     for counted in ('class="updated">1<', 'class="unchanged">1<', 'class="added">0<'):
         assert counted in report.get_data(as_text=True)
@@ -97,6 +111,18 @@ def test_zip_of_a_notes_folder(app, client):
     response = upload(client, ("notes.zip", archive))
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "notes/git.md" in page and "logo.png" not in page and "__MACOSX" not in page
+
+
+def test_a_zip_from_linux_zip_with_chinese_names_gives_the_deck_its_chinese_name(app, client):
+    from tests.test_uploads import zip_with_raw_names
+
+    archive = zip_with_raw_names({"笔记/linux笔记.md".encode(): LINUX_ZH.encode()})
+    response = upload(client, ("notes.zip", archive))
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "笔记/linux笔记.md" in page and "τ¼ö" not in page
+    client.post(response.headers["Location"], data=form_of(page))
+    with app.app_context():
+        assert db.session.scalars(select(Deck.title)).one() == "linux笔记"
 
 
 def test_the_preview_lists_the_lines_not_carded_with_their_reason_in_the_users_language(app, client):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
@@ -389,5 +390,66 @@ def test_pending_imports_from_before_the_kept_parse_can_still_be_previewed(datab
         assert 'id="retry-form"' in client.get("/import/7").get_data(as_text=True)
         preview = client.post("/import/7/retry", follow_redirects=True).get_data(as_text=True)
         assert 'id="preview-form"' in preview and "git log" in preview
+    finally:
+        drop_schema(app)
+
+
+def test_a_preview_parsed_before_0013_still_shows_and_imports(database_url, tmp_path):
+    """A parse kept in the old layout (cards marked known or not, no counts) previews and imports."""
+    app = make_app(database_url, tmp_path)
+    drop_schema(app)
+    text = "# Git\n\n- `git log` shows history\n- `git status` shows the working tree\n"
+
+    def packed(value) -> bytes:
+        return gzip.compress(json.dumps(value).encode())
+
+    try:
+        with app.app_context():
+            directory = app.extensions["migrate"].directory
+            upgrade(directory=directory, revision="0012")
+            now = datetime.now(UTC).replace(tzinfo=None)
+            with db.engine.begin() as conn:
+                insert(conn, "users", id=1, name="alice", name_key="alice", session_token="t", created_at=now)
+                insert(
+                    conn,
+                    "pending_imports",
+                    id=7,
+                    user_id=1,
+                    created_at=now,
+                    payload=b"",
+                    status="ready",
+                    total=1,
+                )
+                insert(
+                    conn,
+                    "pending_import_notes",
+                    pending_id=7,
+                    position=0,
+                    name="git.md",
+                    text=gzip.compress(text.encode()),
+                    topics=packed([[["Git"], 1]]),
+                    card_count=2,
+                    deck_exists=False,
+                    unticked="[]",
+                )
+                rows = [
+                    ["command", "shows history", "git log", ["Git"], 3, "k-log", True],
+                    ["command", "shows the working tree", "git status", ["Git"], 4, "k-status", False],
+                ]
+                insert(
+                    conn, "pending_import_pages", pending_id=7, note_position=0, page=0, cards=packed(rows)
+                )
+            upgrade(directory=directory)
+            accounts.set_password(db.session.get(User, 1), TEST_PASSWORD)
+            db.session.commit()
+        client = log_in(app, "alice")
+        page = client.get("/import/7").get_data(as_text=True)
+        assert re.findall(r'<li id="card-([^"]+)" class="status-(\w+)"', page) == [
+            ("k-log", "known"),
+            ("k-status", "new"),
+        ]
+        assert 'id="preview-counts"' not in page and 'id="confirm-import"' in page
+        report = client.post("/import/7", data={"note": "0", "page": "0", "keep": ["k-log", "k-status"]})
+        assert 'class="added">2<' in client.get(report.headers["Location"]).get_data(as_text=True)
     finally:
         drop_schema(app)

@@ -207,3 +207,35 @@ def test_the_users_own_wording_survives_a_reimport(ctx, user, note):
     assert card.shown_front == "Which command lists listening TCP sockets?"
     assert "shows the listening" in card.front  # the note's text is kept underneath
     assert card.override_back is None  # the same as the note's, so not an override
+
+
+def test_a_kind_the_user_chose_survives_a_reimport_and_the_card_is_still_matched(ctx, user, note):
+    ids = study(ctx, user, note)
+    card = ctx.get(Card, ids["ping -c 4 HOST"])
+    set_override(card, card.front, card.back, kind="qa")
+    ctx.commit()
+    assert (card.kind, card.note_kind, card.overridden) == ("qa", "command", True)
+    # The command changes under the same description: matched by its unchanged side, as the note's kind.
+    result = reimport(ctx, user, note, NOTE.replace("`ping -c 4 HOST`", "`ping -c 4 -W 2 HOST`"))
+    assert (result.added, result.updated, result.retired) == (0, 1, 0)
+    card = ctx.get(Card, ids["ping -c 4 HOST"])
+    assert (card.kind, card.note_kind, card.back) == ("qa", "command", "ping -c 4 -W 2 HOST")
+
+
+def test_cards_unticked_at_an_import_stay_out_of_imports_without_ticks(ctx, user, note):
+    from quiz.notes import parse_note
+    from quiz.store.importing import sync_deck
+
+    source = str(note.resolve())
+    parsed = parse_note(NOTE)
+    keys = {c.key for c in parsed.cards if c.back != "ss -tlnp"}
+    first = sync_deck(ctx, user, source, "net", "hash-1", parsed, keys, text=NOTE, name="net.md")
+    assert (first.added, first.unticked) == (4, 1)
+    ctx.commit()
+    # The command line has no ticks: what was unticked stays out, and it says so.
+    result = reimport(ctx, user, note, NOTE + "- `dig +short NAME` prints just the addresses of a name\n")
+    assert (result.added, result.unticked) == (
+        1,
+        1,
+    ) and "1 left out (unticked at an import)" in result.summary
+    assert "ss -tlnp" not in by_back(ctx)

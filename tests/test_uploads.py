@@ -128,6 +128,30 @@ def test_zip_member_names_are_sanitised() -> None:
     ]
 
 
+def zip_with_raw_names(entries: dict[bytes, bytes]) -> bytes:
+    """A zip whose member names are the given bytes without the UTF-8 flag, as Linux ``zip`` writes them."""
+    placeholders = {b"n%0*d" % (len(raw) - 1, i): raw for i, raw in enumerate(entries)}
+    data = make_zip({p.decode(): entries[raw] for p, raw in placeholders.items()})
+    for placeholder, raw in placeholders.items():
+        assert data.count(placeholder) == 2  # the local header and the central directory
+        data = data.replace(placeholder, raw)
+    return data
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+def test_zip_member_names_without_the_utf8_flag_are_decoded_as_contents_are(encoding: str) -> None:
+    data = zip_with_raw_names(
+        {"笔记/linux笔记.md".encode(encoding): "# Linux\n".encode(encoding), b"plain.md": b"# P\n"}
+    )
+    assert zipfile.ZipFile(io.BytesIO(data)).infolist()[0].filename != "笔记/linux笔记.md"  # cp437 garble
+    assert [n.name for n in read_uploads([("notes.zip", data)])] == ["plain.md", "笔记/linux笔记.md"]
+
+
+def test_a_zip_member_name_in_no_known_encoding_stays_as_zip_reads_it() -> None:
+    data = zip_with_raw_names({b"caf\x82.md": b"# C\n"})  # cp437's "café", neither UTF-8 nor GB18030
+    assert [n.name for n in read_uploads([("old.zip", data)])] == ["café.md"]
+
+
 def test_uploaded_file_names_are_sanitised_too() -> None:
     [note] = read_uploads([("C:\\Users\\me\\..\\notes.md", b"# n\n")])
     assert note.name == "Users/me/notes.md"

@@ -53,7 +53,10 @@ def search_cards(
     card_conditions: list[Any] = []
     if state == "edited":
         card_conditions.append(
-            Card.edited_at.is_not(None) | Card.override_front.is_not(None) | Card.override_back.is_not(None)
+            Card.edited_at.is_not(None)
+            | Card.override_front.is_not(None)
+            | Card.override_back.is_not(None)
+            | Card.note_kind.is_not(None)
         )
     if text.strip():
         pattern = "%" + text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -96,10 +99,39 @@ def search_cards(
     return [found[card_id] for card_id in ids if card_id in found], total
 
 
-def set_override(card: Card, front: str, back: str) -> None:
-    """Store the user's wording of a card; text equal to the note's clears the override."""
-    card.override_front = None if front == card.front else front
-    card.override_back = None if back == card.back else back
+@dataclass(frozen=True)
+class Wording:
+    """A card's kind and text: as its note has it, or as the user wants it."""
+
+    kind: str
+    front: str
+    back: str
+
+
+def override_columns(note: Wording, wanted: Wording) -> dict[str, str | None]:
+    """The card columns that keep the user's ``wanted`` wording over the ``note``'s.
+
+    What equals the note's is no override: the card follows its note there.  ``kind`` is the kind the
+    card is asked as, and ``note_kind`` keeps the note's when the user chose another.
+    """
+    return {
+        "kind": wanted.kind,
+        "note_kind": None if wanted.kind == note.kind else note.kind,
+        "override_front": None if wanted.front == note.front else wanted.front,
+        "override_back": None if wanted.back == note.back else wanted.back,
+    }
+
+
+def set_override(card: Card, front: str, back: str, kind: str | None = None) -> None:
+    """Store the user's wording of a card (and kind, when given); what equals the note's is no override."""
+    note = Wording(card.kind_in_note, card.front, card.back)
+    for column, value in override_columns(note, Wording(kind or card.kind, front, back)).items():
+        setattr(card, column, value)
+
+
+def clear_override(card: Card) -> None:
+    """The card follows its note again: the note's text and kind."""
+    set_override(card, card.front, card.back, card.kind_in_note)
 
 
 def user_topics(session: Session, user: User) -> list[Topic]:

@@ -3,6 +3,11 @@
 New decks are written in bulk (a few statements per batch of decks); a deck already stored is
 updated on its own, its cards matched to the note's (``quiz.store.matching``) so that each keeps its
 id, review state and history.  Cards gone from the note are retired, and restored when they return.
+
+What the user decided at an import is kept: a card unticked in the preview is remembered
+(``UntickedCard``) and left out of later imports of the note until ticked again, and a card fixed
+in the preview keeps the user's wording over the note's (``quiz.store.browser.override_columns``).
+``compare_note`` tells the preview, with the same matching, what an import would do to each card.
 """
 
 from __future__ import annotations
@@ -12,11 +17,12 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import bindparam, case, false, func, insert, select, true, update
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, case, delete, false, func, insert, select, true, update
+from sqlalchemy.orm import Session, selectinload
 
-from quiz.models import Card, Deck, ReviewState, Topic, User, now_utc
+from quiz.models import Card, Deck, ReviewState, Topic, UntickedCard, User, now_utc
 from quiz.notes import CardDraft, ParsedNote
+from quiz.store.browser import Wording, override_columns
 from quiz.store.matching import match_cards, unique_drafts
 from quiz.store.scopes import ACTIVE_CARD
 
@@ -31,13 +37,15 @@ class ImportResult:
     retired: int = 0
     restored: int = 0
     unchanged: int = 0
+    unticked: int = 0  # the note's cards left out: unticked at this import or an earlier one
 
     @property
     def summary(self) -> str:
         restored = f", {self.restored} restored" if self.restored else ""
+        unticked = f", {self.unticked} left out (unticked at an import)" if self.unticked else ""
         return (
             f"{self.deck.source_path}: {self.added} added, {self.updated} updated, "
-            f"{self.retired} retired{restored}, {self.unchanged} unchanged"
+            f"{self.retired} retired{restored}, {self.unchanged} unchanged{unticked}"
         )
 
 
@@ -49,9 +57,76 @@ class NoteToSync:
     title: str
     content_hash: str
     note: ParsedNote
+    # The keys of the cards to store, the others are left out and remembered as unticked; None: every
+    # card but those unticked at an earlier import.
     keep_keys: set[str] | None = None
     text: str | None = None  # the note's text, kept on the deck for the card page's excerpt
     name: str | None = None  # what pages call the note (never a server path)
+    fixes: Mapping[str, Wording] | None = None  # by key: the user's wording of a card, fixed in the preview
+
+
+# What an import does to a card of the note, by the stored card it continues (``compare_note``).
+NEW, EDITED, UNCHANGED, RESTORED = "new", "edited", "unchanged", "restored"
+
+
+def card_status(card: Card | None, draft: CardDraft) -> str:
+    """What importing ``draft`` does to ``card``, the stored card it continues (None: there is none)."""
+    if card is None:
+        return NEW
+    if (card.kind_in_note, card.front, card.back) != (draft.kind, draft.front, draft.back):
+        return EDITED
+    return RESTORED if card.retired else UNCHANGED
+
+
+@dataclass(frozen=True)
+class ComparedCard:
+    """What an import of the note would do to one of its cards (see ``compare_note``)."""
+
+    status: str  # NEW, EDITED, UNCHANGED or RESTORED
+    holds: bool  # a card in the quiz continues it: leaving it out retires that card
+    shown: Wording | None  # the user's own wording of that card, when they have one
+
+
+@dataclass(frozen=True)
+class NoteComparison:
+    """A note set against its stored deck: each card's fate, the cards retired, the keys unticked before."""
+
+    cards: list[ComparedCard]  # in the order of the drafts compared
+    retiring: list[Card]  # the deck's cards in the quiz that no card of the note continues
+    unticked: set[str]  # the note's keys the user unticked at an earlier import
+
+
+def compare_note(session: Session, deck_id: int | None, drafts: Sequence[CardDraft]) -> NoteComparison:
+    """What importing ``drafts`` (unique keys, as ``unique_drafts`` leaves them) into the deck would do.
+
+    The same matching and comparison as the import itself (``_update_deck``), so the preview and
+    the result agree: with every card ticked, exactly; a card left out retires the card it holds.
+    """
+    if deck_id is None:
+        return NoteComparison([ComparedCard(NEW, False, None) for _ in drafts], [], set())
+    existing = _stored_cards(session, deck_id, with_topics=True)
+    matched = match_cards(drafts, existing)
+    cards = []
+    for i, draft in enumerate(drafts):
+        card = matched.get(i)
+        shown = Wording(card.kind, card.shown_front, card.shown_back) if card and card.overridden else None
+        cards.append(ComparedCard(card_status(card, draft), card is not None and not card.retired, shown))
+    kept = {card.id for card in matched.values()}
+    retiring = [card for card in existing if card.id not in kept and not card.retired]
+    keys = {draft.key for draft in drafts}
+    return NoteComparison(cards, retiring, _unticked_keys(session, deck_id) & keys)
+
+
+def _stored_cards(session: Session, deck_id: int, *, with_topics: bool = False) -> list[Card]:
+    """The deck's cards in note order, as the matching reads them."""
+    stmt = select(Card).where(Card.deck_id == deck_id).order_by(Card.position)
+    if with_topics:
+        stmt = stmt.options(selectinload(Card.topic))
+    return list(session.scalars(stmt))
+
+
+def _unticked_keys(session: Session, deck_id: int) -> set[str]:
+    return set(session.scalars(select(UntickedCard.key).where(UntickedCard.deck_id == deck_id)))
 
 
 def _unique_slug(taken: set[str], stem: str) -> str:
@@ -134,11 +209,15 @@ def _write_new_decks(session: Session, user: User, batch: list[tuple[ImportResul
         deck_id = result.deck.id
         drafts = _drafts(item)
         ids_by_path = {path: topic_ids[(deck_id, key)] for path, key in keys.items()}
+        fixes = item.fixes or {}
         card_rows += [
-            _card_row(deck_id, draft, position, ids_by_path.get(draft.topic))
+            _card_row(deck_id, draft, position, ids_by_path.get(draft.topic), fixes.get(draft.key))
             for position, draft in enumerate(drafts)
         ]
         result.added = len(drafts)
+        card_keys = {d.key for d in unique_drafts(item.note.cards)}
+        result.unticked = len(card_keys) - len(drafts)
+        _remember_unticked(session, deck_id, card_keys, item.keep_keys, new_deck=True)
     if card_rows:
         # One bulk INSERT for the cards and one INSERT … SELECT for their states: at thousands of cards
         # a note, one ORM object (or one RETURNING round trip) each would cost more than parsing it.
@@ -175,29 +254,45 @@ def _update_deck(session: Session, user: User, deck: Deck, item: NoteToSync) -> 
     deck.imported_at = now_utc()
     topic_ids = _sync_topics(session, deck, _topic_keys(item.note))
     result = ImportResult(deck=deck)
-    existing = session.scalars(select(Card).where(Card.deck_id == deck.id).order_by(Card.position)).all()
-    drafts = _drafts(item)
-    matched = match_cards(drafts, existing)
+    existing = _stored_cards(session, deck.id)
+    # Matched with every card of the note, then the ones left out dropped: a card unticked releases the
+    # stored card it continues (retired below) rather than handing it to another, as the preview showed.
+    all_drafts = unique_drafts(item.note.cards)
+    matched_all = match_cards(all_drafts, existing)
+    keys = {d.key for d in all_drafts}
+    kept_keys = keys - _unticked_keys(session, deck.id) if item.keep_keys is None else keys & item.keep_keys
+    result.unticked = len(keys) - len(kept_keys)
+    _remember_unticked(session, deck.id, keys, item.keep_keys)
+    kept = [(draft, matched_all.get(i)) for i, draft in enumerate(all_drafts) if draft.key in kept_keys]
+    fixes = item.fixes or {}
     new_cards: list[dict[str, Any]] = []
-    for position, draft in enumerate(drafts):
+    for position, (draft, card) in enumerate(kept):
         topic_id = topic_ids.get(draft.topic)
-        card = matched.get(position)
         if card is None:
-            new_cards.append(_card_row(deck.id, draft, position, topic_id))
+            new_cards.append(_card_row(deck.id, draft, position, topic_id, fixes.get(draft.key)))
             continue
-        if (card.kind, card.front, card.back) != (draft.kind, draft.front, draft.back):
+        status = card_status(card, draft)
+        if status == EDITED:
             card.edited_at = now_utc()
             result.updated += 1
-        elif card.retired:
+        elif status == RESTORED:
             result.restored += 1
         else:
             result.unchanged += 1
-        card.kind, card.front, card.back, card.line = draft.kind, draft.front, draft.back, draft.line
+        if card.note_kind is not None:
+            card.note_kind = draft.kind  # the user chose the card's kind: it stays theirs
+        else:
+            card.kind = draft.kind
+        card.front, card.back, card.line = draft.front, draft.back, draft.line
         card.position, card.topic_id, card.retired = position, topic_id, False
+        if draft.key in fixes:
+            note = Wording(draft.kind, draft.front, draft.back)
+            for column, value in override_columns(note, fixes[draft.key]).items():
+                setattr(card, column, value)
     result.added = len(new_cards)
-    kept = {card.id for card in matched.values()}
+    continued = {card.id for _draft, card in kept if card is not None}
     for card in existing:
-        if card.id not in kept and not card.retired:
+        if card.id not in continued and not card.retired:
             card.retired = True
             result.retired += 1
     session.flush()
@@ -229,10 +324,33 @@ def _update_deck(session: Session, user: User, deck: Deck, item: NoteToSync) -> 
 
 
 def _drafts(item: NoteToSync) -> list[CardDraft]:
+    """The cards of a new deck's note to store (a new deck has nothing unticked from before)."""
     drafts = unique_drafts(item.note.cards)
     if item.keep_keys is not None:
         drafts = [d for d in drafts if d.key in item.keep_keys]
     return drafts
+
+
+def _remember_unticked(
+    session: Session, deck_id: int, keys: set[str], keep_keys: set[str] | None, *, new_deck: bool = False
+) -> None:
+    """Remember the note's cards (``keys``) the user's ticks left out, and forget those ticked again.
+
+    Without ticks (``keep_keys`` None: the command line, a file import) nothing changes: what was
+    unticked stays so.
+    """
+    if keep_keys is None:
+        return
+    ticked = keys & keep_keys
+    if ticked and not new_deck:
+        session.execute(
+            delete(UntickedCard).where(UntickedCard.deck_id == deck_id, UntickedCard.key.in_(ticked))
+        )
+    unticked = keys - keep_keys
+    if unticked and not new_deck:
+        unticked -= _unticked_keys(session, deck_id)
+    if unticked:
+        session.execute(insert(UntickedCard), [{"deck_id": deck_id, "key": key} for key in sorted(unticked)])
 
 
 def _insert_rows(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
@@ -256,17 +374,21 @@ def _insert_rows(session: Session, table: Any, rows: list[dict[str, Any]]) -> No
     connection.exec_driver_sql(sql, list(map(values, rows)))
 
 
-def _card_row(deck_id: int, draft: CardDraft, position: int, topic_id: int | None) -> dict[str, Any]:
+def _card_row(
+    deck_id: int, draft: CardDraft, position: int, topic_id: int | None, fix: Wording | None = None
+) -> dict[str, Any]:
+    """A new card's row; every row has the same columns (a bulk INSERT takes them from the first)."""
+    note = Wording(draft.kind, draft.front, draft.back)
     return {
         "deck_id": deck_id,
         "key": draft.key,
-        "kind": draft.kind,
         "front": draft.front,
         "back": draft.back,
         "line": draft.line,
         "position": position,
         "topic_id": topic_id,
         "retired": False,
+        **override_columns(note, fix or note),
     }
 
 

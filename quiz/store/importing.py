@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from quiz.models import User
 from quiz.notes import NoteError, ParsedNote, decode_note, parse_note
+from quiz.store.browser import Wording
 from quiz.store.decks import ImportResult, NoteToSync, sync_decks
 
 NOTE_SUFFIXES = (".md", ".markdown")
@@ -104,22 +105,27 @@ def import_parsed(
     user: User,
     notes: Sequence[tuple[str, str, ParsedNote]],
     keep: Mapping[str, set[str]] | None = None,
+    fixes: Mapping[str, Mapping[str, Wording]] | None = None,
 ) -> list[ImportResult]:
     """Store notes already parsed: ``(name, markdown, parsed)`` triples, as an upload's are.
 
     A note is a deck identified by its name, so a changed version of the same
     file updates its deck in place.  ``keep`` maps a note's name to the keys of
-    the cards to store; the others are left out.  The browser's import parses
-    once, when the upload arrives (``quiz.pending``), and confirms through here
-    (``quiz.pending.store_import``).
+    the cards to store; the others are left out, and stay out of later imports
+    until ticked.  ``fixes`` maps a note's name to the user's wording of some of
+    its cards, by key, kept over the note's as an edit in the card browser is.
+    The browser's import parses once, when the upload arrives (``quiz.pending``),
+    and confirms through here (``quiz.pending.store_import``).
     """
     results = []
     for name, text, note in notes:
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         title = PurePosixPath(name).stem or name
         keys = keep.get(name) if keep is not None else None
+        fixed = fixes.get(name) if fixes is not None else None
+        source = UPLOAD_PREFIX + name
         results.append(
-            sync_deck(session, user, UPLOAD_PREFIX + name, title, digest, note, keys, text=text, name=name)
+            sync_deck(session, user, source, title, digest, note, keys, text=text, name=name, fixes=fixed)
         )
     return results
 
@@ -135,13 +141,16 @@ def sync_deck(
     *,
     text: str | None = None,
     name: str | None = None,
+    fixes: Mapping[str, Wording] | None = None,
 ) -> ImportResult:
     """Create or update the deck of one note: upsert topics and cards, keeping progress.
 
     Cards keep their id (and so their review state and history) when they are
     matched (see ``quiz.store.matching.match_cards``); cards gone from the note are retired, and
-    restored if they return.  With ``keep_keys``, only those cards are stored.
-    ``text`` (the note's text) and ``name`` (its display name) are kept on the deck.
+    restored if they return.  With ``keep_keys``, only those cards are stored (the others are
+    remembered as unticked); without, every card but those unticked at an earlier import.
+    ``text`` (the note's text) and ``name`` (its display name) are kept on the deck; ``fixes`` (by key)
+    are the user's wording of cards, kept over the note's.
     """
-    item = NoteToSync(source, title, content_hash, note, keep_keys, text=text, name=name)
+    item = NoteToSync(source, title, content_hash, note, keep_keys, text=text, name=name, fixes=fixes)
     return sync_decks(session, user, [item])[0]

@@ -31,7 +31,8 @@ def match_cards(drafts: Sequence[CardDraft], existing: Sequence[Card]) -> dict[i
     Last, a card of the same kind under the same heading whose text is close
     (difflib ratio of front and back together at least ``FUZZY_MATCH_RATIO``)
     is taken to be the same card reworded.  The stored card keeps its key, so
-    its Anki GUID, review state and history stay with it.
+    its Anki GUID, review state and history stay with it.  A stored card's kind
+    is the one its note gave it (``Card.kind_in_note``), whatever the user chose.
     """
     by_key = {card.key: card for card in existing}
     matched: dict[int, Card] = {}
@@ -45,8 +46,8 @@ def match_cards(drafts: Sequence[CardDraft], existing: Sequence[Card]) -> dict[i
     # either side equal is the one a scan of ``existing`` would find.
     sides: dict[tuple[str, bool, str], list[int]] = {}
     for j, card in enumerate(existing):
-        sides.setdefault((card.kind, True, card.back), []).append(j)
-        sides.setdefault((card.kind, False, card.front), []).append(j)
+        sides.setdefault((card.kind_in_note, True, card.back), []).append(j)
+        sides.setdefault((card.kind_in_note, False, card.front), []).append(j)
     for i, draft in enumerate(drafts):
         if i in matched:
             continue
@@ -66,7 +67,7 @@ def match_cards(drafts: Sequence[CardDraft], existing: Sequence[Card]) -> dict[i
             # Only a card of the same kind under the same heading can match: compare with those alone.
             groups = {}
             for card in existing:
-                group = groups.setdefault((card.kind, card.topic_path), [])
+                group = groups.setdefault((card.kind_in_note, card.topic_path), [])
                 group.append((card, card.front + "\n" + card.back))
         # seq2 is the draft's text: difflib caches what it learns about seq2 across seq1s.
         matcher = SequenceMatcher(None, "", draft.front + "\n" + draft.back)
