@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from quiz.models import LOCAL_USER_NAME, Card, ReviewState, Topic, User, db
+from quiz.store.browser import CHOICE_OPTIONS, choice_options
 from quiz.store.days import DailyLimits, get_or_create_user
 from quiz.store.grading import record_grade
 from quiz.store.importing import import_note_files
@@ -262,6 +264,73 @@ def test_the_key_hint_of_a_multiple_choice_card_names_the_option_keys(app, clien
     client.post("/quiz/start", data={})  # no choices: the hint of a card with a Show answer button
     hint = re.search(r'id="key-hint">([^<]*)<', client.get(location).get_data(as_text=True)).group(1)
     assert "1–4" not in hint and "Space or Enter shows the answer" in hint
+
+
+def write_note(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def few_concepts(tmp_path: Path) -> list[Path]:
+    """A note whose topics hold one or two concepts each, among commands, and another note of concepts."""
+    networks = write_note(
+        tmp_path,
+        "networks.md",
+        "# Networks\n\n## Delay\n\n- Latency: the delay before data arrives\n"
+        "- `ping HOST` measures the round trip to a host\n\n"
+        "## Throughput\n\n- Bandwidth: how much data fits through per second\n\n"
+        "## Far away\n\n" + "".join(f"- `tool{n} --flag` does thing number {n}\n" for n in range(40)),
+    )
+    storage = write_note(
+        tmp_path,
+        "storage.md",
+        "# Storage\n\n- IOPS: input/output operations per second\n- Seek time: moving the disk head\n"
+        "- RAID: several disks as one\n",
+    )
+    return [networks, storage]
+
+
+def answers(options) -> list[str]:
+    return sorted(" ".join(o.text.split()) for o in options)
+
+
+def test_a_choice_takes_distractors_from_neighbouring_topics_then_other_decks(ctx, user, few_concepts):
+    import_note_files(ctx, user, few_concepts[:1])
+    latency = ctx.scalars(select(Card).where(Card.front.contains("Latency"))).one()
+    # One note with two concepts: two options, the neighbouring topic's concept among them.
+    assert answers(choice_options(ctx, latency, TODAY)) == [
+        "how much data fits through per second",
+        "the delay before data arrives",
+    ]
+    import_note_files(ctx, user, few_concepts[1:])
+    options = choice_options(ctx, latency, TODAY)
+    assert len(options) == CHOICE_OPTIONS and [o.correct for o in options].count(True) == 1
+    texts = answers(options)
+    assert "how much data fits through per second" in texts  # the same deck's before other decks'
+    assert len(set(texts)) == 4 and not any("`" in t for t in texts)  # no command's answer
+    assert options == choice_options(ctx, latency, TODAY)  # the same all day
+
+
+def test_choice_options_send_a_few_bounded_queries(app, ctx, user, few_concepts):
+    import_note_files(ctx, user, few_concepts)
+    ctx.commit()
+    latency = ctx.scalars(select(Card).where(Card.front.contains("Latency"))).one()
+    latency.deck  # noqa: B018 - loaded, as the quiz page has it
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        choice_options(ctx, latency, TODAY)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    # The topic, its neighbours, the other decks: one query each, each with a LIMIT.
+    assert len(statements) == 3
+    assert all(s.count("LIMIT") >= 1 for s in statements)
 
 
 # --- 14. Today's counts leave out suspended cards --------------------------------------------------------
