@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import event, select
 
 from quiz.models import LOCAL_USER_NAME, Card, ReviewState, Topic, User, db
-from quiz.store.browser import CHOICE_OPTIONS, choice_options
+from quiz.store.browser import CHOICE_OPTIONS, choice_options, search_cards
 from quiz.store.days import DailyLimits, get_or_create_user
 from quiz.store.grading import record_grade
 from quiz.store.importing import import_note_files
-from quiz.store.progress import TopicProgress, today_overview
+from quiz.store.progress import TopicProgress, today_overview, topic_progress
 from quiz.store.queue import cards_left, next_card, queue_counts
 from quiz.store.scopes import topic_and_descendants
 from tests.conftest import TEST_USER
@@ -333,7 +333,26 @@ def test_choice_options_send_a_few_bounded_queries(app, ctx, user, few_concepts)
     assert all(s.count("LIMIT") >= 1 for s in statements)
 
 
-# --- 14. Today's counts leave out suspended cards --------------------------------------------------------
+# --- 14. The card browser's "due today" agrees with Today ---------------------------------------------
+
+
+def test_the_browsers_due_and_stage_filters_count_what_today_and_progress_count(ctx, user, notes_dir):
+    import_note_files(ctx, user, [notes_dir])
+    cards = {c.back: c for c in ctx.scalars(select(Card))}
+    make_due(ctx, user, [cards["git branch"], cards["git remote -v"], cards["ls -la"]])
+    ctx.get(ReviewState, (user.id, cards["ls -la"].id)).suspended = True
+    ctx.get(ReviewState, (user.id, cards["du -sh DIR"].id)).suspended = True
+    ctx.flush()
+    overview = today_overview(ctx, user, TODAY, DailyLimits(200, 200))
+    assert overview.due == 2
+    assert search_cards(ctx, user, TODAY, state="due")[1] == overview.due
+    totals = TopicProgress(None, "", 0, 0)
+    for tree in topic_progress(ctx, user, TODAY):
+        totals.add(tree)
+    for stage in ("new", "learning", "mature"):
+        assert search_cards(ctx, user, TODAY, state=stage)[1] == getattr(totals, stage), stage
+    assert search_cards(ctx, user, TODAY, state="suspended")[1] == 2
+    assert search_cards(ctx, user, TODAY, state="all")[1] == 5
 
 
 def test_today_does_not_count_a_suspended_card_in_the_drill(ctx, user, notes_dir):
@@ -346,3 +365,18 @@ def test_today_does_not_count_a_suspended_card_in_the_drill(ctx, user, notes_dir
     ctx.flush()
     assert today_overview(ctx, user, TODAY, DailyLimits(20, 200)).drill == 1
     assert drain(ctx, user, DailyLimits(0, 200)) == ["drill"]
+
+
+def test_the_browser_page_does_not_call_a_suspended_card_due(app, client, notes_dir):
+    with app.app_context():
+        owner = db.session.scalars(select(User).where(User.name == TEST_USER)).one()
+        import_note_files(db.session, owner, [notes_dir / "git.md"])
+        cards = list(db.session.scalars(select(Card)))
+        make_due(db.session, owner, cards, day=date(2000, 1, 1))
+        db.session.get(ReviewState, (owner.id, cards[0].id)).suspended = True
+        db.session.commit()
+    page = client.get("/cards?state=due").get_data(as_text=True)
+    assert ">2 cards<" in page and page.count('class="badge due"') == 2
+    assert re.search(r'id="due-count">2<', client.get("/").get_data(as_text=True))
+    everything = client.get("/cards").get_data(as_text=True)
+    assert everything.count('class="badge due"') == 2 and everything.count(">suspended<") == 1

@@ -13,7 +13,15 @@ from sqlalchemy import Select, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from quiz.models import Card, Deck, ReviewLog, ReviewState, Topic, User
-from quiz.store.scopes import ACTIVE_CARD, STAGES, owned_topic, owned_topics, topic_and_descendants
+from quiz.store.scopes import (
+    ACTIVE_CARD,
+    IN_QUIZ,
+    STAGES,
+    due_by,
+    owned_topic,
+    owned_topics,
+    topic_and_descendants,
+)
 
 CARD_STATES = ("all", "new", "learning", "mature", "due", "suspended", "edited", "retired")
 CARDS_PER_PAGE = 50  # the browser's page size
@@ -31,6 +39,8 @@ def search_cards(
 ) -> tuple[list[tuple[Card, ReviewState]], int]:
     """Find the user's cards by text, topic (with subtopics) and state: one page of them, and the total.
 
+    The stages and "due" are those of the cards in the quiz (``scopes.IN_QUIZ``), as on the Today and
+    Progress pages: a suspended card is found under "suspended" (and "all"), never counted as due.
     Filters read the state's copies of the card's deck, topic, position and
     retirement, so that without a text or "edited" filter the total is counted
     on ``review_states`` alone and a page walks ``ix_review_states_browse``.
@@ -39,8 +49,8 @@ def search_cards(
     conditions: list[Any] = [states.user_id == user.id]
     conditions.append(states.active.is_(state != "retired"))
     by_state = {
-        **STAGES,
-        "due": states.due <= today,
+        **{name: IN_QUIZ & stage for name, stage in STAGES.items()},
+        "due": due_by(today),
         "suspended": states.suspended.is_(True),
     }
     if state in by_state:
