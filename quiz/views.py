@@ -177,12 +177,14 @@ def start() -> Response:
     return redirect(url_for("quiz.next_card"))
 
 
-@bp.post("/quiz/ahead/<any(new, due):kind>")
+@bp.post("/quiz/ahead/<kind>")
 def study_ahead(kind: str) -> Response:
     """Start a session on one topic that goes past today's limit on purpose, as Anki's custom study
     does: ``STUDY_AHEAD_BATCH`` more new cards (``kind`` "new") or reviews ("due") than the limit, or
     than today has done when it is past the limit already.  The raise is the session's, for today:
     the limits themselves and the other topics' counts stay as they are."""
+    if kind not in ("new", "due"):
+        abort(404)
     form = StartForm()
     if not form.validate_on_submit() or form.topic_id.data is None:
         abort(400)
