@@ -75,6 +75,18 @@ SHOWN_CARD_SQL = (
     "WHERE cards.id=:c AND decks.user_id=:u"
 )
 SHOWN_STATE_SQL = "SELECT version, due FROM review_states WHERE user_id=:u AND card_id=:c"
+# The session's "N left": due and new cards counted up to the day's limits, the day's use of them, the drill.
+IN_QUIZ_SQL = "user_id=:u AND active=:t AND suspended=:f"
+LEFT_SQL = (
+    f"SELECT (SELECT count(*) FROM (SELECT 1 FROM review_states WHERE {IN_QUIZ_SQL} AND due<=:today "
+    "LIMIT :reviews) AS due_cards), "
+    "(SELECT count(*) FROM review_log WHERE user_id=:u AND review_day=:today AND drill=:f "
+    "AND due_before IS NOT NULL), "
+    f"(SELECT count(*) FROM (SELECT 1 FROM review_states WHERE {IN_QUIZ_SQL} AND due IS NULL "
+    "LIMIT :new) AS new_cards), "
+    "(SELECT count(*) FROM review_states WHERE user_id=:u AND introduced_on=:today), "
+    "(SELECT count(*) FROM review_states WHERE user_id=:u AND drill_day=:today AND active AND NOT suspended)"
+)
 LOG_COLUMNS = (
     "user_id, card_id, reviewed_at, review_day, grade, deck_id, topic_id, drill, repetitions_before, "
     "ease_hundredths_before, interval_days_before, due_before, lapses_before, introduced_on_before, "
@@ -397,16 +409,24 @@ def grade(
 
 def pages(app: Flask, raw: Raw, user_id: int, name: str, password: str, today: date, reps: int) -> list[Row]:
     """The quiz page and the progress page through the test client, logged in, beside their bare queries;
-    the quiz page also beside a bare page: the same four queries on the raw driver and the same template,
+    the quiz page also beside a bare page: the same five queries on the raw driver and the same template,
     served by the same app (so with the same login, CSRF token, translations and headers)."""
     user_q, next_q = raw.prepare(USER_SQL), raw.prepare(NEXT_DUE_SQL)
     shown_q, version_q = raw.prepare(SHOWN_CARD_SQL), raw.prepare(SHOWN_STATE_SQL)
+    left_q = raw.prepare(LEFT_SQL)
+    limits = {"new": app.config["NEW_CARDS_PER_DAY"], "reviews": app.config["REVIEWS_PER_DAY"]}
+
+    def bare_left() -> int:
+        [(due, reviewed, new, introduced, drill)] = left_q(u=user_id, t=True, f=False, today=today, **limits)
+        due_left = min(due, max(0, limits["reviews"] - reviewed))
+        return due_left + min(new, max(0, limits["new"] - introduced)) + drill
 
     def bare_card(card_id: int) -> str:
         user_q(u=user_id)
         next_q(u=user_id, t=True, f=False, today=today)
         [(cid, kind, front, back, title, path_key)] = shown_q(c=card_id, u=user_id)
         [(version, due)] = version_q(u=user_id, c=card_id)
+        left = bare_left()
         card = SimpleNamespace(
             id=cid, kind=kind, shown_front=front, shown_back=back,
             topic_path=tuple(path_key.split(Topic.PATH_SEPARATOR)) if path_key else (),
@@ -416,7 +436,7 @@ def pages(app: Flask, raw: Raw, user_id: int, name: str, password: str, today: d
         return render_template(
             "quiz/card.html", card=card, deck=SimpleNamespace(title=title), reason=reason, show=False,
             verdict=None, typed=None, options=None, picked=None, suggested=None, csrf=generate_csrf(),
-            version=version, labels=GRADE_LABELS,
+            version=version, labels=GRADE_LABELS, left=left,
         )  # fmt: skip
 
     app.add_url_rule("/bench/bare-card/<int:card_id>", "bench_bare_card", bare_card)
@@ -459,6 +479,7 @@ def pages(app: Flask, raw: Raw, user_id: int, name: str, password: str, today: d
         card_q(c=card_id)
         next_q(u=user_id, t=True, f=False, today=today)
         state_q(u=user_id, c=card_id)
+        bare_left()
 
     quiz_base = sample(quiz_bare, reps, warmup=3)
     queries = [raw.prepare(s) for s in (STATE_COUNTS_SQL, LOG_COUNTS_SQL, TOPICS_SQL, PER_DAY_SQL)]
@@ -476,12 +497,12 @@ def pages(app: Flask, raw: Raw, user_id: int, name: str, password: str, today: d
     progress_base = sample(progress_bare, progress_reps, warmup=1)
     raw.end_read()
     quiz_row = timed_row(
-        "quiz page GET /quiz/card/<next>", quiz_times, quiz_base, max_ratio=1.5, base_label="4 bare queries"
+        "quiz page GET /quiz/card/<next>", quiz_times, quiz_base, max_ratio=1.5, base_label="5 bare queries"
     )
-    quiz_row.notes.append("bare: user, card+deck+topic, next due card, review state")
+    quiz_row.notes.append("bare: user, card+deck+topic, next due card, review state, cards left")
     floor_row = timed_row("  ↳ the same client, GET /favicon.ico (Flask's floor)", floor_times, None)
     bare_page_row = timed_row(
-        "  ↳ quiz page beside a bare page (its 4 bare queries + the same template, same app)",
+        "  ↳ quiz page beside a bare page (its 5 bare queries + the same template, same app)",
         quiz_times,
         bare_page_times,
         max_ratio=1.5,

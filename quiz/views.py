@@ -74,7 +74,7 @@ from quiz.store.progress import (
     today_overview,
     topic_progress,
 )
-from quiz.store.queue import next_card_id, show_reason
+from quiz.store.queue import cards_left, next_card_id, queue_counts, show_reason
 from quiz.store.scopes import owned_cards, owned_topic, topic_and_descendants
 from quiz.uploads import UploadedNote, UploadError, UploadLimits, read_pasted, read_uploads
 
@@ -83,6 +83,8 @@ bp = Blueprint("quiz", __name__)
 # A multiple-choice pick suggests these grades: recognising is easier than recalling, so a right pick is 4.
 CHOICE_RIGHT_GRADE = 4
 CHOICE_WRONG_GRADE = 1
+# How many cards past today's limit one press of a topic's "Study N more" adds (Anki's custom study).
+STUDY_AHEAD_BATCH = 10
 
 
 def init_app(app: Flask) -> None:
@@ -136,16 +138,28 @@ def _limits() -> DailyLimits:
     return daily_limits(g.user, config["NEW_CARDS_PER_DAY"], config["REVIEWS_PER_DAY"])
 
 
-def _next_card_id() -> tuple[int, str] | None:
+def _session_limits(today: date) -> DailyLimits:
+    """The limits the running session's queue keeps: the user's, raised for a session started to study
+    ahead (``study_ahead``) on the day it started."""
     limits = _limits()
-    return next_card_id(db.session, g.user, _today(), limits.new_cards, _quiz_scope(), limits.reviews)
+    ahead = (session.get("quiz") or {}).get("ahead")
+    if isinstance(ahead, dict) and ahead.get("day") == today.isoformat():
+        limits = limits.raised_to(DailyLimits(int(ahead["new_cards"]), int(ahead["reviews"])))
+    return limits
+
+
+def _next_card_id() -> tuple[int, str] | None:
+    today = _today()
+    limits = _session_limits(today)
+    return next_card_id(db.session, g.user, today, limits.new_cards, _quiz_scope(), limits.reviews)
 
 
 @bp.get("/")
 def today() -> str:
-    """Today's page: due and new counts per topic and a start button."""
+    """Today's page: due and new counts per topic within today's limits, what the limits hold back, and
+    the start buttons."""
     overview = today_overview(db.session, g.user, _today(), _limits())
-    return render_template("quiz/today.html", overview=overview, form=StartForm())
+    return render_template("quiz/today.html", overview=overview, form=StartForm(), batch=STUDY_AHEAD_BATCH)
 
 
 @bp.post("/quiz/start")
@@ -162,6 +176,33 @@ def start() -> Response:
         "since": now_utc().isoformat(),
         "topic_id": topic_id,
         "choices": bool(form.choices.data),
+    }
+    return redirect(url_for("quiz.next_card"))
+
+
+@bp.post("/quiz/ahead/<kind>")
+def study_ahead(kind: str) -> Response:
+    """Start a session on one topic that goes past today's limit on purpose, as Anki's custom study
+    does: ``STUDY_AHEAD_BATCH`` more new cards (``kind`` "new") or reviews ("due") than the limit, or
+    than today has done when it is past the limit already.  The raise is the session's, for today:
+    the limits themselves and the other topics' counts stay as they are."""
+    if kind not in ("new", "due"):
+        abort(404)
+    form = StartForm()
+    if not form.validate_on_submit() or form.topic_id.data is None:
+        abort(400)
+    topic_id = form.topic_id.data
+    if owned_topic(db.session, g.user.id, topic_id) is None:
+        abort(404)
+    today = _today()
+    more = DailyLimits(STUDY_AHEAD_BATCH, 0) if kind == "new" else DailyLimits(0, STUDY_AHEAD_BATCH)
+    limits = _limits()
+    caps = limits.ahead(queue_counts(db.session, g.user, today, limits).done, more)
+    session["quiz"] = {
+        "since": now_utc().isoformat(),
+        "topic_id": topic_id,
+        "choices": bool(form.choices.data),
+        "ahead": {"day": today.isoformat(), "new_cards": caps.new_cards, "reviews": caps.reviews},
     }
     return redirect(url_for("quiz.next_card"))
 
@@ -188,6 +229,7 @@ def _render_card(
     options = None
     if card.kind != "command" and (session.get("quiz") or {}).get("choices"):
         options = choice_options(db.session, card, today)
+    left = cards_left(db.session, g.user, today, _session_limits(today), _quiz_scope())
     suggested = verdict.grade if verdict is not None else None
     if picked is not None and options:
         suggested = CHOICE_RIGHT_GRADE if options[picked].correct else CHOICE_WRONG_GRADE
@@ -205,6 +247,7 @@ def _render_card(
         typed=typed,
         options=options,
         picked=picked,
+        left=left,
         suggested=suggested,
         csrf=generate_csrf(),
         version=state.version if state is not None else 0,

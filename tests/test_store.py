@@ -22,7 +22,7 @@ from quiz.store.progress import (
     today_overview,
     topic_progress,
 )
-from quiz.store.queue import new_cards_introduced, next_card, next_card_id, pending_drill, reviews_done
+from quiz.store.queue import next_card, next_card_id, pending_drill, queue_counts
 
 NOON = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 TODAY = date(2026, 3, 10)
@@ -40,6 +40,11 @@ def user(ctx) -> User:
     user.timezone = "UTC"
     ctx.commit()
     return user
+
+
+def done_today(session, user: User) -> DailyLimits:
+    """What TODAY has used of the limits: new cards introduced, scheduled reviews done."""
+    return queue_counts(session, user, TODAY, DailyLimits(0, 0)).done
 
 
 def cards_by_back(session) -> dict[str, Card]:
@@ -138,7 +143,7 @@ def test_new_cards_per_day_limit(ctx, user, notes_dir):
         seen.append(item.card.id)
         record_grade(ctx, user, item.card, 5, NOON)
     assert len(seen) == 2
-    assert new_cards_introduced(ctx, user, TODAY) == 2
+    assert done_today(ctx, user).new_cards == 2
     assert next_card(ctx, user, TODAY + timedelta(days=1), new_per_day=2).reason == "due"
 
 
@@ -434,7 +439,7 @@ def test_undo_of_a_new_cards_first_grade_makes_it_new_again(ctx, user, notes_dir
     record_grade(ctx, user, card, 4, NOON)
     undo_last(ctx, user, TODAY)
     assert state_row(ctx, user, card) == before
-    assert new_cards_introduced(ctx, user, TODAY) == 0
+    assert done_today(ctx, user).new_cards == 0
 
 
 def test_undo_only_reaches_back_to_the_start_of_the_day(ctx, user, notes_dir):
@@ -486,7 +491,7 @@ def test_reviews_per_day_limit_holds_back_due_cards(ctx, user, notes_dir):
         reasons.append(item.reason)
         record_grade(ctx, user, item.card, 5, NOON)
     assert reasons == ["due", "due"]
-    assert reviews_done(ctx, user, TODAY) == 2
+    assert done_today(ctx, user).reviews == 2
     overview = today_overview(ctx, user, TODAY, DailyLimits(new_cards=0, reviews=2))
     assert overview.due == 0
 

@@ -17,7 +17,8 @@ from quiz.notes.rules.explicit import CLOZE_REFERENCE
 from quiz.notes.text import CODE_SPAN_REFERENCE
 from quiz.store.browser import SourceExcerpt
 from quiz.store.grading import Schedule, SessionSummary
-from quiz.store.progress import TopicProgress
+from quiz.store.progress import TodayOverview, TopicProgress
+from quiz.store.queue import pending_drill
 from tests.test_uploads import Gusher
 
 # WTForms: a form's ``validate_<field>`` method is the field's inline validator.
@@ -57,6 +58,11 @@ ReviewState.is_new  # quiz/cards.html
 SourceExcerpt.highlight  # quiz/card_detail.html
 SessionSummary.drilled  # quiz/done.html
 TopicProgress.average_ease  # quiz/progress.html
+TodayOverview.held_back  # quiz/today.html
+
+# The drill's cards in order, as the states' marks say: the reference that tests of the marks (grades,
+# undo, restore) read; the app draws from the drill in quiz.store.queue's statements.
+pending_drill
 
 # tools/zh_messages.py fills the catalogue: Babel writes ``Message.string`` to the .po file.
 Message.string

@@ -168,6 +168,8 @@ ZH = {
     "%(n)s due": "%(n)s 到期",
     "%(n)s new": "%(n)s 新",
     "Study this topic": "学习此主题",
+    "Cards this session still has today": "本次学习今天还剩的卡片",
+    "Keys: 1–%(last)d picks an answer; Space or Enter submits the focused one; u undo; e source; Esc ends.": "快捷键：1–%(last)d 选择答案；空格或回车提交当前选中的选项；u 撤销；e 出处；Esc 结束。",
     "Welcome! Your account is the admin of this Wengu.": "欢迎！你的账号是这个温故的管理员。",
     "Password changed.": "密码已修改。",
     "Registration is open.": "已开放注册。",
@@ -330,6 +332,19 @@ PLURALS = {
     ("%(num)d card", "%(num)d cards"): ("%(num)d 张卡片",),
     ("%(num)s card", "%(num)s cards"): ("%(num)s 张卡片",),
     ("%(num)d note", "%(num)d notes"): ("%(num)d 篇笔记",),
+    ("%(num)d left", "%(num)d left"): ("还剩 %(num)d 张",),
+    ("%(num)d due review held back by today's limit", "%(num)d due reviews held back by today's limit"): (
+        "%(num)d 张到期卡片因今日上限推后",
+    ),
+    ("%(num)d new card held back by today's limit", "%(num)d new cards held back by today's limit"): (
+        "%(num)d 张新卡片因今日上限推后",
+    ),
+    ("Study %(num)d more review", "Study %(num)d more reviews"): ("再复习 %(num)d 张",),
+    ("Study %(num)d more new card", "Study %(num)d more new cards"): ("再学 %(num)d 张新卡片",),
+    (
+        "Today's limits hold back %(num)d card: a topic below can study it anyway.",
+        "Today's limits hold back %(num)d cards: a topic below can study some of them anyway.",
+    ): ("今日上限推后了 %(num)d 张卡片：仍可在下面的主题中提前学习。",),
     ("%(num)s card unticked", "%(num)s cards unticked"): ("%(num)s 张卡片未勾选",),
     ("%(num)s unticked", "%(num)s unticked"): ("%(num)s 张未勾选",),
     ("%(num)s card no longer in the note", "%(num)s cards no longer in the note"): (

@@ -9,11 +9,19 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from quiz.models import Card, Deck, ReviewLog, ReviewState, Topic, User
-from quiz.store.scopes import ACTIVE_CARD, STAGES, owned_topic, owned_topics, topic_and_descendants
+from quiz.store.scopes import (
+    ACTIVE_CARD,
+    IN_QUIZ,
+    STAGES,
+    due_by,
+    owned_topic,
+    owned_topics,
+    topic_and_descendants,
+)
 
 CARD_STATES = ("all", "new", "learning", "mature", "due", "suspended", "edited", "retired")
 CARDS_PER_PAGE = 50  # the browser's page size
@@ -31,6 +39,8 @@ def search_cards(
 ) -> tuple[list[tuple[Card, ReviewState]], int]:
     """Find the user's cards by text, topic (with subtopics) and state: one page of them, and the total.
 
+    The stages and "due" are those of the cards in the quiz (``scopes.IN_QUIZ``), as on the Today and
+    Progress pages: a suspended card is found under "suspended" (and "all"), never counted as due.
     Filters read the state's copies of the card's deck, topic, position and
     retirement, so that without a text or "edited" filter the total is counted
     on ``review_states`` alone and a page walks ``ix_review_states_browse``.
@@ -39,8 +49,8 @@ def search_cards(
     conditions: list[Any] = [states.user_id == user.id]
     conditions.append(states.active.is_(state != "retired"))
     by_state = {
-        **STAGES,
-        "due": states.due <= today,
+        **{name: IN_QUIZ & stage for name, stage in STAGES.items()},
+        "due": due_by(today),
         "suspended": states.suspended.is_(True),
     }
     if state in by_state:
@@ -177,6 +187,10 @@ def source_excerpt(card: Card, context: int = 8) -> SourceExcerpt:
 
 
 CHOICE_OPTIONS = 4
+# How many cards each step of ``choice_options`` reads at most: its queries are bounded by these, not by
+# the size of a topic, a deck or the collection.
+CHOICE_TOPIC_POOL = 24  # the card's own topic, nearest in the note first
+CHOICE_NEAR_POOL = 30  # each side of the card in its deck, and of its deck among the user's decks
 
 
 @dataclass(frozen=True)
@@ -191,30 +205,82 @@ def _normalised(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+_ANSWER = func.coalesce(Card.override_back, Card.back)
+
+
+def _same_topic(card: Card) -> Select[tuple[str]]:
+    """Answers of the other cards of the card's topic, nearest in the note first (the topic's index)."""
+    topic = Card.topic_id.is_(None) if card.topic_id is None else Card.topic_id == card.topic_id
+    return (
+        select(_ANSWER)
+        .where(Card.deck_id == card.deck_id, topic, Card.id != card.id, ACTIVE_CARD, Card.kind != "command")
+        .order_by(func.abs(Card.position - card.position), Card.position)
+        .limit(CHOICE_TOPIC_POOL)
+    )
+
+
+def _answers_among(card: Card, *nearest: Select[tuple[int]]) -> Select[tuple[str]]:
+    """Answers of the non-command cards among the ids ``nearest`` select (each a bounded probe of the
+    states' browse index), the card's own excepted."""
+    ids = union_all(*(select(probe.subquery().c.card_id) for probe in nearest))
+    return (
+        select(_ANSWER)
+        .where(Card.id.in_(ids), Card.id != card.id, ACTIVE_CARD, Card.kind != "command")
+        .order_by(Card.deck_id, Card.position)
+    )
+
+
+def _neighbouring_topics(card: Card) -> Select[tuple[str]]:
+    """Answers of the cards nearest the card in its deck, in the topics before and after its own."""
+    states = select(ReviewState.card_id).where(
+        ReviewState.user_id == card.deck.user_id,
+        ReviewState.deck_id == card.deck_id,
+        ReviewState.active.is_(True),
+        ReviewState.topic_id.is_distinct_from(card.topic_id),
+    )
+    position = ReviewState.position
+    return _answers_among(
+        card,
+        states.where(position < card.position).order_by(position.desc()).limit(CHOICE_NEAR_POOL),
+        states.where(position > card.position).order_by(position).limit(CHOICE_NEAR_POOL),
+    )
+
+
+def _neighbouring_decks(card: Card) -> Select[tuple[str]]:
+    """Answers of cards of the user's other decks: the next deck's first cards, the previous one's last."""
+    states = select(ReviewState.card_id).where(
+        ReviewState.user_id == card.deck.user_id, ReviewState.active.is_(True)
+    )
+    deck, position = ReviewState.deck_id, ReviewState.position
+    return _answers_among(
+        card,
+        states.where(deck > card.deck_id).order_by(deck, position).limit(CHOICE_NEAR_POOL),
+        states.where(deck < card.deck_id).order_by(deck.desc(), position.desc()).limit(CHOICE_NEAR_POOL),
+    )
+
+
 def choice_options(session: Session, card: Card, today: date) -> list[ChoiceOption]:
-    """Four answers to pick from: the card's own and three from other cards, same topic first.
+    """Four answers to pick from: the card's own and three from other cards, the nearest first.
 
     Wrong options come from other active non-command cards of the same topic,
-    then of the same deck, and never read the same as the right answer.  The
-    order is shuffled the same way all day, so a reload does not reshuffle.
-    An empty list means there are too few other cards to make a choice.
+    then of the neighbouring topics of the same deck, then of the user's other
+    decks, and never read the same as the right answer (nor each other).  Each
+    step is one bounded query, run only while options are missing.  The order is
+    shuffled the same way all day, so a reload does not reshuffle.  An empty
+    list means there are too few other cards to make a choice.
     """
     rng = random.Random(f"{card.id}:{today.isoformat()}")
     seen = {_normalised(card.shown_back)}
     picked: list[str] = []
-    candidates = select(func.coalesce(Card.override_back, Card.back)).where(
-        Card.deck_id == card.deck_id, Card.id != card.id, ACTIVE_CARD, Card.kind != "command"
-    )
-    for stmt in (
-        candidates.where(Card.topic_id.is_not_distinct_from(card.topic_id)),
-        candidates.where(Card.topic_id.is_distinct_from(card.topic_id)),
-    ):
-        pool = list(session.scalars(stmt.order_by(Card.position)))
+    for step in (_same_topic, _neighbouring_topics, _neighbouring_decks):
+        pool = list(session.scalars(step(card)))
         rng.shuffle(pool)
         for back in pool:
             if len(picked) < CHOICE_OPTIONS - 1 and _normalised(back) not in seen:
                 seen.add(_normalised(back))
                 picked.append(back)
+        if len(picked) == CHOICE_OPTIONS - 1:
+            break
     if not picked:
         return []
     options = [ChoiceOption(card.shown_back, True), *(ChoiceOption(text, False) for text in picked)]

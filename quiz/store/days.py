@@ -50,6 +50,23 @@ class DailyLimits:
     new_cards: int
     reviews: int
 
+    def left_after(self, done: DailyLimits) -> DailyLimits:
+        """What these limits leave once ``done`` is used (new cards introduced, scheduled reviews done),
+        never below zero: what the queue still gives today."""
+        return DailyLimits(max(0, self.new_cards - done.new_cards), max(0, self.reviews - done.reviews))
+
+    def ahead(self, done: DailyLimits, more: DailyLimits) -> DailyLimits:
+        """The limits of a session that studies ahead on purpose: ``more`` past these limits, or past
+        what is ``done`` already when today went beyond them before."""
+        return DailyLimits(
+            max(self.new_cards, done.new_cards) + more.new_cards,
+            max(self.reviews, done.reviews) + more.reviews,
+        )
+
+    def raised_to(self, caps: DailyLimits) -> DailyLimits:
+        """These limits raised, never lowered, to ``caps`` (a study-ahead session's, from ``ahead``)."""
+        return DailyLimits(max(self.new_cards, caps.new_cards), max(self.reviews, caps.reviews))
+
 
 def daily_limits(user: User, default_new: int, default_reviews: int) -> DailyLimits:
     """Return the user's limits, falling back to the application's defaults."""

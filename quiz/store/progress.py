@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from quiz.models import Deck, ReviewDayCount, ReviewState, Topic, TopicCount, User
 from quiz.store.days import DailyLimits
-from quiz.store.queue import new_cards_introduced, pending_drill, reviews_done
+from quiz.store.queue import queue_counts
 from quiz.store.scopes import due_by, owned_topics
 
 RETENTION_WINDOW_DAYS = 30
@@ -131,25 +131,43 @@ def topic_progress(
 
 @dataclass(frozen=True)
 class TodayOverview:
-    """What today holds: the topic trees with their counts, and the totals within today's limits."""
+    """What today holds: the topic trees with their counts, the sum of all of them, what today's limits
+    leave (``left``) and the cards waiting in the drill."""
 
     trees: list[TopicProgress]
-    due: int
-    new: int
+    everything: TopicProgress
+    left: DailyLimits
     drill: int
+
+    def offered(self, node: TopicProgress) -> tuple[int, int]:
+        """The due reviews and new cards a session on ``node`` gets today: its own, as far as today's
+        limits leave room (the limits are the day's, not the topic's, as in the queue)."""
+        return min(node.due, self.left.reviews), min(node.new, self.left.new_cards)
+
+    def held_back(self, node: TopicProgress) -> tuple[int, int]:
+        """The due reviews and new cards of ``node`` that today's limits keep for a later day."""
+        due, new = self.offered(node)
+        return node.due - due, node.new - new
+
+    @property
+    def due(self) -> int:
+        """Today's due reviews within the limits."""
+        return self.offered(self.everything)[0]
+
+    @property
+    def new(self) -> int:
+        """Today's new cards within the limits."""
+        return self.offered(self.everything)[1]
 
 
 def today_overview(session: Session, user: User, today: date, limits: DailyLimits) -> TodayOverview:
-    """Count today's due reviews, new cards and drill cards, capped by the daily limits."""
+    """Count today's due reviews, new cards and drill cards; what the limits hold back, per topic too."""
     trees = topic_progress(session, user, today, with_retention=False)
-    reviews_left = max(0, limits.reviews - reviews_done(session, user, today))
-    new_left = max(0, limits.new_cards - new_cards_introduced(session, user, today))
-    return TodayOverview(
-        trees=trees,
-        due=min(reviews_left, sum(t.due for t in trees)),
-        new=min(new_left, sum(t.new for t in trees)),
-        drill=len(pending_drill(session, user, today)),
-    )
+    everything = TopicProgress(id=None, title="", depth=0, deck_id=0)
+    for tree in trees:
+        everything.add(tree)
+    counts = queue_counts(session, user, today, limits)
+    return TodayOverview(trees, everything, limits.left_after(counts.done), counts.drill)
 
 
 def reviews_per_day(session: Session, user: User, start: date, end: date) -> dict[date, int]:

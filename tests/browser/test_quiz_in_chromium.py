@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from quiz.models import Card, ReviewLog, ReviewState, db
+from quiz.models import Card, ReviewLog, ReviewState, User, db
 from tests.browser.live import log_in
 
 pytestmark = pytest.mark.slow
@@ -136,12 +136,58 @@ def test_multiple_choice_session(page, server):
         press(page, "5")
     options = page.locator("#choice-form .choice")
     assert options.count() == 4
+    assert "1–4 picks an answer" in page.locator("#key-hint").inner_text()
     press(page, "1")
+    assert "0–5 grade" in page.locator("#key-hint").inner_text()
     assert page.locator("ol.choices-result li.right").count() == 1
     assert page.locator("ol.choices-result li.picked").count() == 1
     suggested = page.locator("#grade-form .suggested").get_attribute("data-grade")
     right_picked = page.locator("ol.choices-result li.right.picked").count() == 1
     assert suggested == ("4" if right_picked else "1")
+
+
+def cards_left(page) -> int:
+    count = page.locator("#left-count")
+    assert count.inner_text() == f"{count.get_attribute('data-left')} left"
+    return int(count.get_attribute("data-left"))
+
+
+def test_the_session_counts_the_cards_left(page, server):
+    base, _app = server
+    start_with_keyboard(page, base)
+    left = cards_left(page)
+    assert left == 20  # the demo deck's new cards, as many as the day's limit lets in
+    press(page, "Space")
+    assert cards_left(page) == left  # the answer shown: the card is still to grade
+    press(page, "5")
+    assert cards_left(page) == left - 1
+    press(page, "Space")
+    press(page, "1")  # a wrong answer waits in the drill: still left for today
+    assert cards_left(page) == left - 1
+    press(page, "u")
+    assert cards_left(page) == left - 1
+
+
+def test_a_topic_held_back_by_the_limit_studies_ahead(page, server):
+    base, app = server
+    with app.app_context():
+        db.session.get(User, 1).new_cards_per_day = 1
+        db.session.commit()
+    start_with_keyboard(page, base)
+    press(page, "Space")
+    press(page, "5")
+    assert page.url == base + "/quiz/done"
+    page.goto(base + "/")
+    assert page.locator("#new-count").inner_text() == "0"
+    assert page.locator("button:has-text('Study this topic')").count() == 0
+    ahead = page.locator('button[data-ahead="new"]').first
+    assert re.fullmatch(r"Study \d+ more new cards?", ahead.inner_text())
+    more = int(ahead.inner_text().split()[1])
+    with page.expect_navigation():
+        ahead.click()
+    page.wait_for_url(re.compile(r"/quiz/card/\d+$"))
+    assert "new" in page.locator("article.card .meta").inner_text()
+    assert cards_left(page) == more
 
 
 def test_progress_page_charts_after_some_reviews(page, server):
