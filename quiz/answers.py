@@ -17,8 +17,12 @@ EQUIVALENT (grade 4)
     the redirections ``> >> < 2> >&`` are words of their own, so ``>out`` is
     ``> out``.  Then:
 
-    * ``--flag=value`` is ``--flag value``; a cluster of single ASCII letters
-      ``-it`` is ``-i -t`` (``-rf`` is ``-r -f``, ``-n10`` stays as it is);
+    * ``--flag=value`` is ``--flag value``; for a program that bundles
+      one-letter options (:data:`BUNDLING_PROGRAMS`: ``ls``, ``tar``, ``docker``,
+      ``git`` ...) a cluster of ASCII letters ``-it`` is ``-i -t`` (``-rf`` is
+      ``-r -f``, ``-n10`` stays as it is); any other program keeps a single-dash
+      word whole (``find -name``, ``java -jar``, ``kill -KILL``), so a
+      reordered word is at best a typo;
     * the word after an option is that option's value when the expected command
       has it that way (``-p 8080:80``, ``-f status=exited``, ``-m "msg"``) and
       the option is not a known flag, so values travel with their options;
@@ -49,9 +53,14 @@ CLOSE (grade 2)
     required placeholder left out.  A different subcommand is not a near miss
     unless it is a typo (edit distance at most 2, similarity at least 0.75).
     An option typed where an argument belongs is a missing word plus an extra
-    one, so two words off.
+    one, so two words off.  An answer that has everything the card has and
+    only adds options, their values, arguments or redirections is close
+    however many it adds (each is an ``extra`` token of the diff).  For a
+    program not known to bundle letters, ``-i -t`` for ``-it`` (the same
+    letters in the same order, grouped otherwise) is close too.
 WRONG (grade 1; grade 0 for an empty answer, "I don't know")
-    Anything else: another subcommand, two or more words off.
+    Anything else: another subcommand or program, two or more words wrong or
+    missing.
 
 An expected command made of alternatives, ``A 或 B`` / ``A 或者 B`` (always), or
 ``A or B`` / ``A / B`` (when both sides start with the same program word, or
@@ -80,10 +89,11 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = [
     "ALIASES_FILE",
+    "BUNDLING_PROGRAMS",
     "AliasTable",
     "DiffToken",
     "ProgramAliases",
@@ -131,12 +141,19 @@ class DiffToken:
 
 @dataclass(frozen=True)
 class Verdict:
-    """The grade for one typed answer."""
+    """The grade for one typed answer.
+
+    ``diff`` follows the card's command.  ``correspondence`` is set for an EQUIVALENT answer: the
+    typed words in the order typed, each a ``same`` token whose ``typed`` is what was typed and
+    whose ``text`` the card's words it stands for (``images`` for ``image ls``, ``-i -t`` for
+    ``-it``, ``abc`` for ``<镜像>``); it is empty otherwise.
+    """
 
     kind: VerdictKind
     grade: int
     diff: tuple[DiffToken, ...]
     explanation: str
+    correspondence: tuple[DiffToken, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -144,6 +161,7 @@ class ProgramAliases:
     """The aliases of one program; see the header of ``aliases.toml``."""
 
     has_subcommands: bool = True
+    bundles: bool | None = None  # one-letter options bundle (`-la`); None: as BUNDLING_PROGRAMS says
     groups: frozenset[str] = frozenset()
     flags: frozenset[str] = frozenset()
     subcommands: Mapping[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
@@ -191,7 +209,16 @@ class AliasTable:
 # --------------------------------------------------------------------------- aliases
 
 _TABLE_KEYS = frozenset(
-    {"has_subcommands", "groups", "flags", "subcommands", "options", "subcommand_options", "arguments"}
+    {
+        "has_subcommands",
+        "bundles",
+        "groups",
+        "flags",
+        "subcommands",
+        "options",
+        "subcommand_options",
+        "arguments",
+    }
 )
 
 
@@ -223,9 +250,9 @@ def _merge_tables(base: dict[str, dict[str, Any]], extra: Mapping[str, Any], sou
             raise ValueError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
         into = base.setdefault(program, {})
         for key, value in section.items():
-            if key == "has_subcommands":
+            if key in ("has_subcommands", "bundles"):
                 if not isinstance(value, bool):
-                    raise ValueError(f"{where}.has_subcommands must be true or false")
+                    raise ValueError(f"{where}.{key} must be true or false")
                 into[key] = value
             elif key in ("groups", "flags"):
                 if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -246,6 +273,7 @@ def _build_table(raw: Mapping[str, dict[str, Any]]) -> AliasTable:
     for program, section in raw.items():
         programs[program] = ProgramAliases(
             has_subcommands=section.get("has_subcommands", True),
+            bundles=section.get("bundles"),
             groups=frozenset(section.get("groups", ())),
             flags=frozenset(section.get("flags", ())),
             subcommands={
@@ -716,6 +744,7 @@ class _Seg:
     args: list[_Tok] = field(default_factory=list)
     redirects: list[_Entry] = field(default_factory=list)
     head_words: tuple[str, ...] = ()  # program and following words as written (for typo hints)
+    whole_words: bool = False  # a single-dash word of letters kept whole (its program does not bundle)
 
 
 @dataclass(frozen=True)
@@ -813,6 +842,14 @@ def _osa_distance(a: str, b: str) -> int:
     return prev[len(b)]
 
 
+_MAX_TYPO_CANDIDATES = 16
+
+
+def _typo_of_any(word: str, candidates: frozenset[str]) -> bool:
+    """``word`` is a typo of one of a few ``candidates`` (a long list is not searched: no guessing)."""
+    return len(candidates) <= _MAX_TYPO_CANDIDATES and any(_is_typo(c, word) for c in candidates)
+
+
 def _fix_typo(raw: _Raw, want: str | None, known: frozenset[str]) -> _Raw:
     """A typed head word one slip away from the expected one is read as that word (and tagged)."""
     if want is None or raw.text == want or raw.text in known or not _is_typo(want, raw.text):
@@ -859,17 +896,53 @@ def _map_argument(tok: _Tok, prog: ProgramAliases) -> _Tok:
     return replace(tok, key=mapped + slash + name, tags=tok.tags | {"alias"})
 
 
-def _split_option(text: str) -> tuple[list[str], str | None]:
+# Programs whose one-letter options bundle after one dash, getopt-style: `ls -la` is `ls -l -a`,
+# `tar -xzf` is `tar -x -z -f`, `docker run -it` is `-i -t`, so the letters of such a word are
+# compared one by one, in any order.  Every other program keeps a single-dash word whole, because
+# many take whole words after one dash: `find -name`, `java -jar`, `gcc -Wall`, `kill -KILL`,
+# `ip -br`, `xargs -0r`, `go test -race`, `nmap -sS`, `pkill -HUP`; there `-tpye` is a mistyped
+# `-type` (close at best), never the letters t, p, y, e.  So a program missing from this list is
+# graded strictly, never leniently.  (`tar xzf` and `ps aux`, with no dash, are one word anyway.)
+# A user's alias file can say `bundles = true` or `false` for a program.
+BUNDLING_PROGRAMS = frozenset(
+    {
+        "bash", "chgrp", "chmod", "chown", "cp", "crontab", "curl", "cut", "df", "diff", "dmesg",
+        "docker", "docker-compose", "du", "egrep", "fdisk", "fgrep", "free", "git", "grep", "gunzip",
+        "gzip", "head", "helm", "iptables", "journalctl", "kubectl", "less", "ln", "ls", "lsblk",
+        "lsof", "minikube", "mkdir", "mount", "mv", "nc", "netstat", "nl", "patch", "pgrep", "pip",
+        "pip3", "podman", "ps", "rm", "rmdir", "rsync", "scp", "sed", "sh", "sort", "ss", "ssh",
+        "ssh-keygen", "strace", "systemctl", "tail", "tar", "tcpdump", "tee", "top", "touch", "tr",
+        "umount", "uname", "uniq", "unzip", "useradd", "usermod", "wc", "wget", "xz", "zip", "zsh",
+    }
+)  # fmt: skip
+_LETTER_CLUSTER = re.compile(r"-[A-Za-z]{2,}")
+
+
+def _bundles(name: str, prog: ProgramAliases) -> bool:
+    """Whether program ``name`` takes bundled one-letter options (``-la`` for ``-l -a``)."""
+    if prog.bundles is not None:
+        return prog.bundles
+    return name.rpartition("/")[2] in BUNDLING_PROGRAMS
+
+
+def _split_option(text: str, bundles: bool) -> tuple[list[str], str | None]:
+    """An option word as option names and an inline value: ``--a=b``, and ``-la`` where letters bundle."""
     if text.startswith("--"):
         name, eq, value = text.partition("=")
         return [name], (value if eq else None)
-    if re.fullmatch(r"-[A-Za-z]{2,}", text):
+    if bundles and _LETTER_CLUSTER.fullmatch(text):
         return [f"-{c}" for c in text[1:]], None
     return [text], None
 
 
-def _parse_segment(raws: list[_Raw], table: AliasTable, pattern: bool, hints: _Hints | None) -> _Seg:
-    """Read one simple command into head words, options, arguments and redirections."""
+def _parse_segment(
+    raws: list[_Raw], table: AliasTable, pattern: bool, hints: _Hints | None, bundle_all: bool = False
+) -> _Seg:
+    """Read one simple command into head words, options, arguments and redirections.
+
+    ``bundle_all`` reads every single-dash word of letters as bundled one-letter options, whatever
+    the program (the second reading of `_regrouped`).
+    """
     seg = _Seg()
     i = 0
     if raws and not raws[0].op and raws[0].text == "sudo":
@@ -878,13 +951,15 @@ def _parse_segment(raws: list[_Raw], table: AliasTable, pattern: bool, hints: _H
     rest = raws[i:]
     seg.head_words = tuple(r.text if _is_word(r, pattern) and _is_literal(r) else "" for r in rest[:3])
     prog = NO_ALIASES
+    name = ""
     path_key: tuple[str, ...] = ()
     want = hints.head_words if hints else ()
     if rest and _is_word(rest[0], pattern):
         first = rest[0]
         if not pattern:
             first = _fix_typo(first, want[0] if want else None, frozenset(table.programs))
-        prog = table.program(first.text)
+        name = first.text
+        prog = table.program(name)
         seg.head.extend(_nodes(first, "program", pattern)[:1])
         rest = rest[1:]
         if prog.has_subcommands:
@@ -907,14 +982,20 @@ def _parse_segment(raws: list[_Raw], table: AliasTable, pattern: bool, hints: _H
                 tok = _plain(r, "path")
                 seg.head.append(_map_argument(tok, prog) if k >= 1 else tok)
             rest = rest[len(path) :]
+    bundles = bundle_all or _bundles(name, prog)
 
-    def takes_value(name: str) -> bool:
-        if name in prog.flags:
+    def takes_value(option: str) -> bool:
+        if option in prog.flags:
             return False
         if pattern or hints is None:
             return True
-        # An option the card does not have takes a value only where [选项] can absorb it.
-        return name in hints.value_names or (hints.any_options and name not in hints.option_names)
+        # An option the card does not have takes a value only where [选项] can absorb it, or where it
+        # is a typo of one of the card's options that takes a value.
+        return (
+            option in hints.value_names
+            or (hints.any_options and option not in hints.option_names)
+            or _typo_of_any(option, hints.value_names)
+        )
 
     first_arg = True
     after_dashes = False
@@ -933,20 +1014,26 @@ def _parse_segment(raws: list[_Raw], table: AliasTable, pattern: bool, hints: _H
                 seg.args.append(_plain(r, "op"))
             continue
         if pattern and _standalone_group(r):
-            _parse_group(r, seg, prog, path_key, table)
+            _parse_group(r, seg, prog, path_key, bundles)
             continue
         if not after_dashes and r.text == "--":
             after_dashes = True
             seg.args.append(_plain(r, "arg"))
             continue
         if not after_dashes and _is_option(r):
-            names, inline = _split_option(r.text)
+            names, inline = _split_option(r.text, bundles)
+            seg.whole_words = seg.whole_words or (len(names) == 1 and bool(_LETTER_CLUSTER.fullmatch(r.text)))
             split = len(names) > 1 or inline is not None
-            for idx, name in enumerate(names):
-                canon = prog.canonical_option(path_key, name)
-                tags = r.tags | ({"alias"} if canon != name else set()) | ({"split"} if split else set())
+            for idx, option in enumerate(names):
+                canon = prog.canonical_option(path_key, option)
+                tags = r.tags | ({"alias"} if canon != option else set()) | ({"split"} if split else set())
                 opt = _Tok(
-                    key=canon, shown=name if split else r.shown, role="option", src=r.src, sub=idx, tags=tags
+                    key=canon,
+                    shown=option if split else r.shown,
+                    role="option",
+                    src=r.src,
+                    sub=idx,
+                    tags=tags,
                 )
                 value = None
                 if idx == len(names) - 1:
@@ -967,7 +1054,7 @@ def _parse_segment(raws: list[_Raw], table: AliasTable, pattern: bool, hints: _H
 
 
 def _parse_group(
-    raw: _Raw, seg: _Seg, prog: ProgramAliases, path_key: tuple[str, ...], table: AliasTable
+    raw: _Raw, seg: _Seg, prog: ProgramAliases, path_key: tuple[str, ...], bundles: bool
 ) -> None:
     """An optional ``[...]`` word: any options, optional options, or optional arguments."""
     content = raw.text[1:-1]
@@ -980,7 +1067,7 @@ def _parse_group(
     inner = [replace(r, src=raw.src) for r in _lex(content)]
     if inner and _is_option(inner[0]):
         sub = _parse_segment(
-            [_Raw("_", "", src=raw.src), *inner], AliasTable({"_": _options_only(prog)}), True, None
+            [_Raw("_", "", src=raw.src), *inner], AliasTable({"_": _options_only(prog, bundles)}), True, None
         )
         for e in sub.options:
             canon = prog.canonical_option(path_key, e.name.key)
@@ -992,7 +1079,7 @@ def _parse_group(
     for r in inner:
         if _standalone_group(r) and r.text[1:-1].strip().casefold() not in _OPTION_WORDS:
             holder = _Seg()
-            _parse_group(r, holder, prog, path_key, table)
+            _parse_group(r, holder, prog, path_key, bundles)
             children.extend(holder.args)
         else:
             for nd in _nodes(r, "arg", True):
@@ -1007,8 +1094,8 @@ def _parse_group(
         )
 
 
-def _options_only(prog: ProgramAliases) -> ProgramAliases:
-    return ProgramAliases(has_subcommands=False, flags=prog.flags)
+def _options_only(prog: ProgramAliases, bundles: bool) -> ProgramAliases:
+    return ProgramAliases(has_subcommands=False, bundles=bundles, flags=prog.flags)
 
 
 def _segments(raws: list[_Raw]) -> tuple[list[list[_Raw]], list[_Raw]]:
@@ -1301,6 +1388,11 @@ def _equivalent_reason(
     return "same command: " + ("; ".join(phrases) if phrases else "written differently")
 
 
+# What an answer may add to the card's command and still be close: options, their values, arguments
+# and redirections; not a subcommand word, another program or a shell operator.
+_ADDED_ROLES = frozenset({"option", "value", "arg", "redirect"})
+
+
 def _head_role(tok: _Tok | None) -> bool:
     return tok is not None and tok.role in ("program", "path")
 
@@ -1315,6 +1407,15 @@ def _classify(
     if total == 0:
         return VerdictKind.EQUIVALENT, 0, _equivalent_reason(expected, typed, diff, tags, items), tuple(diff)
     head_errors = [st for st in errors if _head_role(st.node) or _head_role(st.item)]
+    added = [
+        st.item for st in errors if st.op == "extra" and st.item is not None and st.item.role in _ADDED_ROLES
+    ]
+    if not typos and not head_errors and len(added) == len(errors):
+        # Everything the card has is there; the answer adds options or arguments: close, however many.
+        if len(added) == 1:
+            return VerdictKind.CLOSE, 1, f"one extra token: {added[0].label}", tuple(diff)
+        words = " ".join(it.label for it in added)
+        return VerdictKind.CLOSE, total, f"{len(added)} extra tokens: {words}", tuple(diff)
     if total == 1:
         if typos:
             src, fixed = typos[0]
@@ -1377,26 +1478,88 @@ def _strip_prompt(raws: list[_Raw]) -> list[_Raw]:
     return raws[1:] if raws and raws[0].text == "$" and not raws[0].quoted and not raws[0].op else raws
 
 
-def _grade(
-    expected: str, typed: str, table: AliasTable
-) -> tuple[VerdictKind, int, str, tuple[DiffToken, ...]]:
+class _Graded(NamedTuple):
+    """What grading one alternative gives, before it becomes a `Verdict`."""
+
+    kind: VerdictKind
+    edits: int
+    explanation: str
+    diff: tuple[DiffToken, ...]
+    correspondence: tuple[DiffToken, ...] = ()
+
+
+# The second reading of `_regrouped` is for commands of a card's size, never for long input.
+_MAX_REGROUPED = 60
+
+
+def _grade(expected: str, typed: str, table: AliasTable) -> _Graded:
     exp_raws, typ_raws = _strip_prompt(_lex(expected)), _strip_prompt(_lex(typed))
+    graded, whole_words, small = _grade_reading(expected, typed, exp_raws, typ_raws, table, False)
+    if graded.kind is VerdictKind.WRONG and whole_words and small:
+        return _regrouped(graded, _grade_reading(expected, typed, exp_raws, typ_raws, table, True)[0])
+    return graded
+
+
+def _regrouped(graded: _Graded, regrouped: _Graded) -> _Graded:
+    """A wrong answer that reads right or close once single-dash words are read as bundled letters.
+
+    A program not known to bundle its one-letter options keeps ``-it`` whole, so ``-i -t`` for it
+    is two words off.  It may bundle them after all: read that way the answer is close at best
+    (never equivalent: ``-tpye`` is not ``-type``).
+    """
+    if regrouped.kind is VerdictKind.EQUIVALENT:
+        return _Graded(VerdictKind.CLOSE, 1, "option letters grouped differently", regrouped.diff)
+    if regrouped.kind is VerdictKind.CLOSE:
+        why = regrouped.explanation + " (with options read as bundled letters)"
+        return _Graded(VerdictKind.CLOSE, regrouped.edits, why, regrouped.diff)
+    return graded
+
+
+def _grade_reading(
+    expected: str, typed: str, exp_raws: list[_Raw], typ_raws: list[_Raw], table: AliasTable, bundle_all: bool
+) -> tuple[_Graded, bool, bool]:
+    """The grade, whether a single-dash word of letters was kept whole, and whether the command is short."""
     exp_segs_raw, exp_ops = _segments(exp_raws)
     typ_segs_raw, typ_ops = _segments(typ_raws)
-    exp_segs = [_parse_segment(s, table, True, None) for s in exp_segs_raw]
+    exp_segs = [_parse_segment(s, table, True, None, bundle_all) for s in exp_segs_raw]
     typ_segs = [
-        _parse_segment(s, table, False, _hints(exp_segs[k]) if k < len(exp_segs) else None)
+        _parse_segment(s, table, False, _hints(exp_segs[k]) if k < len(exp_segs) else None, bundle_all)
         for k, s in enumerate(typ_segs_raw)
     ]
+    whole_words = any(g.whole_words for g in exp_segs + typ_segs)
     if _size(exp_segs) > _MAX_TOKENS or _size(typ_segs) > _MAX_TOKENS:
         # Each part is at least one token, so this is too long to align anyway, and laying
         # the options out (`_arrange`) would cost expected × typed options.
-        return _rough(expected, typed)
+        return _Graded(*_rough(expected, typed)), whole_words, False
     nodes, items = _layout(exp_segs, exp_ops, typ_segs, typ_ops)
     if len(nodes) > _MAX_TOKENS or len(items) > _MAX_TOKENS:
-        return _rough(expected, typed)
+        return _Graded(*_rough(expected, typed)), whole_words, False
     edits, steps = _align(nodes, items)
-    return _classify(expected, typed, edits, steps, items)
+    small = len(nodes) <= _MAX_REGROUPED and len(items) <= _MAX_REGROUPED
+    if bundle_all and not _letters_in_order(steps):
+        return _Graded(VerdictKind.WRONG, edits, "option letters in another order", ()), whole_words, small
+    return _Graded(*_classify(expected, typed, edits, steps, items)), whole_words, small
+
+
+def _letters_in_order(steps: list[_Step]) -> bool:
+    """Letters read as bundled options are matched in the order written, on both sides.
+
+    ``-it`` for ``-i -t`` regroups the same letters; ``-tpye`` for ``-type`` reorders them, which a
+    program that takes whole words reads as another word.
+    """
+    by_card: dict[int, list[tuple[int, tuple[int, int]]]] = {}
+    by_typed: dict[int, list[tuple[int, tuple[int, int]]]] = {}
+    for st in steps:
+        nd, it = st.node, st.item
+        if st.op == "same" and nd is not None and it is not None and nd.role == "option":
+            by_card.setdefault(nd.src, []).append((nd.sub, (it.src, it.sub)))
+            by_typed.setdefault(it.src, []).append((it.sub, (nd.src, nd.sub)))
+    return all(_increasing(pairs) for group in (by_card, by_typed) for pairs in group.values())
+
+
+def _increasing(pairs: list[tuple[int, tuple[int, int]]]) -> bool:
+    ordered = [where for _, where in sorted(pairs)]
+    return all(a < b for a, b in zip(ordered, ordered[1:], strict=False))
 
 
 def _size(segs: list[_Seg]) -> int:
@@ -1455,15 +1618,15 @@ def check_command(expected: str, typed: str, aliases: AliasTable | None = None) 
     # A backslash-newline continues the line; it must go before white space is collapsed.
     typ_norm = " ".join(_CONTINUATION.sub(" ", str(typed)).split())
     alternatives = _alternatives(" ".join(_CONTINUATION.sub(" ", str(expected)).split()))
-    best: tuple[int, int, int, tuple[VerdictKind, int, str, tuple[DiffToken, ...]]] | None = None
+    best: tuple[int, int, int, _Graded] | None = None
     for index, alt in enumerate(alternatives):
         try:
             graded = _grade(alt, typ_norm, table)
         except Exception:  # never fail a review over a grading bug; a word diff is still useful
-            graded = _rough(alt, typ_norm)
-        key = (_RANK[graded[0]], graded[1], index, graded)
+            graded = _Graded(*_rough(alt, typ_norm))
+        key = (_RANK[graded.kind], graded.edits, index, graded)
         if best is None or key[:3] < best[:3]:
             best = key
     assert best is not None
-    kind, _, explanation, diff = best[3]
-    return Verdict(kind, GRADES[kind], diff, explanation)
+    found = best[3]
+    return Verdict(found.kind, GRADES[found.kind], found.diff, found.explanation, found.correspondence)
