@@ -47,6 +47,14 @@ EQUIVALENT (grade 4)
     (``[镜像源[:端口]/]项目名[:版本]`` matches ``ubuntu`` and
     ``reg.io:5000/ubuntu:18.04``; ``[:TAG|@DIGEST]`` offers a choice).
     Glob classes such as ``*.[ch]`` stay literal.
+
+    Example values are placeholders too: a card's command is copied from notes,
+    with the values of the note-taker's machine in it, so a container or image ID
+    (7 to 40 or 64 hex digits; a commit in a git command), a process ID where one
+    belongs (``kill 1234``, ``strace -p 1234``), an IPv4 address (not ``127.0.0.1``
+    or ``0.0.0.0``, which mean the same everywhere) and a port (``-p 8080:80``,
+    ``ssh -p 2222``, ``localhost:8080``) each take any value of the same shape;
+    :func:`example_values` finds them for display.
 CLOSE (grade 2)
     A near miss: after the rewriting above, exactly one word is wrong, missing
     or extra (a typo counts as one wrong word), e.g. a wrong-case flag or a
@@ -100,6 +108,7 @@ __all__ = [
     "Verdict",
     "VerdictKind",
     "check_command",
+    "example_values",
     "load_aliases",
 ]
 
@@ -132,11 +141,15 @@ class DiffToken:
     expected token (for ``extra``, the typed one).  ``typed`` is what was typed
     in its place for ``same`` and ``changed`` (``None`` when an optional part or
     ``...`` was left empty), and ``None`` for ``missing`` and ``extra``.
+    ``examples`` lists the example values in ``text``, in order, as
+    ``(kind, value)``: values of the note-taker's machine that any value of the
+    same shape fills (see :func:`example_values` for the kinds).
     """
 
     text: str
     op: str
     typed: str | None = None
+    examples: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -395,6 +408,8 @@ class _Raw:
     src: int = 0  # position among the words of the command
     sub: int = 0  # position inside an alias expansion
     tags: frozenset[str] = frozenset()
+    at: int = 0  # where it starts in the lexed text
+    end: int = 0  # where it ends
 
 
 def _lex(s: str) -> list[_Raw]:
@@ -410,7 +425,7 @@ def _lex(s: str) -> list[_Raw]:
         if c in _OP_CHARS and not (c == "<" and _group_end(s, i)):
             op = next(o for o in _OPERATORS if s.startswith(o, i))
             i += len(op)
-            out.append(_Raw(op, op, op=True, parts=(("lit", op),), src=len(out)))
+            out.append(_Raw(op, op, op=True, parts=(("lit", op),), src=len(out), at=start, end=i))
             continue
         parts: list[tuple[str, str]] = []
         cur: list[str] = []
@@ -466,7 +481,7 @@ def _lex(s: str) -> list[_Raw]:
                 cur.append(c)
                 i += 1
         if io_op is not None:
-            out.append(_Raw(io_op, io_op, op=True, parts=(("lit", io_op),), src=len(out)))
+            out.append(_Raw(io_op, io_op, op=True, parts=(("lit", io_op),), src=len(out), at=start, end=i))
             continue
         if cur:
             parts.append(("lit", "".join(cur)))
@@ -474,7 +489,18 @@ def _lex(s: str) -> list[_Raw]:
         if not parts and not quoted:
             continue
         tags = frozenset({"quoted"}) if quoted else frozenset()
-        out.append(_Raw(text, s[start:i].strip(), parts=tuple(parts), quoted=quoted, src=len(out), tags=tags))
+        out.append(
+            _Raw(
+                text,
+                s[start:i].strip(),
+                parts=tuple(parts),
+                quoted=quoted,
+                src=len(out),
+                tags=tags,
+                at=start,
+                end=i,
+            )
+        )
     return out
 
 
@@ -498,21 +524,266 @@ def _is_meta(word: str) -> bool:
     return bool(_META_WORD.fullmatch(word)) and word not in _META_STOP
 
 
-def _lit_rx(text: str, meta: bool, acc: list[str]) -> int:
-    """Append the regex for literal text (CJK runs and metavariables become slots); return slot count."""
+def _lit_rx(
+    text: str, meta: bool, acc: list[str], where: _Where | None = None, examples: list[_Example] | None = None
+) -> int:
+    """Append the regex for literal text (CJK runs and metavariables become slots); return slot count.
+
+    With ``where`` (a card's argument or option value), the example values in the text become
+    shapes (`_SHAPES`) and are listed in ``examples``.
+    """
     spans = [m.span() for m in _WORD_RUN.finditer(text) if _CJK_LETTER.search(m.group())]
     if meta:
-        for m in _META_IN_TEXT.finditer(text):
-            if m.group() not in _META_STOP and not any(a < m.end() and m.start() < b for a, b in spans):
-                spans.append(m.span())
-        spans.sort()
+        metas = [m.span() for m in _META_IN_TEXT.finditer(text) if m.group() not in _META_STOP]
+        spans = sorted(spans + _disjoint(metas, spans))
+    slots = len(spans)
+    shapes: dict[tuple[int, int], str] = {}
+    if where is not None:
+        found = _example_spans(text, where)
+        kinds = {(a, b): kind for a, b, kind in found}
+        for span in _disjoint([(a, b) for a, b, _ in found], spans):
+            shapes[span] = kinds[span]
+        spans = sorted(spans + list(shapes))
     pos = 0
     for a, b in spans:
         acc.append(re.escape(text[pos:a]))
-        acc.append(_SLOT)
+        kind = shapes.get((a, b))
+        if kind is None:
+            acc.append(_SLOT)
+        else:
+            acc.append(_SHAPES[_SHAPE_OF[kind]].source)
+            if examples is not None:
+                examples.append((kind, text[a:b]))
         pos = b
     acc.append(re.escape(text[pos:]))
-    return len(spans)
+    return slots
+
+
+def _disjoint(spans: list[tuple[int, int]], taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The ``spans`` that overlap none of ``taken``; both sorted, each free of overlaps (one pass)."""
+    out: list[tuple[int, int]] = []
+    k = 0
+    for a, b in spans:
+        while k < len(taken) and taken[k][1] <= a:
+            k += 1
+        if k == len(taken) or taken[k][0] >= b:
+            out.append((a, b))
+    return out
+
+
+# --------------------------------------------------------------------------- example values
+
+# A card's command is copied from someone's notes, with the values of their machine in it: a
+# container ID, a commit, a process ID, an address, a port.  Such an example value takes any
+# value of the same shape, as a placeholder would, and the card shows it as one.  Kinds:
+# "id" (container or image ID), "commit", "pid", "ip" and "port".
+_Example = tuple[str, str]  # (kind, the value as written on the card)
+
+
+@dataclass(frozen=True)
+class _Where:
+    """Where a card's word stands, for finding the example values in it."""
+
+    program: str = ""  # the program word, without a directory
+    pid: bool = False  # a process ID belongs here (a number, or numbers with commas)
+    ports: str = ""  # "value": a port option's value (``8080:80``); "arg": a port argument
+
+
+_OCTETS = frozenset(str(n) for n in range(256))
+_OCTET_RX = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_THREE_OCTETS = re.compile(rf"(?:{_OCTET_RX}\.){{3}}")
+_THREE_OCTETS_AHEAD = re.compile(rf"(?=(?:{_OCTET_RX}\.){{3}})")
+_HEX_DIGITS = re.compile(r"(?<![0-9a-fA-F])[0-9a-fA-F]+")
+_DECIMAL_DIGITS = re.compile(r"(?<![0-9])[0-9]+")
+
+
+def _dotted_quad(text: str) -> bool:
+    """Four numbers 0 to 255 with dots between, written without leading zeros."""
+    parts = text.split(".")
+    return len(parts) == 4 and all(p in _OCTETS for p in parts)
+
+
+class _Shape:
+    """What a typed value must look like to fill an example value.
+
+    ``source`` says the same in the syntax of :mod:`re`, as it appears in a `WordPattern`;
+    `valid` and `step` are what `WordPattern` runs instead of it, in linear time.
+    """
+
+    source: str
+
+    def valid(self, text: str) -> bool:
+        """Whether the whole of ``text`` has this shape."""
+        raise NotImplementedError
+
+    def step(self, text: str, found: frozenset[int], tail: int | None) -> frozenset[int]:
+        """Where a value of this shape ends that starts at one of ``found`` or anywhere from ``tail`` on."""
+        raise NotImplementedError
+
+
+class _RunShape(_Shape):
+    """A run of characters of given lengths: ``shortest`` to ``longest``, or exactly ``also``."""
+
+    def __init__(self, source: str, run: re.Pattern[str], shortest: int, longest: int, also: int = 0):
+        self.source, self.run, self.shortest, self.longest, self.also = source, run, shortest, longest, also
+
+    def valid(self, text: str) -> bool:
+        size = len(text)
+        return bool(self.run.fullmatch(text)) and (self.shortest <= size <= self.longest or size == self.also)
+
+    def step(self, text: str, found: frozenset[int], tail: int | None) -> frozenset[int]:
+        starts, stops = _runs(self.run, text)
+        ends: set[int] = set()
+        if tail is not None:
+            # Starting anywhere: every end at least `shortest` into a run (start `shortest` before it).
+            for k in range(bisect.bisect_right(stops, tail), len(starts)):
+                ends.update(range(max(starts[k], tail) + self.shortest, stops[k] + 1))
+        for p in found:
+            k = bisect.bisect_right(stops, p)  # the first run that ends after p
+            if k < len(starts) and starts[k] <= p:
+                stop = stops[k]
+                ends.update(range(p + self.shortest, min(p + self.longest, stop) + 1))
+                if self.also and p + self.also <= stop:
+                    ends.add(p + self.also)
+        return frozenset(ends)
+
+
+@functools.lru_cache(maxsize=16)
+def _runs(run: re.Pattern[str], text: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Where the maximal runs of ``run`` in ``text`` start and stop (found once for all steps)."""
+    spans = [m.span() for m in run.finditer(text)]
+    return tuple(a for a, _ in spans), tuple(b for _, b in spans)
+
+
+class _AddressShape(_Shape):
+    """An IPv4 address: four numbers 0 to 255 with dots between, written without leading zeros."""
+
+    source = rf"(?:{_OCTET_RX}\.){{3}}{_OCTET_RX}"
+
+    def valid(self, text: str) -> bool:
+        return _dotted_quad(text)
+
+    def step(self, text: str, found: frozenset[int], tail: int | None) -> frozenset[int]:
+        starts = set(found)
+        if tail is not None:
+            starts.update(m.start() for m in _THREE_OCTETS_AHEAD.finditer(text, tail))
+        ends: set[int] = set()
+        for p in starts:
+            m = _THREE_OCTETS.match(text, p)
+            if m is not None:
+                at = m.end()
+                ends.update(
+                    at + size
+                    for size in (1, 2, 3)
+                    if at + size <= len(text) and text[at : at + size] in _OCTETS
+                )
+        return frozenset(ends)
+
+
+_SHAPES: Mapping[str, _Shape] = {
+    "hex": _RunShape(r"(?:[0-9a-fA-F]{64}|[0-9a-fA-F]{7,40})", _HEX_DIGITS, 7, 40, also=64),
+    "ip": _AddressShape(),
+    "port": _RunShape("[0-9]{1,5}", _DECIMAL_DIGITS, 1, 5),
+    "pid": _RunShape("[0-9]{1,7}", _DECIMAL_DIGITS, 1, 7),
+}
+_SHAPE_OF = {"id": "hex", "commit": "hex", "ip": "ip", "port": "port", "pid": "pid"}
+
+# Programs whose numeric arguments are process IDs (`kill -9 1234`, `jstack 1234`).
+PID_ARGUMENT_PROGRAMS = frozenset({"gcore", "jcmd", "jinfo", "jmap", "jstack", "kill", "pmap", "pwdx"})
+# kill's options whose value is a signal or a signal number, not a process ID.
+_KILL_SIGNAL_OPTIONS = frozenset({"-s", "-n", "--signal", "-l", "--list", "-L", "--table"})
+# Options whose value is a process ID, per program (`strace -p 1234`, `ps -p 1,2`).
+PID_OPTIONS: Mapping[str, frozenset[str]] = {
+    "gdb": frozenset({"-p", "--pid"}),
+    "lsof": frozenset({"-p"}),
+    "ltrace": frozenset({"-p"}),
+    "perf": frozenset({"-p", "--pid"}),
+    "pidstat": frozenset({"-p"}),
+    "prlimit": frozenset({"--pid"}),
+    "ps": frozenset({"-p", "--pid"}),
+    "renice": frozenset({"-p"}),
+    "strace": frozenset({"-p"}),
+    "top": frozenset({"-p"}),
+}
+# Options whose value holds ports, per program, as canonical spellings (aliases.toml's): docker's
+# `-p 8080:80` is --publish, `ssh -L 8080:localhost:80`.  `--port` holds one for every program.
+PORT_OPTIONS: Mapping[str, frozenset[str]] = {
+    "docker": frozenset({"--publish"}),
+    "firewall-cmd": frozenset({"--add-port", "--remove-port"}),
+    "iptables": frozenset({"--dport", "--sport", "--to-ports"}),
+    "mysql": frozenset({"-P"}),
+    "nc": frozenset({"-p"}),
+    "podman": frozenset({"-p", "--publish"}),
+    "psql": frozenset({"-p"}),
+    "redis-cli": frozenset({"-p"}),
+    "scp": frozenset({"-P"}),
+    "sftp": frozenset({"-P"}),
+    "ssh": frozenset({"-p", "-L", "-R"}),
+}
+# Programs whose arguments made of digits and colons are ports (`kubectl port-forward web 8080:80`).
+PORT_ARGUMENT_PROGRAMS = frozenset({"kubectl", "nc", "ncat", "telnet"})
+
+_HEX_RUN = re.compile(r"(?<![\w-])[0-9a-f]{7,64}(?![\w-])")
+_NOT_HEX_ID = re.compile(r"[0-9]+e[0-9]+|[0-9]+|[a-f]+")  # a number (1e10) or a word of a-f letters
+_DOTTED_QUAD = re.compile(r"(?<![\w.])(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?![\w.])")
+_LOCAL_HOST = re.compile(r"(?<![\w.])(?:localhost|(?:[0-9]{1,3}\.){3}[0-9]{1,3}):([0-9]{1,5})(?![0-9])")
+_PORT_NUMBER = re.compile(r"(?<![\w.])[0-9]{1,5}(?![\w.])")
+_PORT_WORD = re.compile(r"[0-9:]+")
+_PID_LIST = re.compile(r"[0-9]{1,7}(?:,[0-9]{1,7})*")
+_VERSION_MARKS = ("==", ">=", "<=", "~=", "!=")
+
+
+def _example_spans(text: str, where: _Where) -> list[tuple[int, int, str]]:
+    """The example values in a card's literal text: (start, end, kind), in order, not overlapping."""
+    found: list[tuple[int, int, str]] = []
+    if where.pid and _PID_LIST.fullmatch(text):
+        at = 0
+        for number in text.split(","):
+            if int(number) > 1:  # 0 and 1 mean a process group and init, not an example
+                found.append((at, at + len(number), "pid"))
+            at += len(number) + 1
+        return found
+    addresses = [
+        (m.start(), m.end())
+        for m in _DOTTED_QUAD.finditer(text)
+        if not text.endswith(_VERSION_MARKS, 0, m.start()) and _dotted_quad(m.group())
+    ]
+    found.extend((a, b, "ip") for a, b in addresses if _machine_address(text[a:b]))
+    if where.ports == "value" or (where.ports == "arg" and _PORT_WORD.fullmatch(text)):
+        found.extend((m.start(), m.end(), "port") for m in _PORT_NUMBER.finditer(text) if _port(m.group()))
+    else:
+        found.extend((m.start(1), m.end(1), "port") for m in _LOCAL_HOST.finditer(text) if _port(m.group(1)))
+    kind = "commit" if where.program == "git" else "id"
+    for m in _HEX_RUN.finditer(text):
+        if _SHAPES["hex"].valid(m.group()) and not _NOT_HEX_ID.fullmatch(m.group()):
+            found.append((m.start(), m.end(), kind))
+    found.sort()
+    out: list[tuple[int, int, str]] = []
+    for a, b, k in found:
+        if not out or a >= out[-1][1]:
+            out.append((a, b, k))
+    return out
+
+
+def _machine_address(address: str) -> bool:
+    """An address of one machine, not one that means the same everywhere (0.0.0.0, 127.0.0.1, 255...)."""
+    first = int(address.partition(".")[0])
+    return 0 < first < 224 and first != 127
+
+
+def _port(number: str) -> bool:
+    return 0 < int(number) <= 65535
+
+
+def _where(program: str, option: str | None = None) -> _Where:
+    """The context of an argument of ``program`` (``option`` None) or of the value of ``option``."""
+    name = program.rpartition("/")[2]
+    if option is None:
+        ports = "arg" if name in PORT_ARGUMENT_PROGRAMS else ""
+        return _Where(name, pid=name in PID_ARGUMENT_PROGRAMS, ports=ports)
+    pid = option in PID_OPTIONS.get(name, ()) or (name == "kill" and option not in _KILL_SIGNAL_OPTIONS)
+    ports = "value" if option == "--port" or option in PORT_OPTIONS.get(name, ()) else ""
+    return _Where(name, pid=pid, ports=ports)
 
 
 def _split_top(text: str) -> list[str]:
@@ -560,32 +831,39 @@ def _group_rx(group: str, acc: list[str], depth: int) -> int:
     return slots
 
 
-def _token_regex(parts: tuple[tuple[str, str], ...]) -> tuple[WordPattern, int] | None:
-    """The regex a typed word must match for an expected word, or None for a plain literal."""
+def _token_regex(
+    parts: tuple[tuple[str, str], ...], where: _Where | None = None
+) -> tuple[WordPattern, int, tuple[_Example, ...]] | None:
+    """The pattern a typed word must match for an expected word, its slots and example values.
+
+    None for a plain literal.  Example values are looked for only given ``where`` (the word is
+    an argument or an option's value on the card).
+    """
     has_group = any(kind == "group" for kind, _ in parts)
     whole = "".join(text for _, text in parts)
     meta = has_group or _is_meta(whole)
     acc: list[str] = []
+    examples: list[_Example] = []
     slots = 0
     literal = True
     for kind, text in parts:
         if kind == "lit":
-            slots += _lit_rx(text, meta, acc)
+            slots += _lit_rx(text, meta, acc, where, examples)
         else:
             before = len(acc)
             slots += _group_rx(text, acc, 1)
             literal = literal and acc[before:] == [re.escape(text)]
-    if slots == 0 and literal:
+    if slots == 0 and literal and not examples:
         return None
     source = "".join(acc) if slots <= _MAX_SLOTS else ".+"
     try:
-        return _compile(source), slots
+        return _compile(source), slots, tuple(examples)
     except ValueError:
         return None
 
 
-# A word pattern: literal text, a slot (one character or more) or an optional group of
-# alternatives, each a sequence again.
+# A word pattern: literal text, a slot (one character or more), the shape of an example value or
+# an optional group of alternatives, each a sequence again.
 _Seq = tuple[tuple[str, Any], ...]
 # A set of positions in the typed word: some positions, and every position from `tail` on.
 _Positions = tuple[frozenset[int], int | None]
@@ -595,7 +873,8 @@ class WordPattern:
     """The pattern a typed word must match for an expected word, matched in linear time.
 
     Its ``pattern`` is written in the syntax of :mod:`re` (DOTALL), as `_token_regex` builds it:
-    escaped literals, ``.+?`` / ``.+`` slots and optional groups ``(?:A|B)?``.  Python's
+    escaped literals, ``.+?`` / ``.+`` slots, optional groups ``(?:A|B)?`` and the shapes of
+    example values (`_SHAPES`, each a bounded run of characters).  Python's
     backtracking engine needs O(n^k) steps to reject a word against k slots separated by
     literals (``<a>x<b>x<c>x<d>y`` against a long run of ``x``), which a long answer makes
     unbounded, so `fullmatch` runs the pattern as a set of positions instead: O(pattern × word).
@@ -629,7 +908,11 @@ def _parse_pattern(source: str) -> _Seq:
 
     while i < n:
         c = source[i]
-        if c == "\\" and i + 1 < n:
+        shape = next((name for name, sh in _SHAPES.items() if source.startswith(sh.source, i)), None)
+        if shape is not None:
+            seq.append(("shape", _SHAPES[shape]))
+            i += len(_SHAPES[shape].source)
+        elif c == "\\" and i + 1 < n:
             literal(source[i + 1])
             i += 2
         elif source.startswith(".+?", i) or source.startswith(".+", i):
@@ -687,6 +970,8 @@ def _run(seq: _Seq, at: _Positions, text: str) -> _Positions:
         elif kind == "slot":
             first = min([*found, *([tail] if tail is not None else [])])
             found, tail = frozenset(), (first + 1 if first + 1 <= n else None)
+        elif kind == "shape":
+            found, tail = value.step(text, found, tail), None
         else:
             out: _Positions = (found, tail)
             for alt in value:
@@ -719,6 +1004,7 @@ class _Tok:
     regex: WordPattern | None = None
     slots: int = 0
     children: tuple[_Tok, ...] = ()
+    examples: tuple[_Example, ...] = ()  # the example values in it (kind, as written), in order
 
     @property
     def label(self) -> str:
@@ -791,8 +1077,11 @@ def _plain(raw: _Raw, role: str, key: str | None = None) -> _Tok:
     )
 
 
-def _nodes(raw: _Raw, role: str, pattern: bool) -> list[_Tok]:
-    """The expected-side node(s) for one word; a trailing ``...`` adds a rest node."""
+def _nodes(raw: _Raw, role: str, pattern: bool, where: _Where | None = None) -> list[_Tok]:
+    """The expected-side node(s) for one word; a trailing ``...`` adds a rest node.
+
+    ``where`` says where a card's argument or option value stands, for its example values.
+    """
     if not pattern:
         return [_plain(raw, role)]
     if _is_ellipsis(raw):
@@ -806,11 +1095,11 @@ def _nodes(raw: _Raw, role: str, pattern: bool) -> list[_Tok]:
                 parts = parts[:-1] + ((("lit", trimmed),) if trimmed else ())
                 rest = True
                 break
-    found = _token_regex(parts)
+    found = _token_regex(parts, where)
     text = "".join(t for _, t in parts)
     node = _Tok(key=text, shown=raw.shown, role=role, src=raw.src, sub=raw.sub, tags=raw.tags)
     if found is not None:
-        node = replace(node, kind="pat", regex=found[0], slots=found[1])
+        node = replace(node, kind="pat", regex=found[0], slots=found[1], examples=found[2])
     out = [node]
     if rest:
         out.append(_Tok(key="...", shown="", role=role, src=raw.src, kind="rest"))
@@ -1014,7 +1303,7 @@ def _parse_segment(
                 seg.args.append(_plain(r, "op"))
             continue
         if pattern and _standalone_group(r):
-            _parse_group(r, seg, prog, path_key, bundles)
+            _parse_group(r, seg, prog, path_key, bundles, name)
             continue
         if not after_dashes and r.text == "--":
             after_dashes = True
@@ -1039,13 +1328,13 @@ def _parse_segment(
                 if idx == len(names) - 1:
                     if inline is not None:
                         raw_value = _Raw(inline, inline, parts=(("lit", inline),), src=r.src, tags=tags)
-                        value = _nodes(raw_value, "value", pattern)[0]
+                        value = _nodes(raw_value, "value", pattern, _where(name, canon))[0]
                     elif k < len(rest) and _is_word(rest[k], pattern) and takes_value(canon):
-                        value = _nodes(rest[k], "value", pattern)[0]
+                        value = _nodes(rest[k], "value", pattern, _where(name, canon))[0]
                         k += 1
                 seg.options.append(_Entry(opt, value))
             continue
-        nodes = _nodes(r, "arg", pattern)
+        nodes = _nodes(r, "arg", pattern, _where(name))
         if first_arg:
             nodes[0] = _map_argument(nodes[0], prog)
             first_arg = False
@@ -1054,7 +1343,7 @@ def _parse_segment(
 
 
 def _parse_group(
-    raw: _Raw, seg: _Seg, prog: ProgramAliases, path_key: tuple[str, ...], bundles: bool
+    raw: _Raw, seg: _Seg, prog: ProgramAliases, path_key: tuple[str, ...], bundles: bool, program: str
 ) -> None:
     """An optional ``[...]`` word: any options, optional options, or optional arguments."""
     content = raw.text[1:-1]
@@ -1079,10 +1368,10 @@ def _parse_group(
     for r in inner:
         if _standalone_group(r) and r.text[1:-1].strip().casefold() not in _OPTION_WORDS:
             holder = _Seg()
-            _parse_group(r, holder, prog, path_key, bundles)
+            _parse_group(r, holder, prog, path_key, bundles, program)
             children.extend(holder.args)
         else:
-            for nd in _nodes(r, "arg", True):
+            for nd in _nodes(r, "arg", True, _where(program)):
                 if nd.kind == "lit" and not nd.key.startswith("-"):  # [file]: a metavariable
                     nd = replace(nd, kind="pat", regex=_compile(".+"), slots=1)
                 children.append(replace(nd, tags=nd.tags | {"placeholder"}))
@@ -1330,7 +1619,9 @@ def _diff(steps: list[_Step]) -> tuple[list[DiffToken], list[frozenset[str]]]:
             out.append(DiffToken(nd.label, "same", None))
             tags.append(frozenset({"placeholder"}))
         elif st.op == "same" and nd is not None and it is not None:
-            t = nd.tags | it.tags | ({"placeholder"} if nd.kind == "pat" else frozenset())
+            # An example value typed as on the card is no placeholder filled in.
+            filled = nd.kind == "pat" and not (nd.examples and nd.key == it.key)
+            t = nd.tags | it.tags | ({"placeholder"} if filled else frozenset())
             if ("split" in nd.tags) != ("split" in it.tags):
                 t = t | {"respelled"}
             op = "changed" if "typo" in it.tags else "same"  # a corrected typo still shows as changed
@@ -1341,13 +1632,13 @@ def _diff(steps: list[_Step]) -> tuple[list[DiffToken], list[frozenset[str]]]:
                 out[-1] = DiffToken(text, op, typed.strip() or None)
                 tags[-1] = tags[-1] | t
             else:
-                out.append(DiffToken(nd.label, op, it.label))
+                out.append(DiffToken(nd.label, op, it.label, nd.examples))
                 tags.append(t)
         elif st.op == "changed" and nd is not None and it is not None:
-            out.append(DiffToken(nd.label, "changed", it.label))
+            out.append(DiffToken(nd.label, "changed", it.label, nd.examples))
             tags.append(nd.tags | it.tags)
         elif st.op == "missing" and nd is not None:
-            out.append(DiffToken(nd.label, "missing", None))
+            out.append(DiffToken(nd.label, "missing", None, nd.examples))
             tags.append(nd.tags)
         elif st.op == "extra" and it is not None:
             out.append(DiffToken(it.label, "extra", None))
@@ -1456,22 +1747,40 @@ _ALT_SEP = re.compile(r"(?<!\s)\s++(或者|或是|或|or|OR|/)\s+")
 _CJK_OR = frozenset({"或者", "或是", "或"})
 
 
+_CJK_ALT_SEP = re.compile(r"(?<!\s)\s++(?:或者|或是|或)\s+")
+
+
 def _alternatives(expected: str) -> list[str]:
     """``A 或 B`` always splits; ``A or B`` and ``A / B`` only between like commands."""
-    pieces = _ALT_SEP.split(expected)
-    if len(pieces) == 1:
-        return [expected]
-    alts = pieces[0::2]
-    seps = pieces[1::2]
+    return [expected[a:b] for a, b in _alternative_spans(expected)]
+
+
+def _alternative_spans(text: str) -> list[tuple[int, int]]:
+    """Where the alternatives of `_alternatives` are in ``text``."""
+    whole = [(0, len(text))]
+    found = list(_ALT_SEP.finditer(text))
+    if not found:
+        return whole
+    spans = _between(text, found)
+    alts = [text[a:b] for a, b in spans]
+    seps = [m.group(1) for m in found]
     if any(not a.strip() for a in alts):
-        return [expected]
+        return whole
     firsts = [a.split()[0] for a in alts]
     alike = len(set(firsts)) == 1 or all(f.startswith("-") for f in firsts)
     if all(s in _CJK_OR for s in seps) or alike:
-        return alts
+        return spans
     if any(s in _CJK_OR for s in seps):
-        return [a for a in re.split(r"(?<!\s)\s++(?:或者|或是|或)\s+", expected) if a.strip()] or [expected]
-    return [expected]
+        return [
+            (a, b) for a, b in _between(text, list(_CJK_ALT_SEP.finditer(text))) if text[a:b].strip()
+        ] or whole
+    return whole
+
+
+def _between(text: str, separators: list[re.Match[str]]) -> list[tuple[int, int]]:
+    """The spans of ``text`` around the ``separators`` (as ``re.split`` would cut it)."""
+    bounds = [0, *(x for m in separators for x in m.span()), len(text)]
+    return list(zip(bounds[0::2], bounds[1::2], strict=True))
 
 
 def _strip_prompt(raws: list[_Raw]) -> list[_Raw]:
@@ -1583,6 +1892,63 @@ def _rough(expected: str, typed: str) -> tuple[VerdictKind, int, str, tuple[Diff
         edits += max(i2 - i1, j2 - j1)
     kind = VerdictKind.CLOSE if edits <= 1 else VerdictKind.WRONG
     return kind, max(edits, 1), f"{edits} tokens differ", tuple(diff)
+
+
+def example_values(command: str, aliases: AliasTable | None = None) -> tuple[tuple[int, int, str], ...]:
+    """Where a card's command holds values of the note-taker's machine, as ``(start, end, kind)``.
+
+    The kinds: ``id`` (a container or image ID, 7 to 40 or 64 hex digits), ``commit`` (the
+    same, in a git command), ``pid`` (a process ID where one belongs: ``kill 1234``,
+    ``strace -p 1234``), ``ip`` (an IPv4 address of one machine, not ``127.0.0.1`` or
+    ``0.0.0.0``) and ``port`` (in a port option, ``docker run -p 8080:80``, or after an
+    address, ``localhost:8080``).  :func:`check_command` takes any value of the same shape in
+    their place, so the quiz shows them as placeholders.  The spans are in order and do not
+    overlap.  Never raises (a command it cannot read has none).
+    """
+    text = _CONTINUATION.sub(lambda m: " " * len(m.group()), str(command))  # keeps the offsets
+    table = aliases if aliases is not None else _shipped_table()
+    found: list[tuple[int, int, str]] = []
+    try:
+        for a, b in _alternative_spans(text):
+            raws = _strip_prompt(_lex(text[a:b]))
+            by_src = {r.src: r for r in raws}
+            for words in _segments(raws)[0]:
+                seg = _parse_segment(words, table, True, None)
+                found.extend(_locate(_seg_nodes(seg), by_src, text, a))
+    except Exception:  # a rendering aid: a command it cannot read shows as written
+        return ()
+    return tuple(sorted(found))
+
+
+def _seg_nodes(seg: _Seg) -> Iterator[_Tok]:
+    """The nodes of a card's segment in the order of its words."""
+
+    def walk(nodes: Iterator[_Tok] | list[_Tok] | tuple[_Tok, ...]) -> Iterator[_Tok]:
+        for nd in nodes:
+            yield nd
+            yield from walk(nd.children)
+
+    for entry in seg.options:
+        yield from walk(_entry_nodes(entry))
+    yield from walk(seg.args)
+
+
+def _locate(
+    nodes: Iterator[_Tok], by_src: Mapping[int, _Raw], text: str, offset: int
+) -> list[tuple[int, int, str]]:
+    """Find each node's example values in the words of ``text`` they come from, left to right."""
+    out: list[tuple[int, int, str]] = []
+    cursor: dict[int, int] = {}
+    for nd in nodes:
+        raw = by_src.get(nd.src)
+        if raw is None:
+            continue
+        for kind, value in nd.examples:
+            at = text.find(value, cursor.get(nd.src, offset + raw.at), offset + raw.end)
+            if at >= 0:  # not found when quotes split the value: it then shows as written
+                out.append((at, at + len(value), kind))
+                cursor[nd.src] = at + len(value)
+    return out
 
 
 _CONTINUATION = re.compile(r"\\\r?\n")

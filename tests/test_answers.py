@@ -19,6 +19,7 @@ from quiz.answers import (
     _grade,
     _lex,
     check_command,
+    example_values,
     load_aliases,
 )
 
@@ -495,6 +496,128 @@ def test_close_diff_marks_the_extra_token() -> None:
     assert verdict.diff[-1] == DiffToken("-a", "extra", None)
 
 
+# --------------------------------------------------------------------------- example values
+
+ID64 = "45b23dee08af5e43a7fea6c4cf9c25ccf269ee113168c19722f87876677c5cb2"
+
+
+@pytest.mark.parametrize(
+    ("expected", "typed"),
+    [
+        (EXPORT, "docker export 0123456789ab > ubuntu.tar"),
+        (EXPORT, "docker export " + ID64 + " > ubuntu.tar"),
+        (f"docker rm {ID64}", "docker rm 3f2a9c1d0e4b"),
+        (f"docker pull ubuntu@sha256:{ID64}", f"docker pull ubuntu@sha256:{ID64[::-1]}"),
+        ("git checkout 3f2a9c1", "git checkout e83c516"),
+        ("git reset --hard 3f2a9c1", "git reset --hard e83c5163316f89bfbde7d9ab23ca2e25604af290"),
+        ("git cherry-pick a1b2c3d..e4f5a6b", "git cherry-pick 1111111..2222222"),
+        ("kill 1234", "kill 56789"),
+        ("kill -9 1234", "kill -9 42"),
+        ("kill -9 1234", "kill -KILL 42"),
+        ("kill -SIGTERM 1234", "kill -15 42"),
+        ("strace -p 1234", "strace -p 99"),
+        ("ps -p 12,345", "ps -p 6,789"),
+        ("ssh root@192.168.1.10", "ssh root@10.0.0.5"),
+        ("ping 8.8.8.8", "ping 1.1.1.1"),
+        ("ssh -p 2222 mei@192.168.1.10", "ssh -p 22 mei@172.16.0.9"),
+        ("curl http://127.0.0.1:5000/api", "curl http://127.0.0.1:8000/api"),
+        ("curl localhost:8080", "curl localhost:3000"),
+        ("docker run -d -p 8080:80 nginx", "docker run -d -p 9090:80 nginx"),
+        ("docker run -d -p 8080:80 nginx", "docker run -d --publish=9090:8000 nginx"),
+        ("docker run -p 127.0.0.1:8080:80/udp x", "docker run -p 127.0.0.1:1:2/udp x"),
+        ("kubectl port-forward web 8080:80", "kubectl port-forward web 3000:80"),
+        ("redis-cli -h 10.0.0.5 -p 6379", "redis-cli -h 10.0.0.6 -p 6380"),
+    ],
+)
+def test_values_of_one_machine_take_any_value_of_the_same_shape(expected: str, typed: str) -> None:
+    verdict = check_command(expected, typed)
+    assert (verdict.kind, verdict.grade) == (EQUIVALENT, 4), verdict.explanation
+    assert verdict.explanation.endswith("placeholders matched")
+
+
+@pytest.mark.parametrize(
+    ("expected", "typed"),
+    [
+        (EXPORT, "docker export web > ubuntu.tar"),  # a name is not an ID
+        ("git checkout 3f2a9c1", "git checkout main"),
+        ("git checkout 3f2a9c1", "git checkout 3f2a9c"),  # six hex digits are too few
+        ("ssh root@192.168.1.10", "ssh root@10.0.0.500"),
+        ("ssh root@192.168.1.10", "ssh root@myhost"),
+        ("ssh -p 2222 host", "ssh -p ssh host"),
+        ("kill -9 1234", "kill -9 nginx"),
+        ("docker run -p 8080:80 nginx", "docker run -p 8080 nginx"),
+    ],
+)
+def test_a_value_of_another_shape_is_a_different_word(expected: str, typed: str) -> None:
+    verdict = check_command(expected, typed)
+    assert verdict.kind is CLOSE
+    assert verdict.explanation.startswith(("one token differs", "typo in one word"))
+
+
+@pytest.mark.parametrize(
+    ("expected", "typed"),
+    [
+        ("curl http://127.0.0.1:5000/", "curl http://10.0.0.1:5000/"),  # the same on every machine
+        ("python -m http.server --bind 0.0.0.0", "python -m http.server --bind 10.0.0.1"),
+        ("kill -s 9 1234", "kill -s 15 1234"),  # a signal, not a process
+        ("kill -l 9", "kill -l 15"),
+        ("pip install django==1.11.29", "pip install django==1.11.28"),  # a version
+        ("sleep 1234", "sleep 5678"),  # a number, not a process
+        ("head -c 1048576 f", "head -c 2097152 f"),
+        ("chmod 0755 run.sh", "chmod 0700 run.sh"),
+        ("ls deadbeef", "ls cafebabe"),  # letters only: a word
+        ("git checkout fix-3f2a9c1", "git checkout fix-e83c516"),  # a branch name
+        ("ip addr add 10.0.0.2/24 dev eth0", "ip addr add 10.0.0.2/16 dev eth0"),  # a prefix length
+        ("docker run -e PORT=8080 app", "docker run -e PORT=9090 app"),  # not a port option
+    ],
+)
+def test_values_that_mean_the_same_everywhere_stay_literal(expected: str, typed: str) -> None:
+    assert kind_of(expected, typed) is not EQUIVALENT
+
+
+def test_the_card_value_itself_is_no_placeholder_filled_in() -> None:
+    verdict = check_command(EXPORT, "docker export 7691a814370e >ubuntu.tar")
+    assert verdict.explanation == "same command: spacing differs"
+    verdict = check_command(EXPORT, "docker export '7691a814370e' > ubuntu.tar")
+    assert verdict.kind is EQUIVALENT
+
+
+def test_diff_tokens_name_their_example_values() -> None:
+    verdict = check_command("ssh -p 2222 mei@192.168.1.10", "ssh -p 22 mei@10.0.0.5")
+    assert verdict.diff[-2:] == (
+        DiffToken("2222", "same", "22", (("port", "2222"),)),
+        DiffToken("mei@192.168.1.10", "same", "mei@10.0.0.5", (("ip", "192.168.1.10"),)),
+    )
+    verdict = check_command(EXPORT, "docker export web > ubuntu.tar")
+    assert DiffToken("7691a814370e", "changed", "web", (("id", "7691a814370e"),)) in verdict.diff
+
+
+@pytest.mark.parametrize(
+    ("command", "values"),
+    [
+        (EXPORT, [("7691a814370e", "id")]),
+        ("git show 3f2a9c1", [("3f2a9c1", "commit")]),
+        ("sudo kill -9 1234 5678", [("1234", "pid"), ("5678", "pid")]),
+        ("ssh -p 2222 mei@192.168.1.10", [("2222", "port"), ("192.168.1.10", "ip")]),
+        ("docker run \\\n  -p 8080:80 nginx", [("8080", "port"), ("80", "port")]),
+        ("docker run --publish=127.0.0.1:8080:80 x", [("8080", "port"), ("80", "port")]),
+        (
+            "docker rm 7691a814370e 或 docker rm -f 0123456789ab",
+            [("7691a814370e", "id"), ("0123456789ab", "id")],
+        ),
+        ('git show "3f2a9c1"', [("3f2a9c1", "commit")]),
+        ("ps -p 12,345", [("12", "pid"), ("345", "pid")]),
+        ("$ ping 8.8.8.8", [("8.8.8.8", "ip")]),
+        ("ls /tmp", []),
+        ("", []),
+    ],
+)
+def test_example_values_are_found_where_they_are_written(command: str, values: list[tuple[str, str]]) -> None:
+    spans = example_values(command)
+    assert [(command[a:b], kind) for a, b, kind in spans] == values
+
+
+# --------------------------------------------------------------------------- single-dash words
 # --------------------------------------------------------------------------- single-dash words
 
 
