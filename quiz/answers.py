@@ -1847,7 +1847,44 @@ def _grade_reading(
     small = len(nodes) <= _MAX_REGROUPED and len(items) <= _MAX_REGROUPED
     if bundle_all and not _letters_in_order(steps):
         return _Graded(VerdictKind.WRONG, edits, "option letters in another order", ()), whole_words, small
-    return _Graded(*_classify(expected, typed, edits, steps, items)), whole_words, small
+    graded = _Graded(*_classify(expected, typed, edits, steps, items))
+    if graded.kind is VerdictKind.EQUIVALENT:
+        graded = graded._replace(correspondence=_correspondence(steps, exp_raws, typ_raws))
+    return graded, whole_words, small
+
+
+def _correspondence(steps: list[_Step], exp_raws: list[_Raw], typ_raws: list[_Raw]) -> tuple[DiffToken, ...]:
+    """The typed words in the order typed, each with the card's words it stands for (as written).
+
+    Neighbouring typed words that stand for the same card words are one token (``-i -t`` for
+    ``-it``, ``image rm`` for ``rmi``); a typed word the alignment does not name (the second word
+    of a typed alias, ``switch -c``) joins the word before it.
+    """
+    card_of: dict[int, list[int]] = {}
+    examples: dict[int, tuple[_Example, ...]] = {}
+    for st in steps:
+        if st.node is not None and st.item is not None:
+            srcs = card_of.setdefault(st.item.src, [])
+            if st.node.src not in srcs:
+                srcs.append(st.node.src)
+            examples[st.node.src] = examples.get(st.node.src, ()) + st.node.examples
+    groups: list[tuple[list[str], list[int]]] = []
+    for raw in typ_raws:
+        srcs = card_of.get(raw.src)
+        if groups and (srcs is None or sorted(srcs) == groups[-1][1]):
+            groups[-1][0].append(raw.shown)
+        else:
+            groups.append(([raw.shown], sorted(srcs or [])))
+    card = {r.src: r.shown for r in exp_raws}
+    return tuple(
+        DiffToken(
+            " ".join(card[s] for s in srcs if s in card),
+            "same",
+            " ".join(typed),
+            tuple(e for s in srcs for e in examples.get(s, ())),
+        )
+        for typed, srcs in groups
+    )
 
 
 def _letters_in_order(steps: list[_Step]) -> bool:

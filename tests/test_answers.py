@@ -224,6 +224,74 @@ def test_double_dash_ends_options() -> None:
     assert kind_of("git checkout -- file.txt", "git checkout file.txt --") is WRONG
 
 
+# --------------------------------------------------------------------------- EQUIVALENT: what was typed
+
+
+def test_an_equivalent_answer_is_laid_out_as_typed() -> None:
+    verdict = check_command('find /var/log -type f -name "*.log"', "find /var/log -name '*.log' -type f")
+    assert verdict.kind is EQUIVALENT
+    assert [(d.typed, d.text) for d in verdict.correspondence] == [
+        ("find", "find"),
+        ("/var/log", "/var/log"),
+        ("-name", "-name"),
+        ("'*.log'", '"*.log"'),
+        ("-type", "-type"),
+        ("f", "f"),
+    ]
+    assert {d.op for d in verdict.correspondence} == {"same"}
+
+
+@pytest.mark.parametrize(
+    ("expected", "typed", "pairs"),
+    [
+        (
+            "docker run -it ubuntu",
+            "docker container run -i -t ubuntu",
+            [("container run", "run"), ("-i -t", "-it")],
+        ),
+        ("docker rmi abc", "docker image rm abc", [("image rm", "rmi")]),
+        ("git checkout -b feature", "git switch -c feature", [("switch -c", "checkout -b")]),
+        ("kubectl get po", "kubectl get pods", [("pods", "po")]),
+        ("tail -n 10 app.log", "tail app.log -n 10", []),
+        (
+            "docker run -p 8080:80 nginx",
+            "docker run --publish=9090:80 nginx",
+            [("--publish=9090:80", "-p 8080:80")],
+        ),
+        (
+            IMAGE_RM,
+            "docker rmi -f abc def ghi",
+            [("rmi", "image rm"), ("-f", "[选项]"), ("abc", "<镜像1>"), ("def ghi", "[<镜像2> ...]")],
+        ),
+    ],
+)
+def test_typed_words_name_the_card_words_they_stand_for(expected: str, typed: str, pairs: list) -> None:
+    verdict = check_command(expected, typed)
+    assert verdict.kind is EQUIVALENT
+    assert " ".join(d.typed for d in verdict.correspondence) == typed  # every typed word, in order
+    assert [(d.typed, d.text) for d in verdict.correspondence if d.typed != d.text] == pairs
+
+
+def test_an_example_value_names_its_kind_in_the_correspondence() -> None:
+    verdict = check_command(EXPORT, "docker export 0123456789ab > ubuntu.tar")
+    assert (
+        DiffToken("7691a814370e", "same", "0123456789ab", (("id", "7691a814370e"),)) in verdict.correspondence
+    )
+
+
+@pytest.mark.parametrize(
+    ("expected", "typed"),
+    [
+        ("docker ps", "docker ps"),
+        ("docker ps", "docker ps -a"),
+        ("docker ps", "docker images"),
+        ("docker ps", ""),
+    ],
+)
+def test_only_an_equivalent_answer_has_a_correspondence(expected: str, typed: str) -> None:
+    assert check_command(expected, typed).correspondence == ()
+
+
 # --------------------------------------------------------------------------- EQUIVALENT: placeholders
 
 
