@@ -706,7 +706,8 @@ PID_OPTIONS: Mapping[str, frozenset[str]] = {
     "top": frozenset({"-p"}),
 }
 # Options whose value holds ports, per program, as canonical spellings (aliases.toml's): docker's
-# `-p 8080:80` is --publish, `ssh -L 8080:localhost:80`.  `--port` holds one for every program.
+# `-p 8080:80` is --publish, `ssh -L 8080:localhost:80`.  _ANY_PORT_OPTIONS hold one for every program.
+_ANY_PORT_OPTIONS = frozenset({"--port", "--target-port", "--host-port", "--container-port"})
 PORT_OPTIONS: Mapping[str, frozenset[str]] = {
     "docker": frozenset({"--publish"}),
     "firewall-cmd": frozenset({"--add-port", "--remove-port"}),
@@ -782,7 +783,7 @@ def _where(program: str, option: str | None = None) -> _Where:
         ports = "arg" if name in PORT_ARGUMENT_PROGRAMS else ""
         return _Where(name, pid=name in PID_ARGUMENT_PROGRAMS, ports=ports)
     pid = option in PID_OPTIONS.get(name, ()) or (name == "kill" and option not in _KILL_SIGNAL_OPTIONS)
-    ports = "value" if option == "--port" or option in PORT_OPTIONS.get(name, ()) else ""
+    ports = "value" if option in _ANY_PORT_OPTIONS or option in PORT_OPTIONS.get(name, ()) else ""
     return _Where(name, pid=pid, ports=ports)
 
 
@@ -1195,13 +1196,14 @@ def _map_argument(tok: _Tok, prog: ProgramAliases) -> _Tok:
 # A user's alias file can say `bundles = true` or `false` for a program.
 BUNDLING_PROGRAMS = frozenset(
     {
-        "bash", "chgrp", "chmod", "chown", "cp", "crontab", "curl", "cut", "df", "diff", "dmesg",
-        "docker", "docker-compose", "du", "egrep", "fdisk", "fgrep", "free", "git", "grep", "gunzip",
-        "gzip", "head", "helm", "iptables", "journalctl", "kubectl", "less", "ln", "ls", "lsblk",
-        "lsof", "minikube", "mkdir", "mount", "mv", "nc", "netstat", "nl", "patch", "pgrep", "pip",
-        "pip3", "podman", "ps", "rm", "rmdir", "rsync", "scp", "sed", "sh", "sort", "ss", "ssh",
-        "ssh-keygen", "strace", "systemctl", "tail", "tar", "tcpdump", "tee", "top", "touch", "tr",
-        "umount", "uname", "uniq", "unzip", "useradd", "usermod", "wc", "wget", "xz", "zip", "zsh",
+        "apt", "apt-get", "bash", "chgrp", "chmod", "chown", "cp", "crontab", "curl", "cut", "df",
+        "diff", "dmesg", "dnf", "docker", "docker-compose", "du", "egrep", "fdisk", "fgrep", "free",
+        "git", "grep", "gunzip", "gzip", "head", "helm", "iptables", "journalctl", "kubectl",
+        "less", "ln", "ls", "lsblk", "lsof", "minikube", "mkdir", "mount", "mv", "nc", "netstat",
+        "nl", "patch", "pgrep", "pip", "pip3", "podman", "ps", "rm", "rmdir", "rsync", "scp", "sed",
+        "sh", "sort", "ss", "ssh", "ssh-keygen", "strace", "systemctl", "tail", "tar", "tcpdump",
+        "tee", "top", "touch", "tr", "umount", "uname", "uniq", "unzip", "useradd", "usermod", "wc",
+        "wget", "xz", "yum", "zip", "zsh",
     }
 )  # fmt: skip
 _LETTER_CLUSTER = re.compile(r"-[A-Za-z]{2,}")
