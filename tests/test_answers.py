@@ -1061,6 +1061,26 @@ def test_never_raises_and_is_deterministic(expected: str, typed: str) -> None:
     assert all(d.op in ("same", "missing", "extra", "changed") for d in verdict.diff)
 
 
+EXAMPLE_PIECES = ["kill ", "docker ", "git ", "-p ", "ssh ", "7691a814370e", "10.0.0.1", ":8080", "1234"]
+example_text = st.one_of(
+    any_text,
+    st.lists(
+        st.sampled_from([*EXAMPLE_PIECES, ",", " ", "'", "\\\n", "或", "[", "]", "<a>", "=", "--port="]),
+        max_size=20,
+    ).map("".join),
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(example_text)
+def test_example_values_never_raise_and_lie_in_order_inside_the_command(command: str) -> None:
+    spans = example_values(command)
+    assert spans == example_values(command)
+    assert all(0 <= a < b <= len(command) for a, b, _ in spans)
+    assert all(b <= c for (_, b, _), (c, _, _) in zip(spans, spans[1:], strict=False))
+    assert {kind for _, _, kind in spans} <= {"id", "commit", "pid", "ip", "port"}
+
+
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(any_text, any_text)
 def test_grader_has_no_hidden_errors(expected: str, typed: str) -> None:
