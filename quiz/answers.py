@@ -76,7 +76,9 @@ both are options, like ``-P 或 -p``), grades as the best of its alternatives.
 
 The verdict carries a token diff of the expected command against the typed one
 (an alignment of the rewritten words, options in the expected order) for the
-UI, and a short English explanation.  ``check_command`` never raises.
+UI, and a short English explanation; an EQUIVALENT verdict also carries the
+typed words in the order typed with the card's words each stands for.
+``check_command`` never raises.
 
 Known limits: positional arguments always keep their order (``apt-get install
 a b`` is not ``... b a``); an option the card does not have takes no value
@@ -102,6 +104,10 @@ from typing import Any, NamedTuple
 __all__ = [
     "ALIASES_FILE",
     "BUNDLING_PROGRAMS",
+    "PID_ARGUMENT_PROGRAMS",
+    "PID_OPTIONS",
+    "PORT_ARGUMENT_PROGRAMS",
+    "PORT_OPTIONS",
     "AliasTable",
     "DiffToken",
     "ProgramAliases",
