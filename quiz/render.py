@@ -10,6 +10,7 @@ note can run script in the quiz page or in Anki.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from html import escape
 
@@ -116,6 +117,29 @@ def render_markdown(text: str) -> str:
     return html if html is not None else _render_with_markdown_it(text)
 
 
-def render_command(command: str) -> str:
-    """Render a shell command as a code block (escaped, never interpreted)."""
-    return f'<pre class="command"><code>{escape(command)}</code></pre>'
+# A stretch of a command shown as a placeholder: (start, end, label, title).
+Placeholder = tuple[int, int, str, str]
+
+
+def render_command(command: str, placeholders: Sequence[Placeholder] = ()) -> str:
+    """Render a shell command as a code block (escaped, never interpreted); see `render_placeholders`."""
+    return f'<pre class="command"><code>{render_placeholders(command, placeholders)}</code></pre>'
+
+
+def render_placeholders(text: str, placeholders: Sequence[Placeholder] = ()) -> str:
+    """``text`` escaped, each ``(start, end, label, title)`` stretch shown as a placeholder instead.
+
+    The stretches (in order, not overlapping; others are left as written) are example values of
+    the note-taker's machine: a container ID shows as ``<var class="example" title="...">&lt;ID&gt;</var>``,
+    its title saying what the note has there.
+    """
+    out: list[str] = []
+    pos = 0
+    for start, end, label, title in placeholders:
+        if start < pos or end > len(text) or start >= end:
+            continue
+        out.append(escape(text[pos:start]))
+        out.append(f'<var class="example" title="{escape(title)}">{escape(label)}</var>')
+        pos = end
+    out.append(escape(text[pos:]))
+    return "".join(out)

@@ -33,7 +33,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from quiz import backup, charts, import_jobs, pending
-from quiz.answers import Verdict, check_command, load_aliases
+from quiz.answers import DiffToken, Verdict, check_command, example_values, load_aliases
 from quiz.errors import bounded_int, int_arg
 from quiz.forms import (
     GRADE_LABELS,
@@ -50,7 +50,7 @@ from quiz.forms import (
 from quiz.limits import DB_INT_MAX, LOCALES
 from quiz.models import Card, PendingImport, ReviewState, db, now_utc
 from quiz.notes import SKIP_REASONS
-from quiz.render import render_command, render_markdown
+from quiz.render import render_command, render_markdown, render_placeholders
 from quiz.store.browser import (
     CARD_STATES,
     CARDS_PER_PAGE,
@@ -92,10 +92,43 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.extensions["wengu.aliases"] = load_aliases(app.config.get("ALIASES_FILE"))
     app.add_template_filter(lambda text: Markup(render_markdown(text)), "markdown")
-    app.add_template_filter(lambda text: Markup(render_command(text)), "command")
+    app.add_template_filter(command_html, "command")
+    app.add_template_filter(card_words_html, "card_words")
     app.add_template_filter(format_number, "format_number")
     app.add_template_filter(format_date, "format_date")
     app.context_processor(lambda: {"current_locale": str(get_locale() or "en")})
+
+
+# How an example value of a card's command is shown (quiz.answers.example_values): a placeholder.
+EXAMPLE_LABELS = {
+    "id": _l("ID"),
+    "commit": _l("commit"),
+    "pid": _l("PID"),
+    "ip": _l("IP address"),
+    "port": _l("port"),
+}
+
+
+def _placeholder(start: int, end: int, kind: str, value: str) -> tuple[int, int, str, str]:
+    label = str(EXAMPLE_LABELS.get(kind, kind))
+    return start, end, f"<{label}>", _("any %(what)s; the note has %(value)s", what=label, value=value)
+
+
+def command_html(command: str) -> Markup:
+    """A card's command as a code block, its example values shown as placeholders."""
+    spans = example_values(command, current_app.extensions["wengu.aliases"])
+    return Markup(render_command(command, [_placeholder(a, b, kind, command[a:b]) for a, b, kind in spans]))
+
+
+def card_words_html(token: DiffToken) -> Markup:
+    """The card's words of a verdict token, its example values shown as placeholders."""
+    text, spans, pos = token.text, [], 0
+    for kind, value in token.examples:
+        at = text.find(value, pos)
+        if at >= 0:
+            spans.append(_placeholder(at, at + len(value), kind, value))
+            pos = at + len(value)
+    return Markup(render_placeholders(text, spans))
 
 
 def select_locale() -> str | None:

@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 import quiz.answers
 import quiz.notes
 import quiz.render
-from quiz.answers import Verdict, WordPattern, _lex, _token_regex, check_command
+from quiz.answers import Verdict, WordPattern, _lex, _token_regex, _Where, check_command
 from quiz.notes import NOTES_MODULES, parse_note
 from quiz.notes.rules.explicit import (
     CLOZE_REFERENCE,
@@ -187,6 +187,23 @@ ANSWERS: dict[str, Callable[[int], tuple[str, str]]] = {
     "spaced alternatives": lambda n: ("ls -a" + rep(" ", n) + "或 ls -b", "ls -c"),
     "quotes": lambda n: (rep('"', n), rep("'", 1_000)),
     "CJK placeholders": lambda n: ("cmd " + rep("项 ", n), "cmd " + rep("x ", 600)),
+    "example IDs": lambda n: (
+        "docker rm " + rep("7691a814370e ", n),
+        "docker rm " + rep("0123456789ab ", 2_000),
+    ),
+    "example addresses": lambda n: (
+        "ssh " + rep("root@192.168.1.10 ", n),
+        "ssh " + rep("a@10.0.0.1 ", 2_000),
+    ),
+    "a placeholder before an ID": lambda n: (
+        "cmd " + rep("<a>7691a814370e ", n),
+        "cmd " + rep("a" * 99 + " ", 2_000),
+    ),
+    "ports": lambda n: ("docker run -p " + rep("8:", n), "docker run -p " + rep("9:", 2_000)),
+    "process IDs": lambda n: ("kill " + rep("12 ", n), "kill " + rep("3 ", 2_000)),
+    "hex digits": lambda n: ("git show " + rep("a1", n), "git show " + rep("b2", 2_000)),
+    "dotted numbers": lambda n: ("ping " + rep("1.", n), "ping " + rep("2.", 2_000)),
+    "letter clusters": lambda n: ("find -" + rep("ab", n), "find -" + rep("ba", 2_000)),
 }
 
 SMALL, LARGE = 1_500, 12_000  # 8×: linear work grows about 8×, quadratic 64×
@@ -258,6 +275,21 @@ def test_placeholder_matching_grows_linearly_with_the_typed_words() -> None:
     assert large < LIMIT * small, f"{small} events, then {large}"
     cost_small = cpu_cost(check_command, *_slots(12), runs=3)
     cost_large = cpu_cost(check_command, *_slots(96), runs=3)
+    assert cost_large < LIMIT * cost_small + 0.001 * LIMIT, f"{cost_small:.4f}s then {cost_large:.4f}s"
+
+
+def _shapes(length: int) -> tuple[str, str]:
+    """40 words of a placeholder, an example ID and an example address against 20 typed words of
+    `length` characters made of ID-like runs and address-like pieces (none matches in full)."""
+    card = "docker rm " + " ".join(["<a>7691a814370e:10.1.2.3"] * 40)
+    return card, "docker rm " + " ".join([rep("aaaaaaaaa:1.2.3.", length)] * 20)
+
+
+def test_example_value_matching_grows_linearly_with_the_typed_words() -> None:
+    small, large = events(check_command, *_shapes(12)), events(check_command, *_shapes(96))
+    assert large < LIMIT * small, f"{small} events, then {large}"
+    cost_small = cpu_cost(check_command, *_shapes(12), runs=3)
+    cost_large = cpu_cost(check_command, *_shapes(96), runs=3)
     assert cost_large < LIMIT * cost_small + 0.001 * LIMIT, f"{cost_small:.4f}s then {cost_large:.4f}s"
 
 
@@ -435,6 +467,53 @@ def test_word_patterns_match_as_the_regex_would(word: str, typed: list[str]) -> 
         assert isinstance(pattern, WordPattern)
         reference = re.compile(pattern.pattern, re.DOTALL)
         for t in typed:
+            assert (pattern.fullmatch(t) is not None) == (reference.fullmatch(t) is not None), (
+                pattern.pattern,
+                t,
+            )
+
+
+_EXAMPLE_PIECES = [
+    "<a>",
+    "x",
+    ":",
+    "@",
+    ".",
+    "/",
+    "7691a814370e",
+    "3f2a9c1",
+    "10.1.2.3",
+    "8080",
+    "1",
+    "ab",
+    "[:TAG]",
+]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.sampled_from(_EXAMPLE_PIECES), min_size=1, max_size=6).map("".join),
+    st.lists(st.text(alphabet="0123456789abcdefx.:@/", max_size=40), min_size=1, max_size=5),
+    st.sampled_from([_Where("ssh"), _Where("docker", ports="value"), _Where("kill", pid=True)]),
+)
+def test_example_value_shapes_match_as_the_regex_would(word: str, typed: list[str], where: _Where) -> None:
+    for raw in _lex(word):
+        found = _token_regex(raw.parts, where)
+        if found is None:
+            continue
+        pattern = found[0]
+        reference = re.compile(pattern.pattern, re.DOTALL)
+        others = {
+            "id": "0123456789abcdef0",
+            "commit": "fedcba9",
+            "ip": "192.168.0.1",
+            "port": "22",
+            "pid": "99",
+        }
+        filled = raw.text
+        for kind, value in found[2]:
+            filled = filled.replace(value, others[kind])
+        for t in [*typed, raw.text, filled]:
             assert (pattern.fullmatch(t) is not None) == (reference.fullmatch(t) is not None), (
                 pattern.pattern,
                 t,

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from quiz.render import _markdown, render_command, render_markdown
+from quiz.render import _markdown, render_command, render_markdown, render_placeholders
 
 
 def test_inline_code_lists_and_code_blocks_render():
@@ -36,6 +36,21 @@ def test_command_is_escaped_code():
     assert render_command("cat <file> && echo 'x'") == (
         '<pre class="command"><code>cat &lt;file&gt; &amp;&amp; echo &#x27;x&#x27;</code></pre>'
     )
+
+
+def test_example_values_show_as_placeholders_and_stay_escaped():
+    command = "ssh -p 2222 'a<b'@10.0.0.5"
+    spans = [
+        (7, 11, "<port>", 'any port; the note has "2222"'),
+        (18, 26, "<IP>", "any IP"),
+        (19, 21, "x", "overlap"),
+    ]
+    port = '<var class="example" title="any port; the note has &quot;2222&quot;">&lt;port&gt;</var>'
+    address = '<var class="example" title="any IP">&lt;IP&gt;</var>'
+    assert render_command(command, spans) == (
+        f'<pre class="command"><code>ssh -p {port} &#x27;a&lt;b&#x27;@{address}</code></pre>'
+    )
+    assert render_placeholders("abc", [(1, 9, "x", "past the end")]) == "abc"
 
 
 @settings(max_examples=600, deadline=None)

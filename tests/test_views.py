@@ -219,6 +219,95 @@ def test_typed_command_is_checked_and_the_grade_suggested(app, client, notes_dir
     assert logs(app) == [(card_id, 3, False)]
 
 
+VERDICT_NOTE = """# Containers
+
+- `docker export 7691a814370e > ubuntu.tar` exports a container to a tar file
+- `find /var/log -type f -name "*.log"` lists the log files
+- `docker image ls` lists the images
+"""
+
+
+def command_cards(app, client, tmp_path) -> dict[str, int]:
+    note = tmp_path / "containers.md"
+    note.write_text(VERDICT_NOTE, encoding="utf-8")
+    import_notes(app, note)
+    with app.app_context():
+        return {
+            card.back.split()[0] + " " + card.back.split()[1]: card.id
+            for card in db.session.scalars(select(Card))
+        }
+
+
+def verdict_of(page: str) -> str:
+    return re.search(r'<section class="verdict.*?</section>', page, re.S).group(0)
+
+
+def test_an_equivalent_answer_is_shown_as_typed_with_the_cards_words(app, client, tmp_path):
+    card_id = command_cards(app, client, tmp_path)["find /var/log"]
+    typed = "find /var/log -name '*.log' -type f"
+    page = client.post(f"/quiz/card/{card_id}/answer", data={"typed": typed}).get_data(as_text=True)
+    verdict = verdict_of(page)
+    assert "verdict-equivalent" in verdict
+    words = re.findall(
+        r'<span class="tok tok-same(?: tok-mapped)?">(?:<span class="typed">)?([^<]*)<', verdict
+    )
+    assert words == ["find", "/var/log", "-name", "&#39;*.log&#39;", "-type", "f"]  # as typed, in its order
+    on_card = '<span class="on-card" title="on the card">'
+    assert f'<span class="typed">&#39;*.log&#39;</span>{on_card}&quot;*.log&quot;</span>' in verdict
+    assert "-t -y" not in verdict and "tok-changed" not in verdict
+
+
+def test_an_example_value_shows_as_a_placeholder(app, client, tmp_path):
+    card_id = command_cards(app, client, tmp_path)["docker export"]
+    page = client.get(f"/quiz/card/{card_id}?show=1").get_data(as_text=True)
+    answer = re.search(r'<section class="back" id="answer">.*?</section>', page, re.S).group(0)
+    placeholder = '<var class="example" title="any ID; the note has 7691a814370e">&lt;ID&gt;</var>'
+    assert f"docker export {placeholder} &gt; ubuntu.tar" in answer
+    with app.app_context():
+        assert (
+            db.session.get(Card, card_id).back == "docker export 7691a814370e > ubuntu.tar"
+        )  # stored as written
+    typed = "docker export 0123456789ab > ubuntu.tar"
+    page = client.post(f"/quiz/card/{card_id}/answer", data={"typed": typed}).get_data(as_text=True)
+    verdict = verdict_of(page)
+    assert "verdict-equivalent" in verdict and 'class="grade g4 suggested"' in page
+    on_card = '<span class="on-card" title="on the card">'
+    assert f'<span class="typed">0123456789ab</span>{on_card}{placeholder}</span>' in verdict
+    typed = "docker export web > ubuntu.tar"
+    verdict = verdict_of(
+        client.post(f"/quiz/card/{card_id}/answer", data={"typed": typed}).get_data(as_text=True)
+    )
+    assert f"<del>web</del><ins>{placeholder}</ins>" in verdict
+
+
+def test_added_options_are_close_and_marked(app, client, tmp_path):
+    card_id = command_cards(app, client, tmp_path)["docker image"]
+    typed = "docker image ls -f since=x"
+    page = client.post(f"/quiz/card/{card_id}/answer", data={"typed": typed}).get_data(as_text=True)
+    verdict = verdict_of(page)
+    assert "verdict-close" in verdict and 'class="grade g2 suggested"' in page
+    assert re.findall(r'<span class="tok tok-extra" title="extra">([^<]*)</span>', verdict) == [
+        "-f",
+        "since=x",
+    ]
+    assert "All of the card's command is there, and more than it has: -f since=x" in verdict
+    typed = "docker image ls '<b>x</b>'"
+    verdict = verdict_of(
+        client.post(f"/quiz/card/{card_id}/answer", data={"typed": typed}).get_data(as_text=True)
+    )
+    assert "<b>" not in verdict and "more than it has: &#39;&lt;b&gt;x&lt;/b&gt;&#39;" in verdict
+
+
+def test_the_verdict_page_in_chinese(app, client, tmp_path):
+    cards = command_cards(app, client, tmp_path)
+    page = client.post(
+        f"/quiz/card/{cards['docker export']}/answer",
+        data={"typed": "docker export 0123456789ab > ubuntu.tar"},
+        headers={"Accept-Language": "zh"},
+    ).get_data(as_text=True)
+    assert "&lt;ID&gt;" in page and "任意ID；笔记中是 7691a814370e" in page and "卡片上" in page
+
+
 def test_multiple_choice_session(app, client, tmp_path):
     note = tmp_path / "terms.md"
     note.write_text(

@@ -94,6 +94,32 @@ def test_wrong_typed_command_shows_the_difference_and_escape_ends(page, server):
     assert page.url == base + "/"
 
 
+def test_an_equivalent_answer_shows_what_was_typed_over_the_cards_words(page, server):
+    base, app = server
+    with app.app_context():
+        card_id = db.session.scalar(
+            select(Card.id).where(Card.back == "docker export 7691a814370e > ubuntu.tar")
+        )
+    page.goto(f"{base}/quiz/card/{card_id}")
+    page.locator("#typed").fill("docker export >ubuntu.tar 0123456789ab")
+    press(page, "Enter")
+    assert "verdict-equivalent" in page.locator("#verdict").get_attribute("class")
+    tokens = page.locator("#verdict .answer-map > .tok").all()
+    typed = [
+        t.locator(".typed").inner_text() if t.locator(".typed").count() else t.inner_text() for t in tokens
+    ]
+    assert typed == ["docker", "export", ">", "ubuntu.tar", "0123456789ab"]  # as typed, in the order typed
+    mapped = page.locator("#verdict .tok-mapped")
+    assert mapped.count() == 1
+    word, on_card = mapped.locator(".typed").bounding_box(), mapped.locator(".on-card").bounding_box()
+    assert on_card["y"] >= word["y"] + word["height"] - 1  # the card's word sits under the typed one
+    placeholder = mapped.locator(".on-card var.example")
+    assert placeholder.inner_text() == "<ID>"
+    assert placeholder.get_attribute("title") == "any ID; the note has 7691a814370e"
+    assert page.locator("#answer var.example").inner_text() == "<ID>"  # the card shows a placeholder
+    assert "7691a814370e" not in page.locator("#answer").inner_text()
+
+
 def test_undo_with_u_restores_the_card(page, server):
     base, app = server
     start_with_keyboard(page, base)
