@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import quote
 from zoneinfo import available_timezones
 
+from babel.dates import format_skeleton, get_day_names, get_month_names
 from flask import (
     Blueprint,
     Flask,
@@ -25,7 +26,6 @@ from flask import (
 )
 from flask_babel import format_date, format_number, get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy.orm import contains_eager
@@ -314,25 +314,11 @@ def end() -> Response:
     return redirect(url_for("quiz.today"))
 
 
-WEEKDAYS = (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun"))
-MONTHS = (
-    _l("Jan"),
-    _l("Feb"),
-    _l("Mar"),
-    _l("Apr"),
-    _l("May"),
-    _l("Jun"),
-    _l("Jul"),
-    _l("Aug"),
-    _l("Sep"),
-    _l("Oct"),
-    _l("Nov"),
-    _l("Dec"),
-)
-
-
 def _chart_labels() -> charts.ChartLabels:
-    zh = str(get_locale()).startswith("zh")
+    """The charts' words in the user's language; dates, weekdays and months from Babel's locale data."""
+    locale = get_locale() or "en"
+    days = get_day_names("abbreviated", locale=locale)  # 0 is Monday
+    months = get_month_names("abbreviated", locale=locale, context="stand-alone")
     return charts.ChartLabels(
         reviews=_("reviews"),
         due=_("due"),
@@ -340,11 +326,20 @@ def _chart_labels() -> charts.ChartLabels:
         interval_days=_("interval (days)"),
         grade=_("grade"),
         no_data=_("No data yet"),
-        weekdays=tuple(str(d) for d in WEEKDAYS),
-        months=tuple(str(m) for m in MONTHS),
-        date_format="{y}年{m}月{d}日" if zh else "{y}-{m:02d}-{d:02d}",
-        short_date_format="{m}月{d}日" if zh else "{m}/{d}",
+        weekdays=tuple(days[i] for i in range(7)),
+        months=tuple(months[m] for m in range(1, 13)),
+        date_format=lambda day: format_date(day, "medium"),
+        short_date_format=lambda day: format_skeleton("MMMd", day, locale=locale),
+        count_reviews=lambda n, shown: ngettext("%(count)s review", "%(count)s reviews", n, count=shown),
+        count_due=lambda _n, shown: _("%(n)s due", n=shown),
+        drill=_("drill"),
     )
+
+
+# The heatmap on a wide screen (a year) and on a phone (half a year, its cells as large as on paper):
+# the page holds both, and its stylesheet shows the one that fits.
+HEATMAP_WEEKS = 53
+HEATMAP_WEEKS_NARROW = 26
 
 
 @bp.get("/progress")
@@ -353,14 +348,17 @@ def progress() -> str:
     today = _today()
     labels = _chart_labels()
     trees = topic_progress(db.session, g.user, today)
-    year_ago = today - timedelta(weeks=53)
+    counts = reviews_per_day(db.session, g.user, today - timedelta(weeks=HEATMAP_WEEKS), today)
+    weekly = retention_by_week(db.session, g.user, today)
     return render_template(
         "quiz/progress.html",
         trees=trees,
         form=EmptyForm(),
-        heatmap=charts.heatmap_svg(reviews_per_day(db.session, g.user, year_ago, today), today, labels),
+        heatmap=charts.heatmap_svg(counts, today, labels, weeks=HEATMAP_WEEKS),
+        heatmap_narrow=charts.heatmap_svg(counts, today, labels, weeks=HEATMAP_WEEKS_NARROW),
         forecast=charts.forecast_svg(due_forecast(db.session, g.user, today), today, labels),
-        retention=charts.retention_svg(retention_by_week(db.session, g.user, today), labels),
+        retention=charts.retention_svg(weekly.series, labels),
+        weekly=weekly,
     )
 
 
