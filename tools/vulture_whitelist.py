@@ -17,7 +17,7 @@ from quiz.notes.rules.explicit import CLOZE_REFERENCE
 from quiz.notes.text import CODE_SPAN_REFERENCE, SENTENCE_END
 from quiz.store.browser import SourceExcerpt
 from quiz.store.grading import Schedule, SessionSummary
-from quiz.store.progress import TopicProgress
+from quiz.store.progress import TopicProgress, WeeklyRetention
 from tests.test_uploads import Gusher
 
 # WTForms: a form's ``validate_<field>`` method is the field's inline validator.
@@ -57,6 +57,7 @@ ReviewState.is_new  # quiz/cards.html
 SourceExcerpt.highlight  # quiz/card_detail.html
 SessionSummary.drilled  # quiz/done.html
 TopicProgress.average_ease  # quiz/progress.html
+WeeklyRetention.left_out  # quiz/progress.html
 
 # tools/zh_messages.py fills the catalogue: Babel writes ``Message.string`` to the .po file.
 Message.string
