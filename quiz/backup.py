@@ -7,10 +7,17 @@ ISO strings with their UTC offset; the ease factor stays an exact integer of
 hundredths.
 
 Functions here add and flush; the caller commits.  ``restore_user`` checks the
-whole backup before it writes anything, so a bad file stores nothing: every value
-must fit its column and keep the domain limits of ``quiz.limits`` (the rules the
-app and the database's CHECK constraints hold), and the error names the first
-field that does not (``decks[0].cards[3].kind: must be one of …``).
+whole backup before it writes (or, replacing an account's data, deletes) anything,
+so a bad file changes nothing: every value must fit its column and keep the domain
+limits of ``quiz.limits`` (the rules the app and the database's CHECK constraints
+hold), and the error names the first field that does not (``decks[0].cards[3].kind:
+must be one of …``).  The error is a ``quiz.i18n.LocalizedError``: English for
+``flask restore``, in the user's language on the Settings page.
+
+The Settings page restores in two steps: an upload is checked and kept
+(``keep_upload``, in the instance folder, for an hour at most) while the user
+reads what it holds (``backup_contents`` against ``account_contents``); only the
+confirmation restores it, replacing the account's data.
 
 A deck carries its note's text (``source_text``) and display name (``source_name``),
 so a restored card shows its source lines; backups written before these fields
@@ -682,6 +689,7 @@ def delete_user_data(session: Session, user: User) -> None:
 
     The account itself, its settings and its waiting imports stay.
     """
+    session.flush()
     session.execute(
         delete(Deck).where(Deck.user_id == user.id), execution_options={"synchronize_session": False}
     )
@@ -762,6 +770,19 @@ def kept_upload(folder: Path, user_id: int, token: object) -> bytes | None:
         return None
 
 
+def take_upload(folder: Path, user_id: int, token: object) -> bytes | None:
+    """Like ``kept_upload``, and the file is deleted: of two requests taking it at once (a double
+    click on the confirmation), one gets it and the other None, so a backup is restored once."""
+    raw = kept_upload(folder, user_id, token)
+    if raw is None:
+        return None
+    try:
+        (folder / f"{user_id}-{token}.json.gz").unlink()
+    except FileNotFoundError:
+        return None
+    return raw
+
+
 def discard_uploads(folder: Path, user_id: int) -> None:
     """Delete every backup file ``user_id`` uploaded and did not restore."""
     for path in folder.glob(f"{user_id}-*.json.gz"):
@@ -778,6 +799,7 @@ __all__ = [
     "discard_uploads",
     "keep_upload",
     "kept_upload",
+    "take_upload",
     "RestoreResult",
     "delete_user_data",
     "dump_user",

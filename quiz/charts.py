@@ -4,12 +4,15 @@ Pure and dependency-free (standard library only): no Flask, no database, no
 JavaScript, nothing fetched from a CDN, so the charts work offline and in tests.
 
 Every word a chart shows comes in through :class:`ChartLabels`, already
-translated by the caller, and is XML-escaped here, as are topic names.  Each
-chart is ``<svg role="img">`` with a ``<title>`` and a ``<desc>``; every data
-element (day cell, bar, point, dot) carries its own ``<title>`` as a tooltip.
-The SVG has ``width="100%"`` and a ``viewBox``, so it scales to its container;
-the fixed-size charts are laid out 360 units wide to read 1:1 on a 375 px phone
-(the heatmap is wider: pass fewer ``weeks`` on small screens).  Colours are set
+translated by the caller, with the functions that write its dates and counts
+(the web layer passes Babel's, in the user's locale, and ngettext's plurals);
+all of it is XML-escaped here, as are topic names.  Each chart is
+``<svg role="img">`` with a ``<title>`` and a ``<desc>``; every data element
+(day cell, bar, point, dot) carries its own ``<title>`` as a tooltip.  The SVG
+has ``width="100%"`` and a ``viewBox``, so it scales to its container; the
+fixed-size charts are laid out 360 units wide to read 1:1 on a 375 px phone
+(the heatmap is wider: 26 ``weeks`` read 1:1 on a phone, a year needs a wide
+screen).  Text is measured (estimated) so that no label runs past the chart.  Colours are set
 both as CSS classes (``wg-…``, for the page stylesheet to override) and as
 ``fill``/``stroke`` attributes, so a chart looks right without any CSS.
 Output is deterministic: the same input gives the same string, ids included.

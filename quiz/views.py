@@ -812,24 +812,27 @@ def restore_page() -> str | Response:
 def restore_confirm() -> Response:
     """Replace the user's decks, cards, review history and settings with the backup checked before."""
     form = RestoreConfirmForm()
-    waiting = _waiting_restore()
-    if not form.validate_on_submit() or waiting is None or form.token.data != waiting["token"]:
+    waiting = session.get("restore")
+    valid = (
+        form.validate_on_submit() and isinstance(waiting, dict) and form.token.data == waiting.get("token")
+    )
+    raw = backup.take_upload(_restore_folder(), g.user.id, form.token.data) if valid else None
+    if raw is None:
         flash(
-            _("That backup is no longer waiting to be restored: nothing was changed. Choose the file again.")
+            _(
+                "That backup is not waiting to be restored any more (restored already, cancelled, or left "
+                "over an hour): choose the file again to restore it."
+            )
         )
         return redirect(url_for("quiz.settings"))
-    raw = backup.kept_upload(_restore_folder(), g.user.id, waiting["token"])
     try:
-        data = backup.read_backup(
-            io.BytesIO(raw or b""), current_app.config["RESTORE_MAX_UNCOMPRESSED_BYTES"]
-        )
+        data = backup.read_backup(io.BytesIO(raw), current_app.config["RESTORE_MAX_UNCOMPRESSED_BYTES"])
         result = backup.restore_user(db.session, data, g.user, replace=True)
         db.session.commit()
     except backup.BackupError as exc:
         db.session.rollback()
         flash(_("This file cannot be restored: %(why)s. Nothing was changed.", why=error_text(exc)))
         return redirect(url_for("quiz.settings"))
-    backup.discard_uploads(_restore_folder(), g.user.id)
     session.pop("restore", None)
     session.pop("quiz", None)  # a running session's topic belongs to the data just replaced
     flash(

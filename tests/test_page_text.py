@@ -162,11 +162,6 @@ def zip_of(members: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def damaged_member_zip() -> bytes:
-    data = zip_of({"a.md": b"# a\n\n" + b"hello " * 50})
-    return data.replace(b"hello", b"hellX", 1) if b"hello" in data else data[:-30] + b"\0" * 30
-
-
 def stored_crc_error_zip() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:

@@ -240,7 +240,7 @@ def test_only_the_upload_this_session_checked_can_be_confirmed(app, client, note
     upload(client, raw)
     response = client.post("/settings/restore/confirm", data={"token": token})  # bob's token, alice's upload
     assert response.status_code == 302 and what_alice_has(app) == before
-    assert "no longer waiting" in flashes(client.get("/settings").get_data(as_text=True))[0]
+    assert "not waiting to be restored any more" in flashes(client.get("/settings").get_data(as_text=True))[0]
 
 
 def test_an_upload_left_waiting_too_long_is_gone(app, client, notes_dir):
@@ -289,3 +289,17 @@ def test_every_restore_form_needs_its_csrf_token(database_url, tmp_path, notes_d
         assert response.status_code == 302 and what_alice_has(app)[0] == ["git", "linux"]
     finally:
         drop_schema(app)
+
+
+def test_a_kept_upload_is_taken_once(tmp_path):
+    token = backup.keep_upload(tmp_path, 7, b"backup bytes")
+    assert backup.kept_upload(tmp_path, 7, token) == b"backup bytes"
+    assert backup.kept_upload(tmp_path, 8, token) is None  # another user's id: not this file
+    assert backup.take_upload(tmp_path, 7, token) == b"backup bytes"
+    assert backup.take_upload(tmp_path, 7, token) is None  # the second click of a double click
+    first = backup.keep_upload(tmp_path, 7, b"one")
+    second = backup.keep_upload(tmp_path, 7, b"two")  # a new upload replaces the waiting one
+    assert (
+        backup.kept_upload(tmp_path, 7, first) is None and backup.kept_upload(tmp_path, 7, second) == b"two"
+    )
+    assert [p.stat().st_mode & 0o777 for p in tmp_path.iterdir()] == [0o600]

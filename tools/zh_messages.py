@@ -234,7 +234,7 @@ ZH = {
     "Choose a backup file first.": "请先选择备份文件。",
     "This file cannot be restored: %(why)s. Nothing was changed.": "无法恢复这个文件：%(why)s。没有做任何更改。",
     "No backup is waiting to be restored: choose the file again.": "没有等待恢复的备份：请重新选择文件。",
-    "That backup is no longer waiting to be restored: nothing was changed. Choose the file again.": "那个备份已不再等待恢复：没有做任何更改。请重新选择文件。",
+    "That backup is not waiting to be restored any more (restored already, cancelled, or left over an hour): choose the file again to restore it.": "那个备份已不在等待恢复（已经恢复、已取消，或等待超过一小时）：要恢复它，请重新选择文件。",
     "Backup restored: %(decks)s, %(cards)s and %(reviews)s.": "备份已恢复：%(decks)s、%(cards)s和 %(reviews)s。",
     "Restore cancelled: nothing was changed.": "已取消恢复：没有做任何更改。",
     "%(name)s is a Wengu backup made on %(date)s; nothing in it is wrong.": "%(name)s 是一个温故备份，制作于 %(date)s，检查无误。",
