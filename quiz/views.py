@@ -382,21 +382,10 @@ def export_anki() -> Response:
 
 
 @bp.route("/settings", methods=("GET", "POST"))
-def settings() -> str | Response:
+def settings() -> tuple[str, int] | Response:
     """Daily limits, time zone, when the day starts, and the interface language."""
     user = g.user
-    form = SettingsForm()
-    if request.method == "GET":
-        limits = _limits()
-        form.process(
-            data={
-                "new_cards_per_day": limits.new_cards,
-                "reviews_per_day": limits.reviews,
-                "timezone": user.timezone or "",
-                "day_starts_at_hour": user.day_starts_at_hour,
-                "locale": user.locale or "",
-            }
-        )
+    form = SettingsForm() if request.method == "POST" else _current_settings()
     if form.validate_on_submit():
         user.new_cards_per_day = form.new_cards_per_day.data
         user.reviews_per_day = form.reviews_per_day.data
@@ -407,6 +396,22 @@ def settings() -> str | Response:
         flash(_("Settings saved."))
         return redirect(url_for("quiz.settings"))
     return _settings_page(form)
+
+
+def _current_settings() -> SettingsForm:
+    """The settings form filled with the user's settings as they are."""
+    form = SettingsForm(formdata=None)
+    limits = _limits()
+    form.process(
+        data={
+            "new_cards_per_day": limits.new_cards,
+            "reviews_per_day": limits.reviews,
+            "timezone": g.user.timezone or "",
+            "day_starts_at_hour": g.user.day_starts_at_hour,
+            "locale": g.user.locale or "",
+        }
+    )
+    return form
 
 
 def _settings_page(
@@ -731,18 +736,7 @@ def _restore_folder() -> Path:
 
 
 def _settings_with_restore_error(message: str, status: int) -> tuple[str, int]:
-    form = SettingsForm(formdata=None)
-    limits = _limits()
-    form.process(
-        data={
-            "new_cards_per_day": limits.new_cards,
-            "reviews_per_day": limits.reviews,
-            "timezone": g.user.timezone or "",
-            "day_starts_at_hour": g.user.day_starts_at_hour,
-            "locale": g.user.locale or "",
-        }
-    )
-    return _settings_page(form, message, status)
+    return _settings_page(_current_settings(), message, status)
 
 
 def _backup_too_large() -> str:
