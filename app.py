@@ -98,6 +98,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         IMPORT_JOB_HEARTBEAT_SECONDS=5.0,
         IMPORT_JOB_STALE_SECONDS=60.0,
         IMPORT_JOBS_SYNCHRONOUS=False,  # tests: run background jobs within the request, deterministically
+        # Restoring a backup in the browser (Settings): the largest file taken, and the most it may
+        # hold uncompressed (`flask restore` reads up to quiz.backup.MAX_BACKUP_BYTES).
+        RESTORE_MAX_BYTES=int(os.environ.get("WENGU_RESTORE_MAX_BYTES", str(32 * 1024 * 1024))),
+        RESTORE_MAX_UNCOMPRESSED_BYTES=int(
+            os.environ.get("WENGU_RESTORE_MAX_UNCOMPRESSED_BYTES", str(256 * 1024 * 1024))
+        ),
         # A form's CSRF token is good for as long as the session it is bound to (not one hour): a card
         # page left open over lunch still takes its grade.
         WTF_CSRF_TIME_LIMIT=None,
@@ -105,9 +111,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if "SECRET_KEY" not in config:
         app.config["SECRET_KEY"] = secret_key_from_env(app.instance_path)
     app.config.update(config)
-    # A request body larger than a whole upload is refused before it is read.
+    # A request body larger than a whole upload (of notes, or of a backup to restore) is refused
+    # before it is read.
     if app.config.get("MAX_CONTENT_LENGTH") is None:
-        app.config["MAX_CONTENT_LENGTH"] = 4 * app.config["UPLOAD_MAX_FILE_BYTES"] + 1024 * 1024
+        app.config["MAX_CONTENT_LENGTH"] = (
+            max(4 * app.config["UPLOAD_MAX_FILE_BYTES"], app.config["RESTORE_MAX_BYTES"]) + 1024 * 1024
+        )
 
     db.init_app(app)
     errors.init_app(app)  # first: the bounded id converter must be in place before any route is added

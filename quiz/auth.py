@@ -36,7 +36,7 @@ from quiz.forms import (
     PasswordChangeForm,
     RegistrationForm,
 )
-from quiz.i18n import LocalizedError
+from quiz.i18n import LocalizedError, LocalizedText
 from quiz.models import User, db, now_utc
 
 bp = Blueprint("auth", __name__)
@@ -141,9 +141,16 @@ def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
-def error_text(exc: LocalizedError) -> str:
-    """A core error's message (an account's, an upload's) in the user's language."""
-    return _(exc.template, **exc.params)
+def error_text(exc: LocalizedError | LocalizedText) -> str:
+    """A core error's message (an account's, an upload's, a backup's) in the user's language.
+
+    A value that is itself a `LocalizedText` is translated first.
+    """
+    params = {
+        name: error_text(value) if isinstance(value, LocalizedText) else value
+        for name, value in exc.params.items()
+    }
+    return _(exc.template, **params)
 
 
 def _account_page(setup: bool) -> str | Response:

@@ -7,10 +7,17 @@ ISO strings with their UTC offset; the ease factor stays an exact integer of
 hundredths.
 
 Functions here add and flush; the caller commits.  ``restore_user`` checks the
-whole backup before it writes anything, so a bad file stores nothing: every value
-must fit its column and keep the domain limits of ``quiz.limits`` (the rules the
-app and the database's CHECK constraints hold), and the error names the first
-field that does not (``decks[0].cards[3].kind: must be one of …``).
+whole backup before it writes (or, replacing an account's data, deletes) anything,
+so a bad file changes nothing: every value must fit its column and keep the domain
+limits of ``quiz.limits`` (the rules the app and the database's CHECK constraints
+hold), and the error names the first field that does not (``decks[0].cards[3].kind:
+must be one of …``).  The error is a ``quiz.i18n.LocalizedError``: English for
+``flask restore``, in the user's language on the Settings page.
+
+The Settings page restores in two steps: an upload is checked and kept
+(``keep_upload``, in the instance folder, for an hour at most) while the user
+reads what it holds (``backup_contents`` against ``account_contents``); only the
+confirmation restores it, replacing the account's data.
 
 A deck carries its note's text (``source_text``) and display name (``source_name``),
 so a restored card shows its source lines, and the keys of the cards the user unticked
@@ -22,20 +29,27 @@ nothing in the app opens it, whatever a backup sets it to.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
+import os
 import re
+import secrets
+import time
 import unicodedata
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import BigInteger, Boolean, Date, Integer, SmallInteger, String, func, select
+from sqlalchemy import BigInteger, Boolean, Date, Integer, SmallInteger, String, delete, func, select
 from sqlalchemy.orm import Session, undefer
 
 from quiz import limits
+from quiz.i18n import N_, LocalizedError
+from quiz.limits import shown_value
 from quiz.models import (
     AnkiExport,
     Card,
@@ -85,8 +99,8 @@ LOG_FIELDS = ("reviewed_at", "review_day", "grade", "drill", *LOG_BEFORE_FIELDS,
 EXPORT_FIELDS = ("timestamp", "note_count")
 
 
-class BackupError(ValueError):
-    """A backup cannot be read or restored; the message says why."""
+class BackupError(LocalizedError):
+    """A backup cannot be read or restored; the message says why (in English; ``quiz.i18n`` translates it)."""
 
 
 @dataclass(frozen=True)
@@ -148,49 +162,79 @@ def _decoder(model: type, name: str) -> Callable[[object, str], object]:
         if value is not None and rule is not None:
             problem = rule.problem(value)
             if problem is not None:
-                raise BackupError(f"{where}: {problem}")
+                raise BackupError(N_("%(where)s: %(problem)s"), where=where, problem=problem)
         return value
 
     def convert(raw: object, where: str) -> object:
         if raw is None:
             if nullable:
                 return None
-            raise BackupError(f"{where}: must not be null")
+            raise BackupError(N_("%(where)s: must not be null"), where=where)
         if isinstance(kind, UTCDateTime):
             if not isinstance(raw, str):
-                raise BackupError(f"{where}: expected an ISO date and time, got {raw!r}")
+                raise BackupError(
+                    N_("%(where)s: expected an ISO date and time, got %(value)s"),
+                    where=where,
+                    value=shown_value(raw),
+                )
             try:
                 value = datetime.fromisoformat(raw)
             except ValueError:
-                raise BackupError(f"{where}: expected an ISO date and time, got {raw!r}") from None
+                raise BackupError(
+                    N_("%(where)s: expected an ISO date and time, got %(value)s"),
+                    where=where,
+                    value=shown_value(raw),
+                ) from None
             if value.tzinfo is None:
-                raise BackupError(f"{where}: the time {raw!r} has no UTC offset")
+                raise BackupError(
+                    N_("%(where)s: the time %(value)s has no UTC offset"), where=where, value=shown_value(raw)
+                )
             return value.astimezone(UTC)
         if isinstance(kind, Date):
             if not isinstance(raw, str) or len(raw) != 10:
-                raise BackupError(f"{where}: expected an ISO date (YYYY-MM-DD), got {raw!r}")
+                raise BackupError(
+                    N_("%(where)s: expected an ISO date (YYYY-MM-DD), got %(value)s"),
+                    where=where,
+                    value=shown_value(raw),
+                )
             try:
                 return date.fromisoformat(raw)
             except ValueError:
-                raise BackupError(f"{where}: expected an ISO date (YYYY-MM-DD), got {raw!r}") from None
+                raise BackupError(
+                    N_("%(where)s: expected an ISO date (YYYY-MM-DD), got %(value)s"),
+                    where=where,
+                    value=shown_value(raw),
+                ) from None
         if isinstance(kind, Boolean):
             if not isinstance(raw, bool):
-                raise BackupError(f"{where}: expected true or false, got {raw!r}")
+                raise BackupError(
+                    N_("%(where)s: expected true or false, got %(value)s"),
+                    where=where,
+                    value=shown_value(raw),
+                )
             return raw
         if isinstance(kind, Integer):
             if isinstance(raw, bool) or not isinstance(raw, int):
-                raise BackupError(f"{where}: expected a whole number, got {raw!r}")
+                raise BackupError(
+                    N_("%(where)s: expected a whole number, got %(value)s"),
+                    where=where,
+                    value=shown_value(raw),
+                )
             limit = _int_limit(kind)
             if not -limit <= raw < limit:
-                raise BackupError(f"{where}: {raw} is out of range")
+                raise BackupError(N_("%(where)s: %(value)s is out of range"), where=where, value=raw)
             return raw
         if isinstance(kind, String):
             if not isinstance(raw, str):
-                raise BackupError(f"{where}: expected text, got {raw!r}")
+                raise BackupError(
+                    N_("%(where)s: expected text, got %(value)s"), where=where, value=shown_value(raw)
+                )
             if kind.length is not None and len(raw) > kind.length:
-                raise BackupError(f"{where}: longer than {kind.length} characters")
+                raise BackupError(
+                    N_("%(where)s: longer than %(count)s characters"), where=where, count=kind.length
+                )
             if "\x00" in raw:
-                raise BackupError(f"{where}: contains a NUL character")
+                raise BackupError(N_("%(where)s: contains a NUL character"), where=where)
             return raw
         raise TypeError(f"no backup decoder for {model.__name__}.{name} ({kind!r})")  # pragma: no cover
 
@@ -215,25 +259,33 @@ _AWARE_DATETIME = _decoder(Deck, "imported_at")
 
 def _seq(raw: object, where: str) -> int:
     if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
-        raise BackupError(f"{where}: expected a whole number 0 or more, got {raw!r}")
+        raise BackupError(
+            N_("%(where)s: expected a whole number 0 or more, got %(value)s"),
+            where=where,
+            value=shown_value(raw),
+        )
     return raw
 
 
 def _object(raw: object, where: str) -> dict[str, Any]:
     if not isinstance(raw, dict):
-        raise BackupError(f"{where}: expected an object, got {type(raw).__name__}")
+        raise BackupError(
+            N_("%(where)s: expected an object, got %(type)s"), where=where, type=type(raw).__name__
+        )
     return raw
 
 
 def _list(raw: object, where: str) -> list[Any]:
     if not isinstance(raw, list):
-        raise BackupError(f"{where}: expected a list, got {type(raw).__name__}")
+        raise BackupError(
+            N_("%(where)s: expected a list, got %(type)s"), where=where, type=type(raw).__name__
+        )
     return raw
 
 
 def _field(raw: dict[str, Any], name: str, where: str) -> Any:
     if name not in raw:
-        raise BackupError(f"{where}: missing field {name!r}")
+        raise BackupError(N_("%(where)s: missing field %(field)s"), where=where, field=repr(name))
     return raw[name]
 
 
@@ -253,17 +305,17 @@ def _values(
     if table is not None:
         broken = limits.row_problem(table, values)
         if broken is not None:
-            raise BackupError(f"{where}.{broken[0]}: {broken[1]}")
+            raise BackupError(N_("%(where)s: %(problem)s"), where=f"{where}.{broken[0]}", problem=broken[1])
     return values
 
 
 def _path(raw: object, where: str) -> tuple[str, ...]:
     items = _list(raw, where)
     if not items:
-        raise BackupError(f"{where}: a topic path needs at least one title")
+        raise BackupError(N_("%(where)s: a topic path needs at least one title"), where=where)
     path = tuple(str(_TOPIC_TITLE(item, f"{where}[{i}]")) for i, item in enumerate(items))
     if any(Topic.PATH_SEPARATOR in title for title in path):
-        raise BackupError(f"{where}: a topic title contains the path separator")
+        raise BackupError(N_("%(where)s: a topic title contains the path separator"), where=where)
     return path
 
 
@@ -307,17 +359,27 @@ def _unticked(raw_deck: dict[str, Any], where: str) -> list[str]:
 
 def _check_header(data: object) -> dict[str, Any]:
     if not isinstance(data, dict):
-        raise BackupError(f"not a Wengu backup: expected a JSON object, got {type(data).__name__}")
+        raise BackupError(
+            N_("not a Wengu backup: expected a JSON object, got %(type)s"), type=type(data).__name__
+        )
     fmt = data.get("format")
     if fmt != BACKUP_FORMAT:
-        raise BackupError(f"not a Wengu backup (format {fmt!r}, expected {BACKUP_FORMAT!r})")
+        raise BackupError(
+            N_("not a Wengu backup (format %(found)s, expected %(expected)s)"),
+            found=shown_value(fmt),
+            expected=repr(BACKUP_FORMAT),
+        )
     version = data.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise BackupError(f"the backup's version {version!r} is not valid")
+        raise BackupError(N_("the backup's version %(version)s is not valid"), version=shown_value(version))
     if version > BACKUP_VERSION:
         raise BackupError(
-            f"the backup was made by a newer version of Wengu (backup version {version}; "
-            f"this version reads up to {BACKUP_VERSION}); upgrade Wengu to restore it"
+            N_(
+                "the backup was made by a newer version of Wengu (backup version %(version)s; "
+                "this version reads up to %(known)s); upgrade Wengu to restore it"
+            ),
+            version=version,
+            known=BACKUP_VERSION,
         )
     return data
 
@@ -335,9 +397,15 @@ def _parse(data: object) -> _Backup:
         where = f"decks[{d}]"
         values = _values(raw_deck, _DECK, where, OPTIONAL_DECK_FIELDS)
         if values["source_path"] in source_paths:
-            raise BackupError(f"{where}: source path {values['source_path']!r} appears twice")
+            raise BackupError(
+                N_("%(where)s: source path %(path)s appears twice"),
+                where=where,
+                path=shown_value(values["source_path"]),
+            )
         if values["slug"] in slugs:
-            raise BackupError(f"{where}: slug {values['slug']!r} appears twice")
+            raise BackupError(
+                N_("%(where)s: slug %(slug)s appears twice"), where=where, slug=shown_value(values["slug"])
+            )
         source_paths.add(values["source_path"])
         slugs.add(values["slug"])
         topics: list[tuple[tuple[str, ...], dict[str, Any]]] = []
@@ -346,24 +414,38 @@ def _parse(data: object) -> _Backup:
             twhere = f"{where}.topics[{t}]"
             path = _path(_field(_object(raw_topic, twhere), "path", twhere), f"{twhere}.path")
             if path in paths:
-                raise BackupError(f"{twhere}: topic {' / '.join(path)!r} appears twice")
+                raise BackupError(
+                    N_("%(where)s: topic %(topic)s appears twice"), where=twhere, topic=repr(" / ".join(path))
+                )
             paths.add(path)
             topics.append((path, _values(raw_topic, _TOPIC, twhere)))
         for path, _ in topics:
             if len(path) > 1 and path[:-1] not in paths:
-                raise BackupError(f"{where}: topic {' / '.join(path)!r} has no parent topic in the backup")
+                raise BackupError(
+                    N_("%(where)s: topic %(topic)s has no parent topic in the backup"),
+                    where=where,
+                    topic=repr(" / ".join(path)),
+                )
         cards: list[_Card] = []
         keys: set[str] = set()
         for c, raw_card in enumerate(_list(_field(raw_deck, "cards", where), f"{where}.cards")):
             cwhere = f"{where}.cards[{c}]"
             card_values = _values(raw_card, _CARD, cwhere, OPTIONAL_CARD_FIELDS)
             if card_values["key"] in keys:
-                raise BackupError(f"{cwhere}: card key {card_values['key']!r} appears twice in the deck")
+                raise BackupError(
+                    N_("%(where)s: card key %(key)s appears twice in the deck"),
+                    where=cwhere,
+                    key=shown_value(card_values["key"]),
+                )
             keys.add(card_values["key"])
             raw_path = _field(raw_card, "topic", cwhere)
             topic = None if raw_path is None else _path(raw_path, f"{cwhere}.topic")
             if topic is not None and topic not in paths:
-                raise BackupError(f"{cwhere}.topic: {' / '.join(topic)!r} is not a topic of the deck")
+                raise BackupError(
+                    N_("%(where)s: %(topic)s is not a topic of the deck"),
+                    where=f"{cwhere}.topic",
+                    topic=repr(" / ".join(topic)),
+                )
             raw_state = _field(raw_card, "state", cwhere)
             state = (
                 None
@@ -375,7 +457,11 @@ def _parse(data: object) -> _Backup:
                 lwhere = f"{cwhere}.log[{i}]"
                 seq = _seq(_field(_object(raw_entry, lwhere), "seq", lwhere), f"{lwhere}.seq")
                 if seq in seqs:
-                    raise BackupError(f"{lwhere}.seq: {seq} appears twice in the review log")
+                    raise BackupError(
+                        N_("%(where)s: %(seq)s appears twice in the review log"),
+                        where=f"{lwhere}.seq",
+                        seq=seq,
+                    )
                 seqs.add(seq)
                 log.append((seq, _values(raw_entry, _LOG, lwhere, table="review_log")))
             cards.append(_Card(card_values, topic, state, log))
@@ -519,43 +605,57 @@ def read_backup(fileobj: BinaryIO, max_bytes: int = MAX_BACKUP_BYTES) -> dict[st
     try:
         with gzip.GzipFile(fileobj=fileobj, mode="rb") as stream:
             raw = stream.read(max_bytes + 1)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise BackupError(
-            f"not a Wengu backup: the file is not gzip-compressed or is damaged ({exc})"
-        ) from None
+    except (OSError, EOFError, zlib.error):
+        raise BackupError(N_("not a Wengu backup: the file is not gzip-compressed or is damaged")) from None
     if not raw:
-        raise BackupError("not a Wengu backup: the file is empty")
+        raise BackupError(N_("not a Wengu backup: the file is empty"))
     if len(raw) > max_bytes:
-        raise BackupError(f"the backup is larger than {max_bytes} bytes uncompressed")
+        raise BackupError(N_("the backup is larger than %(count)s bytes uncompressed"), count=max_bytes)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise BackupError("not a Wengu backup: the contents are not UTF-8 text") from None
+        raise BackupError(N_("not a Wengu backup: the contents are not UTF-8 text")) from None
     try:
         data = json.loads(text, parse_constant=_reject_constant)
-    except (ValueError, RecursionError) as exc:
-        raise BackupError(f"not a Wengu backup: the contents are not valid JSON ({exc})") from None
+    except json.JSONDecodeError as exc:
+        raise BackupError(
+            N_("not a Wengu backup: the contents are not valid JSON (line %(line)s, column %(column)s)"),
+            line=exc.lineno,
+            column=exc.colno,
+        ) from None
+    except (ValueError, RecursionError):  # NaN or Infinity, or nested too deep
+        raise BackupError(N_("not a Wengu backup: the contents are not valid JSON")) from None
     _parse(data)
     return data
 
 
-def restore_user(session: Session, data: dict[str, Any], user: User) -> RestoreResult:
+def restore_user(
+    session: Session, data: dict[str, Any], user: User, *, replace: bool = False
+) -> RestoreResult:
     """Load a backup (as returned by ``read_backup`` or ``dump_user``) into ``user``.
 
-    The account must have no decks yet.  Its settings (time zone, daily limits, day start,
-    language) are taken from the backup; its name, password and admin flag are kept.
-    The review log is inserted in its original order, so undo and the charts see the
-    same history.
+    The account must have no decks yet, unless ``replace``: then everything it has (see
+    ``delete_user_data``) is deleted first, once the whole backup is checked.  Its settings
+    (time zone, daily limits, day start, language) are taken from the backup; its name,
+    password and admin flag are kept.  The review log is inserted in its original order,
+    so undo and the charts see the same history.
 
     Raises:
-        BackupError: the account is not empty or the backup is not well formed; nothing is stored.
+        BackupError: the account is not empty (without ``replace``) or the backup is not well
+            formed; nothing is stored or deleted.
     """
     backup = _parse(data)
     if user.id is None:
         session.flush()
+    if replace:
+        delete_user_data(session, user)
     has_decks = session.scalar(select(func.count()).select_from(Deck).where(Deck.user_id == user.id))
     if has_decks:
-        raise BackupError(f"restore needs an empty account: {user.name!r} already has {has_decks} decks")
+        raise BackupError(
+            N_("restore needs an empty account: %(name)s already has %(count)s decks"),
+            name=repr(user.name),
+            count=has_decks,
+        )
 
     for name in RESTORED_USER_FIELDS:
         setattr(user, name, backup.user[name])
@@ -612,11 +712,125 @@ def restore_user(session: Session, data: dict[str, Any], user: User) -> RestoreR
     )
 
 
+def delete_user_data(session: Session, user: User) -> None:
+    """Delete what a backup holds of ``user``: the decks (with their topics, cards, review states and
+    review log, which the database deletes with them) and the record of Anki exports.
+
+    The account itself, its settings and its waiting imports stay.
+    """
+    session.flush()
+    session.execute(
+        delete(Deck).where(Deck.user_id == user.id), execution_options={"synchronize_session": False}
+    )
+    session.execute(delete(AnkiExport).where(AnkiExport.user_id == user.id))
+    session.expire_all()  # no object loaded before may stand for a deleted row
+
+
+@dataclass(frozen=True)
+class Contents:
+    """How much a backup, or an account, holds: what the restore page shows before replacing anything."""
+
+    decks: int
+    cards: int
+    reviews: int
+    exported_at: datetime | None = None  # when the backup was made (None for an account)
+
+
+def backup_contents(data: dict[str, Any]) -> Contents:
+    """What a backup returned by ``read_backup`` (so already checked) holds."""
+    decks = data["decks"]
+    return Contents(
+        decks=len(decks),
+        cards=sum(len(deck["cards"]) for deck in decks),
+        reviews=sum(len(card["log"]) for deck in decks for card in deck["cards"]),
+        exported_at=datetime.fromisoformat(data["exported_at"]).astimezone(UTC),
+    )
+
+
+def account_contents(session: Session, user: User) -> Contents:
+    """What ``user`` has now, as a backup of it would hold."""
+    decks = session.scalar(select(func.count()).select_from(Deck).where(Deck.user_id == user.id)) or 0
+    cards = session.scalar(select(func.count()).select_from(owned_cards(user.id).subquery())) or 0
+    reviews = (
+        session.scalar(select(func.count()).select_from(ReviewLog).where(ReviewLog.user_id == user.id)) or 0
+    )
+    return Contents(decks, cards, reviews)
+
+
+# --- backups uploaded in the browser, waiting for the user's confirmation -------------------------
+
+KEPT_UPLOAD_SECONDS = 3600  # an upload not confirmed within the hour is deleted
+_TOKEN = re.compile(r"[0-9a-f]{32}")
+
+
+def keep_upload(folder: Path, user_id: int, raw: bytes) -> str:
+    """Keep a checked backup file until its user confirms the restore; return the token that names it.
+
+    A user has at most one upload waiting (a new one replaces it), and uploads older than
+    ``KEPT_UPLOAD_SECONDS`` are deleted.  The file is only ever read back by its user's id and
+    token (``kept_upload``), which the user's session holds.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    discard_uploads(folder, user_id)
+    cutoff = time.time() - KEPT_UPLOAD_SECONDS
+    for path in folder.glob("*.json.gz"):
+        with contextlib.suppress(FileNotFoundError):  # another worker's sweep got there first
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+    token = secrets.token_hex(16)
+    partial = folder / f".{user_id}-{token}.partial"
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(raw)
+    partial.replace(folder / f"{user_id}-{token}.json.gz")
+    return token
+
+
+def kept_upload(folder: Path, user_id: int, token: object) -> bytes | None:
+    """The backup file ``user_id`` uploaded under ``token``, or None (no such upload, or too old)."""
+    if not isinstance(token, str) or not _TOKEN.fullmatch(token):
+        return None
+    path = folder / f"{user_id}-{token}.json.gz"
+    try:
+        if path.stat().st_mtime < time.time() - KEPT_UPLOAD_SECONDS:
+            return None
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def take_upload(folder: Path, user_id: int, token: object) -> bytes | None:
+    """Like ``kept_upload``, and the file is deleted: of two requests taking it at once (a double
+    click on the confirmation), one gets it and the other None, so a backup is restored once."""
+    raw = kept_upload(folder, user_id, token)
+    if raw is None:
+        return None
+    try:
+        (folder / f"{user_id}-{token}.json.gz").unlink()
+    except FileNotFoundError:
+        return None
+    return raw
+
+
+def discard_uploads(folder: Path, user_id: int) -> None:
+    """Delete every backup file ``user_id`` uploaded and did not restore."""
+    for path in folder.glob(f"{user_id}-*.json.gz"):
+        path.unlink(missing_ok=True)
+
+
 __all__ = [
     "BACKUP_FORMAT",
     "BACKUP_VERSION",
     "BackupError",
+    "Contents",
+    "account_contents",
+    "backup_contents",
+    "discard_uploads",
+    "keep_upload",
+    "kept_upload",
+    "take_upload",
     "RestoreResult",
+    "delete_user_data",
     "dump_user",
     "read_backup",
     "restore_user",

@@ -4,12 +4,15 @@ Pure and dependency-free (standard library only): no Flask, no database, no
 JavaScript, nothing fetched from a CDN, so the charts work offline and in tests.
 
 Every word a chart shows comes in through :class:`ChartLabels`, already
-translated by the caller, and is XML-escaped here, as are topic names.  Each
-chart is ``<svg role="img">`` with a ``<title>`` and a ``<desc>``; every data
-element (day cell, bar, point, dot) carries its own ``<title>`` as a tooltip.
-The SVG has ``width="100%"`` and a ``viewBox``, so it scales to its container;
-the fixed-size charts are laid out 360 units wide to read 1:1 on a 375 px phone
-(the heatmap is wider: pass fewer ``weeks`` on small screens).  Colours are set
+translated by the caller, with the functions that write its dates and counts
+(the web layer passes Babel's, in the user's locale, and ngettext's plurals);
+all of it is XML-escaped here, as are topic names.  Each chart is
+``<svg role="img">`` with a ``<title>`` and a ``<desc>``; every data element
+(day cell, bar, point, dot) carries its own ``<title>`` as a tooltip.  The SVG
+has ``width="100%"`` and a ``viewBox``, so it scales to its container; the
+fixed-size charts are laid out 360 units wide to read 1:1 on a 375 px phone
+(the heatmap is wider: 26 ``weeks`` read 1:1 on a phone, a year needs a wide
+screen).  Text is measured (estimated) so that no label runs past the chart.  Colours are set
 both as CSS classes (``wg-…``, for the page stylesheet to override) and as
 ``fill``/``stroke`` attributes, so a chart looks right without any CSS.
 Output is deterministic: the same input gives the same string, ids included.
@@ -20,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import math
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from html import escape
@@ -50,12 +53,35 @@ SERIES_COLORS = ("#4e79a7", "#f28e2b", "#e15759", "#59a14f", "#b07aa1", "#76b7b2
 LEGEND_NAME_CHARS = 16
 
 
+def _iso_date(day: date) -> str:
+    """The default tooltip date: ISO ``2026-03-11``."""
+    return day.isoformat()
+
+
+def _month_slash_day(day: date) -> str:
+    """The default axis date: ``3/11``."""
+    return f"{day.month}/{day.day}"
+
+
+def _counter(singular: str, plural: str) -> Callable[[int, str], str]:
+    """An English count: ``count(n, shown)`` is ``"{shown} {singular}"`` when n is 1, else ``plural``."""
+
+    def count(n: int, shown: str) -> str:
+        return f"{shown} {singular if n == 1 else plural}"
+
+    return count
+
+
 @dataclass(frozen=True)
 class ChartLabels:
-    """Every word a chart shows; the caller passes them already translated."""
+    """Every word a chart shows, and how it writes dates and counts; the caller passes them translated.
 
-    reviews: str = "reviews"  # tooltips: "{date}: {n} {reviews}"
-    due: str = "due"
+    Dates and counts are functions, so the caller can format them in the user's locale (with
+    Babel) and choose plural forms (with ngettext); the defaults are plain English and ISO dates.
+    """
+
+    reviews: str = "reviews"  # the heatmap's title
+    due: str = "due"  # the forecast's title
     retention: str = "retention"
     interval_days: str = "interval (days)"
     grade: str = "grade"
@@ -64,10 +90,11 @@ class ChartLabels:
     months: tuple[str, ...] = (
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     )  # fmt: skip
-    # Tooltip dates; fields: y, m, d, w (weekday label), b (month label).  zh: "{y}年{m}月{d}日".
-    date_format: str = "{y}-{m:02d}-{d:02d}"
-    # Axis dates, where space is short; same fields.  zh: "{m}月{d}日".
-    short_date_format: str = "{m}/{d}"
+    date_format: Callable[[date], str] = _iso_date  # tooltip dates, e.g. "Mar 11, 2026", "2026年3月11日"
+    short_date_format: Callable[[date], str] = _month_slash_day  # axis dates, where space is short
+    # Counts: (n, n as shown) -> "1 review", "12 reviews", "1–3 reviews" (a range takes its top's plural).
+    count_reviews: Callable[[int, str], str] = _counter("review", "reviews")
+    count_due: Callable[[int, str], str] = _counter("due", "due")
     drill: str = "drill"  # marks a same-day drill grade in the card history tooltips
 
     def __post_init__(self) -> None:
@@ -78,11 +105,8 @@ class ChartLabels:
             raise ValueError(f"months needs 12 labels (Jan..Dec), got {len(self.months)}")
 
     def format_date(self, day: date, short: bool = False) -> str:
-        """Format ``day`` with ``date_format`` (or ``short_date_format``), unescaped."""
-        template = self.short_date_format if short else self.date_format
-        return template.format(
-            y=day.year, m=day.month, d=day.day, w=self.weekdays[day.weekday()], b=self.months[day.month - 1]
-        )
+        """``day`` written by ``date_format`` (or ``short_date_format``), unescaped."""
+        return self.short_date_format(day) if short else self.date_format(day)
 
 
 DEFAULT_LABELS = ChartLabels()
@@ -130,10 +154,12 @@ def _text(
     size: float = 10,
     anchor: str = "start",
     fill: str = TEXT_COLOR,
+    data_date: date | None = None,
 ) -> str:
-    """A ``<text>`` element; ``content`` is escaped here."""
+    """A ``<text>`` element; ``content`` is escaped here.  ``data_date``: the day it labels (an attribute)."""
+    data = f' data-date="{data_date.isoformat()}"' if data_date is not None else ""
     return (
-        f'<text class="{cls}" x="{_num(x)}" y="{_num(y)}" font-size="{_num(size)}" '
+        f'<text class="{cls}"{data} x="{_num(x)}" y="{_num(y)}" font-size="{_num(size)}" '
         f'text-anchor="{anchor}" fill="{fill}">{_esc(content)}</text>'
     )
 
@@ -210,7 +236,8 @@ def heatmap_svg(
     shown = [labels.weekdays[0], labels.weekdays[2], labels.weekdays[4]]
     left = max(_text_width(text, 9) for text in shown) + 8
     top = 16
-    width = left + weeks * PITCH + 4
+    grid_right = left + weeks * PITCH + 4
+    width = grid_right
     grid_bottom = top + 7 * PITCH
     height = grid_bottom + 22
     body: list[str] = []
@@ -237,11 +264,13 @@ def heatmap_svg(
         if x >= label_end + 6:
             body.append(_text(x, top - 5, text, "wg-axis wg-month", size=9))
             label_end = x + _text_width(text, 9)
+    # A month that starts in the last weeks has its label run past the grid: widen the chart to hold it.
+    width = max(width, label_end + 2)
 
     for index, (day, count) in enumerate(zip(days, values, strict=True)):
         column, row = divmod(index, 7)
         level = _heat_level(count, most)
-        tip = f"{labels.format_date(day)}: {count} {labels.reviews}"
+        tip = f"{labels.format_date(day)}: {labels.count_reviews(count, str(count))}"
         body.append(
             f'<rect class="wg-day wg-level-{level}" x="{_num(left + column * PITCH)}" '
             f'y="{_num(top + row * PITCH)}" width="{CELL}" height="{CELL}" rx="2" '
@@ -252,16 +281,16 @@ def heatmap_svg(
     # Legend: "0 ▢▢▢▢▢ max", each swatch titled with the counts it stands for.
     legend_y = grid_bottom + 8
     max_text = str(most)
-    legend_right = width - 4 - _text_width(max_text, 9) - 4
+    legend_right = grid_right - 4 - _text_width(max_text, 9) - 4
     x0 = legend_right - 5 * PITCH
     body.append(_text(x0 - 4, legend_y + CELL - 1, "0", "wg-axis wg-legend", size=9, anchor="end"))
     for level in range(5):
         if level == 0:
-            span = "0"
+            span, high = "0", 0
         else:
             low, high = most * (level - 1) // 4 + 1, most * level // 4
             span = "" if low > high else (str(low) if low == high else f"{low}–{high}")
-        tip = f"<title>{_esc(f'{span} {labels.reviews}')}</title>" if span else ""
+        tip = f"<title>{_esc(labels.count_reviews(high, span))}</title>" if span else ""
         body.append(
             f'<rect class="wg-legend-swatch wg-level-{level}" x="{_num(x0 + level * PITCH)}" '
             f'y="{_num(legend_y)}" width="{CELL}" height="{CELL}" rx="2" '
@@ -269,7 +298,10 @@ def heatmap_svg(
         )
     body.append(_text(legend_right + 4, legend_y + CELL - 1, max_text, "wg-axis wg-legend", size=9))
 
-    desc = f"{labels.format_date(start)} – {labels.format_date(end)}: {sum(values)} {labels.reviews}"
+    total = sum(values)
+    desc = (
+        f"{labels.format_date(start)} – {labels.format_date(end)}: {labels.count_reviews(total, str(total))}"
+    )
     return _svg("heatmap", width, height, title, desc, body)
 
 
@@ -277,18 +309,25 @@ def heatmap_svg(
 
 
 def forecast_svg(due_per_day: Sequence[int], start: date, labels: ChartLabels = DEFAULT_LABELS) -> str:
-    """A bar chart of the cards due on each day from ``start`` (day 0 = today) on."""
+    """A bar chart of the cards due on each day from ``start`` (day 0 = today) on.
+
+    Every seventh day (or 14th, 21st, … when the bars are narrow) has its date centred under its
+    bar, with a tick; the margins leave room for half a label on either side, so the first and the
+    last label are never cut off, whatever the language.
+    """
     title = labels.due
     if not due_per_day:
         return _no_data("forecast", title, labels)
     values = [max(0, int(v)) for v in due_per_day]
     ticks = _nice_ticks(max(values))
     top_value = ticks[-1]
+    labelled = [start + timedelta(days=i) for i in range(0, len(values), 7)]
+    half_label = max(_text_width(labels.format_date(day, short=True), 9) for day in labelled) / 2
 
     height = 180
     top, bottom = 10, height - 22
-    left = max(_text_width(str(t), 9) for t in ticks) + 8
-    right = WIDTH - 8
+    left = max(max(_text_width(str(t), 9) for t in ticks) + 8, half_label + 2)
+    right = WIDTH - max(8, half_label + 2)
     plot_h = bottom - top
     pitch = (right - left) / len(values)
     bar_w = pitch * 0.8 if pitch > 2 else pitch
@@ -305,7 +344,7 @@ def forecast_svg(due_per_day: Sequence[int], start: date, labels: ChartLabels = 
         x = left + i * pitch + (pitch - bar_w) / 2
         today = i == 0
         cls = "wg-bar wg-today" if today else "wg-bar"
-        tip = f"{labels.format_date(day)}: {count} {labels.due}"
+        tip = f"{labels.format_date(day)}: {labels.count_due(count, str(count))}"
         body.append(
             f'<rect class="{cls}" x="{_num(x)}" y="{_num(bottom - h)}" width="{_num(bar_w)}" '
             f'height="{_num(h)}" fill="{TODAY_COLOR if today else BAR_COLOR}" '
@@ -313,21 +352,22 @@ def forecast_svg(due_per_day: Sequence[int], start: date, labels: ChartLabels = 
         )
     body.append(_hline(left, right, bottom, "wg-axis-line", AXIS_COLOR))
 
-    # Date labels every 7 days (every 14, 21, … when the bars are too narrow for that).
-    dates = [start + timedelta(days=i) for i in range(0, len(values), 7)]
-    widest = max(_text_width(labels.format_date(day, short=True), 9) for day in dates)
     every = 7
-    while every * pitch < widest + 4:
+    while every * pitch < 2 * half_label + 4:
         every += 7
     for i in range(0, len(values), every):
-        text = labels.format_date(start + timedelta(days=i), short=True)
-        x = left + i * pitch
-        if x + _text_width(text, 9) > WIDTH:
-            break
-        body.append(_text(x, bottom + 13, text, "wg-axis wg-date", size=9))
+        day = start + timedelta(days=i)
+        centre = left + (i + 0.5) * pitch
+        body.append(
+            f'<line class="wg-date-tick" x1="{_num(centre)}" y1="{_num(bottom)}" x2="{_num(centre)}" '
+            f'y2="{_num(bottom + 3)}" stroke="{AXIS_COLOR}" stroke-width="1"/>'
+        )
+        text = labels.format_date(day, short=True)
+        body.append(_text(centre, bottom + 13, text, "wg-axis wg-date", 9, "middle", data_date=day))
 
     last = start + timedelta(days=len(values) - 1)
-    desc = f"{labels.format_date(start)} – {labels.format_date(last)}: {sum(values)} {labels.due}"
+    total = sum(values)
+    desc = f"{labels.format_date(start)} – {labels.format_date(last)}: {labels.count_due(total, str(total))}"
     return _svg("forecast", WIDTH, height, title, desc, body)
 
 
@@ -341,10 +381,48 @@ def _ratio(value: float | None) -> float | None:
     return min(1.0, max(0.0, float(value)))
 
 
+DOT_RADIUS = 2.5
+DOT_SPREAD = 2 * DOT_RADIUS + 1  # centre to centre: dots closer than this on one day would cover each other
+
+
+def _spread_dots(
+    places: Mapping[tuple[int, date], tuple[float, float]], left: float, right: float
+) -> dict[tuple[int, date], tuple[float, int]]:
+    """Where each dot goes so that none hides another: (x, how many dots share its place).
+
+    ``places`` maps (series, day) to the dot's (x, y).  Dots of one day whose heights lie
+    within ``DOT_SPREAD`` of each other (equal values above all) form a group, set side by
+    side ``DOT_SPREAD`` apart around their day, in series order, and kept inside the plot.
+    """
+    by_day: dict[date, list[tuple[float, int]]] = {}
+    for (index, day), (_x, y) in places.items():
+        by_day.setdefault(day, []).append((y, index))
+    spread: dict[tuple[int, date], tuple[float, int]] = {}
+    for day, dots in by_day.items():
+        dots.sort()
+        groups: list[list[tuple[float, int]]] = [[dots[0]]]
+        for dot in dots[1:]:
+            if dot[0] - groups[-1][-1][0] < DOT_SPREAD:
+                groups[-1].append(dot)
+            else:
+                groups.append([dot])
+        for group in groups:
+            x = places[(group[0][1], day)][0]
+            width = (len(group) - 1) * DOT_SPREAD
+            first = min(max(x - width / 2, left), max(left, right - width))
+            for slot, index in enumerate(sorted(index for _y, index in group)):
+                spread[(index, day)] = (first + slot * DOT_SPREAD, len(group))
+    return spread
+
+
 def retention_svg(
     series: Mapping[str, Sequence[tuple[date, float | None]]], labels: ChartLabels = DEFAULT_LABELS
 ) -> str:
-    """Retention (0..1) over time, one line per topic, with gaps where a value is None."""
+    """Retention (0..1) over time, one line per topic, with gaps where a value is None.
+
+    Dots that would cover each other (two topics with the same retention in a week) are set side
+    by side and marked ``wg-shared``, so every topic's dot stays visible and has its tooltip.
+    """
     title = labels.retention
     cleaned = {
         name: sorted(((day, _ratio(v)) for day, v in points), key=lambda point: point[0])
@@ -377,6 +455,14 @@ def retention_svg(
         text = labels.format_date(last, short=True)
         body.append(_text(right, bottom + 13, text, "wg-axis wg-date", size=9, anchor="end"))
 
+    places = {
+        (index, day): (x_of(day), y_of(value))
+        for index, points in enumerate(cleaned.values())
+        for day, value in points
+        if value is not None
+    }
+    spread = _spread_dots(places, left, right)
+
     legend: list[str] = []
     legend_x, legend_y = left, bottom + 30
     for index, (name, points) in enumerate(cleaned.items()):
@@ -393,12 +479,16 @@ def retention_svg(
                 if runs[-1]:
                     runs.append([])
                 continue
-            x, y = x_of(day), y_of(value)
+            y = places[(index, day)][1]
+            x, sharing = spread[(index, day)]
             runs[-1].append((x, y))
             tip = f"{name}, {labels.format_date(day)}: {round(value * 100)}% {labels.retention}"
+            cls, shared = (
+                ("wg-point wg-shared", f' data-shared="{sharing}"') if sharing > 1 else ("wg-point", "")
+            )
             dots.append(
-                f'<circle class="wg-point" cx="{_num(x)}" cy="{_num(y)}" r="2.5" fill="{color}" '
-                f'data-date="{day.isoformat()}" data-value="{_num(value)}">'
+                f'<circle class="{cls}" cx="{_num(x)}" cy="{_num(y)}" r="{DOT_RADIUS}" fill="{color}" '
+                f'data-date="{day.isoformat()}" data-value="{_num(value)}"{shared}>'
                 f"<title>{_esc(tip)}</title></circle>"
             )
         lines = [
@@ -530,7 +620,7 @@ def card_history_svg(history: Sequence[HistoryPoint], labels: ChartLabels = DEFA
         body.append(_text(right, bottom + 14, text, "wg-axis wg-date", size=9, anchor="end"))
 
     desc = (
-        f"{len(history)} {labels.reviews}: "
+        f"{labels.count_reviews(len(history), str(len(history)))}: "
         f"{labels.format_date(history[0].day)} – {labels.format_date(history[-1].day)}"
     )
     return _svg("history", WIDTH, height, title, desc, body)

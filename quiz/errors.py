@@ -105,6 +105,11 @@ def refuse(code: int, message: str) -> NoReturn:
     raise _explained(code, message)
 
 
+def error_page_with(code: int, message: str) -> Response | HTTPException:
+    """The error page of status ``code`` with ``message`` (in the user's language), for an error handler."""
+    return error_page(_explained(code, message))
+
+
 def _explained(code: int, message: str) -> HTTPException:
     """The HTTP error ``code`` whose page shows ``message`` (in the user's language) instead of the usual."""
     error = default_exceptions[code](message)

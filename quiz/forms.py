@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    FileField,
     HiddenField,
     IntegerField,
     MultipleFileField,
@@ -187,3 +188,15 @@ class UploadForm(FlaskForm):
     files = MultipleFileField(_l("Markdown files or a .zip of a notes folder"))
     pasted = TextAreaField(_l("…or paste Markdown"))
     pasted_name = StringField(_l("Name for the pasted note"), validators=[Optional(), Length(max=120)])
+
+
+class RestoreForm(FlaskForm):
+    """A backup file to restore: it is checked and its contents shown before anything is replaced."""
+
+    backup = FileField(_l("Backup file (.json.gz)"))
+
+
+class RestoreConfirmForm(FlaskForm):
+    """The confirmation that replaces the user's data with the backup just checked (named by its token)."""
+
+    token = HiddenField(validators=[InputRequired(), Length(max=64)])

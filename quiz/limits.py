@@ -1,6 +1,7 @@
 """The domain limits: the one definition of every value range the app relies on.
 
-Standard library only (no Flask, no SQLAlchemy), so every layer can use it:
+Standard library only (no Flask, no SQLAlchemy; ``quiz.i18n`` for the words of a broken rule,
+which the web layer shows in the user's language), so every layer can use it:
 the scheduler (``quiz.sm2``), the settings form (``quiz.forms``), the models'
 CHECK constraints (``quiz.models``, written from :func:`check_constraints`),
 the grade path (``quiz.store.grading.review_card`` caps intervals with
@@ -15,6 +16,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import available_timezones
+
+from quiz.i18n import N_, LocalizedText
 
 MIN_EASE_HUNDREDTHS = 130
 """The SM-2 E-Factor never goes below 1.3 (rule 5 of the text), in hundredths."""
@@ -57,6 +60,12 @@ def _zones() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
+def shown_value(value: object, limit: int = 60) -> str:
+    """``value`` as a message quotes it: its ``repr``, shortened to ``limit`` characters with "…"."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def is_known_timezone(name: str) -> bool:
     """Whether ``name`` is an IANA time zone this system knows (e.g. ``Asia/Shanghai``)."""
     return name in _zones()
@@ -72,22 +81,20 @@ class Range:
     low: int | None = None
     high: int | None = None
 
-    def problem(self, value: object) -> str | None:
+    def problem(self, value: object) -> LocalizedText | None:
         """Why ``value`` breaks the rule, or None when it keeps it (None itself is not judged here)."""
         if isinstance(value, bool) or not isinstance(value, int):
-            return f"expected a whole number, got {value!r}"
-        if self.low is not None and value < self.low:
-            return f"must be {self.describe()}, got {value}"
-        if self.high is not None and value > self.high:
-            return f"must be {self.describe()}, got {value}"
+            return LocalizedText(N_("expected a whole number, got %(value)s"), value=shown_value(value))
+        if (self.low is not None and value < self.low) or (self.high is not None and value > self.high):
+            return LocalizedText(N_("must be %(range)s, got %(value)s"), range=self.describe(), value=value)
         return None
 
-    def describe(self) -> str:
+    def describe(self) -> LocalizedText:
         if self.high is None:
-            return f"{self.low} or more"
+            return LocalizedText(N_("%(low)s or more"), low=self.low)
         if self.low is None:
-            return f"{self.high} or less"
-        return f"{self.low}-{self.high}"
+            return LocalizedText(N_("%(high)s or less"), high=self.high)
+        return LocalizedText(N_("%(low)s-%(high)s"), low=self.low, high=self.high)
 
     def sql(self, column: str) -> str | None:
         parts = []
@@ -104,9 +111,13 @@ class OneOf:
 
     values: tuple[str, ...]
 
-    def problem(self, value: object) -> str | None:
+    def problem(self, value: object) -> LocalizedText | None:
         if value not in self.values:
-            return f"must be one of {', '.join(self.values)}, got {value!r}"
+            return LocalizedText(
+                N_("must be one of %(values)s, got %(value)s"),
+                values=", ".join(self.values),
+                value=shown_value(value),
+            )
         return None
 
     def sql(self, column: str) -> str | None:
@@ -117,9 +128,9 @@ class OneOf:
 class TimeZoneName:
     """An IANA time zone name this system knows.  Too many names for a CHECK constraint."""
 
-    def problem(self, value: object) -> str | None:
+    def problem(self, value: object) -> LocalizedText | None:
         if not isinstance(value, str) or not is_known_timezone(value):
-            return f"unknown time zone {value!r}"
+            return LocalizedText(N_("unknown time zone %(value)s"), value=shown_value(value))
         return None
 
     def sql(self, column: str) -> str | None:
@@ -180,7 +191,7 @@ class RowRule:
     columns: tuple[str, ...]
     sql: str
     holds: Callable[[Mapping[str, object]], bool]
-    message: str
+    message: LocalizedText
 
 
 def _whole(value: object) -> int:
@@ -196,7 +207,11 @@ def _interval_after_passes(repetitions: str, interval: str) -> RowRule:
         columns=(repetitions, interval),
         sql=f"{repetitions} < 2 OR {interval} >= 1",
         holds=lambda row: _whole(row[repetitions]) < 2 or _whole(row[interval]) >= 1,
-        message=f"{interval} must be 1 or more once {repetitions} is 2 or more",
+        message=LocalizedText(
+            N_("%(interval)s must be 1 or more once %(repetitions)s is 2 or more"),
+            interval=interval,
+            repetitions=repetitions,
+        ),
     )
 
 
@@ -209,7 +224,7 @@ ROW_RULES: Mapping[str, tuple[RowRule, ...]] = {
 }
 
 
-def row_problem(table: str, row: Mapping[str, object]) -> tuple[str, str] | None:
+def row_problem(table: str, row: Mapping[str, object]) -> tuple[str, LocalizedText] | None:
     """The first row rule of ``table`` that ``row`` breaks, as (column, why), or None."""
     for rule in ROW_RULES.get(table, ()):
         if all(row.get(c) is not None for c in rule.columns) and not rule.holds(row):

@@ -47,7 +47,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
-from quiz.i18n import N_, LocalizedError
+from quiz.i18n import N_, LocalizedError, LocalizedText
 from quiz.notes import NoteError, decode_note
 
 try:  # lzma is optional in CPython builds; zipfile only needs it for LZMA members
@@ -216,14 +216,23 @@ def _unique(name: str, taken: set[str]) -> str:
 # --------------------------------------------------------------------------- sizes
 
 
-def _fmt_size(n: int) -> str:
+def _fmt_size(n: int) -> str | LocalizedText:
     for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
         if n >= scale:
             return f"{n / scale:.1f}".rstrip("0").rstrip(".") + f" {unit}"
-    return "1 byte" if n == 1 else f"{n} bytes"
+    return LocalizedText(N_("1 byte")) if n == 1 else LocalizedText(N_("%(count)s bytes"), count=n)
 
 
-def _too_large(name: str, limits: UploadLimits) -> UploadError:
+# How a message names a file: its name, or a note inside a zip ("notes.md (in notes.zip)").
+Shown = str | LocalizedText
+
+
+def _in_zip(name: str, zip_name: str) -> LocalizedText:
+    """How a message names a note inside a zip, in the user's language."""
+    return LocalizedText(N_("%(name)s (in %(zip)s)"), name=name, zip=zip_name)
+
+
+def _too_large(name: Shown, limits: UploadLimits) -> UploadError:
     return UploadError(
         N_("%(name)s is too large: the limit is %(limit)s per file"),
         413,
@@ -232,7 +241,7 @@ def _too_large(name: str, limits: UploadLimits) -> UploadError:
     )
 
 
-def _too_much(name: str, limits: UploadLimits) -> UploadError:
+def _too_much(name: Shown, limits: UploadLimits) -> UploadError:
     return UploadError(
         N_("The upload is too large: with %(name)s the notes exceed %(limit)s in total"),
         413,
@@ -245,7 +254,7 @@ def _too_many(limits: UploadLimits) -> UploadError:
     return UploadError(N_("Too many notes files: at most %(count)s per upload"), 413, count=limits.max_files)
 
 
-def _too_compressed(name: str, limits: UploadLimits) -> UploadError:
+def _too_compressed(name: Shown, limits: UploadLimits) -> UploadError:
     return UploadError(
         N_("%(name)s is refused: it is compressed more than %(ratio)s times (this looks like a zip bomb)"),
         413,
@@ -267,7 +276,7 @@ class _Budget:
         if self.files > self.limits.max_files:
             raise _too_many(self.limits)
 
-    def check_size(self, name: str, size: int, already: int = 0) -> None:
+    def check_size(self, name: Shown, size: int, already: int = 0) -> None:
         """Would a file of ``size`` bytes fit, on top of ``already`` bytes counted?"""
         if size > self.limits.max_file_bytes:
             raise _too_large(name, self.limits)
@@ -275,11 +284,11 @@ class _Budget:
             raise _too_much(name, self.limits)
 
 
-def _decode(data: bytes, name: str) -> str:
+def _decode(data: bytes, name: Shown) -> str:
     try:
-        return decode_note(data, name)
+        return decode_note(data, str(name))
     except NoteError as exc:
-        raise UploadError(exc.template, 415, **exc.params) from None
+        raise UploadError(exc.template, 415, **{**exc.params, "name": name}) from None
 
 
 # --------------------------------------------------------------------------- zips
@@ -290,12 +299,9 @@ def _read_zip(zip_name: str, data: bytes, budget: _Budget) -> list[UploadedNote]
         return _read_zip_unchecked(zip_name, data, budget)
     except UploadError:
         raise
-    except _ZIP_ERRORS as exc:
+    except _ZIP_ERRORS:
         raise UploadError(
-            N_("%(name)s is not a valid zip archive (it may be damaged): %(error)s"),
-            400,
-            name=zip_name,
-            error=exc,
+            N_("%(name)s is not a valid zip archive (it may be damaged)"), 400, name=zip_name
         ) from None
 
 
@@ -312,7 +318,7 @@ def _read_zip_unchecked(zip_name: str, data: bytes, budget: _Budget) -> list[Upl
             name = _sanitise_name(raw_name)
             if not name or not _is_note(name):
                 continue  # images, nested zips … are skipped silently
-            shown = f"{name} (in {zip_name})"
+            shown = _in_zip(name, zip_name)
             budget.add_file()
             if info.flag_bits & 0x1:
                 raise UploadError(N_("%(name)s is encrypted; upload an unencrypted zip"), 415, name=shown)
@@ -340,14 +346,14 @@ def _read_zip_unchecked(zip_name: str, data: bytes, budget: _Budget) -> list[Upl
         # Pass 2: stream each member with hard caps; the headers may lie.
         notes = []
         for info, name in members:
-            shown = f"{name} (in {zip_name})"
+            shown = _in_zip(name, zip_name)
             raw = _read_member(archive, info, shown, budget)
             notes.append(UploadedNote(name=name, text=_decode(raw, shown), size=len(raw)))
             budget.total += len(raw)
         return notes
 
 
-def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str, budget: _Budget) -> bytes:
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: Shown, budget: _Budget) -> bytes:
     limits = budget.limits
     ratio_cap = max(_RATIO_EXEMPT_BYTES, info.compress_size * limits.max_compression_ratio)
     chunks: list[bytes] = []
@@ -362,10 +368,8 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str, bu
                 chunks.append(chunk)
     except UploadError:
         raise
-    except _ZIP_ERRORS as exc:
-        raise UploadError(
-            N_("%(name)s cannot be read (the zip may be damaged): %(error)s"), 400, name=shown, error=exc
-        ) from None
+    except _ZIP_ERRORS:
+        raise UploadError(N_("%(name)s cannot be read (the zip may be damaged)"), 400, name=shown) from None
     return b"".join(chunks)
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import quote
 from zoneinfo import available_timezones
 
+from babel.dates import format_skeleton, get_day_names, get_month_names
 from flask import (
     Blueprint,
     Flask,
@@ -23,17 +24,19 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_date, format_number, get_locale, ngettext
+from flask_babel import format_date, format_decimal, format_number, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from quiz import backup, charts, import_jobs, pending
+from quiz import backup, charts, errors, import_jobs, pending
 from quiz.answers import DiffToken, Verdict, check_command, example_values, load_aliases
+from quiz.auth import error_text
 from quiz.errors import bounded_int, int_arg
 from quiz.forms import (
     GRADE_LABELS,
@@ -43,6 +46,8 @@ from quiz.forms import (
     EmptyForm,
     GradeForm,
     PreviewFixForm,
+    RestoreConfirmForm,
+    RestoreForm,
     SettingsForm,
     StartForm,
     UploadForm,
@@ -393,25 +398,11 @@ def end() -> Response:
     return redirect(url_for("quiz.today"))
 
 
-WEEKDAYS = (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun"))
-MONTHS = (
-    _l("Jan"),
-    _l("Feb"),
-    _l("Mar"),
-    _l("Apr"),
-    _l("May"),
-    _l("Jun"),
-    _l("Jul"),
-    _l("Aug"),
-    _l("Sep"),
-    _l("Oct"),
-    _l("Nov"),
-    _l("Dec"),
-)
-
-
 def _chart_labels() -> charts.ChartLabels:
-    zh = str(get_locale()).startswith("zh")
+    """The charts' words in the user's language; dates, weekdays and months from Babel's locale data."""
+    locale = get_locale() or "en"
+    days = get_day_names("abbreviated", locale=locale)  # 0 is Monday
+    months = get_month_names("abbreviated", locale=locale, context="stand-alone")
     return charts.ChartLabels(
         reviews=_("reviews"),
         due=_("due"),
@@ -419,11 +410,20 @@ def _chart_labels() -> charts.ChartLabels:
         interval_days=_("interval (days)"),
         grade=_("grade"),
         no_data=_("No data yet"),
-        weekdays=tuple(str(d) for d in WEEKDAYS),
-        months=tuple(str(m) for m in MONTHS),
-        date_format="{y}年{m}月{d}日" if zh else "{y}-{m:02d}-{d:02d}",
-        short_date_format="{m}月{d}日" if zh else "{m}/{d}",
+        weekdays=tuple(days[i] for i in range(7)),
+        months=tuple(months[m] for m in range(1, 13)),
+        date_format=lambda day: format_date(day, "medium"),
+        short_date_format=lambda day: format_skeleton("MMMd", day, locale=locale),
+        count_reviews=lambda n, shown: ngettext("%(count)s review", "%(count)s reviews", n, count=shown),
+        count_due=lambda _n, shown: _("%(n)s due", n=shown),
+        drill=_("drill"),
     )
+
+
+# The heatmap on a wide screen (a year) and on a phone (half a year, its cells as large as on paper):
+# the page holds both, and its stylesheet shows the one that fits.
+HEATMAP_WEEKS = 53
+HEATMAP_WEEKS_NARROW = 26
 
 
 @bp.get("/progress")
@@ -432,14 +432,17 @@ def progress() -> str:
     today = _today()
     labels = _chart_labels()
     trees = topic_progress(db.session, g.user, today)
-    year_ago = today - timedelta(weeks=53)
+    counts = reviews_per_day(db.session, g.user, today - timedelta(weeks=HEATMAP_WEEKS), today)
+    weekly = retention_by_week(db.session, g.user, today)
     return render_template(
         "quiz/progress.html",
         trees=trees,
         form=EmptyForm(),
-        heatmap=charts.heatmap_svg(reviews_per_day(db.session, g.user, year_ago, today), today, labels),
+        heatmap=charts.heatmap_svg(counts, today, labels, weeks=HEATMAP_WEEKS),
+        heatmap_narrow=charts.heatmap_svg(counts, today, labels, weeks=HEATMAP_WEEKS_NARROW),
         forecast=charts.forecast_svg(due_forecast(db.session, g.user, today), today, labels),
-        retention=charts.retention_svg(retention_by_week(db.session, g.user, today), labels),
+        retention=charts.retention_svg(weekly.series, labels),
+        weekly=weekly,
     )
 
 
@@ -459,21 +462,10 @@ def export_anki() -> Response:
 
 
 @bp.route("/settings", methods=("GET", "POST"))
-def settings() -> str | Response:
+def settings() -> tuple[str, int] | Response:
     """Daily limits, time zone, when the day starts, and the interface language."""
     user = g.user
-    form = SettingsForm()
-    if request.method == "GET":
-        limits = _limits()
-        form.process(
-            data={
-                "new_cards_per_day": limits.new_cards,
-                "reviews_per_day": limits.reviews,
-                "timezone": user.timezone or "",
-                "day_starts_at_hour": user.day_starts_at_hour,
-                "locale": user.locale or "",
-            }
-        )
+    form = SettingsForm() if request.method == "POST" else _current_settings()
     if form.validate_on_submit():
         user.new_cards_per_day = form.new_cards_per_day.data
         user.reviews_per_day = form.reviews_per_day.data
@@ -483,9 +475,38 @@ def settings() -> str | Response:
         db.session.commit()
         flash(_("Settings saved."))
         return redirect(url_for("quiz.settings"))
-    return render_template(
-        "quiz/settings.html", form=form, today=_today(), zones=sorted(available_timezones())
+    return _settings_page(form)
+
+
+def _current_settings() -> SettingsForm:
+    """The settings form filled with the user's settings as they are."""
+    form = SettingsForm(formdata=None)
+    limits = _limits()
+    form.process(
+        data={
+            "new_cards_per_day": limits.new_cards,
+            "reviews_per_day": limits.reviews,
+            "timezone": g.user.timezone or "",
+            "day_starts_at_hour": g.user.day_starts_at_hour,
+            "locale": g.user.locale or "",
+        }
     )
+    return form
+
+
+def _settings_page(
+    form: SettingsForm, restore_error: str | None = None, status: int = 200
+) -> tuple[str, int]:
+    page = render_template(
+        "quiz/settings.html",
+        form=form,
+        today=_today(),
+        zones=sorted(available_timezones()),
+        restore_form=RestoreForm(formdata=None),
+        restore_error=restore_error,
+        restore_limit=_megabytes(current_app.config["RESTORE_MAX_BYTES"]),
+    )
+    return page, status
 
 
 # --- card browser -----------------------------------------------------------------------------
@@ -604,7 +625,7 @@ def import_notes() -> tuple[str, int] | Response:
     try:
         notes = _read_upload_form(form)
     except UploadError as exc:
-        return _import_form(form, _(exc.template, **exc.params), exc.status, waiting)
+        return _import_form(form, error_text(exc), exc.status, waiting)
     upload = pending.create(db.session, g.user, [(n.name, n.text) for n in notes], now_utc())
     db.session.commit()
     upload_id, token = upload.id, upload.job_token
@@ -841,3 +862,146 @@ def download_backup() -> Response:
             f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
         )
     return response
+
+
+# --- restore from the browser -------------------------------------------------------------------
+#
+# Restoring replaces the user's data, so it takes two steps: the upload is checked as `flask restore`
+# checks a file (quiz.backup) and kept; a page shows what it holds against what the account holds;
+# only the confirmation there replaces anything.  The session holds the upload's token and contents.
+
+
+def _megabytes(size: int) -> str:
+    return _("%(size)s MB", size=format_decimal(size / 2**20, "#,##0.#"))
+
+
+def _restore_folder() -> Path:
+    return Path(current_app.instance_path) / "restores"
+
+
+def _settings_with_restore_error(message: str, status: int) -> tuple[str, int]:
+    return _settings_page(_current_settings(), message, status)
+
+
+def _backup_too_large() -> str:
+    return _(
+        "The backup file is larger than %(limit)s, the most this Wengu accepts for a restore. "
+        "Nothing was changed.",
+        limit=_megabytes(current_app.config["RESTORE_MAX_BYTES"]),
+    )
+
+
+@bp.post("/settings/restore")
+def restore_check() -> tuple[str, int] | Response:
+    """Check an upload as ``flask restore`` does; keep it and show what it holds, or what is wrong."""
+    form = RestoreForm()
+    upload = form.backup.data
+    if not form.validate_on_submit() or upload is None or not getattr(upload, "filename", ""):
+        return _settings_with_restore_error(_("Choose a backup file first."), 400)
+    raw = upload.stream.read(current_app.config["RESTORE_MAX_BYTES"] + 1)
+    if len(raw) > current_app.config["RESTORE_MAX_BYTES"]:
+        return _settings_with_restore_error(_backup_too_large(), 413)
+    try:
+        data = backup.read_backup(io.BytesIO(raw), current_app.config["RESTORE_MAX_UNCOMPRESSED_BYTES"])
+    except backup.BackupError as exc:
+        message = _("This file cannot be restored: %(why)s. Nothing was changed.", why=error_text(exc))
+        return _settings_with_restore_error(message, 400)
+    token = backup.keep_upload(_restore_folder(), g.user.id, raw)
+    contents = backup.backup_contents(data)
+    session["restore"] = {
+        "token": token,
+        "name": (upload.filename or "")[:200],
+        "decks": contents.decks,
+        "cards": contents.cards,
+        "reviews": contents.reviews,
+        "exported_at": contents.exported_at.isoformat() if contents.exported_at else None,
+    }
+    return redirect(url_for("quiz.restore_page"))
+
+
+def _waiting_restore() -> dict[str, object] | None:
+    waiting = session.get("restore")
+    if not isinstance(waiting, dict):
+        return None
+    if backup.kept_upload(_restore_folder(), g.user.id, waiting.get("token")) is None:
+        session.pop("restore", None)
+        return None
+    return waiting
+
+
+@bp.get("/settings/restore")
+def restore_page() -> str | Response:
+    """What the checked backup holds and what the account holds now, and the button that replaces it."""
+    waiting = _waiting_restore()
+    if waiting is None:
+        flash(_("No backup is waiting to be restored: choose the file again."))
+        return redirect(url_for("quiz.settings"))
+    exported_at = waiting.get("exported_at")
+    return render_template(
+        "quiz/restore.html",
+        waiting=waiting,
+        exported_at=datetime.fromisoformat(exported_at) if isinstance(exported_at, str) else None,
+        now=backup.account_contents(db.session, g.user),
+        form=RestoreConfirmForm(data={"token": waiting["token"]}),
+    )
+
+
+@bp.post("/settings/restore/confirm")
+def restore_confirm() -> Response:
+    """Replace the user's decks, cards, review history and settings with the backup checked before."""
+    form = RestoreConfirmForm()
+    waiting = session.get("restore")
+    valid = (
+        form.validate_on_submit() and isinstance(waiting, dict) and form.token.data == waiting.get("token")
+    )
+    raw = backup.take_upload(_restore_folder(), g.user.id, form.token.data) if valid else None
+    if raw is None:
+        flash(
+            _(
+                "That backup is not waiting to be restored any more (restored already, cancelled, or left "
+                "over an hour): choose the file again to restore it."
+            )
+        )
+        return redirect(url_for("quiz.settings"))
+    try:
+        data = backup.read_backup(io.BytesIO(raw), current_app.config["RESTORE_MAX_UNCOMPRESSED_BYTES"])
+        result = backup.restore_user(db.session, data, g.user, replace=True)
+        db.session.commit()
+    except backup.BackupError as exc:
+        db.session.rollback()
+        flash(_("This file cannot be restored: %(why)s. Nothing was changed.", why=error_text(exc)))
+        return redirect(url_for("quiz.settings"))
+    session.pop("restore", None)
+    session.pop("quiz", None)  # a running session's topic belongs to the data just replaced
+    flash(
+        _(
+            "Backup restored: %(decks)s, %(cards)s and %(reviews)s.",
+            decks=ngettext(
+                "%(count)s deck", "%(count)s decks", result.decks, count=format_number(result.decks)
+            ),
+            cards=ngettext(
+                "%(count)s card", "%(count)s cards", result.cards, count=format_number(result.cards)
+            ),
+            reviews=ngettext(
+                "%(count)s review", "%(count)s reviews", result.reviews, count=format_number(result.reviews)
+            ),
+        )
+    )
+    return redirect(url_for("quiz.today"))
+
+
+@bp.post("/settings/restore/cancel")
+def restore_cancel() -> Response:
+    """Forget the backup that was checked; nothing is changed."""
+    backup.discard_uploads(_restore_folder(), g.user.id)
+    session.pop("restore", None)
+    flash(_("Restore cancelled: nothing was changed."))
+    return redirect(url_for("quiz.settings"))
+
+
+@bp.errorhandler(413)
+def too_large(error: HTTPException) -> Response | HTTPException:
+    """A request too large to read: on the restore form, say how large a backup may be."""
+    if request.endpoint == "quiz.restore_check":
+        return errors.error_page_with(413, _backup_too_large())
+    return errors.error_page(error)

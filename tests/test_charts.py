@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -23,8 +24,10 @@ ZH = ChartLabels(
     no_data="暂无数据",
     weekdays=("周一", "周二", "周三", "周四", "周五", "周六", "周日"),
     months=tuple(f"{m}月" for m in range(1, 13)),
-    date_format="{y}年{m}月{d}日",
-    short_date_format="{m}月{d}日",
+    date_format=lambda day: f"{day.year}年{day.month}月{day.day}日",
+    short_date_format=lambda day: f"{day.month}月{day.day}日",
+    count_reviews=lambda _n, shown: f"{shown} 次复习",
+    count_due=lambda _n, shown: f"{shown} 张到期",
     drill="练习",
 )
 EVIL = ChartLabels(
@@ -36,8 +39,10 @@ EVIL = ChartLabels(
     no_data="<script>alert(5)</script>",
     weekdays=("<script>",) * 7,
     months=("<script>",) * 12,
-    date_format="<i>{y}</i>-{m}-{d}",
-    short_date_format="<i>{m}</i>",
+    date_format=lambda day: f"<i>{day.year}</i>-{day.month}-{day.day}",
+    short_date_format=lambda day: f"<i>{day.month}</i>",
+    count_reviews=lambda _n, shown: f"{shown} <script>",
+    count_due=lambda _n, shown: f"{shown} <script>",
     drill="<script>",
 )
 
@@ -306,6 +311,26 @@ def test_heatmap_long_month_names_do_not_overlap() -> None:
     assert all(b - a >= 12 * 0.55 * 9 for a, b in zip(xs, xs[1:], strict=False)), xs
 
 
+@pytest.mark.parametrize("labels", [charts.DEFAULT_LABELS, ZH], ids=["en", "zh"])
+def test_heatmap_month_labels_are_not_cut_at_the_right_edge(labels: ChartLabels) -> None:
+    for offset in range(0, 70):
+        end = date(2025, 11, 20) + timedelta(days=offset)  # months starting in the last column included
+        for weeks in (26, 53):
+            root = parse(heatmap_svg({end: 1}, end, labels, weeks=weeks))
+            width, _ = view_box(root)
+            for el in by_class(root, "wg-month"):
+                assert float(el.get("x", "")) + label_width(el.text or "") <= width, (end, weeks, el.text)
+
+
+def test_heatmap_month_starting_in_the_last_week_keeps_its_label() -> None:
+    end = date(2025, 12, 2)  # a Tuesday: December starts in the last column
+    root = parse(heatmap_svg({end: 1}, end, ZH))
+    months = by_class(root, "wg-month")
+    assert months[-1].text == "12月"
+    last_column = max(float(c.get("x", "")) for c in by_class(root, "wg-day"))
+    assert float(months[-1].get("x", "")) == last_column
+
+
 def test_heatmap_without_reviews_in_window_says_no_data() -> None:
     root = parse(heatmap_svg({END - timedelta(weeks=80): 5, END: 0}, END))
     assert "No data yet" in texts(root)
@@ -356,7 +381,7 @@ def y_ticks(root: ET.Element) -> list[int]:
     [(12, [0, 5, 10, 15]), (30, [0, 10, 20, 30]), (1, [0, 1]), (3, [0, 1, 2, 3]), (10_000, [0, 5000, 10000])],
 )
 def test_forecast_nice_y_ticks(top: int, ticks: list[int]) -> None:
-    root = parse(forecast_svg([top, 0], END, ChartLabels(short_date_format="d{d}")))
+    root = parse(forecast_svg([top, 0], END, ChartLabels(short_date_format=lambda day: f"d{day.day}")))
     assert y_ticks(root) == ticks
 
 
@@ -383,14 +408,53 @@ def test_forecast_x_labels_thin_out_on_long_ranges() -> None:
     assert all(b - a > 40 for a, b in zip(xs, xs[1:], strict=False))
 
 
-def test_forecast_date_labels_stay_inside_the_chart() -> None:
+def label_width(text: str, size: float = 9) -> float:
+    """A generous estimate of a label's width: CJK glyphs 1 em, others 0.65 em (digits are ~0.55)."""
+    return sum(1.0 if ord(ch) > 0x2E80 else 0.65 for ch in text) * size
+
+
+@pytest.mark.parametrize("labels", [charts.DEFAULT_LABELS, ZH], ids=["en", "zh"])
+def test_forecast_date_labels_sit_under_their_own_bar(labels: ChartLabels) -> None:
+    root = parse(forecast_svg([3] * 30, END, labels))
+    centres = {b.get("data-date"): float(b.get("x", "")) + float(b.get("width", "")) / 2 for b in bars(root)}
+    dates = by_class(root, "wg-date")
+    assert [el.get("data-date") for el in dates] == [
+        (END + timedelta(days=i)).isoformat() for i in range(0, 30, 7)
+    ]
+    for el in dates:
+        assert el.get("text-anchor") == "middle"
+        assert float(el.get("x", "")) == pytest.approx(centres[el.get("data-date")], abs=0.01)
+    ticks = [float(t.get("x1", "")) for t in by_class(root, "wg-date-tick")]
+    assert ticks == pytest.approx([float(el.get("x", "")) for el in dates], abs=0.01)
+
+
+@pytest.mark.parametrize("labels", [charts.DEFAULT_LABELS, ZH], ids=["en", "zh"])
+def test_forecast_date_labels_stay_inside_the_chart_and_the_last_is_there(labels: ChartLabels) -> None:
     for days in range(22, 40):
-        root = parse(forecast_svg([1] * days, date(2026, 12, 3), ZH))
-        width, _ = view_box(root)
-        for el in by_class(root, "wg-date"):
-            text = el.text or ""
-            minimum = sum(1.0 if ord(ch) > 0x2E80 else 0.5 for ch in text) * 9
-            assert float(el.get("x", "")) + minimum <= width, (days, text)
+        for start in (date(2026, 12, 3), date(2026, 3, 11), date(2026, 9, 27)):
+            root = parse(forecast_svg([1] * days, start, labels))
+            width, _ = view_box(root)
+            found = by_class(root, "wg-date")
+            for el in found:
+                half = label_width(el.text or "") / 2
+                assert 0 <= float(el.get("x", "")) - half and float(el.get("x", "")) + half <= width, (
+                    days,
+                    el.text,
+                )
+            offsets = [(date.fromisoformat(el.get("data-date", "")) - start).days for el in found]
+            step = offsets[1] - offsets[0]
+            assert offsets == list(range(0, days, step)), (days, start)  # none dropped, the last included
+
+
+def test_forecast_zh_month_day_labels_all_shown_on_thirty_days() -> None:
+    root = parse(forecast_svg([2] * 30, date(2026, 12, 3), ZH))
+    assert [el.text for el in by_class(root, "wg-date")] == [
+        "12月3日",
+        "12月10日",
+        "12月17日",
+        "12月24日",
+        "12月31日",
+    ]
 
 
 def test_forecast_single_day_and_all_zero() -> None:
@@ -482,6 +546,52 @@ def test_retention_many_series_have_distinct_colors_and_fit() -> None:
     for el in root.iter(f"{SVG}text"):
         assert 0 <= float(el.get("y", "")) <= height
         assert float(el.get("x", "")) <= width
+
+
+def points_by_day(root: ET.Element) -> dict[str, list[ET.Element]]:
+    found: dict[str, list[ET.Element]] = {}
+    for point in by_class(root, "wg-point"):
+        found.setdefault(point.get("data-date", ""), []).append(point)
+    return found
+
+
+def test_retention_equal_values_are_set_side_by_side() -> None:
+    start = date(2026, 1, 5)
+    same = weeks_from(start, [0.5, 0.75, 0.8])
+    root = parse(retention_svg({"a": same, "b": same, "c": same, "d": weeks_from(start, [0.1, 0.2, 0.3])}))
+    for day, points in points_by_day(root).items():
+        shared = [p for p in points if "wg-shared" in p.get("class", "")]
+        assert len(shared) == 3, day
+        assert {p.get("data-shared") for p in shared} == {"3"}
+        xs = sorted(float(p.get("cx", "")) for p in shared)
+        assert all(b - a >= 2 * float(shared[0].get("r", "")) for a, b in zip(xs, xs[1:], strict=False))
+        assert len({p.get("cy") for p in shared}) == 1  # the height still reads the value
+        (alone,) = [p for p in points if p not in shared]
+        assert alone.get("data-shared") is None
+    for group in series_groups(root):  # each line runs through its own dots
+        (line,) = by_class(group, "wg-line")
+        vertices = [tuple(map(float, pair.split(","))) for pair in line.get("points", "").split()]
+        dots = [(float(p.get("cx", "")), float(p.get("cy", ""))) for p in by_class(group, "wg-point")]
+        assert vertices == dots
+
+
+def test_retention_nearly_equal_values_do_not_cover_each_other() -> None:
+    start = date(2026, 1, 5)
+    root = parse(retention_svg({"a": weeks_from(start, [0.70]), "b": weeks_from(start, [0.71])}))
+    a, b = by_class(root, "wg-point")
+    distance = math.dist(
+        (float(a.get("cx", "")), float(a.get("cy", ""))), (float(b.get("cx", "")), float(b.get("cy", "")))
+    )
+    assert distance >= 2 * float(a.get("r", ""))
+
+
+def test_retention_spread_dots_stay_inside_the_plot() -> None:
+    start = date(2026, 1, 5)
+    root = parse(retention_svg({f"t{i}": weeks_from(start, [0.5, 0.5]) for i in range(8)}))
+    grid = by_class(root, "wg-grid")
+    left, right = float(grid[0].get("x1", "")), float(grid[0].get("x2", ""))
+    xs = [float(p.get("cx", "")) for p in by_class(root, "wg-point")]
+    assert len(xs) == 16 and min(xs) >= left and max(xs) <= right
 
 
 def test_retention_all_none_says_no_data() -> None:

@@ -169,6 +169,9 @@ FILE_READERS = {
     ("quiz/answers.py", "_read_toml"): "the alias table shipped in quiz/",
     ("quiz/accounts.py", "common_passwords"): "the common-password list shipped in quiz/",
     ("quiz/backup.py", "read_backup"): "a file object (upload or the CLI's file)",
+    ("quiz/backup.py", "keep_upload"): "instance/restores/: a checked upload, by user id and token",
+    ("quiz/backup.py", "kept_upload"): "that file, by the user's id and the token in their session",
+    ("quiz/backup.py", "discard_uploads"): "the user's own files in instance/restores/",
     ("quiz/export.py", "write_package"): "a temporary file the export makes",
     ("quiz/views.py", "export_anki"): "that temporary file",
     ("quiz/views.py", "download_backup"): "an in-memory buffer",
@@ -476,7 +479,8 @@ def test_the_settings_form_uses_the_same_limits(app, client):
 
 
 def test_limits_rules_name_the_field():
-    assert limits.row_problem("review_states", {"repetitions": 2, "interval_days": 0}) == (
+    column, why = limits.row_problem("review_states", {"repetitions": 2, "interval_days": 0}) or ("", "")
+    assert (column, str(why)) == (
         "interval_days",
         "interval_days must be 1 or more once repetitions is 2 or more",
     )

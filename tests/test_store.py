@@ -545,8 +545,9 @@ def test_charts_data(ctx, user, notes_dir):
     assert reviews_per_day(ctx, user, TODAY - timedelta(days=365), TODAY) == {TODAY: 3}
     forecast = due_forecast(ctx, user, TODAY, days=30)
     assert len(forecast) == 30 and forecast[1] == 2 and sum(forecast) == 2
-    series = retention_by_week(ctx, user, TODAY, weeks=4)
-    assert set(series) == {"Branches", "Remotes"}
+    weekly = retention_by_week(ctx, user, TODAY, weeks=4)
+    series = weekly.series
+    assert set(series) == {"Branches", "Remotes"} and (weekly.topics, weekly.left_out) == (2, 0)
     assert series["Branches"][-1][1] == 1.0 and series["Remotes"][-1][1] == 0.0
     assert series["Branches"][0][1] is None
 

@@ -15,9 +15,10 @@ from quiz.forms import AccountForm, PasswordChangeForm, SettingsForm
 from quiz.models import Card, Deck, ReviewLog, ReviewState, User, UTCDateTime
 from quiz.notes.rules.explicit import CLOZE_REFERENCE
 from quiz.notes.text import CODE_SPAN_REFERENCE
+from quiz.pending import Tally
 from quiz.store.browser import SourceExcerpt
 from quiz.store.grading import Schedule, SessionSummary
-from quiz.store.progress import TodayOverview, TopicProgress
+from quiz.store.progress import TodayOverview, TopicProgress, WeeklyRetention
 from quiz.store.queue import pending_drill
 from tests.test_uploads import Gusher
 
@@ -59,6 +60,8 @@ SourceExcerpt.highlight  # quiz/card_detail.html
 SessionSummary.drilled  # quiz/done.html
 TopicProgress.average_ease  # quiz/progress.html
 TodayOverview.held_back  # quiz/today.html
+WeeklyRetention.left_out  # quiz/progress.html
+Tally.will  # quiz/import_preview.html
 
 # The drill's cards in order, as the states' marks say: the reference that tests of the marks (grades,
 # undo, restore) read; the app draws from the drill in quiz.store.queue's statements.

@@ -224,10 +224,36 @@ def _chart_topics(topics: Sequence[Topic]) -> dict[int, Topic]:
     return result
 
 
+def _series_names(session: Session, topics: Sequence[Topic]) -> dict[int, str]:
+    """Each charted topic's name: its title, with its deck's title when another charted topic has the same."""
+    repeated = {t.title for t in topics if sum(other.title == t.title for other in topics) > 1}
+    decks = {}
+    if repeated:
+        ids = {t.deck_id for t in topics}
+        decks = dict(session.execute(select(Deck.id, Deck.title).where(Deck.id.in_(ids))).tuples())
+    return {t.id: f"{t.title} · {decks[t.deck_id]}" if t.title in repeated else t.title for t in topics}
+
+
+@dataclass(frozen=True)
+class WeeklyRetention:
+    """The retention chart's data: per topic charted, (Monday, retention or None) for each week."""
+
+    series: dict[str, list[tuple[date, float | None]]]
+    topics: int  # main topics with reviews in these weeks, charted or not (the chart shows the busiest)
+
+    @property
+    def left_out(self) -> int:
+        """How many topics with reviews the chart does not show."""
+        return self.topics - len(self.series)
+
+
 def retention_by_week(
     session: Session, user: User, today: date, weeks: int = 12, max_series: int = 8
-) -> dict[str, list[tuple[date, float | None]]]:
-    """Weekly retention (share of scheduled reviews graded 3+) per main topic, the last ``weeks`` weeks."""
+) -> WeeklyRetention:
+    """Weekly retention (share of scheduled reviews graded 3+) per main topic, the last ``weeks`` weeks.
+
+    At most ``max_series`` topics are charted, those with the most reviews in these weeks.
+    """
     first_monday = today - timedelta(days=today.weekday()) - timedelta(weeks=weeks - 1)
     topics = session.scalars(owned_topics(user.id)).all()
     chart_topic = _chart_topics(topics)
@@ -252,11 +278,12 @@ def retention_by_week(
         cells[week][0] += n
         cells[week][1] += passed
     busiest = sorted(totals, key=lambda tid: -sum(c[0] for c in totals[tid]))[:max_series]
-    names = {t.id: t.title for t in topics}
-    return {
+    names = _series_names(session, [chart_topic[tid] for tid in busiest])
+    series = {
         names[tid]: [
             (first_monday + timedelta(weeks=w), (p / n) if n else None)
             for w, (n, p) in enumerate(totals[tid])
         ]
         for tid in sorted(busiest, key=lambda tid: chart_topic[tid].position)
     }
+    return WeeklyRetention(series, len(totals))
