@@ -585,3 +585,14 @@ def test_a_bulk_import_restores_the_collector_as_it_found_it(tmp_path: Path) -> 
     with pytest.raises(RuntimeError), older_objects_set_aside():
         raise RuntimeError("an import that fails midway")
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def test_charted_topics_of_the_same_title_are_named_with_their_deck(ctx, user, tmp_path):
+    # Two notes, each with a "Basics" topic: the chart names both series, with their decks' titles.
+    for name in ("git", "docker"):
+        (tmp_path / f"{name}.md").write_text(f"# Basics\n\n- `{name} help` shows help\n", encoding="utf-8")
+    import_note_files(ctx, user, [tmp_path / "git.md", tmp_path / "docker.md"])
+    for card in ctx.scalars(select(Card)):
+        record_grade(ctx, user, card, 4, NOON)
+    series = retention_by_week(ctx, user, TODAY, weeks=4).series
+    assert set(series) == {"Basics · git", "Basics · docker"}

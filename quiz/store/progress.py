@@ -230,7 +230,7 @@ def _series_names(session: Session, topics: Sequence[Topic]) -> dict[int, str]:
     decks = {}
     if repeated:
         ids = {t.deck_id for t in topics}
-        decks = dict(session.execute(select(Deck.id, Deck.title).where(Deck.id.in_(ids))).tuples())
+        decks = dict(session.execute(select(Deck.id, Deck.title).where(Deck.id.in_(ids))).all())
     return {t.id: f"{t.title} · {decks[t.deck_id]}" if t.title in repeated else t.title for t in topics}
 
 
