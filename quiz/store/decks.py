@@ -207,7 +207,8 @@ def _write_new_decks(session: Session, user: User, batch: list[tuple[ImportResul
     card_rows: list[dict[str, Any]] = []
     for (result, item), keys in zip(batch, keys_by_deck, strict=True):
         deck_id = result.deck.id
-        drafts = _drafts(item)
+        unique = unique_drafts(item.note.cards)
+        drafts = unique if item.keep_keys is None else [d for d in unique if d.key in item.keep_keys]
         ids_by_path = {path: topic_ids[(deck_id, key)] for path, key in keys.items()}
         fixes = item.fixes or {}
         card_rows += [
@@ -215,10 +216,11 @@ def _write_new_decks(session: Session, user: User, batch: list[tuple[ImportResul
             for position, draft in enumerate(drafts)
         ]
         result.added = len(drafts)
-        card_keys = {d.key for d in unique_drafts(item.note.cards)}
+        card_keys = {d.key for d in unique}
         result.unticked = len(card_keys) - len(drafts)
         _remember_unticked(session, deck_id, card_keys, item.keep_keys, new_deck=True)
     if card_rows:
+        _same_columns(card_rows)
         # One bulk INSERT for the cards and one INSERT … SELECT for their states: at thousands of cards
         # a note, one ORM object (or one RETURNING round trip) each would cost more than parsing it.
         _insert_rows(session, Card.__table__, card_rows)
@@ -299,6 +301,7 @@ def _update_deck(session: Session, user: User, deck: Deck, item: NoteToSync) -> 
     if existing:
         _states_follow_cards(session, deck)
     if new_cards:
+        _same_columns(new_cards)
         _insert_rows(session, Card.__table__, new_cards)
         added = {row["key"] for row in new_cards}
         stored = select(Card.key, Card.id, Card.topic_id, Card.position).where(Card.deck_id == deck.id)
@@ -321,14 +324,6 @@ def _update_deck(session: Session, user: User, deck: Deck, item: NoteToSync) -> 
             ],
         )
     return result
-
-
-def _drafts(item: NoteToSync) -> list[CardDraft]:
-    """The cards of a new deck's note to store (a new deck has nothing unticked from before)."""
-    drafts = unique_drafts(item.note.cards)
-    if item.keep_keys is not None:
-        drafts = [d for d in drafts if d.key in item.keep_keys]
-    return drafts
 
 
 def _remember_unticked(
@@ -378,8 +373,7 @@ def _card_row(
     deck_id: int, draft: CardDraft, position: int, topic_id: int | None, fix: Wording | None = None
 ) -> dict[str, Any]:
     """A new card's row; every row has the same columns (a bulk INSERT takes them from the first)."""
-    note = Wording(draft.kind, draft.front, draft.back)
-    return {
+    row = {
         "deck_id": deck_id,
         "key": draft.key,
         "front": draft.front,
@@ -388,8 +382,22 @@ def _card_row(
         "position": position,
         "topic_id": topic_id,
         "retired": False,
-        **override_columns(note, fix or note),
     }
+    if fix is None:  # (most cards: the note's wording; the override columns stay NULL, see `_same_columns`)
+        row["kind"] = draft.kind
+    else:
+        row.update(override_columns(Wording(draft.kind, draft.front, draft.back), fix))
+    return row
+
+
+def _same_columns(rows: list[dict[str, Any]]) -> None:
+    """Give every row the columns any row has (a bulk INSERT takes them from the first row): the
+    override columns, NULL, when some card of the batch was fixed in the preview."""
+    columns = set().union(*rows)
+    for row in rows:
+        if len(row) < len(columns):
+            for column in columns - row.keys():
+                row[column] = None
 
 
 def _states_follow_cards(session: Session, deck: Deck) -> None:
