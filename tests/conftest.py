@@ -21,7 +21,8 @@ from werkzeug.security import generate_password_hash
 
 from app import create_app
 from quiz import accounts, counters
-from quiz.models import ReviewDayCount, TopicCount, User, db
+from quiz.models import LOCAL_USER_NAME, ReviewDayCount, TopicCount, User, db
+from quiz.store.days import get_or_create_user
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_NOTES = ROOT / "data" / "docker-notes.md"
@@ -204,3 +205,19 @@ def counter_mismatches(connection: sa.Connection) -> list[str]:
         for table, key in sorted(set(stored) | set(rebuilt), key=repr)
         if stored.get((table, key)) != rebuilt.get((table, key))
     ]
+
+
+@pytest.fixture
+def ctx(app: Flask) -> Iterator[sa.orm.scoped_session]:
+    """The app's database session, inside its app context (store-level tests)."""
+    with app.app_context():
+        yield db.session
+
+
+@pytest.fixture
+def user(ctx) -> User:
+    """The single-user instance's local account, on UTC."""
+    user = get_or_create_user(ctx, LOCAL_USER_NAME)
+    user.timezone = "UTC"
+    ctx.commit()
+    return user

@@ -7,9 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from quiz.models import LOCAL_USER_NAME, Card, ReviewLog, ReviewState, db
+from quiz.models import Card, ReviewLog, ReviewState
 from quiz.store.browser import set_override
-from quiz.store.days import get_or_create_user
 from quiz.store.decks import ImportResult
 from quiz.store.exporting import export_cards
 from quiz.store.grading import record_grade
@@ -40,20 +39,6 @@ LOG_COLUMNS = (
     "ease_hundredths_after", "interval_days_after", "due_after",
 )  # fmt: skip
 STATE_COLUMNS = ("repetitions", "ease_hundredths", "interval_days", "due", "lapses", "introduced_on")
-
-
-@pytest.fixture
-def ctx(app):
-    with app.app_context():
-        yield db.session
-
-
-@pytest.fixture
-def user(ctx):
-    user = get_or_create_user(ctx, LOCAL_USER_NAME)
-    user.timezone = "UTC"
-    ctx.commit()
-    return user
 
 
 @pytest.fixture

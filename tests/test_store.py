@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from quiz.models import LOCAL_USER_NAME, AnkiExport, Card, Deck, ReviewLog, ReviewState, Topic, User, db
+from quiz.models import AnkiExport, Card, Deck, ReviewLog, ReviewState, Topic, User
 from quiz.notes import NoteError
 from quiz.store.browser import choice_options, set_override, source_excerpt
-from quiz.store.days import DailyLimits, daily_limits, get_or_create_user, local_today
+from quiz.store.days import DailyLimits, daily_limits, local_today
 from quiz.store.exporting import export_cards, export_package, next_export_timestamp, record_export
 from quiz.store.grading import NotDueError, record_grade, session_summary, undo_last
 from quiz.store.importing import import_note_files
@@ -26,20 +26,6 @@ from quiz.store.queue import next_card, next_card_id, pending_drill, queue_count
 
 NOON = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 TODAY = date(2026, 3, 10)
-
-
-@pytest.fixture
-def ctx(app):
-    with app.app_context():
-        yield db.session
-
-
-@pytest.fixture
-def user(ctx) -> User:
-    user = get_or_create_user(ctx, LOCAL_USER_NAME)
-    user.timezone = "UTC"
-    ctx.commit()
-    return user
 
 
 def done_today(session, user: User) -> DailyLimits:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, select
 
-from quiz.models import LOCAL_USER_NAME, Card, ReviewState, Topic, User, db
+from quiz.models import Card, ReviewState, Topic, User, db
 from quiz.store.browser import CHOICE_OPTIONS, choice_options, search_cards
 from quiz.store.days import DailyLimits, get_or_create_user
 from quiz.store.grading import record_grade
@@ -22,20 +22,6 @@ from tests.conftest import TEST_USER
 
 NOON = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 TODAY = date(2026, 3, 10)
-
-
-@pytest.fixture
-def ctx(app):
-    with app.app_context():
-        yield db.session
-
-
-@pytest.fixture
-def user(ctx) -> User:
-    user = get_or_create_user(ctx, LOCAL_USER_NAME)
-    user.timezone = "UTC"
-    ctx.commit()
-    return user
 
 
 def topic_nodes(trees: list[TopicProgress]) -> list[TopicProgress]:
