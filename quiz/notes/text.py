@@ -40,7 +40,9 @@ PROMPT_RE = re.compile(r"^\s*[$#>%]\s+")
 _CJK_CLASS = "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _CJK_RANGES)
 CJK_RE = re.compile(f"[{_CJK_CLASS}]")
 _is_cjk_match = CJK_RE.match
-_CJK_RUN_MATCH = re.compile(CJK_RE.pattern + "+").match
+CJK_RUN_RE = re.compile(CJK_RE.pattern + "+")
+_CJK_RUN_MATCH = CJK_RUN_RE.match
+_LATIN_RE = re.compile(r"[A-Za-z]")
 _has_cjk_search = CJK_RE.search
 _PROGRAM_RE = re.compile(r"[a-z][a-z0-9_.+-]*")
 _CODEISH_REST_RE = re.compile(r"[=(:;,.]")
@@ -57,6 +59,12 @@ def is_cjk(ch: str) -> bool:
 
 def has_cjk(text: str) -> bool:
     return _has_cjk_search(text) is not None
+
+
+def may_hold_command(text: str) -> bool:
+    """Whether a command can be in `text` at all: a command is a code span or starts with a Latin
+    program word, so a line of neither (all CJK prose) holds none."""
+    return "`" in text or _LATIN_RE.search(text) is not None
 
 
 @lru_cache(maxsize=8192)

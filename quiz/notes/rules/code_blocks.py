@@ -13,6 +13,7 @@ per line.  A command with no description anywhere makes no card (skipped: no_des
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from quiz.notes.blocks import SHELL_LANGS, Block
 from quiz.notes.context import Context
@@ -55,7 +56,7 @@ def code_block(
     lang = first_word(node.info).lower()
     shell = lang in SHELL_LANGS
     command_lang = lang in COMMAND_LANGS
-    if lang and not shell and not command_lang and lang not in PLAIN_LANGS and lang not in ctx.command_tags:
+    if _foreign(lang) and lang not in ctx.command_tags:
         _skip_example_block(ctx, node)
         return
     nxt = siblings[n + 1] if siblings is not None and 0 <= n < len(siblings) - 1 else None
@@ -74,6 +75,23 @@ def code_block(
     _propose_groups(ctx, groups, block_desc, parents, alone)
 
 
+def _foreign(lang: str) -> bool:
+    """A block language that is neither a shell's, a command language, nor plain text."""
+    return bool(lang) and lang not in SHELL_LANGS and lang not in COMMAND_LANGS and lang not in PLAIN_LANGS
+
+
+def _code_blocks(root: Block) -> Iterator[tuple[list[Block], int]]:
+    """Every code block of the tree, as (its siblings, its index among them)."""
+    stack = [root]
+    while stack:
+        kids = stack.pop().children
+        for n, child in enumerate(kids):
+            if child.kind == "code":
+                yield kids, n
+            elif child.children:
+                stack.append(child)
+
+
 AFTER_STYLE_MIN = 2  # blocks described by the paragraph after them that make a note of that style
 AFTER_DESC_MAX = 120  # characters of such a description (a longer paragraph explains, it does not name)
 
@@ -85,21 +103,14 @@ def descriptions_follow_blocks(root: Block) -> bool:
     another block with a short paragraph after it, against a block after a paragraph with no
     paragraph after it (or after a lead-in ending in a colon)."""
     after = before = 0
-    stack = [root]
-    while stack:
-        kids = stack.pop().children
-        for n, child in enumerate(kids):
-            if child.kind != "code":
-                if child.children:
-                    stack.append(child)
-                continue
-            prev = kids[n - 1] if n else None
-            nxt = kids[n + 1] if n + 1 < len(kids) else None
-            if prev is not None and prev.kind == "para":
-                if prev.text.rstrip().endswith((":", "：")) or nxt is None or nxt.kind != "para":
-                    before += 1
-            elif _after_desc(nxt, frozenset()):
-                after += 1
+    for kids, n in _code_blocks(root):
+        prev = kids[n - 1] if n else None
+        nxt = kids[n + 1] if n + 1 < len(kids) else None
+        if prev is not None and prev.kind == "para":
+            if prev.text.rstrip().endswith((":", "：")) or nxt is None or nxt.kind != "para":
+                before += 1
+        elif _after_desc(nxt, frozenset()):
+            after += 1
     return after >= AFTER_STYLE_MIN and after > before
 
 
@@ -122,19 +133,11 @@ def command_tags(root: Block, known: frozenset[str] | set[str]) -> frozenset[str
     """The languages a note marks blocks of commands with (```` ```yml ```` over ``docker build
     [options] .`` in a cheat sheet): every block of that language reads as commands, and there are
     at least COMMAND_TAG_MIN of them; not a language any block of which holds code or configuration."""
-    counts: dict[str, int] = {}
-    stack = [root]
-    while stack:
-        for child in stack.pop().children:
-            if child.children:
-                stack.append(child)
-            if child.kind != "code":
-                continue
-            lang = first_word(child.info).lower()
-            if not lang or lang in SHELL_LANGS or lang in COMMAND_LANGS or lang in PLAIN_LANGS:
-                continue
-            if counts.get(lang, 0) >= 0:
-                counts[lang] = counts.get(lang, 0) + 1 if reads_as_commands(child.text, known) else -1
+    counts: dict[str, int] = {}  # blocks of commands by language; -1: a block of code or config seen
+    for kids, n in _code_blocks(root):
+        lang = first_word(kids[n].info).lower()
+        if _foreign(lang) and counts.get(lang, 0) >= 0:
+            counts[lang] = counts.get(lang, 0) + 1 if reads_as_commands(kids[n].text, known) else -1
     return frozenset(lang for lang, n in counts.items() if n >= COMMAND_TAG_MIN)
 
 

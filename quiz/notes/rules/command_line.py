@@ -14,7 +14,7 @@ from quiz.notes.context import Context
 from quiz.notes.rules.prose_use import MAX_USES_PER_LINE, TALKED_ABOUT_RE, ZH_NOT_DESC_RE, prose_use
 from quiz.notes.shaping import bare
 from quiz.notes.text import (
-    CJK_RE,
+    CJK_RUN_RE,
     DESC_LEAD_RE,
     PROMPT_RE,
     clean_desc,
@@ -25,6 +25,7 @@ from quiz.notes.text import (
     is_cjk,
     is_command_word,
     is_placeholder,
+    may_hold_command,
     scan_command,
     strip_code,
 )
@@ -123,9 +124,7 @@ def command_at_start(text: str, known: frozenset[str] | set[str]) -> tuple[str, 
     return None
 
 
-_LATIN_RE = re.compile(r"[A-Za-z]")
 _COLUMN_GAP_RE = re.compile(r" [ \t]+|\t")  # two spaces or more, or a tab: a column gap
-_CJK_RUN_RE = re.compile(CJK_RE.pattern + "+")
 _COLUMN_CMD_BAD_RE = re.compile(r"[。；！？;!?，、（）：]|\.\s")  # prose punctuation: not a command column
 COLUMN_EN_DESC_MIN_WORDS = 2  # ``docker ps  List containers``: an English description column, words at least
 
@@ -139,7 +138,7 @@ def column_split(text: str, known: frozenset[str] | set[str]) -> tuple[str, str]
     cmd, desc = text[: m.start()].strip(), text[m.end() :].strip()
     if not desc or " " not in cmd or _not_a_column(cmd):
         return None
-    if any(ACTION_ZH_RE.match(run.group(0)) for run in _CJK_RUN_RE.finditer(cmd)):
+    if any(ACTION_ZH_RE.match(run.group(0)) for run in CJK_RUN_RE.finditer(cmd)):
         return None  # "docker ps 查看容器  …": the CJK words are a description, not a placeholder
     if not (is_cjk(desc[0]) or _en_column_desc(desc, known)):
         return None
@@ -175,7 +174,7 @@ def _column_key(text: str) -> tuple[str, str] | None:
     key, desc = text[: m.start()].strip(), text[m.end() :].strip()
     if not desc or not is_cjk(desc[0]) or _not_a_column(key):
         return None
-    if any(ACTION_ZH_RE.match(run.group(0)) for run in _CJK_RUN_RE.finditer(key)):
+    if any(ACTION_ZH_RE.match(run.group(0)) for run in CJK_RUN_RE.finditer(key)):
         return None
     return key, clean_desc(desc)
 
@@ -375,8 +374,8 @@ def command_line(
 
     ``prev`` is the line before it in the paragraph (None: it starts the paragraph).
     """
-    if "`" not in text and not _LATIN_RE.search(text):
-        return False  # a command is a code span or starts with a Latin program word: none here
+    if not may_hold_command(text):
+        return False
     for rule in COMMAND_LINE_RULES:
         done = rule(ctx, text, parents, lineno, prev)
         if done is not None:

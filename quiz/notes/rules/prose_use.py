@@ -21,6 +21,7 @@ from quiz.notes.text import (
     has_cjk,
     is_cjk,
     is_command_word,
+    may_hold_command,
     scan_command,
     strip_code,
 )
@@ -34,7 +35,6 @@ _USE_RE = re.compile(
     r"(?:使用|利用|运行|执行|输入|通过|敲|用|(?<![A-Za-z])(?:use|using|run|running|type|execute|with|via)(?![A-Za-z]))",
     re.I,
 )
-_LATIN_RE = re.compile(r"[A-Za-z]")
 # after a command that ends its clause: nothing, or words that say nothing ("命令即可", "instead")
 _AFTER_FILLER_RE = re.compile(
     r"\s*+(?:这个|这条|该)?(?:命令|指令|commands?)?\s*+"
@@ -85,8 +85,8 @@ _NAMING_NOUNS = frozenset("command commands tool utility program 命令 指令 �
 
 def prose_use(ctx: Context, text: str, parents: list[str], lineno: int) -> bool:
     """``使用 `docker ps` 查看容器`` → docker ps; not ``用户可以…`` (no command).  True if any card."""
-    if "`" not in text and not _LATIN_RE.search(text):
-        return False  # no code span and no Latin word: no command can follow a verb here
+    if not may_hold_command(text):
+        return False
     prose = strip_code(text)
     todo: list[tuple[int, int, str]] = []
     for n, m in enumerate(_USE_RE.finditer(prose)):
