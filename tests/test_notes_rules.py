@@ -15,6 +15,7 @@ from quiz.notes import NOTES_MODULES, RULES, SKIP_REASONS, Skipped, parse_note
 from quiz.notes.choice import RULE_CONFIDENCE, Choice, confidence
 from quiz.notes.model import Candidate
 from quiz.notes.rules.options import option_flag
+from quiz.notes.shaping import command_front
 
 # rule name: (a note it handles, a note it must not touch)
 EXAMPLES: dict[str, tuple[str, str]] = {
@@ -509,3 +510,16 @@ def test_an_option_with_several_forms_reads_as_its_first_with_the_shared_argumen
     flag: str, expected: str
 ) -> None:
     assert option_flag(flag) == expected
+
+
+@pytest.mark.parametrize(
+    ("desc", "parents", "expected"),
+    [
+        ("列出容器", ["容器"], ("容器 › 列出容器", "own")),
+        ("", ["容器", "列出"], ("容器 › 列出", "item")),
+        ("", [], ("Docker", "heading")),
+        ("  ", [], ("", "own")),  # a blank description is none: no card
+    ],
+)
+def test_a_command_front_says_where_it_came_from(desc: str, parents: list[str], expected: tuple) -> None:
+    assert command_front(desc, parents, "Docker") == expected

@@ -69,11 +69,10 @@ class Context:
         cmd = cmd.strip()
         if not cmd:
             return False
-        front = command_front(desc, parents, self.heading())
+        front, front_from = command_front(desc, parents, self.heading())
         if not front:
             self.skip(line, cmd, "no_description")
             return False
-        front_from = "own" if desc.strip() else "item" if parents else "heading"
         return self.propose("command", front, cmd, line, cmd, why, front_from)
 
     def skip(self, line: int, text: str, reason: str) -> None:

@@ -53,23 +53,25 @@ def shape_pair(kind: str, front: str, back: str) -> tuple[str, str]:
     return front.strip(), back.strip()
 
 
-def command_front(desc: str, parents: list[str], heading: str) -> str:
+def command_front(desc: str, parents: list[str], heading: str) -> tuple[str, str]:
     """A command card's front: its description (else the enclosing item, else the heading),
-    prefixed with the enclosing list item (``parent › description``), cut at MAX_DESC; "" if none."""
+    prefixed with the enclosing list item (``parent › description``), cut at MAX_DESC; "" if none.
+    With it, where it came from: "own", "item" or "heading" (`quiz.notes.choice.FRONT_CONFIDENCE`)."""
     prefix = ""
+    source = "own"
     if not desc:
         if parents:
-            desc, prefix = parents[-1], (parents[-2] if len(parents) > 1 else "")
+            desc, prefix, source = parents[-1], (parents[-2] if len(parents) > 1 else ""), "item"
         else:
-            desc = heading
+            desc, source = heading, "heading"
     else:
         prefix = parents[-1] if parents else ""
     desc = desc.strip()
     if not desc:
-        return ""
+        return "", source
     if len(desc) > MAX_DESC:
         desc = desc[: MAX_DESC - 1].rstrip() + "…"
-    return f"{prefix} › {desc}" if prefix and norm_key(prefix) != norm_key(desc) else desc
+    return (f"{prefix} › {desc}" if prefix and norm_key(prefix) != norm_key(desc) else desc), source
 
 
 # "[text](url)" / "[text][ref]" → text; "![alt](src)" (an image) → nothing; an empty "[](url)" → nothing
