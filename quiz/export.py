@@ -131,6 +131,37 @@ _CONCEPT_CSS = _BASE_CSS
 
 
 @dataclass(frozen=True)
+class AnkiSchedule:
+    """A seen card's scheduling as Anki stores it (``cards`` columns), for ``--with-schedule``.
+
+    ``due_in_days`` is relative to the export's today (0: due today, negative: overdue); the writer
+    turns it into Anki's day number for the package's collection, so that Anki's import, which shifts
+    review days from the package's today to its own, keeps the card due on the same calendar day.
+    """
+
+    card_type: int  # Anki cards.type: 0 new, 1 learning, 2 review, 3 relearning
+    queue: int  # Anki cards.queue: 0 new, 1 learning, 2 review, -1 suspended
+    due_in_days: int
+    interval_days: int  # cards.ivl
+    factor: int  # cards.factor: the ease in permille (SM-2 ease 2.5 -> 2500)
+    reps: int
+    lapses: int
+
+
+@dataclass(frozen=True)
+class AnkiReview:
+    """One review log entry as Anki's ``revlog`` row (without the card id, which the writer assigns)."""
+
+    id_ms: int  # when, in milliseconds since the epoch: Anki's revlog id (unique per collection)
+    ease: int  # 1 Again, 2 Hard, 3 Good, 4 Easy
+    interval: int  # ivl after the review (days; negative: seconds)
+    last_interval: int  # ivl before
+    factor: int  # ease after, permille
+    time_ms: int  # time taken; 0 when unknown
+    review_type: int  # 0 learn, 1 review, 2 relearn, 3 filtered (cram)
+
+
+@dataclass(frozen=True)
 class ExportCard:
     """One card to export, with everything the export needs and nothing else."""
 
@@ -141,6 +172,12 @@ class ExportCard:
     back: str  # Markdown; for kind "command" the bare shell command (plain text, not Markdown)
     topic: tuple[str, ...]  # heading titles, outermost first; may be empty
     deck_title: str  # used as the Anki deck name for cards with an empty topic
+    order: int = 0  # the card's place among the exported cards: a new card is Anki's "New #order"
+    modified: int | None = None  # seconds since the epoch of the card's last change; None: the export's
+    suspended: bool = False
+    retired: bool = False  # gone from its note: exported suspended and tagged wengu::retired
+    schedule: AnkiSchedule | None = None  # None: exported as a new card
+    reviews: tuple[AnkiReview, ...] = ()  # the card's review history, oldest first (with the schedule)
 
 
 @lru_cache(maxsize=4096)
