@@ -22,9 +22,10 @@ confirmation restores it, replacing the account's data.
 A deck carries its note's text (``source_text``) and display name (``source_name``),
 so a restored card shows its source lines, and the keys of the cards the user unticked
 at an import (``unticked``: they stay out of later imports); a card carries the note's
-kind when the user chose another (``note_kind``).  Backups written before these fields
-existed restore without them.  A deck's ``source_path`` is only the note's identity:
-nothing in the app opens it, whatever a backup sets it to.
+kind when the user chose another (``note_kind``) and its last change as the Anki export
+stamps it (``changed_at``).  Backups written before these fields existed restore without
+them (a card's last change then is its last edit, else its deck's import).  A deck's
+``source_path`` is only the note's identity: nothing in the app opens it, whatever a backup sets it to.
 """
 
 from __future__ import annotations
@@ -90,8 +91,11 @@ CARD_FIELDS = (
     "override_front",
     "override_back",
     "note_kind",
+    "changed_at",
 )
-OPTIONAL_CARD_FIELDS = frozenset({"note_kind"})
+# A backup from before a card kept its last change restores it as the migration fills it: the re-import
+# that last edited the card, else its deck's last import.
+OPTIONAL_CARD_FIELDS = frozenset({"note_kind", "changed_at"})
 # A review state's schedule and a log row's before and after are the grade's own columns
 # (quiz.store.grading); the drill mark is not kept: a restore derives it from the newest grade.
 STATE_FIELDS = (*SCHEDULE_FIELDS, "suspended")
@@ -299,7 +303,9 @@ def _values(
     """Decode the fields of one section; ``table``'s rules across columns (``quiz.limits``) must hold too."""
     obj = _object(raw, where)
     values = {
-        name: decode(obj.get(name) if name in optional else _field(obj, name, where), f"{where}.{name}")
+        name: None
+        if name in optional and name not in obj
+        else decode(_field(obj, name, where), f"{where}.{name}")
         for name, decode in decoders.items()
     }
     if table is not None:
@@ -431,6 +437,8 @@ def _parse(data: object) -> _Backup:
         for c, raw_card in enumerate(_list(_field(raw_deck, "cards", where), f"{where}.cards")):
             cwhere = f"{where}.cards[{c}]"
             card_values = _values(raw_card, _CARD, cwhere, OPTIONAL_CARD_FIELDS)
+            if card_values["changed_at"] is None:
+                card_values["changed_at"] = card_values["edited_at"] or values["imported_at"]
             if card_values["key"] in keys:
                 raise BackupError(
                     N_("%(where)s: card key %(key)s appears twice in the deck"),
@@ -487,7 +495,8 @@ def dump_user(session: Session, user: User) -> dict[str, Any]:
                     "topics": [{"path": [title, ...], position}],
                     "unticked": [key, ...],
                     "cards": [{key, kind, front, back, line, position, retired, edited_at,
-                               override_front, override_back, note_kind, "topic": [title, ...] | null,
+                               override_front, override_back, note_kind, changed_at,
+                               "topic": [title, ...] | null,
                                "state": {repetitions, ease_hundredths, ...} | null,
                                "log": [{"seq", reviewed_at, review_day, grade, drill,
                                         ..._before, ..._after}]}]}],

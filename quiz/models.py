@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import secrets
 import unicodedata
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import (
@@ -37,6 +37,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    inspect,
     select,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, validates
@@ -329,6 +330,10 @@ class Card(db.Model):
     # The kind the note gives the card when the user chose another (``kind``); None: ``kind`` is the note's.
     # Re-imports update this one and leave ``kind`` as the user chose it.
     note_kind: Mapped[str | None] = mapped_column(String(16))
+    # The card's last change as the Anki export writes it (its kind, shown text, topic, retirement or
+    # suspension): the exported note's modification time, so Anki's import updates only what changed.
+    # Kept by ``_stamp_changed_cards`` on every ORM change; bulk inserts (``quiz.store.decks``) set it.
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     deck: Mapped[Deck] = relationship(back_populates="cards")
     topic: Mapped[Topic | None] = relationship()
@@ -543,6 +548,69 @@ def _state_follows_its_card(_mapper: object, connection: Connection, state: Revi
 def _log_records_where_its_card_stood(_mapper: object, connection: Connection, log: ReviewLog) -> None:
     if log.deck_id is None:
         log.deck_id, log.topic_id, _position, _retired = _card_copies(connection, log.card_id)
+
+
+# What the Anki export writes of a card (``quiz.store.exporting``): a change to any of these is a change of
+# the exported note.  ``topic`` is the relationship (set before the flush fills ``topic_id``).
+_EXPORTED_CARD_ATTRS = ("kind", "front", "back", "override_front", "override_back", "topic_id", "retired")
+
+
+def change_time(previous: datetime | None, now: datetime) -> datetime:
+    """When a change made at ``now`` is stamped: ``now``, but at least one whole second after the
+    ``previous`` stamp.  Anki compares note modification times in whole seconds and updates a note only
+    when the package's is newer, so two changes within one second must still give two later seconds."""
+    if previous is None:
+        return now
+    floor = previous.replace(microsecond=0) + timedelta(seconds=1)
+    return max(now, floor)
+
+
+def _net_change(obj: object, attrs: tuple[str, ...]) -> bool:
+    """Whether any of ``attrs`` of ``obj`` ends the flush with another value than it had."""
+    state = inspect(obj)
+    for name in attrs:
+        history = state.attrs[name].history
+        if history.added or history.deleted:
+            # A value set without the old one loaded counts as a change (history.deleted is empty).
+            if list(history.added) != list(history.deleted):
+                return True
+    return False
+
+
+def _shown(card: Card, old: bool) -> tuple[object, ...]:
+    """(kind, shown front, shown back, topic id, retired) of a card: as it was (``old``) or is now."""
+    state = inspect(card)
+    values = {}
+    for name in _EXPORTED_CARD_ATTRS:
+        history = state.attrs[name].history
+        if old and history.deleted:
+            values[name] = history.deleted[0]
+        elif old and history.added:
+            return ()  # the old value was never loaded: unknown, so the card counts as changed
+        else:
+            values[name] = getattr(card, name)
+    front = values["override_front"] if values["override_front"] is not None else values["front"]
+    back = values["override_back"] if values["override_back"] is not None else values["back"]
+    return (values["kind"], front, back, values["topic_id"], values["retired"])
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_changed_cards(session: Session, _flush_context: object, _instances: object) -> None:
+    """Set ``Card.changed_at`` when what the Anki export writes of a card changed in this flush: its kind
+    or shown text, its topic, its retirement (``Card``) or its suspension (``ReviewState``).  A value set
+    to what it was already changes nothing."""
+    changed: dict[int, Card] = {}
+    for obj in session.dirty:
+        if isinstance(obj, Card):
+            if _shown(obj, old=True) != _shown(obj, old=False) or _net_change(obj, ("topic",)):
+                changed[id(obj)] = obj
+        elif isinstance(obj, ReviewState) and _net_change(obj, ("suspended",)):
+            card = obj.card
+            changed[id(card)] = card
+    if changed:
+        now = now_utc()
+        for card in changed.values():
+            card.changed_at = change_time(card.changed_at, now)
 
 
 UNDO_FLAG = "wengu.undo"  # set in session.info while an undo removes log entries

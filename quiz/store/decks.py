@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
@@ -359,6 +360,11 @@ def _insert_rows(session: Session, table: Any, rows: list[dict[str, Any]]) -> No
     columns = list(rows[0])
     connection = session.connection()
     dialect = connection.dialect
+    # Datetimes (a card's changed_at) are the one exception: written as the column type writes them.
+    stamped = [c for c in columns if isinstance(rows[0][c], datetime)]
+    if stamped:
+        processors = {c: table.c[c].type._cached_bind_processor(dialect) for c in stamped}
+        rows = [row | {c: processors[c](row[c]) for c in stamped} for row in rows]
     marker = "?" if dialect.paramstyle == "qmark" else "%s"
     quote = dialect.identifier_preparer.quote
     sql = (
@@ -382,6 +388,7 @@ def _card_row(
         "position": position,
         "topic_id": topic_id,
         "retired": False,
+        "changed_at": now_utc(),
     }
     if fix is None:  # (most cards: the note's wording; the override columns stay NULL, see `_same_columns`)
         row["kind"] = draft.kind
