@@ -470,6 +470,7 @@ def generate(
                     "line": 3 + position * 2,
                     "position": position,
                     "retired": False,
+                    "changed_at": stamp,
                 }
 
         # 10% new cards, spread evenly (every tenth card); the others reviewed in a shuffled order.

@@ -62,10 +62,13 @@ class Sizes:
     export_large: int
     export_reps: int
     anki_reps: int
+    schedule_cards: int = 50_000  # the export with schedule: cards and review log rows
+    schedule_logs: int = 500_000
+    schedule_reps: int = 2
 
 
 FULL = Sizes(100_000, 1_000_000, 300, 15, 100, 200, 5.0, 400, 3, 2, 10_000, 50_000, 3, 2)
-QUICK = Sizes(5_000, 50_000, 50, 5, 20, 30, 0.4, 40, 1, 1, 1_000, 5_000, 1, 1)
+QUICK = Sizes(5_000, 50_000, 50, 5, 20, 30, 0.4, 40, 1, 1, 1_000, 5_000, 1, 1, 5_000, 50_000, 1)
 
 
 class Report:
@@ -383,6 +386,40 @@ def export_benchmark(report: Report, sizes: Sizes, tmp: Path) -> None:
     report.add(row)
 
 
+def schedule_export_benchmark(report: Report, sizes: Sizes, tmp: Path, today: date) -> None:
+    """``flask anki export --with-schedule`` of a generated collection beside the ``anki`` library exporting
+    the same cards, scheduling and revlog from its own collection (built beforehand, untimed)."""
+    url = f"sqlite:///{tmp / 'schedule.sqlite'}"
+    info = collection.generate(url, cards=sizes.schedule_cards, log_rows=sizes.schedule_logs, today=today)
+    reps = str(sizes.schedule_reps)
+    app = run_worker("export-schedule", "--db", url, "--out", str(tmp / "sched-app.apkg"), "--reps", reps)
+    bare = run_worker(
+        "export-schedule", "--db", url, "--out", str(tmp / "sched-bare.apkg"), "--reps", reps, "--bare"
+    )
+    row = timed_row(
+        f"Anki export with schedule, {info.cards:,} cards, {info.log_rows:,} review rows",
+        app["times"],
+        bare["times"],
+        base_label=f"anki {_anki_version()} export_anki_package (with scheduling)",
+    )
+    row.notes.append(
+        f"Wengu: from its database, reading included; anki: {bare['revlog']:,} revlog rows in its own "
+        f"collection; packages {app['size'] / 1e6:.1f} MB and {bare['size'] / 1e6:.1f} MB"
+    )
+    report.add(row)
+    report.add(
+        Row(
+            "  ↳ peak RSS, export with schedule (own process)",
+            f"{app['peak_mb']:.0f} MB",
+            f"{bare['peak_mb']:.0f} MB (building its collection included)",
+            app["peak_mb"] / bare["peak_mb"],
+            "< 500 MB",
+            app["peak_mb"] < 500,
+        )
+    )
+    (tmp / "schedule.sqlite").unlink(missing_ok=True)
+
+
 def _anki_version() -> str:
     from importlib.metadata import version
 
@@ -468,8 +505,8 @@ def main() -> int:
     ap.add_argument("--out", default=str(BENCH / "RESULTS.md"))
     ap.add_argument(
         "--only",
-        default="sqlite,import,export,pg",
-        help="comma-separated sections: sqlite, import, export, pg (default: all)",
+        default="sqlite,import,export,schedule,pg",
+        help="comma-separated sections: sqlite, import, export, schedule, pg (default: all)",
     )
     args = ap.parse_args()
     sizes = QUICK if args.quick else FULL
@@ -503,6 +540,12 @@ def main() -> int:
                 export_benchmark(report, sizes, tmp)
             except Exception as exc:
                 report.failed("Anki export", exc)
+        if "schedule" in only:
+            report.section("Anki export with schedule")
+            try:
+                schedule_export_benchmark(report, sizes, tmp, today)
+            except Exception as exc:
+                report.failed("Anki export with schedule", exc)
         if args.pg and "pg" in only:
             report.section("PostgreSQL")
             problem = collection.pg_available()

@@ -8,6 +8,7 @@ them; they can be run by hand too:
     .venv/bin/python bench/workers.py import --corpus DIR --reps 2
     .venv/bin/python bench/workers.py export --cards 10000 --out x.apkg --reps 3 [--bare]
     .venv/bin/python bench/workers.py anki   --apkg x.apkg --reps 2
+    .venv/bin/python bench/workers.py export-schedule --db sqlite:///c.sqlite --out x.apkg [--bare]
 """
 
 from __future__ import annotations
@@ -184,6 +185,92 @@ def anki(args: argparse.Namespace) -> dict:
     return {"times": times, "peak_mb": peak_mb(), "new": new}
 
 
+def _export_app(url: str):
+    from collection import bench_config
+
+    from app import create_app
+
+    return create_app(bench_config(url, tempfile.mkdtemp(prefix="wengu-bench-instance-")))
+
+
+def export_schedule(args: argparse.Namespace) -> dict:
+    """``flask anki export --with-schedule`` of a generated collection (``bench/collection.py``), or, with
+    --bare, the real ``anki`` library exporting the same cards, schedule and revlog from its own collection
+    (``Collection.export_anki_package`` with scheduling); that collection is built first, untimed."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from quiz.models import User, db
+    from quiz.store.exporting import ExportOptions, export_cards, export_package
+
+    out = Path(args.out)
+    app = _export_app(args.db)
+    times: list[int] = []
+    with app.app_context():
+        session = db.session
+        user = session.scalar(select(User))
+        now = datetime.now(UTC)
+        if not args.bare:
+            for _ in range(args.reps):
+                out.unlink(missing_ok=True)
+                start = time.perf_counter_ns()
+                notes = export_package(session, user, out, now, ExportOptions(with_schedule=True))
+                times.append(time.perf_counter_ns() - start)
+                session.rollback()  # not recorded: every repetition is the same first export
+            return {"times": times, "peak_mb": peak_mb(), "notes": notes, "size": out.stat().st_size}
+        from quiz.store.days import local_today
+
+        cards = export_cards(session, user, today=local_today(user, now))
+    return _bare_schedule_export(cards, out, args.reps, times)
+
+
+def _bare_schedule_export(cards: list, out: Path, reps: int, times: list[int]) -> dict:
+    """The same cards, scheduling and revlog in an ``anki`` collection, then its export timed."""
+    from anki.collection import AddNoteRequest, Collection, ExportAnkiPackageOptions
+
+    with tempfile.TemporaryDirectory() as tmp:
+        col = Collection(str(Path(tmp) / "bare.anki2"))
+        try:
+            model = col.models.by_name("Basic")
+            deck_ids: dict[str, int] = {}
+            requests = []
+            for card in cards:
+                name = "::".join(card.topic) or card.deck_title
+                if name not in deck_ids:
+                    deck_ids[name] = col.decks.id(name)
+                note = col.new_note(model)
+                note.fields[0], note.fields[1] = card.front, card.back
+                requests.append(AddNoteRequest(note=note, deck_id=deck_ids[name]))
+            col.add_notes(requests)
+            card_ids = [cid for (cid,) in col.db.all("select id from cards order by nid, ord")]
+            today = col.sched.today
+            rows, revlog = [], []
+            for cid, card in zip(card_ids, cards, strict=True):
+                s = card.schedule
+                if s is not None:
+                    due = today + s.due_in_days
+                    rows.append((s.card_type, s.queue, due, s.interval_days, s.factor, s.reps, s.lapses, cid))
+                revlog += [(r.id_ms, cid, -1, r.ease, r.interval, r.last_interval, r.factor, r.time_ms,
+                            r.review_type) for r in card.reviews]  # fmt: skip
+            col.db.executemany(
+                "update cards set type=?, queue=?, due=?, ivl=?, factor=?, reps=?, lapses=? where id=?", rows
+            )
+            col.db.executemany("insert into revlog values (?,?,?,?,?,?,?,?,?)", revlog)
+            options = ExportAnkiPackageOptions(
+                with_scheduling=True, with_deck_configs=False, with_media=False, legacy=True
+            )
+            for _ in range(reps):
+                out.unlink(missing_ok=True)
+                start = time.perf_counter_ns()
+                notes = col.export_anki_package(out_path=str(out), options=options, limit=None)
+                times.append(time.perf_counter_ns() - start)
+        finally:
+            col.close()
+    return {"times": times, "peak_mb": peak_mb(), "notes": notes, "size": out.stat().st_size,
+            "revlog": len(revlog)}  # fmt: skip
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="step", required=True)
@@ -201,9 +288,20 @@ def main() -> None:
     p = sub.add_parser("anki")
     p.add_argument("--apkg", required=True)
     p.add_argument("--reps", type=int, default=2)
+    p = sub.add_parser("export-schedule")
+    p.add_argument("--db", required=True, help="the URL of a collection made by bench/collection.py")
+    p.add_argument("--out", required=True)
+    p.add_argument("--reps", type=int, default=1)
+    p.add_argument("--bare", action="store_true")
     p = sub.add_parser("idle")  # the interpreter's own footprint, for reference
     args = ap.parse_args()
-    steps = {"parse": parse, "import": import_notes, "export": export, "anki": anki}
+    steps = {
+        "parse": parse,
+        "import": import_notes,
+        "export": export,
+        "anki": anki,
+        "export-schedule": export_schedule,
+    }
     result = steps[args.step](args) if args.step in steps else {"times": [], "peak_mb": peak_mb()}
     print(json.dumps(result))
 

@@ -100,7 +100,8 @@ OPTIONAL_CARD_FIELDS = frozenset({"note_kind", "changed_at"})
 # (quiz.store.grading); the drill mark is not kept: a restore derives it from the newest grade.
 STATE_FIELDS = (*SCHEDULE_FIELDS, "suspended")
 LOG_FIELDS = ("reviewed_at", "review_day", "grade", "drill", *LOG_BEFORE_FIELDS, *LOG_AFTER_FIELDS)
-EXPORT_FIELDS = ("timestamp", "note_count")
+EXPORT_FIELDS = ("timestamp", "note_count", "exported_at", "layout")
+OPTIONAL_EXPORT_FIELDS = frozenset({"exported_at", "layout"})
 
 
 class BackupError(LocalizedError):
@@ -475,7 +476,7 @@ def _parse(data: object) -> _Backup:
             cards.append(_Card(card_values, topic, state, log))
         decks.append(_Deck(values, topics, cards, _unticked(raw_deck, where)))
     exports = [
-        _values(raw, _EXPORT, f"anki_exports[{i}]")
+        _values(raw, _EXPORT, f"anki_exports[{i}]", OPTIONAL_EXPORT_FIELDS)
         for i, raw in enumerate(_list(_field(top, "anki_exports", "backup"), "anki_exports"))
     ]
     return _Backup(user, decks, exports)
@@ -500,7 +501,7 @@ def dump_user(session: Session, user: User) -> dict[str, Any]:
                                "state": {repetitions, ease_hundredths, ...} | null,
                                "log": [{"seq", reviewed_at, review_day, grade, drill,
                                         ..._before, ..._after}]}]}],
-         "anki_exports": [{timestamp, note_count}]}
+         "anki_exports": [{timestamp, note_count, exported_at, layout}]}
 
     ``seq`` numbers the user's whole review log in order (oldest first), across cards.
     """

@@ -20,7 +20,7 @@ from quiz import accounts, backup
 from quiz.models import LOCAL_USER_NAME, Deck, User, db, now_utc
 from quiz.notes import CardDraft, NoteError, decode_note, parse_note
 from quiz.store.days import get_or_create_user
-from quiz.store.exporting import export_package
+from quiz.store.exporting import ExportOptions, export_package
 from quiz.store.importing import import_note_files
 
 notes_cli = AppGroup("notes", help="Preview and import Markdown notes.")
@@ -138,11 +138,26 @@ def import_command(paths: tuple[Path, ...], user_name: str | None) -> None:
 @anki_cli.command("export")
 @click.argument("out", type=click.Path(dir_okay=False, writable=True, path_type=Path))
 @USER_OPTION
+@click.option(
+    "--with-schedule",
+    is_flag=True,
+    help="Carry each card's SM-2 state and the review log over "
+    '(import it with "Import any learning progress").',
+)
+@click.option(
+    "--plain-commands",
+    is_flag=True,
+    help="Command cards show the command instead of asking to type it.",
+)
 @with_appcontext
-def export_command(out: Path, user_name: str | None) -> None:
-    """Write every active card to an Anki package (.apkg); re-importing it updates, never duplicates."""
+def export_command(out: Path, user_name: str | None, with_schedule: bool, plain_commands: bool) -> None:
+    """Write every card to an Anki package (.apkg); re-importing it updates, never duplicates.
+
+    Retired cards go too, suspended and tagged wengu::retired.
+    """
     user = resolve_user(user_name)
-    count = export_package(db.session, user, out, now_utc())
+    options = ExportOptions(with_schedule=with_schedule, typed_commands=not plain_commands)
+    count = export_package(db.session, user, out, now_utc(), options)
     if count is None:
         raise click.ClickException("There are no cards to export: import some notes first.")
     db.session.commit()

@@ -48,6 +48,13 @@ class EmptyForm(FlaskForm):
     """A button-only action (export, undo, end session): it renders the CSRF token, its only field."""
 
 
+class ExportForm(FlaskForm):
+    """The Anki export's options: the schedule and review history, and typed command cards."""
+
+    with_schedule = BooleanField(_l("With my schedule and review history"))
+    typed_commands = BooleanField(_l("Command cards ask to type the command"), default=True)
+
+
 class StartForm(FlaskForm):
     """Start today's quiz, on every topic or on one topic and its subtopics."""
 

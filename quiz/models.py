@@ -528,6 +528,11 @@ class AnkiExport(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     timestamp: Mapped[int] = mapped_column(BigInteger)  # seconds since the epoch, as stamped on the notes
     note_count: Mapped[int] = mapped_column(Integer)
+    # When the export began, and how it wrote the notes (``quiz.store.exporting.export_layout``): the next
+    # export stamps the cards changed since later than this one, and every note when the layout differs.
+    # None for exports from before they were kept.
+    exported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    layout: Mapped[str | None] = mapped_column(String(32))
 
 
 def _card_copies(connection: Connection, card_id: int) -> Row[tuple[int, int | None, int, bool]]:

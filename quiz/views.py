@@ -44,6 +44,7 @@ from quiz.forms import (
     CardEditForm,
     ChoiceForm,
     EmptyForm,
+    ExportForm,
     GradeForm,
     PreviewFixForm,
     RestoreConfirmForm,
@@ -69,7 +70,7 @@ from quiz.store.browser import (
     user_topics,
 )
 from quiz.store.days import DailyLimits, daily_limits, local_today
-from quiz.store.exporting import export_package
+from quiz.store.exporting import ExportOptions, export_package
 from quiz.store.grading import NotDueError, record_grade, session_summary, undo_last
 from quiz.store.importing import import_note_files
 from quiz.store.progress import (
@@ -437,7 +438,7 @@ def progress() -> str:
     return render_template(
         "quiz/progress.html",
         trees=trees,
-        form=EmptyForm(),
+        form=ExportForm(formdata=None),
         heatmap=charts.heatmap_svg(counts, today, labels, weeks=HEATMAP_WEEKS),
         heatmap_narrow=charts.heatmap_svg(counts, today, labels, weeks=HEATMAP_WEEKS_NARROW),
         forecast=charts.forecast_svg(due_forecast(db.session, g.user, today), today, labels),
@@ -448,10 +449,17 @@ def progress() -> str:
 
 @bp.post("/anki/export")
 def export_anki() -> Response:
-    """Download the user's cards as an Anki package."""
+    """Download the user's cards as an Anki package, with the options ticked on the Progress page.
+
+    A request without the form (no field at all) exports with the defaults: no schedule, typed commands.
+    """
+    form = ExportForm()
+    options = ExportOptions(
+        with_schedule=bool(form.with_schedule.data), typed_commands=bool(form.typed_commands.data)
+    )
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "wengu.apkg"
-        if export_package(db.session, g.user, path, now_utc()) is None:
+        if export_package(db.session, g.user, path, now_utc(), options) is None:
             flash(_("There are no cards to export yet: import some notes first."))
             return redirect(url_for("quiz.progress"))
         data = path.read_bytes()

@@ -149,6 +149,11 @@ ZH = {
     "Cards due, next 30 days": "未来 30 天到期的卡片",
     "Retention per topic, by week": "各主题每周的记忆保持率",
     "Download Anki deck (.apkg)": "下载 Anki 牌组（.apkg）",
+    "With my schedule and review history": "包含我的复习计划和复习记录",
+    "Command cards ask to type the command": "命令卡片要求输入命令",
+    'Anki then shows the same cards due on the same days: import the file with "Import any learning '
+    'progress" ticked.': "这样 Anki 会在相同的日期显示相同的到期卡片：导入文件时请勾选“Import any learning "
+    "progress”（导入学习进度）。",
     "Your study day is now %(day)s.": "你的学习日现在是 %(day)s。",
     "Leave the time zone empty to use the server's.": "时区留空则使用服务器的时区。",
     "Save": "保存",

@@ -1,9 +1,13 @@
-"""a card's last change, for the Anki export: cards.changed_at
+"""a card's last change, for the Anki export: cards.changed_at; when an export began and how it wrote its notes
 
 The exported note's modification time is the card's last change in Wengu (its kind, shown text, topic,
 retirement or suspension), so that Anki's import updates the notes that changed and leaves the others.
 Existing cards take their last known change: the re-import that last edited them (edited_at), else
 their deck's last import (imported_at).
+
+anki_exports.exported_at and .layout: the next export stamps the cards changed since later than this
+one, and refreshes every note when the notes are written another way.  NULL for earlier exports (the
+first export after this upgrade refreshes every note once).
 
 Revision ID: 0014
 Revises: 0013
@@ -30,8 +34,14 @@ def upgrade():
     )
     with op.batch_alter_table('cards', schema=None) as batch_op:
         batch_op.alter_column('changed_at', existing_type=sa.DateTime(), nullable=False)
+    with op.batch_alter_table('anki_exports', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('exported_at', sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column('layout', sa.String(length=32), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('anki_exports', schema=None) as batch_op:
+        batch_op.drop_column('layout')
+        batch_op.drop_column('exported_at')
     with op.batch_alter_table('cards', schema=None) as batch_op:
         batch_op.drop_column('changed_at')

@@ -1,44 +1,96 @@
-"""Anki export: the user's active cards written as a package (``quiz.export``), and the export stamps.
+"""Anki export: the user's cards written as a package (``quiz.export``), and the export stamps.
 
 ``export_package`` is the export, as the view and ``flask anki export`` both run it.  Each export
 stamps its notes later than the one before (``next_export_timestamp``), so Anki's import updates the
 notes it already has.
+
+What goes out (``export_cards``): every card of the user's decks in note order (deck title, deck,
+position; a retired card at its last position, after the active card holding that position), the
+retired ones marked so (the writer suspends and tags them), each card's suspension, and, with the
+schedule, its SM-2 state and review log as Anki's (``quiz.anki_schedule``).
+
+A note's modification time is its card's last change (``Card.changed_at``), so that Anki's import
+("update if newer") updates the notes that changed and leaves the others, the user's own edits in
+Anki included.  Two cases stamp more (``note_stamps``): a card changed in or after the second the
+previous export began is stamped later than that export, whatever the clock's seconds say; and when
+the previous export wrote notes another way (another ``EXPORT_LAYOUT`` or the other command note type, or an
+export from before layouts were recorded), every note takes this export's time, once, so Anki
+updates them all to the new way.
 """
 
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from quiz.export import ExportCard, write_package
-from quiz.models import AnkiExport, Card, Deck, Topic, User
-from quiz.store.scopes import ACTIVE_CARD, owned_cards
+from quiz.anki_schedule import anki_review, anki_schedule, revlog_ids
+from quiz.export import AnkiReview, ExportCard, write_package
+from quiz.models import AnkiExport, Card, Deck, ReviewLog, ReviewState, Topic, User
+from quiz.store.days import local_today
+from quiz.store.scopes import owned_cards
+
+# What the writer writes for a note, by version: bump it when ``quiz.export`` changes a note's fields,
+# tags or note type, so that the next export refreshes every note in Anki once (see ``note_stamps``).
+EXPORT_LAYOUT = "14"
 
 
-def export_package(session: Session, user: User, path: str | os.PathLike[str], now: datetime) -> int | None:
-    """Write the user's active cards to an Anki package at ``path`` and remember the export.
+def export_layout(typed_commands: bool) -> str:
+    """The layout an export writes: the writer's version and the command note type chosen."""
+    return f"{EXPORT_LAYOUT}:{'typed' if typed_commands else 'plain'}"
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """What the user chose for an export."""
+
+    with_schedule: bool = False  # each seen card's SM-2 state and review log as Anki's
+    typed_commands: bool = True  # command cards ask to type the command (else the plain note type)
+
+
+def export_package(
+    session: Session,
+    user: User,
+    path: str | os.PathLike[str],
+    now: datetime,
+    options: ExportOptions = ExportOptions(),  # frozen: one shared default is safe
+) -> int | None:
+    """Write the user's cards to an Anki package at ``path`` and remember the export.
 
     Returns the number of notes written, or None when the user has no cards: then nothing is
     written and nothing recorded.  The caller commits, so the next export is stamped later.
     """
-    cards = export_cards(session, user)
+    today = local_today(user, now) if options.with_schedule else None
+    cards = export_cards(session, user, today=today)
     if not cards:
         return None
     timestamp = next_export_timestamp(session, user, now)
+    layout = export_layout(options.typed_commands)
+    cards = note_stamps(cards, last_export(session, user), layout)
+    # TODO(i14-export): pass typed_commands=options.typed_commands once the writer takes it.
     count = write_package(cards, path, timestamp)
-    record_export(session, user, timestamp, count)
+    record_export(session, user, timestamp, count, now, layout)
     return count
 
 
-def export_cards(session: Session, user: User) -> list[ExportCard]:
-    """Return the user's active cards in note order, ready for the Anki exporter."""
+def export_cards(session: Session, user: User, *, today: date | None = None) -> list[ExportCard]:
+    """Return the user's cards in note order, ready for the Anki exporter.
+
+    Active and retired cards alike (``retired`` marks these), each with its suspension, its running
+    place (``order``, from 1) and its last change (``modified``, whole seconds).  With ``today``, the
+    user's study day at the export, each seen card carries its schedule and every card its review log
+    as Anki's; without it, none.
+    """
+    state = ReviewState
     # Plain columns, one join: loading 100,000 Card objects and each one's topic took seconds.
     rows = session.execute(
         owned_cards(
             user.id,
+            Card.id,
             Card.key,
             Deck.slug,
             Card.kind,
@@ -46,19 +98,128 @@ def export_cards(session: Session, user: User) -> list[ExportCard]:
             func.coalesce(Card.override_back, Card.back),
             Topic.path_key,
             Deck.title,
+            Card.retired,
+            Card.changed_at,
+            state.suspended,
+            state.due,
+            state.interval_days,
+            state.ease_hundredths,
+            state.repetitions,
+            state.lapses,
         )
         .outerjoin(Topic, Topic.id == Card.topic_id)
-        .where(ACTIVE_CARD)
-        .order_by(Deck.title, Deck.id, Card.position)
+        .outerjoin(state, (state.card_id == Card.id) & (state.user_id == user.id))
+        .order_by(Deck.title, Deck.id, Card.position, Card.retired, Card.id)
     )
+    reviews = _reviews(session, user) if today is not None else {}
     paths: dict[str | None, tuple[str, ...]] = {None: ()}
     cards = []
-    for key, slug, kind, front, back, path_key, title in rows:
+    for order, row in enumerate(rows, start=1):
+        (card_id, key, slug, kind, front, back, path_key, title, retired, changed_at, suspended) = row[:11]
         topic = paths.get(path_key)
         if topic is None:
             topic = paths[path_key] = tuple(path_key.split(Topic.PATH_SEPARATOR))
-        cards.append(ExportCard(key, slug, kind, front, back, topic, title))
+        history = reviews.get(card_id, ())
+        schedule = None
+        if today is not None:
+            due, interval_days, ease_hundredths, repetitions, lapses = row[11:]
+            schedule = anki_schedule(
+                due=due,
+                interval_days=interval_days or 0,
+                ease_hundredths=ease_hundredths or 0,
+                repetitions=repetitions or 0,
+                lapses=lapses or 0,
+                suspended=bool(suspended) or retired,
+                today=today,
+                reviews=len(history),
+            )
+        cards.append(
+            ExportCard(
+                key,
+                slug,
+                kind,
+                front,
+                back,
+                topic,
+                title,
+                order=order,
+                modified=int(changed_at.timestamp()),
+                suspended=bool(suspended),
+                retired=retired,
+                schedule=schedule,
+                reviews=history,
+            )
+        )
     return cards
+
+
+def _reviews(session: Session, user: User) -> dict[int, tuple[AnkiReview, ...]]:
+    """The user's whole review log as Anki's revlog rows, by card, oldest first."""
+    log = ReviewLog
+    rows = session.execute(
+        select(
+            log.card_id,
+            log.reviewed_at,
+            log.grade,
+            log.drill,
+            log.due_before,
+            log.interval_days_before,
+            log.interval_days_after,
+            log.ease_hundredths_after,
+        )
+        .where(log.user_id == user.id)
+        .order_by(log.id)
+    ).all()
+    by_card: defaultdict[int, list[AnkiReview]] = defaultdict(list)
+    for row, id_ms in zip(rows, revlog_ids(row[1] for row in rows), strict=True):
+        card_id, _at, grade, drill, due_before, before, after, ease_after = row
+        by_card[card_id].append(
+            anki_review(
+                id_ms=id_ms,
+                grade=grade,
+                drill=drill,
+                due_before=due_before,
+                interval_days_before=before,
+                interval_days_after=after,
+                ease_hundredths_after=ease_after,
+            )
+        )
+    return {card_id: tuple(entries) for card_id, entries in by_card.items()}
+
+
+def note_stamps(cards: list[ExportCard], last: AnkiExport | None, layout: str) -> list[ExportCard]:
+    """The cards with the modification times their notes get in this export.
+
+    Each note's is its card's last change, except that a card changed in or after the second the
+    previous export began is stamped at least one second after that export's stamp (its seconds
+    may be the export's own, or behind them when exports came quicker than one a second); and that
+    when the previous export wrote another layout, or none is known, every note takes the export's
+    own time (``modified`` None), so Anki brings every note to the new layout once.
+    """
+    if last is None or last.layout != layout or last.exported_at is None:
+        return [_restamped(card, None) for card in cards]
+    since = int(last.exported_at.timestamp())
+    after_last = last.timestamp + 1
+    return [
+        _restamped(card, max(card.modified, after_last))
+        if card.modified is not None and card.modified >= since
+        else card
+        for card in cards
+    ]
+
+
+def _restamped(card: ExportCard, modified: int | None) -> ExportCard:
+    return card if card.modified == modified else replace(card, modified=modified)
+
+
+def last_export(session: Session, user: User) -> AnkiExport | None:
+    """The user's latest export (the one with the latest stamp), or None."""
+    return session.scalar(
+        select(AnkiExport)
+        .where(AnkiExport.user_id == user.id)
+        .order_by(AnkiExport.timestamp.desc(), AnkiExport.id.desc())
+        .limit(1)
+    )
 
 
 def next_export_timestamp(session: Session, user: User, now: datetime) -> int:
@@ -73,7 +234,22 @@ def next_export_timestamp(session: Session, user: User, now: datetime) -> int:
     return stamp if last is None or stamp > last else last + 1
 
 
-def record_export(session: Session, user: User, timestamp: int, note_count: int) -> None:
-    """Remember an export so the next one is stamped later."""
-    session.add(AnkiExport(user_id=user.id, timestamp=timestamp, note_count=note_count))
+def record_export(
+    session: Session,
+    user: User,
+    timestamp: int,
+    note_count: int,
+    exported_at: datetime | None = None,
+    layout: str | None = None,
+) -> None:
+    """Remember an export so the next one is stamped later (and knows what this one wrote, and when)."""
+    session.add(
+        AnkiExport(
+            user_id=user.id,
+            timestamp=timestamp,
+            note_count=note_count,
+            exported_at=exported_at,
+            layout=layout,
+        )
+    )
     session.flush()
