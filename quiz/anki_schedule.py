@@ -24,7 +24,7 @@ The mapping, as the README's Anki section documents it:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from quiz.export import AnkiReview, AnkiSchedule
 
@@ -35,6 +35,8 @@ __all__ = [
     "anki_ease",
     "anki_review",
     "anki_schedule",
+    "millis",
+    "revlog",
     "revlog_ids",
 ]
 
@@ -118,11 +120,41 @@ def anki_review(
     )
 
 
-def _millis(moment: datetime) -> int:
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MILLISECOND = timedelta(milliseconds=1)
+
+
+# One review log row as ``revlog`` reads it: card id, reviewed_at in milliseconds since the epoch,
+# grade, drill, whether the card was new (no due_before), interval_days_before, interval_days_after,
+# ease_hundredths_after.
+LogRow = tuple[int, int, int, bool, bool, int, int, int]
+
+
+def revlog(rows: Iterable[LogRow]) -> dict[int, list[AnkiReview]]:
+    """A whole review log (rows in log order) as revlog rows by card, oldest first: ``anki_review`` of
+    each row with ids made unique as ``revlog_ids`` makes them, in one loop (an export reads hundreds of
+    thousands of rows, their times already in milliseconds)."""
+    by_card: dict[int, list[AnkiReview]] = {}
+    last = -1
+    for card_id, millis, grade, drill, was_new, before, after, ease_after in rows:
+        last = millis if millis > last else last + 1
+        if grade not in _EASE_BY_GRADE:
+            raise ValueError(f"grade must be an integer 0-5, got {grade!r}")
+        kind = REVLOG_FILTERED if drill else REVLOG_LEARN if was_new else REVLOG_REVIEW
+        review = AnkiReview(last, _EASE_BY_GRADE[grade], after, before, ease_after * 10, 0, kind)
+        entries = by_card.get(card_id)
+        if entries is None:
+            by_card[card_id] = [review]
+        else:
+            entries.append(review)
+    return by_card
+
+
+def millis(moment: datetime) -> int:
+    """Milliseconds since the epoch of an aware datetime (truncated, as Anki's revlog ids are)."""
     if moment.tzinfo is None:
         raise ValueError("naive datetime given as a review time")
-    delta = moment.astimezone(UTC) - datetime(1970, 1, 1, tzinfo=UTC)
-    return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
+    return (moment - _EPOCH) // _MILLISECOND
 
 
 def revlog_ids(times: Iterable[datetime]) -> list[int]:
@@ -131,6 +163,6 @@ def revlog_ids(times: Iterable[datetime]) -> list[int]:
     ids: list[int] = []
     last = -1
     for moment in times:
-        last = max(_millis(moment), last + 1)
+        last = max(millis(moment), last + 1)
         ids.append(last)
     return ids

@@ -13,6 +13,8 @@ from quiz.anki_schedule import (
     anki_ease,
     anki_review,
     anki_schedule,
+    millis,
+    revlog,
     revlog_ids,
 )
 from quiz.export import AnkiReview, AnkiSchedule
@@ -153,3 +155,35 @@ def test_revlog_ids_are_milliseconds_and_unique_in_log_order():
     assert revlog_ids([t.astimezone(shanghai)]) == [base]
     with pytest.raises(ValueError, match="naive"):
         revlog_ids([t.replace(tzinfo=None)])
+
+
+def test_the_whole_log_at_once_equals_row_by_row():
+    t = datetime(2026, 5, 4, 12, 0, 0, 123_456, tzinfo=UTC)
+    logged = [  # card, reviewed_at, grade, drill, due_before, interval before, after, ease after
+        (7, t, 1, False, None, 0, 1, 170),  # new card failed
+        (8, t, 5, False, TODAY - timedelta(days=6), 6, 15, 260),  # same millisecond, another card
+        (7, t + timedelta(minutes=3), 4, True, TODAY + timedelta(1), 1, 1, 170),  # its drill
+        (7, t - timedelta(days=1), 3, False, TODAY, 1, 6, 156),  # logged later, dated earlier
+    ]
+    ids = revlog_ids(row[1] for row in logged)
+    expected: dict[int, list[AnkiReview]] = {}
+    for (card, _at, grade, drill, due_before, before, after, ease), id_ms in zip(logged, ids, strict=True):
+        expected.setdefault(card, []).append(
+            anki_review(
+                id_ms=id_ms,
+                grade=grade,
+                drill=drill,
+                due_before=due_before,
+                interval_days_before=before,
+                interval_days_after=after,
+                ease_hundredths_after=ease,
+            )
+        )
+    rows = [(c, millis(at), g, d, due is None, b, a, e) for c, at, g, d, due, b, a, e in logged]
+    assert revlog(rows) == expected
+    assert [r.review_type for r in revlog(rows)[7]] == [REVLOG_LEARN, REVLOG_FILTERED, REVLOG_REVIEW]
+    assert millis(t) == int(t.timestamp()) * 1000 + 123
+    with pytest.raises(ValueError, match="grade must be an integer 0-5"):
+        revlog([(1, 0, 6, False, True, 0, 1, 250)])
+    with pytest.raises(ValueError, match="naive"):
+        millis(t.replace(tzinfo=None))

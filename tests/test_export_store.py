@@ -20,7 +20,7 @@ from quiz.store.exporting import (
     export_cards,
     export_layout,
     export_package,
-    note_stamps,
+    note_stamp,
     record_export,
 )
 from quiz.store.grading import record_grade
@@ -113,6 +113,25 @@ def test_with_the_schedule_each_seen_card_carries_its_state_and_log(ctx, user, n
     assert branch.reviews[0].id_ms == int((NOON - timedelta(days=7)).timestamp() * 1000)
 
 
+def test_revlog_ids_are_the_review_times_to_the_millisecond_on_every_database(ctx, user, notes_dir):
+    import_note_files(ctx, user, [notes_dir])
+    cards = by_back(ctx)
+    times = [
+        datetime(1999, 12, 31, 23, 59, 59, 1_000, tzinfo=UTC),
+        datetime(2026, 3, 10, 12, 0, 0, 999_999, tzinfo=UTC),  # truncated, never rounded up
+        datetime(2026, 3, 10, 23, 59, 59, 123_456, tzinfo=UTC),
+    ]
+    for card, at in zip(("du -sh DIR", "git branch", "git remote -v"), times, strict=True):
+        record_grade(ctx, user, cards[card], 4, at)
+    ctx.commit()
+    got = {c.back: c.reviews[0].id_ms for c in export_cards(ctx, user, today=TODAY) if c.reviews}
+    assert got == {
+        "git branch": 1773144000999,
+        "git remote -v": 1773187199123,
+        "du -sh DIR": 946684799001,
+    }
+
+
 def test_the_schedule_matches_the_mapping_for_every_card(ctx, user, notes_dir):
     study(ctx, user, notes_dir)
     exported = {c.key: c for c in export_cards(ctx, user, today=TODAY)}
@@ -183,12 +202,12 @@ def test_a_card_changed_in_the_second_of_the_last_export_is_stamped_after_it(ctx
     card.changed_at = NOON + timedelta(milliseconds=900)  # after that export, in the same second
     ctx.commit()
     last = exporting.last_export(ctx, user)
-    stamped = {c.back: c.modified for c in note_stamps(export_cards(ctx, user), last, layout)}
+    stamped = {c.back: c.modified for c in export_cards(ctx, user, stamp=note_stamp(last, layout))}
     assert stamped["git branch"] == int(NOON.timestamp()) + 2  # later than anything that export wrote
     assert {m for back, m in stamped.items() if back != "git branch"} == {int(OLD.timestamp())}
     # An export from before layouts were kept: every note refreshed.
     old = AnkiExport(user_id=user.id, timestamp=1, note_count=1)
-    assert all(c.modified is None for c in note_stamps(export_cards(ctx, user), old, layout))
+    assert all(c.modified is None for c in export_cards(ctx, user, stamp=note_stamp(old, layout)))
 
 
 # --- the command line ---------------------------------------------------------------------------

@@ -11,7 +11,7 @@ schedule, its SM-2 state and review log as Anki's (``quiz.anki_schedule``).
 
 A note's modification time is its card's last change (``Card.changed_at``), so that Anki's import
 ("update if newer") updates the notes that changed and leaves the others, the user's own edits in
-Anki included.  Two cases stamp more (``note_stamps``): a card changed in or after the second the
+Anki included.  Two cases stamp more (``note_stamp``): a card changed in or after the second the
 previous export began is stamped later than that export, whatever the clock's seconds say; and when
 the previous export wrote notes another way (another ``EXPORT_LAYOUT`` or the other command note type, or an
 export from before layouts were recorded), every note takes this export's time, once, so Anki
@@ -21,21 +21,22 @@ updates them all to the new way.
 from __future__ import annotations
 
 import os
-from collections import defaultdict
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, cast, extract, func, select
 from sqlalchemy.orm import Session
 
-from quiz.anki_schedule import anki_review, anki_schedule, revlog_ids
+from quiz.anki_schedule import anki_schedule, revlog
 from quiz.export import AnkiReview, ExportCard, write_package
 from quiz.models import AnkiExport, Card, Deck, ReviewLog, ReviewState, Topic, User
 from quiz.store.days import local_today
 from quiz.store.scopes import owned_cards
 
 # What the writer writes for a note, by version: bump it when ``quiz.export`` changes a note's fields,
-# tags or note type, so that the next export refreshes every note in Anki once (see ``note_stamps``).
+# tags or note type, so that the next export refreshes every note in Anki once (see ``note_stamp``).
 EXPORT_LAYOUT = "14"
 
 
@@ -65,23 +66,26 @@ def export_package(
     written and nothing recorded.  The caller commits, so the next export is stamped later.
     """
     today = local_today(user, now) if options.with_schedule else None
-    cards = export_cards(session, user, today=today)
+    layout = export_layout(options.typed_commands)
+    stamp = note_stamp(last_export(session, user), layout)
+    cards = export_cards(session, user, today=today, stamp=stamp)
     if not cards:
         return None
     timestamp = next_export_timestamp(session, user, now)
-    layout = export_layout(options.typed_commands)
-    cards = note_stamps(cards, last_export(session, user), layout)
-    # TODO(i14-export): pass typed_commands=options.typed_commands once the writer takes it.
+    # TODO(i14-export): pass typed_commands and the day start once the writer takes them (merge).
     count = write_package(cards, path, timestamp)
     record_export(session, user, timestamp, count, now, layout)
     return count
 
 
-def export_cards(session: Session, user: User, *, today: date | None = None) -> list[ExportCard]:
+def export_cards(
+    session: Session, user: User, *, today: date | None = None, stamp: NoteStamp | None = None
+) -> list[ExportCard]:
     """Return the user's cards in note order, ready for the Anki exporter.
 
     Active and retired cards alike (``retired`` marks these), each with its suspension, its running
-    place (``order``, from 1) and its last change (``modified``, whole seconds).  With ``today``, the
+    place (``order``, from 1) and its last change (``modified``, whole seconds; ``stamp`` of it when
+    given, see ``note_stamp``).  With ``today``, the
     user's study day at the export, each seen card carries its schedule and every card its review log
     as Anki's; without it, none.
     """
@@ -120,6 +124,7 @@ def export_cards(session: Session, user: User, *, today: date | None = None) -> 
         if topic is None:
             topic = paths[path_key] = tuple(path_key.split(Topic.PATH_SEPARATOR))
         history = reviews.get(card_id, ())
+        changed = int(changed_at.timestamp())
         schedule = None
         if today is not None:
             due, interval_days, ease_hundredths, repetitions, lapses = row[11:]
@@ -143,73 +148,67 @@ def export_cards(session: Session, user: User, *, today: date | None = None) -> 
                 topic,
                 title,
                 order=order,
-                modified=int(changed_at.timestamp()),
+                modified=changed if stamp is None else stamp(changed),
                 suspended=bool(suspended),
                 retired=retired,
                 schedule=schedule,
-                reviews=history,
+                reviews=tuple(history),
             )
         )
     return cards
 
 
-def _reviews(session: Session, user: User) -> dict[int, tuple[AnkiReview, ...]]:
+def _reviews(session: Session, user: User) -> dict[int, list[AnkiReview]]:
     """The user's whole review log as Anki's revlog rows, by card, oldest first."""
     log = ReviewLog
     rows = session.execute(
         select(
             log.card_id,
-            log.reviewed_at,
+            _epoch_millis(session, log.reviewed_at),
             log.grade,
             log.drill,
-            log.due_before,
+            log.due_before.is_(None),
             log.interval_days_before,
             log.interval_days_after,
             log.ease_hundredths_after,
         )
         .where(log.user_id == user.id)
         .order_by(log.id)
-    ).all()
-    by_card: defaultdict[int, list[AnkiReview]] = defaultdict(list)
-    for row, id_ms in zip(rows, revlog_ids(row[1] for row in rows), strict=True):
-        card_id, _at, grade, drill, due_before, before, after, ease_after = row
-        by_card[card_id].append(
-            anki_review(
-                id_ms=id_ms,
-                grade=grade,
-                drill=drill,
-                due_before=due_before,
-                interval_days_before=before,
-                interval_days_after=after,
-                ease_hundredths_after=ease_after,
-            )
-        )
-    return {card_id: tuple(entries) for card_id, entries in by_card.items()}
+    )
+    return revlog(rows)  # type: ignore[arg-type]  (rows of exactly these columns)
 
 
-def note_stamps(cards: list[ExportCard], last: AnkiExport | None, layout: str) -> list[ExportCard]:
-    """The cards with the modification times their notes get in this export.
+def _epoch_millis(session: Session, column: Any) -> Any:
+    """A UTC datetime column as whole milliseconds since the epoch, computed by the database: reading
+    hundreds of thousands of datetimes into Python took longer than the rest of the review log.
 
-    Each note's is its card's last change, except that a card changed in or after the second the
-    previous export began is stamped at least one second after that export's stamp (its seconds
-    may be the export's own, or behind them when exports came quicker than one a second); and that
-    when the previous export wrote another layout, or none is known, every note takes the export's
-    own time (``modified`` None), so Anki brings every note to the new layout once.
+    SQLite keeps ``YYYY-MM-DD HH:MM:SS.ffffff`` (SQLAlchemy's format): its seconds and the first three
+    digits of the fraction.  PostgreSQL's epoch of a ``timestamp`` reads it as UTC, exactly (numeric).
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        seconds = cast(func.strftime("%s", func.substr(column, 1, 19)), BigInteger)  # (whole: %s rounds)
+        return seconds * 1000 + cast(func.substr(column, 21, 3), BigInteger)
+    return cast(func.floor(extract("epoch", column) * 1000), BigInteger)
+
+
+NoteStamp = Callable[[int], int | None]
+
+
+def note_stamp(last: AnkiExport | None, layout: str) -> NoteStamp:
+    """The modification time a card's note gets in this export, from its last change (whole seconds).
+
+    Its last change, except that a card changed in or after the second the previous export began is
+    stamped at least one second after that export's stamp (its seconds may be the export's own, or
+    behind them when exports came quicker than one a second); and that when the previous export
+    wrote another layout, or none is known, every note takes the export's own time (None), so Anki
+    brings every note to the new layout once.
     """
     if last is None or last.layout != layout or last.exported_at is None:
-        return [_restamped(card, None) for card in cards]
+        return lambda _changed: None
     since = int(last.exported_at.timestamp())
     after_last = last.timestamp + 1
-    return [
-        _restamped(card, max(card.modified, after_last))
-        if card.modified is not None and card.modified >= since
-        else card
-        for card in cards
-    ]
-
-
-def _restamped(card: ExportCard, modified: int | None) -> ExportCard:
-    return card if card.modified == modified else replace(card, modified=modified)
+    return lambda changed: max(changed, after_last) if changed >= since else changed
 
 
 def last_export(session: Session, user: User) -> AnkiExport | None:
