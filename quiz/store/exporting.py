@@ -90,27 +90,25 @@ def export_cards(
     as Anki's; without it, none.
     """
     state = ReviewState
-    # Plain columns, one join: loading 100,000 Card objects and each one's topic took seconds.
+    # Plain columns, one join: loading 100,000 Card objects and each one's topic took seconds.  The last
+    # change comes as whole seconds from the database: parsing 100,000 datetimes took longer than the rest.
+    columns = [
+        Card.id,
+        Card.key,
+        Deck.slug,
+        Card.kind,
+        func.coalesce(Card.override_front, Card.front),
+        func.coalesce(Card.override_back, Card.back),
+        Topic.path_key,
+        Deck.title,
+        Card.retired,
+        _epoch_seconds(session, Card.changed_at),
+        state.suspended,
+    ]
+    if today is not None:
+        columns += [state.due, state.interval_days, state.ease_hundredths, state.repetitions, state.lapses]
     rows = session.execute(
-        owned_cards(
-            user.id,
-            Card.id,
-            Card.key,
-            Deck.slug,
-            Card.kind,
-            func.coalesce(Card.override_front, Card.front),
-            func.coalesce(Card.override_back, Card.back),
-            Topic.path_key,
-            Deck.title,
-            Card.retired,
-            Card.changed_at,
-            state.suspended,
-            state.due,
-            state.interval_days,
-            state.ease_hundredths,
-            state.repetitions,
-            state.lapses,
-        )
+        owned_cards(user.id, *columns)
         .outerjoin(Topic, Topic.id == Card.topic_id)
         .outerjoin(state, (state.card_id == Card.id) & (state.user_id == user.id))
         .order_by(Deck.title, Deck.id, Card.position, Card.retired, Card.id)
@@ -119,14 +117,14 @@ def export_cards(
     paths: dict[str | None, tuple[str, ...]] = {None: ()}
     cards = []
     for order, row in enumerate(rows, start=1):
-        (card_id, key, slug, kind, front, back, path_key, title, retired, changed_at, suspended) = row[:11]
+        (card_id, key, slug, kind, front, back, path_key, title, retired, changed, suspended) = row[:11]
         topic = paths.get(path_key)
         if topic is None:
             topic = paths[path_key] = tuple(path_key.split(Topic.PATH_SEPARATOR))
-        history = reviews.get(card_id, ())
-        changed = int(changed_at.timestamp())
+        history: tuple[AnkiReview, ...] = ()
         schedule = None
         if today is not None:
+            history = tuple(reviews.get(card_id, ()))
             due, interval_days, ease_hundredths, repetitions, lapses = row[11:]
             schedule = anki_schedule(
                 due=due,
@@ -152,7 +150,7 @@ def export_cards(
                 suspended=bool(suspended),
                 retired=retired,
                 schedule=schedule,
-                reviews=tuple(history),
+                reviews=history,
             )
         )
     return cards
@@ -178,6 +176,14 @@ def _reviews(session: Session, user: User) -> dict[int, list[AnkiReview]]:
     return revlog(rows)  # type: ignore[arg-type]  (rows of exactly these columns)
 
 
+def _epoch_seconds(session: Session, column: Any) -> Any:
+    """A UTC datetime column as whole seconds since the epoch, computed by the database (see
+    ``_epoch_millis``)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return cast(func.strftime("%s", func.substr(column, 1, 19)), BigInteger)  # (whole: %s rounds)
+    return cast(func.floor(extract("epoch", column)), BigInteger)
+
+
 def _epoch_millis(session: Session, column: Any) -> Any:
     """A UTC datetime column as whole milliseconds since the epoch, computed by the database: reading
     hundreds of thousands of datetimes into Python took longer than the rest of the review log.
@@ -185,10 +191,8 @@ def _epoch_millis(session: Session, column: Any) -> Any:
     SQLite keeps ``YYYY-MM-DD HH:MM:SS.ffffff`` (SQLAlchemy's format): its seconds and the first three
     digits of the fraction.  PostgreSQL's epoch of a ``timestamp`` reads it as UTC, exactly (numeric).
     """
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        seconds = cast(func.strftime("%s", func.substr(column, 1, 19)), BigInteger)  # (whole: %s rounds)
-        return seconds * 1000 + cast(func.substr(column, 21, 3), BigInteger)
+    if session.get_bind().dialect.name == "sqlite":
+        return _epoch_seconds(session, column) * 1000 + cast(func.substr(column, 21, 3), BigInteger)
     return cast(func.floor(extract("epoch", column) * 1000), BigInteger)
 
 
