@@ -173,7 +173,7 @@ def _reviews(session: Session, user: User) -> dict[int, list[AnkiReview]]:
         .where(log.user_id == user.id)
         .order_by(log.id)
     )
-    return revlog(rows)  # type: ignore[arg-type]  (rows of exactly these columns)
+    return revlog(rows)  # type: ignore[arg-type]  # rows of exactly these columns (LogRow)
 
 
 def _epoch_seconds(session: Session, column: Any) -> Any:
