@@ -41,6 +41,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, validates
+from sqlalchemy.orm.base import NO_VALUE
 from sqlalchemy.sql.expression import false as sa_false
 from sqlalchemy.sql.expression import true as sa_true
 from sqlalchemy.types import TypeDecorator
@@ -557,7 +558,10 @@ def _log_records_where_its_card_stood(_mapper: object, connection: Connection, l
 
 # What the Anki export writes of a card (``quiz.store.exporting``): a change to any of these is a change of
 # the exported note.  ``topic`` is the relationship (set before the flush fills ``topic_id``).
-_EXPORTED_CARD_ATTRS = ("kind", "front", "back", "override_front", "override_back", "topic_id", "retired")
+_EXPORTED_CARD_ATTRS = frozenset(
+    {"kind", "front", "back", "override_front", "override_back", "topic_id", "topic", "retired"}
+)
+_UNKNOWN = object()
 
 
 def change_time(previous: datetime | None, now: datetime) -> datetime:
@@ -570,33 +574,34 @@ def change_time(previous: datetime | None, now: datetime) -> datetime:
     return max(now, floor)
 
 
-def _net_change(obj: object, attrs: tuple[str, ...]) -> bool:
-    """Whether any of ``attrs`` of ``obj`` ends the flush with another value than it had."""
+def _exported(values: dict[str, object]) -> tuple[object, ...]:
+    """What the export writes of a card with these attribute values: kind, shown text, topic, retired."""
+    get = values.get
+    front = get("override_front") if get("override_front") is not None else get("front")
+    back = get("override_back") if get("override_back") is not None else get("back")
+    return (get("kind"), front, back, get("topic_id"), id(get("topic")), get("retired"))
+
+
+def _changed(obj: object, attrs: frozenset[str], shown: bool) -> bool:
+    """Whether ``attrs`` of ``obj``, set in this session, end with other values than they had (with
+    ``shown``, as the export shows a card).  Reads SQLAlchemy's ``committed_state`` (the values before
+    the first change): a re-import sets every card's columns, mostly to what they were already, and the
+    attributes' history objects cost a quarter of the import."""
     state = inspect(obj)
-    for name in attrs:
-        history = state.attrs[name].history
-        if history.added or history.deleted:
-            # A value set without the old one loaded counts as a change (history.deleted is empty).
-            if list(history.added) != list(history.deleted):
-                return True
-    return False
-
-
-def _shown(card: Card, old: bool) -> tuple[object, ...]:
-    """(kind, shown front, shown back, topic id, retired) of a card: as it was (``old``) or is now."""
-    state = inspect(card)
-    values = {}
-    for name in _EXPORTED_CARD_ATTRS:
-        history = state.attrs[name].history
-        if old and history.deleted:
-            values[name] = history.deleted[0]
-        elif old and history.added:
-            return ()  # the old value was never loaded: unknown, so the card counts as changed
-        else:
-            values[name] = getattr(card, name)
-    front = values["override_front"] if values["override_front"] is not None else values["front"]
-    back = values["override_back"] if values["override_back"] is not None else values["back"]
-    return (values["kind"], front, back, values["topic_id"], values["retired"])
+    committed = state.committed_state
+    touched = attrs.intersection(committed)
+    if not touched:
+        return False
+    now = state.dict
+    before = dict(now)
+    for name in touched:
+        value = committed[name]
+        if value is NO_VALUE:
+            return True  # set without the old value loaded: unknown, so it counts as a change
+        before[name] = value
+    if shown:
+        return _exported(before) != _exported(now)
+    return any(before.get(name, _UNKNOWN) != now.get(name, _UNKNOWN) for name in touched)
 
 
 @event.listens_for(Session, "before_flush")
@@ -607,15 +612,18 @@ def _stamp_changed_cards(session: Session, _flush_context: object, _instances: o
     changed: dict[int, Card] = {}
     for obj in session.dirty:
         if isinstance(obj, Card):
-            if _shown(obj, old=True) != _shown(obj, old=False) or _net_change(obj, ("topic",)):
+            if _changed(obj, _EXPORTED_CARD_ATTRS, shown=True):
                 changed[id(obj)] = obj
-        elif isinstance(obj, ReviewState) and _net_change(obj, ("suspended",)):
+        elif isinstance(obj, ReviewState) and _changed(obj, _SUSPENSION, shown=False):
             card = obj.card
             changed[id(card)] = card
     if changed:
         now = now_utc()
         for card in changed.values():
             card.changed_at = change_time(card.changed_at, now)
+
+
+_SUSPENSION = frozenset({"suspended"})
 
 
 UNDO_FLAG = "wengu.undo"  # set in session.info while an undo removes log entries
