@@ -8,6 +8,10 @@ plain Markdown parse, genanki with a trivial model) in the same run, and reports
 (``time.perf_counter_ns``) and their ratio.  Targets are marked met or missed; a missed target never
 fails the run (exit status 0 unless the benchmark machinery itself breaks).
 
+The export with schedule (section ``schedule``) generates a 50,000-card collection with 500,000 review
+rows and times ``flask anki export --with-schedule``'s work beside the ``anki`` library exporting the same
+cards, scheduling and revlog from its own collection (``export_anki_package`` with scheduling).
+
 ``--quick`` is a smoke run of about half a minute on a small collection (5,000 cards, 50,000 log
 rows) and a small corpus; ``--pg`` also runs the queue, progress and grade benchmarks on PostgreSQL
 (127.0.0.1:5432, a fresh database created and dropped), skipped with a note when it does not answer.
