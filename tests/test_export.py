@@ -7,6 +7,7 @@ import sqlite3
 import zipfile
 from collections.abc import Iterator
 from dataclasses import replace
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from quiz.export import (
     note_guid,
     write_package,
 )
-from quiz.render import render_command, render_markdown
+from quiz.render import render_markdown
 
 T0 = 1_700_000_000.0  # a fixed export time; the module never reads the clock
 
@@ -191,17 +192,15 @@ def test_apkg_contents(tmp_path: Path) -> None:
         assert fields[0] == render_markdown(card.front)
         if card.kind == "command":
             assert mid == COMMAND_MODEL_ID
-            assert fields[1] == render_command(card.back)
+            assert fields[1] == escape(card.back, quote=False)  # plain text: Anki compares the typed answer
         else:
             assert mid == CONCEPT_MODEL_ID
             assert fields[1] == render_markdown(card.back)
         assert fields[2] == " › ".join(card.topic)
 
     dangling = notes[note_guid(CARDS[1])][3][1]
-    assert dangling == (
-        '<pre class="command"><code>docker image ls | grep &quot;&lt;none&gt;&quot; '
-        "&gt; dangling.txt &amp;&amp; echo done</code></pre>"
-    )
+    assert dangling == 'docker image ls | grep "&lt;none&gt;" &gt; dangling.txt &amp;&amp; echo done'
+
     switch = notes[note_guid(CARDS[3])][3][1]
     assert '<pre><code class="language-bash">git switch -c feature\n</code></pre>' in switch
     assert "<code>git push -u origin feature</code>" in switch
@@ -309,7 +308,7 @@ def test_import_into_anki(col: Collection, tmp_path: Path) -> None:
         assert note.mid == (COMMAND_MODEL_ID if card.kind == "command" else CONCEPT_MODEL_ID)
         assert note.mod == int(T0)  # Anki keeps the package's mtime on a new note
         assert note.tags == card_tags(card)
-    assert notes[note_guid(CARDS[1])]["Command"] == render_command(CARDS[1].back)
+    assert notes[note_guid(CARDS[1])]["Command"] == escape(CARDS[1].back, quote=False)
     assert notes[note_guid(CARDS[3])]["Back"] == render_markdown(CARDS[3].back)
 
     for name, count in EXPECTED_DECKS.items():
@@ -343,7 +342,7 @@ def test_reimport_with_newer_timestamp_updates_in_place(col: Collection, tmp_pat
     assert {guid: note.id for guid, note in notes.items()} == ids_before
     assert notes[note_guid(CARDS[2])]["Back"] == "<p>镜像是<strong>只读</strong>模板。</p>"
     assert notes[note_guid(CARDS[2])].mod == int(T0) + 1
-    assert notes[note_guid(CARDS[0])]["Command"] == render_command(CARDS[0].back)
+    assert notes[note_guid(CARDS[0])]["Command"] == escape(CARDS[0].back, quote=False)
     for name, count in EXPECTED_DECKS.items():
         did = col.decks.id_for_name(name)
         assert did is not None
