@@ -433,7 +433,7 @@ def cloze_source(sentence: str, fronts: list[str]) -> str | None:
     every card.  None when a front does not align with the sentence, blanks of two cards overlap,
     a card has no blank, or an answer or hint holds what Anki's cloze syntax cannot carry.
     """
-    if "{{" in sentence or "}}" in sentence:
+    if not fronts or "{{" in sentence or "}}" in sentence:
         return None
     spans: list[tuple[int, int, int, str]] = []
     for number, front in enumerate(fronts, 1):
@@ -449,7 +449,7 @@ def cloze_source(sentence: str, fronts: list[str]) -> str | None:
     pos = 0
     for start, end, number, hint in spans:
         answer = sentence[start:end]
-        if not _cloze_safe(answer) or answer.endswith(":") or (hint and not _cloze_safe(hint + " ")):
+        if not _cloze_safe(answer) or answer.endswith(":") or (hint and not _cloze_safe(hint)):
             return None
         out.append(sentence[pos:start])
         out.append(f"{{{{c{number}::{answer}::{hint}}}}}" if hint else f"{{{{c{number}::{answer}}}}}")

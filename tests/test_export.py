@@ -22,6 +22,7 @@ from quiz.export import (
     ExportCard,
     build_package,
     card_tags,
+    cloze_source,
     deck_id,
     deck_name,
     note_guid,
@@ -389,3 +390,95 @@ def test_package_is_deflated(tmp_path: Path) -> None:
         info = package.getinfo("collection.anki2")
         assert info.compress_type == zipfile.ZIP_DEFLATED
         assert info.compress_size * 3 < info.file_size
+
+
+# ---------------------------------------------------------------- clozes rebuilt from the cards
+
+SENTENCE = "The kernel shares namespaces and cgroups."
+
+
+@pytest.mark.parametrize(
+    ("fronts", "expected"),
+    [
+        (
+            ["The [...] shares namespaces and [limits].", "The kernel shares [...] and cgroups."],
+            "The {{c1::kernel}} shares {{c2::namespaces}} and {{c1::cgroups::limits}}.",
+        ),
+        (
+            ["[...] kernel shares namespaces and cgroups."],
+            "{{c1::The}} kernel shares namespaces and cgroups.",
+        ),
+        (["The kernel shares namespaces and [...]"], "The kernel shares namespaces and {{c1::cgroups.}}"),
+        (
+            ["The [...] shares [...] and cgroups.", "The kernel shares namespaces and [a hint]."],
+            "The {{c1::kernel}} shares {{c1::namespaces}} and {{c2::cgroups::a hint}}.",
+        ),
+    ],
+    ids=["two-numbers-and-a-hint", "at-the-start", "at-the-end", "two-blanks-one-number"],
+)
+def test_cloze_source_rebuilds_the_sentence(fronts: list[str], expected: str) -> None:
+    assert cloze_source(SENTENCE, fronts) == expected
+
+
+def test_cloze_source_keeps_bracketed_text_of_the_sentence() -> None:
+    sentence = "See [the docs](https://example.org) about namespaces."
+    front = "See [the docs](https://example.org) about [...]."
+    assert cloze_source(sentence, [front]) == "See [the docs](https://example.org) about {{c1::namespaces}}."
+
+
+@pytest.mark.parametrize(
+    "fronts",
+    [
+        ["The [...] shares namespaces."],  # not the sentence
+        ["The kernel shares namespaces and cgroups."],  # no blank
+        ["The [...][...] namespaces and cgroups."],  # blanks side by side
+        ["The [...] shares namespaces and cgroups.", "The [...] namespaces and cgroups."],  # overlap
+        [
+            "The [...] shares namespaces and cgroups.",
+            "The [...] shares namespaces and cgroups.",
+        ],  # same blank
+        [],
+    ],
+    ids=["misaligned", "no-blank", "side-by-side", "overlap", "same-blank-twice", "no-cards"],
+)
+def test_cloze_source_gives_up_rather_than_guess(fronts: list[str]) -> None:
+    assert cloze_source(SENTENCE, fronts) is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "front"),
+    [
+        ("Use std::vector here.", "Use [...] here."),  # "::" would start a hint
+        ("Write {{ name }} in Jinja.", "Write {{ name }} in [...]."),  # braces are cloze syntax
+        ("A map is a{b}.", "A map is [...]."),
+        ("Its type: int.", "Its type: [:kind]."),  # a hint after "::" may not start with ":"
+        ("Its type: int:", "Its type: [...]"),  # nor the answer end with one,
+    ],
+)
+def test_cloze_source_refuses_what_anki_cannot_carry(sentence: str, front: str) -> None:
+    assert cloze_source(sentence, [front]) is None
+
+
+def test_a_failed_cloze_sentence_exports_concept_notes(tmp_path: Path) -> None:
+    cards = [
+        _card(key="z1", kind="cloze", front="Use [...] here.", back="Use std::vector here.", topic=()),
+        _card(
+            key="z2", kind="cloze", front="[...] std::vector here.", back="Use std::vector here.", topic=()
+        ),
+    ]
+    path = tmp_path / "z.apkg"
+    assert write_package(cards, path, T0) == 2
+    db = _read_apkg(path, tmp_path)
+    try:
+        rows = db.execute("SELECT guid, mid FROM notes").fetchall()
+    finally:
+        db.close()
+    assert sorted(rows) == sorted((note_guid(card), CONCEPT_MODEL_ID) for card in cards)
+
+
+def test_hostile_topics_give_clean_tags() -> None:
+    card = _card(topic=("C++ <templates> & more", 'say "hi"', "a>b", "<", "&amp;"))
+    (tag,) = card_tags(card)
+    assert tag == "C++_templates_more::say_hi::a_b::amp;"
+    assert not set(tag) & set('<>&" ')
+    assert card_tags(replace(card, retired=True)) == [tag, "wengu::retired"]
