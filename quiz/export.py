@@ -2,44 +2,98 @@
 
 A pure domain module: genanki, the standard library and ``quiz.render`` only.
 It knows nothing of Flask or the database and never reads the clock; the
-caller passes the export's timestamp.
+caller passes the export's timestamp (and the hour its study day starts).
+What Anki does with each choice below was checked with the ``anki`` library
+(tests/test_export_anki.py).
 
-Identity choices, all stable across exports so that re-importing a newer
-package into Anki *updates* the notes it already holds instead of adding
-duplicates:
+Notes.  A command card is a "Wengu command" note, a concept card (and a lone
+Q:A card) a "Wengu concept" note.  The cloze cards of one sentence (same deck
+slug, topic and back, the back being the whole sentence) are ONE "Wengu cloze"
+note (Anki's cloze kind): ``cloze_source`` rebuilds ``{{c1::answer::hint}}``
+from the cards' fronts, card *i* of the sentence (in card order) being
+``c{i+1}`` and Anki's card ord *i*; a sentence it cannot rebuild exactly
+(fronts that do not align, overlapping blanks, ``::`` or braces in an answer)
+stays one concept note per card.  The two directions of a ``Q:::A`` card (two
+Q:A cards of one deck and topic with front and back swapped) are ONE "Wengu
+reversed" note with two templates, front->back (ord 0, the first card) and
+back->front (ord 1).  Each Anki card carries its own Wengu card's state.
+Retired cards are never grouped: each is its own note, tagged
+``wengu::retired``.
 
-* **Note GUID** -- ``genanki.guid_for(deck_slug, key)``.  Anki matches an
-  imported note to an existing one by GUID alone, so the GUID must depend
-  only on the card's identity (its notes file and its key within that file),
-  never on its text, its kind or its position.  Editing a card keeps its GUID.
-* **Note type ids** -- ``COMMAND_MODEL_ID`` and ``CONCEPT_MODEL_ID`` are fixed
-  random constants (the genanki README way), and the template names are fixed
-  too, so every export carries the same two note types.
+Identity, stable across exports so that re-importing a newer package into
+Anki *updates* the notes it already holds instead of adding duplicates:
+
+* **Note GUID** -- ``genanki.guid_for(deck_slug, key)`` for a one-card note;
+  it depends only on the card's notes file and key, never on its text, kind or
+  position.  A grouped note's GUID is ``guid_for("wengu-cloze" or
+  "wengu-reversed", deck_slug, key of its first card)``: a namespace of its
+  own, because Anki skips (logs as "conflicting") a note whose GUID it already
+  holds with another note type, and earlier exports wrote these cards as
+  one-card concept notes under the plain GUIDs.  So that those old notes can go,
+  ``legacy_guids`` (default on) also writes each grouped card's old one-card
+  note -- plain GUID, concept type, the export's timestamp as its ``mod`` so
+  that it updates the copy Anki holds -- tagged ``wengu::retired`` and
+  suspended: one search (``tag:wengu::retired``) finds them.  Anki adds them
+  again on the next import once deleted; a caller whose user never had such
+  notes passes ``legacy_guids=False``.
+* **Note type ids** -- ``COMMAND_MODEL_ID``, ``CONCEPT_MODEL_ID``,
+  ``CLOZE_MODEL_ID`` and ``REVERSED_MODEL_ID`` are fixed random constants, and
+  field and template names never change (Anki forks a note type whose field or
+  template names differ), so existing notes keep their note type.
 * **Deck ids** -- derived from the deck name (SHA-256, see ``deck_id``), in
   ``[2**31, 2**31 + 2**52)``: positive, above genanki's suggested ``1 << 30``
   floor and below ``2**53`` so that the id survives a round trip through a
   JavaScript number in Anki's web views.  Anki maps imported decks to existing
   ones by name anyway; a stable id just keeps packages comparable.
 
-Timestamp: ``write_package`` stores ``int(timestamp)`` -- whole seconds -- as
-the ``mod`` of every note, card and note type, and numbers the notes and
-cards from ``int(timestamp * 1000)`` on, exactly as
-``genanki.Package.write_to_file`` does.  Anki's default ``.apkg`` import
-(update notes "if newer") overwrites an existing note only when the package's
-note ``mod`` is strictly greater than the collection's, comparing seconds.
-Hence the caller must give each export a timestamp at least one whole second
-later than the previous one (and than any edit made in Anki itself, which also
-bumps the note's ``mod``); with an equal, or same-second, timestamp Anki keeps
-its copy and counts the note as a duplicate.  Same cards and same timestamp
-give the same notes, GUIDs and ids (the zip container's file dates aside).
+Command cards ask to type the command (``{{type:Command}}``; ``typed_commands=False``
+for the plain card): the Command field is the command as plain text,
+HTML-escaped, which is what Anki compares the typed answer with; the template
+shows it in a code block.
+
+Modification times.  Anki's default import (update notes "if newer") replaces
+a note it holds only when the package's note ``mod`` is strictly greater, in
+whole seconds; the same rule, on the note type's ``mod``, holds for note types.
+A note's ``mod`` is its cards' last change in Wengu (``ExportCard.modified``,
+the latest over a grouped note's cards; the export's timestamp when one is
+unknown), and so is each card's: an unchanged card's note is reported as a
+duplicate and left alone -- with an edit made to it in Anki -- and only the
+changed ones are updated.  The note types' ``mod`` is the export's timestamp,
+so every export's templates replace the ones Anki has (Anki keeps the
+package's ``mod``; a fixed per-version one could not switch ``typed_commands``
+back and forth); templates edited in Anki survive an import with "update note
+types: never".  Notes and cards are numbered from ``int(timestamp * 1000)`` on,
+exactly as ``genanki.Package.write_to_file`` does; same cards and timestamp
+give the same package (the zip container's file dates aside).
+
+Card state.  A suspended or retired card has queue -1, and a new card's
+``due`` is its ``order``: Anki keeps a new card's ``due`` on import, so it
+shows "New #1, #2..." in note order.  Anki's import keeps the queue (so the
+suspension) and the schedule only with "Import any learning progress"
+(``with_scheduling``); without it every card arrives new and active (new cards
+keep their order, scheduled ones get places of Anki's choosing).  A card with ``schedule`` gets Anki's type, queue, interval, factor,
+repetitions and lapses, and ``due`` = ``PACKAGE_TODAY`` (0) ``+ due_in_days``
+(in seconds from the export's timestamp for a card in intraday learning).
+Anki's import moves a review day from the package's day numbers to its own by
+the number of days between the two collections' days 0, counting from the
+*local calendar date* of the package's ``crt``, days turning at the package's
+``rollover`` hour (measured).  The package's ``crt`` is therefore the export's
+timestamp less ``day_start_hour`` hours and its ``rollover`` ``day_start_hour``:
+that date is the export's study day in every time zone, so, imported the same
+study day, a card due in *n* days is due ``col.sched.today + n`` in Anki, and
+later on the same calendar day.  Each review becomes a ``revlog`` row of its
+Anki card (an id already taken moves on by a millisecond).
+
+Media: ``media`` (file name -> bytes) goes into the zip as ``0``, ``1``... with
+the ``media`` JSON naming them; fields refer to files by name.  Anki keeps only
+the files the imported notes refer to.
 
 Speed: genanki builds a ``Note`` and a ``Card`` object per card and inserts
 them one ``execute`` at a time.  ``write_package`` lets genanki create the
 collection (schema, ``col`` row, decks and note types) from decks that hold
-no notes, then inserts the very rows genanki's ``Note.write_to_db`` and
-``Card.write_to_db`` would write, in the same order and with the same ids,
-with one ``executemany`` per table; ``build_package`` still makes the
-genanki objects, and a test checks that both paths give identical tables.
+no notes, then inserts the rows -- those ``build_package``'s genanki objects
+write one by one, in the same order and with the same ids -- with one
+``executemany`` per table; a test checks that both paths give identical tables.
 """
 
 from __future__ import annotations

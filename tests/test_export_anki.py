@@ -185,6 +185,22 @@ def test_a_newer_package_updates_the_note_type_template(col: Collection, tmp_pat
     assert "my own hint" not in _command_qfmt(col) and "{{type:Command}}" in _command_qfmt(col)
 
 
+def test_a_field_added_in_anki_forks_the_note_type(col: Collection, tmp_path: Path) -> None:
+    """The README's warning: Anki imports the export's note type as a copy, the notes stop updating."""
+    cards = [_card("c", "command", "List files", "ls -la", modified=int(T0))]
+    _import(col, tmp_path, cards, T0)
+    col.models._clear_cache()
+    notetype = col.models.get(COMMAND_MODEL_ID)  # type: ignore[arg-type]
+    assert notetype is not None
+    col.models.add_field(notetype, col.models.new_field("My notes"))
+    col.models.update_dict(notetype)
+
+    log = _import(col, tmp_path, [replace(cards[0], back="ls -l", modified=int(T0) + 10)], time.time() + 60)
+    assert len(log.conflicting) == 1 and not log.updated
+    assert _note(col, note_guid(cards[0]))["Command"] == "ls -la"
+    assert len([nt for nt in col.models.all_names_and_ids() if nt.name.startswith("Wengu command")]) == 2
+
+
 # ---------------------------------------------------------------- 3. note modification time
 
 
