@@ -71,8 +71,9 @@ Card state.  A suspended or retired card has queue -1, and a new card's
 shows "New #1, #2..." in note order.  Anki's import keeps the queue (so the
 suspension) and the schedule only with "Import any learning progress"
 (``with_scheduling``); without it every card arrives new and active (new cards
-keep their order, scheduled ones get places of Anki's choosing).  A card with ``schedule`` gets Anki's type, queue, interval, factor,
-repetitions and lapses, and ``due`` = ``PACKAGE_TODAY`` (0) ``+ due_in_days``
+keep their order, scheduled ones get places of Anki's choosing).  A card with
+``schedule`` gets Anki's type, queue, interval, factor, repetitions and
+lapses, and ``due`` = ``PACKAGE_TODAY`` (0) ``+ due_in_days``
 (in seconds from the export's timestamp for a card in intraday learning).
 Anki's import moves a review day from the package's day numbers to its own by
 the number of days between the two collections' days 0, counting from the

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-
-from dataclasses import replace
 
 from quiz.export import AnkiReview, AnkiSchedule, ExportCard, build_package, write_package
 
