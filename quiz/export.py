@@ -99,6 +99,7 @@ write one by one, in the same order and with the same ids -- with one
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import itertools
 import json
@@ -586,25 +587,30 @@ def _groups(cards: list[ExportCard]) -> dict[int, list[int]]:
 
     A cloze sentence is its cards' deck, topic and back (the whole sentence); the two directions
     are two Q:A cards of one deck and topic with front and back swapped.  Retired cards stay alone.
+    Raises ``ValueError`` when two cards share a deck slug and key.
     """
+    seen: dict[tuple[str, str], ExportCard] = {}
     groups: dict[int, list[int]] = {}
     sentences: dict[tuple[str, tuple[str, ...], str], int] = {}
     waiting: dict[tuple[str, tuple[str, ...], str, str], list[int]] = {}
     for index, card in enumerate(cards):
-        if card.retired:
-            continue
-        if card.kind == "cloze":
-            first = sentences.setdefault((card.deck_slug, card.topic, card.back), index)
-            groups.setdefault(first, []).append(index)
-        elif card.kind == "qa":
+        first = seen.setdefault((card.deck_slug, card.key), card)
+        if first is not card:
+            raise ValueError(
+                f"two cards share the note GUID {note_guid(card)!r}: "
+                f"{first.deck_slug!r}/{first.key!r} and {card.deck_slug!r}/{card.key!r}"
+            )
+        kind = card.kind
+        if kind == "cloze" and not card.retired:
+            leader = sentences.setdefault((card.deck_slug, card.topic, card.back), index)
+            groups.setdefault(leader, []).append(index)
+        elif kind == "qa" and not card.retired:
             partners = waiting.get((card.deck_slug, card.topic, card.back, card.front))
             if partners:
-                groups[partners.pop(0)] = [-1, index]  # the first is filled in below
+                leader = partners.pop(0)
+                groups[leader] = [leader, index]
             else:
                 waiting.setdefault((card.deck_slug, card.topic, card.front, card.back), []).append(index)
-    for first, members in groups.items():
-        if members[0] == -1:
-            members[0] = first
     return groups
 
 
@@ -622,15 +628,6 @@ def _layout(
     when ``legacy_guids``).  Raises ``ValueError`` when two cards share a deck slug and key.
     """
     cards = list(cards)
-    seen: dict[tuple[str, str], ExportCard] = {}
-    for card in cards:
-        identity = (card.deck_slug, card.key)
-        first = seen.setdefault(identity, card)
-        if first is not card:
-            raise ValueError(
-                f"two cards share the note GUID {note_guid(card)!r}: "
-                f"{first.deck_slug!r}/{first.key!r} and {card.deck_slug!r}/{card.key!r}"
-            )
     groups = _groups(cards)
     grouped = {index for members in groups.values() for index in members[1:]}
     decks: dict[str, genanki.Deck] = {}
@@ -645,7 +642,11 @@ def _layout(
                 if level not in decks:
                     decks[level] = genanki.Deck(deck_id(level), level)
             deck_notes = notes[name] = []
-        members = [cards[i] for i in groups.get(index, ())]
+        group = groups.get(index)
+        if group is None:  # most cards: a note of their own
+            deck_notes.append(_single(card, tags, topic_field))
+            continue
+        members = [cards[i] for i in group]
         note = None
         if card.kind == "cloze" and members:
             source = cloze_source(card.back, [member.front for member in members])
@@ -671,7 +672,7 @@ def _layout(
                 False,
             )
         if note is None:
-            deck_notes.extend(_single(member, tags, topic_field) for member in members or [card])
+            deck_notes.extend(_single(member, tags, topic_field) for member in members)
         else:
             deck_notes.append(note)
             if legacy_guids:
@@ -962,9 +963,40 @@ def _write_collection(
                 )
             )
             leftover = note.leftover
-            for card_ord, card in _present(note, requirements):
+            if len(note.cards) == 1 and requirements is not None:  # most notes: one card, one template
+                card_ord, card = note.cards[0]
+                needs_all, required = requirements[card_ord]
+                values = [fields[i] for i in required]
+                present = note.cards if (all(values) if needs_all else any(values)) else ()
+            else:
+                present = _present(note, requirements)
+            for card_ord, card in present:
                 card_id = next(ids)
-                card_rows.append(_card_row(card_id, note_id, did, card_ord, card, leftover, stamp))
+                if card.schedule is None and not leftover:  # a new card: genanki's row, state and order
+                    card_rows.append(
+                        (
+                            card_id,
+                            note_id,
+                            did,
+                            card_ord,
+                            stamp if card.modified is None else int(card.modified),
+                            -1,
+                            0,
+                            -1 if card.suspended or card.retired else 0,
+                            card.order,
+                            0,
+                            0,
+                            0,
+                            0,
+                            0,
+                            0,
+                            0,
+                            0,
+                            "",
+                        )
+                    )
+                else:
+                    card_rows.append(_card_row(card_id, note_id, did, card_ord, card, leftover, stamp))
                 if card.reviews and not leftover:
                     revlog.add(card_id, card)
     conn = sqlite3.connect(db_path)
@@ -1003,15 +1035,23 @@ def write_package(
     one-card notes of cloze and reversed cards, suspended and tagged ``wengu::retired`` (see the
     module notes).
     """
-    decks, notes = _layout(cards, legacy_guids)
-    with tempfile.TemporaryDirectory() as tmp:
-        collection = os.path.join(tmp, "collection.anki2")
-        _write_collection(collection, decks, notes, timestamp, typed_commands, day_start_hour)
-        # genanki stores the collection uncompressed; Anki's own packages are deflated, several times smaller.
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as out:
-            out.write(collection, "collection.anki2")
-            names = sorted(media or {})
-            for number, name in enumerate(names):
-                out.writestr(str(number), media[name])  # type: ignore[index]
-            out.writestr("media", json.dumps({str(number): name for number, name in enumerate(names)}))
+    # Tens of thousands of notes, rows and tuples, none in a reference cycle: the cyclic garbage
+    # collector's passes over them while they pile up cost a third of the layout (measured), for nothing.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        decks, notes = _layout(cards, legacy_guids)
+        with tempfile.TemporaryDirectory() as tmp:
+            collection = os.path.join(tmp, "collection.anki2")
+            _write_collection(collection, decks, notes, timestamp, typed_commands, day_start_hour)
+            # genanki stores the collection uncompressed; Anki's packages are deflated, several times smaller.
+            with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as out:
+                out.write(collection, "collection.anki2")
+                names = sorted(media or {})
+                for number, name in enumerate(names):
+                    out.writestr(str(number), media[name])  # type: ignore[index]
+                out.writestr("media", json.dumps({str(number): name for number, name in enumerate(names)}))
+    finally:
+        if collecting:
+            gc.enable()
     return sum(len(deck_notes) for deck_notes in notes.values())
