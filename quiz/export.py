@@ -1030,11 +1030,15 @@ def write_package(
     note types, and of the notes and cards whose ``modified`` is unknown; it also numbers the notes
     and cards, and is the package's day 0 for scheduled cards (the study day starting at
     ``day_start_hour``, local time).  ``media``: file name -> contents, stored in the package
-    under Anki's numbered names; fields refer to them by file name.  ``typed_commands``: command
+    under Anki's numbered names; fields refer to them by file name, a plain name (``ValueError``
+    for one with a path separator).  ``typed_commands``: command
     cards ask to type the command (else they just show it).  ``legacy_guids``: also write the old
     one-card notes of cloze and reversed cards, suspended and tagged ``wengu::retired`` (see the
     module notes).
     """
+    for name in media or ():
+        if not name or name in (".", "..") or "/" in name or "\\" in name or "\x00" in name:
+            raise ValueError(f"not a plain media file name: {name!r}")
     # Tens of thousands of notes, rows and tuples, none in a reference cycle: the cyclic garbage
     # collector's passes over them while they pile up cost a third of the layout (measured), for nothing.
     collecting = gc.isenabled()

@@ -482,3 +482,17 @@ def test_hostile_topics_give_clean_tags() -> None:
     assert tag == "C++_templates_more::say_hi::a_b::amp;"
     assert not set(tag) & set('<>&" ')
     assert card_tags(replace(card, retired=True)) == [tag, "wengu::retired"]
+
+
+@pytest.mark.parametrize("name", ["", "..", "a/b.png", "..\\x.png"])
+def test_media_names_are_plain_file_names(name: str, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="media file name"):
+        write_package(CARDS, tmp_path / "m.apkg", T0, media={name: b"x"})
+
+
+def test_media_are_numbered_in_the_zip(tmp_path: Path) -> None:
+    path = tmp_path / "m.apkg"
+    write_package(CARDS, path, T0, media={"b.png": b"B", "a.svg": b"<svg/>"})
+    with zipfile.ZipFile(path) as archive:
+        assert json.loads(archive.read("media")) == {"0": "a.svg", "1": "b.png"}
+        assert archive.read("0") == b"<svg/>" and archive.read("1") == b"B"

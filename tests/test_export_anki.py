@@ -458,6 +458,21 @@ def test_a_first_import_with_scheduling_keeps_the_due_days(col: Collection, tmp_
     assert len(col.find_cards("is:due")) == 3  # the two overdue and today's
 
 
+def test_learning_cards_are_due_in_seconds(col: Collection, tmp_path: Path) -> None:
+    now = time.time()
+    cards = [
+        _card("learning", schedule=AnkiSchedule(1, 1, 0, 0, 2500, 1, 0)),
+        _card("relearning", schedule=AnkiSchedule(3, 1, 0, 3, 2300, 6, 2)),
+        _card("day-learning", schedule=AnkiSchedule(3, 3, 1, 3, 2300, 6, 2)),
+    ]
+    _import(col, tmp_path, cards, now, options=_options(with_scheduling=True))
+    by_guid = {card.note().guid: card for card in _cards_of(col)}
+    learning, relearning, day = (by_guid[note_guid(card)] for card in cards)
+    assert (learning.type, learning.queue, learning.due) == (1, 1, int(now))
+    assert (relearning.type, relearning.queue, relearning.due, relearning.lapses) == (3, 1, int(now), 2)
+    assert (day.type, day.queue, day.due - col.sched.today) == (3, 3, 1)
+
+
 @pytest.mark.parametrize("day_start_hour", [0, 4, 23])
 def test_due_days_for_any_day_start(col: Collection, tmp_path: Path, day_start_hour: int) -> None:
     cards = [_scheduled(offset, i) for i, offset in enumerate(OFFSETS)]
