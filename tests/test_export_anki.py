@@ -458,6 +458,39 @@ def test_a_first_import_with_scheduling_keeps_the_due_days(col: Collection, tmp_
     assert len(col.find_cards("is:due")) == 3  # the two overdue and today's
 
 
+def test_each_card_of_a_grouped_note_keeps_its_own_schedule(col: Collection, tmp_path: Path) -> None:
+    seen = _scheduled(4, 2)
+    cloze = _cloze_cards()
+    cloze[1] = replace(cloze[1], schedule=seen.schedule, reviews=seen.reviews)
+    pair = _pair()
+    pair[0] = replace(pair[0], schedule=replace(seen.schedule, due_in_days=-2), reviews=seen.reviews[:1])
+    _import(
+        col,
+        tmp_path,
+        [*cloze, *pair],
+        time.time(),
+        options=_options(with_scheduling=True),
+        legacy_guids=False,
+    )
+    today = col.sched.today
+    for mid, expected in (
+        (CLOZE_MODEL_ID, [(0, 0, 1, 0), (1, 2, 4, 3)]),
+        (REVERSED_MODEL_ID, [(0, 2, -2, 1), (1, 0, 4, 0)]),
+    ):
+        (nid,) = col.find_notes(f"mid:{mid}")
+        cards = sorted(col.get_note(nid).cards(), key=lambda card: card.ord)
+        got = [
+            (
+                card.ord,
+                card.type,
+                card.due - today if card.type == 2 else card.due,
+                len(col.card_stats_data(card.id).revlog),
+            )
+            for card in cards
+        ]
+        assert got == expected
+
+
 def test_learning_cards_are_due_in_seconds(col: Collection, tmp_path: Path) -> None:
     now = time.time()
     cards = [
