@@ -67,6 +67,17 @@ STATEFUL = [
 ]
 
 
+def _indexes(apkg: Path, tmp_path: Path) -> set[tuple[str, str]]:
+    target = tmp_path / f"{apkg.stem}-indexes.anki2"
+    with zipfile.ZipFile(apkg) as archive:
+        target.write_bytes(archive.read("collection.anki2"))
+    db = sqlite3.connect(target)
+    try:
+        return set(db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index'").fetchall())
+    finally:
+        db.close()
+
+
 def _tables(apkg: Path, tmp_path: Path) -> dict[str, list[tuple[object, ...]]]:
     target = tmp_path / f"{apkg.stem}.anki2"
     with zipfile.ZipFile(apkg) as archive:
@@ -110,6 +121,7 @@ def test_rows_are_the_ones_genanki_writes(cards: list[ExportCard], options: dict
     )  # ids, guid, mid, mod, usn, tags, flds, sfld, csum, flags, data
     assert actual["cards"] == expected["cards"]  # ids, nid, did, ord, mod, usn, type, queue, due, ...
     assert actual["revlog"] == expected["revlog"]
+    assert _indexes(fast, tmp_path) == _indexes(reference, tmp_path)  # dropped for the inserts, built again
     assert actual == expected  # col (decks and note types JSON included), graves
 
 
