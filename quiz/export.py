@@ -1037,15 +1037,15 @@ def write_package(
 ) -> int:
     """Write the cards as an ``.apkg`` at ``path``; return the number of notes written.
 
+    The notes written count a grouped note once and include the legacy one-card notes.
     ``timestamp`` (seconds since the epoch) is the export's time: the modification time of the
-    note types, and of the notes and cards whose ``modified`` is unknown; it also numbers the notes
-    and cards, and is the package's day 0 for scheduled cards (the study day starting at
+    note types, and of the notes and cards whose ``modified`` is unknown; it also numbers the
+    notes and cards, and is the package's day 0 for scheduled cards (the study day starting at
     ``day_start_hour``, local time).  ``media``: file name -> contents, stored in the package
     under Anki's numbered names; fields refer to them by file name, a plain name (``ValueError``
-    for one with a path separator).  ``typed_commands``: command
-    cards ask to type the command (else they just show it).  ``legacy_guids``: also write the old
-    one-card notes of cloze and reversed cards, suspended and tagged ``wengu::retired`` (see the
-    module notes).
+    for one with a path separator).  ``typed_commands``: command cards ask to type the command
+    (else they just show it).  ``legacy_guids``: also write the old one-card notes of cloze and
+    reversed cards, suspended and tagged ``wengu::retired`` (see the module notes).
     """
     for name in media or ():
         if not name or name in (".", "..") or "/" in name or "\\" in name or "\x00" in name:
