@@ -72,8 +72,13 @@ def export_package(
     if not cards:
         return None
     timestamp = next_export_timestamp(session, user, now)
-    # TODO(i14-export): pass typed_commands and the day start once the writer takes them (merge).
-    count = write_package(cards, path, timestamp)
+    count = write_package(
+        cards,
+        path,
+        timestamp,
+        typed_commands=options.typed_commands,
+        day_start_hour=user.day_starts_at_hour or 0,
+    )
     record_export(session, user, timestamp, count, now, layout)
     return count
 
