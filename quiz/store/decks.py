@@ -227,12 +227,14 @@ def new_slugs(taken: set[str], notes: Iterable[tuple[str, str]]) -> dict[str, st
     """The slugs of new decks, ``(identity, title)`` each, by identity; ``taken`` gains them.
 
     A slug is the basis of the deck's Anki GUIDs, so it must come out the same on every machine that
-    imports the same notes.  A deck's slug is its title, the note's file stem (``docker-notes``), as
-    it always was.  When another deck has that stem (``README.md`` and ``sub/README.md``), the stem
-    goes to the note nearest the top of the folder (then the first by name), and each other note
-    takes its folder-relative name without the suffix (``sub/README``), which depends on no order;
-    "-2", "-3"… only when even that is taken.  Among the decks of one import this is the same on every
-    machine; a deck imported later than one with its stem takes the path-like slug, whatever its place.
+    imports the same notes, and never changes.  A deck's slug is its title, the note's file stem
+    (``docker-notes``), as it always was.  When another deck has that stem (``README.md`` and
+    ``sub/README.md``), the stem goes to the note nearest the top of the folder (then the first by
+    name) and each other note takes its folder-relative name without the suffix (``sub/README``);
+    a note at the top whose stem is taken takes its name (``README.md``); "-2", "-3"… only when even
+    that is taken (``x.md`` and ``x.markdown``, or a slug made so by an older version).  So the decks
+    of one import get the same slugs whatever the order of its notes; a deck imported later than
+    one holding its stem takes the longer slug.
     """
     order = sorted(set(notes), key=lambda note: (note[0].count("/"), note[0]))
     slugs: dict[str, str] = {}
@@ -243,6 +245,8 @@ def new_slugs(taken: set[str], notes: Iterable[tuple[str, str]]) -> dict[str, st
         if slug in taken:
             path = PurePosixPath(identity)
             slug = str(path.with_suffix("")) if path.suffix and path.stem else identity
+            if slug in taken:
+                slug = identity  # a note at the top: ``README.md`` when ``README`` is another deck's
         slug = _unique_slug(taken, slug)
         slugs[identity] = slug
         taken.add(slug)

@@ -132,27 +132,16 @@ def import_parsed(
     The browser's import parses once, when the upload arrives (``quiz.pending``),
     and confirms through here (``quiz.pending.store_import``).
     """
-    results = []
+    items = []
     for name, text, note in notes:
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         title = PurePosixPath(name).stem or name
         keys = keep.get(name) if keep is not None else None
         fixed = fixes.get(name) if fixes is not None else None
-        results.append(
-            sync_deck(
-                session,
-                user,
-                note_identity(name),
-                title,
-                digest,
-                note,
-                keys,
-                text=text,
-                name=name,
-                fixes=fixed,
-            )
+        items.append(
+            NoteToSync(note_identity(name), title, digest, note, keys, text=text, name=name, fixes=fixed)
         )
-    return results
+    return sync_decks(session, user, items)
 
 
 def sync_deck(

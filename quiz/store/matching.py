@@ -12,6 +12,7 @@ from difflib import SequenceMatcher
 
 from quiz.models import Card
 from quiz.notes import CardDraft
+from quiz.notes.text import norm_key
 
 FUZZY_MATCH_RATIO = 0.8
 
@@ -71,15 +72,26 @@ def match_cards(drafts: Sequence[CardDraft], existing: Sequence[Card]) -> dict[i
     for kind in {card.kind_in_note for card in existing}:
         family.setdefault(_family(kind), []).append(kind)
     for across in (False, True):
+        if across:
+            # Across kinds the sides are compared as a key reads them (``norm_key``: ``**Term**`` is
+            # ``Term``), since the two kinds' rules write the same term differently.
+            sides = {}
+            for j, card in enumerate(existing):
+                if card.id not in taken and card.kind_in_note in KIND_FAMILY:
+                    sides.setdefault((card.kind_in_note, True, norm_key(card.back)), []).append(j)
+                    sides.setdefault((card.kind_in_note, False, norm_key(card.front)), []).append(j)
         for i, draft in enumerate(drafts):
             if i in matched:
                 continue
             kinds = _kinds(draft.kind, family) if across else [draft.kind]
             if not kinds:
                 continue
+            back, front = (
+                (norm_key(draft.back), norm_key(draft.front)) if across else (draft.back, draft.front)
+            )
             first = None
             for kind in kinds:
-                for side in ((kind, True, draft.back), (kind, False, draft.front)):
+                for side in ((kind, True, back), (kind, False, front)):
                     j = next((j for j in sides.get(side, ()) if existing[j].id not in taken), None)
                     if j is not None and (first is None or j < first):
                         first = j
