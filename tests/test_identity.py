@@ -26,7 +26,7 @@ from quiz.notes import NoteError, parse_note
 from quiz.store.browser import set_override
 from quiz.store.days import get_or_create_user
 from quiz.store.decks import EDITED, compare_note, new_slugs, stored_identities
-from quiz.store.exporting import export_cards
+from quiz.store.exporting import export_cards, export_package
 from quiz.store.grading import record_grade
 from quiz.store.importing import import_note_files, import_parsed
 from quiz.store.matching import unique_drafts
@@ -443,3 +443,130 @@ def test_a_fix_in_the_preview_gives_the_card_the_same_edit_in_the_browser_gives(
             )
     assert exported[0] == exported[1]
     assert exported[0][3] == "Which command shows the remotes?"
+
+
+# --- the real Anki: one deck, one note per card, reviews kept ------------------------------------------
+
+
+@contextmanager
+def anki_collection(tmp_path: Path) -> Iterator:
+    from anki.collection import Collection
+
+    col = Collection(str(tmp_path / "collection.anki2"))
+    try:
+        yield col
+    finally:
+        col.close()
+
+
+def export_into(col, session, user: User, path: Path):
+    """Export the user's cards to ``path`` and import the package into Anki; Anki's import log."""
+    from tests.test_anki_roundtrip import anki_import
+
+    assert export_package(session, user, path, datetime.now(UTC)) is not None
+    session.commit()
+    return anki_import(col, path)
+
+
+def study_in_anki(col, count: int) -> list[tuple[int, int]]:
+    """Answer ``count`` of Anki's cards Good; Anki's review log as (card id, ease)."""
+    for card_id in sorted(col.find_cards(""))[:count]:
+        card = col.get_card(card_id)
+        card.start_timer()
+        col.sched.answerCard(card, 3)
+    return anki_reviews(col)
+
+
+def anki_reviews(col) -> list[tuple[int, int]]:
+    return [tuple(row) for row in col.db.all("SELECT cid, ease FROM revlog ORDER BY id")]
+
+
+def anki_guids(col) -> set[str]:
+    return set(col.db.list("SELECT guid FROM notes"))
+
+
+@pytest.mark.slow
+def test_anki_a_moved_folder_updates_the_same_notes_and_keeps_their_reviews(ctx, user, tmp_path):
+    old = write_folder(tmp_path / "old" / "notes")
+    import_note_files(ctx, user, [old])
+    ctx.commit()
+    with anki_collection(tmp_path) as col:
+        log = export_into(col, ctx, user, tmp_path / "first.apkg")
+        assert len(log.new) == col.note_count() == 5
+        reviews = study_in_anki(col, 2)
+        grade_some(ctx, user, ("git branch", "ls -la"))
+        history = log_of(ctx, user)
+
+        new = tmp_path / "moved" / "notes"
+        shutil.copytree(old, new)
+        shutil.rmtree(tmp_path / "old")
+        (new / "git.md").write_text(GIT.replace("lists local branches", "lists the local branches"), "utf-8")
+        import_note_files(ctx, user, [new])
+        ctx.commit()
+        log = export_into(col, ctx, user, tmp_path / "second.apkg")
+        assert len(log.new) == 0 and col.note_count() == 5
+        assert anki_reviews(col) == reviews and len(reviews) == 2
+        assert anki_guids(col) == set(guids(ctx, user))
+        assert any("the local branches" in col.get_note(n)["Description"] for n in col.find_notes(""))
+    assert log_of(ctx, user) == history and len(decks_of(ctx, user)) == 2
+
+
+@pytest.mark.slow
+def test_anki_the_command_line_then_an_upload_adds_no_note(ctx, user, tmp_path):
+    note = tmp_path / "docker-notes.md"
+    note.write_bytes(SAMPLE_NOTES.read_bytes())
+    import_note_files(ctx, user, [note])
+    ctx.commit()
+    with anki_collection(tmp_path) as col:
+        first = export_into(col, ctx, user, tmp_path / "first.apkg")
+        notes = col.note_count()
+        assert notes == len(first.new) == len(guids(ctx, user)) > 20
+        reviews = study_in_anki(col, 3)
+        text = note.read_text(encoding="utf-8").replace(
+            "docker container stop", "docker container stop -t 5", 1
+        )
+        import_parsed(ctx, user, [("docker-notes.md", text, parse_note(text))])
+        ctx.commit()
+        log = export_into(col, ctx, user, tmp_path / "second.apkg")
+        assert len(log.new) == 0 and col.note_count() == notes and anki_reviews(col) == reviews
+        assert anki_guids(col) == set(guids(ctx, user))
+    assert len(decks_of(ctx, user)) == 1
+
+
+@pytest.mark.slow
+def test_anki_a_concept_rewritten_as_a_question_stays_one_note_with_its_reviews(ctx, user, tmp_path):
+    reimport(ctx, user, TERMS)
+    with anki_collection(tmp_path) as col:
+        export_into(col, ctx, user, tmp_path / "first.apkg")
+        assert col.note_count() == 2
+        reviews = study_in_anki(col, 2)
+        grade_some(ctx, user, ("the delay before data starts to arrive",))
+        history = log_of(ctx, user)
+        reimport(ctx, user, TERMS.replace("- **Latency**: ", "- Latency::"))
+        log = export_into(col, ctx, user, tmp_path / "second.apkg")
+        assert len(log.new) == 0 and col.note_count() == 2
+        assert anki_reviews(col) == reviews and len(reviews) == 2
+        fronts = {col.get_note(n)["Front"] for n in col.find_notes("")}
+        assert fronts == {"<p>Latency</p>", "<p><strong>Jitter</strong></p>"}  # the question's text
+        assert anki_guids(col) == set(guids(ctx, user))
+    assert log_of(ctx, user) == history
+
+
+@pytest.mark.slow
+def test_anki_a_description_edited_before_the_first_import_on_another_machine_adds_no_note(tmp_path):
+    """Machine A exports, edits and exports again; machine B first imports the edited note: Anki has
+    one note per card from both, and its reviews."""
+    with anki_collection(tmp_path) as col:
+        with machine(tmp_path, "a") as (_app, user):
+            reimport(db.session, user, GIT, "git.md")
+            export_into(col, db.session, user, tmp_path / "a1.apkg")
+            reviews = study_in_anki(col, 2)
+            reimport(db.session, user, EDITED_DESCRIPTIONS, "git.md")
+            log = export_into(col, db.session, user, tmp_path / "a2.apkg")
+            assert len(log.new) == 0 and col.note_count() == 3
+        with machine(tmp_path, "b") as (_app, user):
+            reimport(db.session, user, EDITED_DESCRIPTIONS, "git.md")
+            log = export_into(col, db.session, user, tmp_path / "b.apkg")
+            assert len(log.new) == 0 and col.note_count() == 3
+            assert anki_guids(col) == set(guids(db.session, user))
+        assert anki_reviews(col) == reviews
