@@ -319,6 +319,19 @@ def test_a_concept_rewritten_as_a_question_and_back_is_the_same_card(ctx, user):
     assert log_of(ctx, user) == history
 
 
+def test_a_concept_made_a_two_way_question_keeps_its_card_for_the_forward_direction(ctx, user):
+    reimport(ctx, user, TERMS)
+    (latency,) = ctx.scalars(select(Card).where(Card.front == "**Latency**"))
+    key, card_id = latency.key, latency.id
+    result = reimport(ctx, user, TERMS.replace("- **Latency**: ", "- Latency:::"))
+    assert (result.added, result.updated, result.retired) == (1, 1, 0)
+    ctx.expire_all()
+    card = ctx.get(Card, card_id)
+    assert (card.key, card.kind, card.front) == (key, "qa", "Latency")
+    (reverse,) = ctx.scalars(select(Card).where(Card.back == "Latency"))
+    assert reverse.front == "the delay before data starts to arrive" and reverse.id != card_id
+
+
 def test_a_card_of_the_same_kind_is_matched_before_one_of_another(ctx, user):
     reimport(ctx, user, TERMS)
     (latency,) = ctx.scalars(select(Card).where(Card.front == "**Latency**"))
