@@ -212,7 +212,8 @@ def test_stored_identities_keep_the_older_of_two_decks_and_change_nothing_the_se
         ("/srv/notes/sub/git.md", "sub/git.md"),
         ("upload:cafe\u0301.md", None),  # before display names were kept
         ("C:\\notes\\linux.md", None),
-        ("notes/a.md", None),  # a restored deck's identity that is already a name
+        ("notes/a.md", "a.md"),  # a restored deck's identity that is already a name
+        ("anki:1712345678", "Spanish.apkg"),  # another kind of deck's identity
     ]
     identities = stored_identities(decks)
     assert identities == [
@@ -222,6 +223,7 @@ def test_stored_identities_keep_the_older_of_two_decks_and_change_nothing_the_se
         "caf\u00e9.md",
         "linux.md",
         "notes/a.md",
+        "anki:1712345678",
     ]
     names = [name for _path, name in decks]
     assert stored_identities(zip(identities, names, strict=True)) == identities

@@ -5,6 +5,7 @@
   ``quiz.store.decks.note_identity`` gives it from now on: the deck's display name (the name its
   note was last imported under), else the old identity's file name.  So a moved folder, or a note
   imported on the command line and then uploaded, updates its deck instead of making another.
+  Any other identity (a restored deck's that is not a path) is kept.
 - Two decks of one user that come to the same name (the second deck such an import made before) lose
   nothing: the oldest (lowest id) takes the name, each other keeps its old identity, so it stays a
   deck of its own with its cards and history, which later imports no longer update.
@@ -46,13 +47,13 @@ def is_legacy(source_path):
 
 
 def derived_identity(source_path, source_name):
+    if not is_legacy(source_path):
+        return source_path  # a restored deck's identity that is not a path: kept
     if source_name:
         return note_identity(source_name)
     if source_path.startswith(UPLOAD_PREFIX):
         return note_identity(source_path[len(UPLOAD_PREFIX):])
-    if is_legacy(source_path):
-        return note_identity(PureWindowsPath(PurePosixPath(source_path).name).name or source_path)
-    return source_path
+    return note_identity(PureWindowsPath(PurePosixPath(source_path).name).name or source_path)
 
 
 def stored_identities(decks):

@@ -165,30 +165,31 @@ def _is_legacy_identity(source_path: str) -> bool:
 
 
 def derived_identity(source_path: str, source_name: str | None) -> str:
-    """The identity ``note_identity`` gives a deck stored before it (or restored from a backup).
+    """The identity ``note_identity`` gives a deck whose identity is of the older form.
 
-    The deck's display name when it has one (the name its note was last imported under), else its
-    old identity's file name ("upload:NAME" → NAME, "/path/to/x.md" → "x.md"); an identity that is
-    already a name stays as it is.
+    An absolute path or "upload:NAME" becomes the deck's display name (the name its note was last
+    imported under), else the old identity's file name ("upload:NAME" → NAME, "/path/to/x.md" →
+    "x.md").  Any other identity (a note's name, or another kind of deck's) stays as it is.
     """
+    if not _is_legacy_identity(source_path):
+        return source_path
     if source_name:
         return note_identity(source_name)
     if source_path.startswith(LEGACY_UPLOAD_PREFIX):
         return note_identity(source_path[len(LEGACY_UPLOAD_PREFIX) :])
-    if _is_legacy_identity(source_path):
-        return note_identity(PureWindowsPath(PurePosixPath(source_path).name).name or source_path)
-    return source_path
+    return note_identity(PureWindowsPath(PurePosixPath(source_path).name).name or source_path)
 
 
 def stored_identities(decks: Iterable[tuple[str, str | None]]) -> list[str]:
     """The identities of one user's decks, each ``(source_path, source_name)``, oldest first.
 
-    Each deck's is its ``derived_identity``.  Two decks that come to the same one (a note imported
-    from two paths, or on the command line and then uploaded, made two decks before) keep all their
-    data: the oldest takes the identity, and each other keeps the one it had, so it stays a deck of its
-    own that later imports no longer update (the user can tell them apart by their cards and history).
-    A deck whose identity is already its derived one keeps it first, so that applying this to its
-    own result changes nothing (a backup made after the upgrade restores as it was).
+    Each deck's is its ``derived_identity``: only identities of the older form change.  Two decks
+    that come to the same one (a note imported from two paths, or on the command line and then
+    uploaded, made two decks before) keep all their data: the oldest takes the identity, and each
+    other keeps the one it had, so it stays a deck of its own that later imports no longer update
+    (the user can tell them apart by their cards and history).  A deck whose identity is already its
+    derived one keeps it first, so that applying this to its own result changes nothing (a backup
+    made after the upgrade restores as it was).
     """
     paths, derived = [], []
     for path, name in decks:
