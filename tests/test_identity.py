@@ -426,38 +426,37 @@ def test_an_edited_command_keeps_its_first_key_where_the_card_has_history(tmp_pa
     assert len(set(on_a) & set(on_b)) == 2  # the two other cards agree
 
 
+FIXED_FRONT = "Which command shows the remotes?"
+
+
+def fixed_or_edited(app: Flask, fix_first: bool) -> tuple[tuple, User]:
+    """Import ``GIT`` in the browser, its remote card fixed in the preview, or edited afterwards in the
+    card browser; that card's identity and wording, and the user."""
+    client = log_in(app)
+    location, page = preview(client, GIT, "git")
+    if fix_first:
+        wording = {"kind": "command", "front": FIXED_FRONT, "back": "git remote -v"}
+        fix(client, location, page, key_of(page, "git remote -v"), **wording)
+        page = client.get(location).get_data(as_text=True)
+    client.post(location, data=form_of(page))
+    card_id = db.session.scalar(select(Card.id).where(Card.back == "git remote -v"))
+    if not fix_first:
+        edited = client.post(f"/cards/{card_id}/edit", data={"front": FIXED_FRONT, "back": "git remote -v"})
+        assert edited.status_code == 302
+    db.session.expire_all()
+    card = db.session.get(Card, card_id)
+    alice = db.session.scalar(select(User).where(User.name == "alice"))
+    return (card.key, card.kind, card.note_kind, card.override_front, card.override_back), alice
+
+
 def test_a_fix_in_the_preview_gives_the_card_the_same_edit_in_the_browser_gives(tmp_path):
-    wording = {"kind": "command", "front": "Which command shows the remotes?", "back": "git remote -v"}
     exported = []
     for name, fix_first in (("a", True), ("b", False)):
         with machine(tmp_path, name) as (app, _user):
-            client = log_in(app)
-            location, page = preview(client, GIT, "git")
-            if fix_first:
-                fix(client, location, page, key_of(page, "git remote -v"), **wording)
-                page = client.get(location).get_data(as_text=True)
-            client.post(location, data=form_of(page))
-            card = db.session.scalar(select(Card).where(Card.back == "git remote -v"))
-            if not fix_first:
-                response = client.post(
-                    f"/cards/{card.id}/edit", data={"front": wording["front"], "back": "git remote -v"}
-                )
-                assert response.status_code == 302
-            db.session.expire_all()
-            card = db.session.get(Card, card.id)
-            alice = db.session.scalar(select(User).where(User.name == "alice"))
-            exported.append(
-                (
-                    card.key,
-                    card.kind,
-                    card.note_kind,
-                    card.override_front,
-                    card.override_back,
-                    guids(db.session, alice),
-                )
-            )
+            card, alice = fixed_or_edited(app, fix_first)
+            exported.append((card, guids(db.session, alice)))
     assert exported[0] == exported[1]
-    assert exported[0][3] == "Which command shows the remotes?"
+    assert exported[0][0][3] == FIXED_FRONT and len(exported[0][1]) == 3
 
 
 # --- the real Anki: one deck, one note per card, reviews kept ------------------------------------------
@@ -585,3 +584,15 @@ def test_anki_a_description_edited_before_the_first_import_on_another_machine_ad
             assert len(log.new) == 0 and col.note_count() == 3
             assert anki_guids(col) == set(guids(db.session, user))
         assert anki_reviews(col) == reviews
+
+
+@pytest.mark.slow
+def test_anki_a_fix_in_the_preview_and_an_edit_in_the_browser_are_one_note(tmp_path):
+    with anki_collection(tmp_path) as col:
+        for name, fix_first in (("a", True), ("b", False)):
+            with machine(tmp_path, name) as (app, _user):
+                _card, alice = fixed_or_edited(app, fix_first)
+                log = export_into(col, db.session, alice, tmp_path / f"{name}.apkg")
+                assert len(log.new) == (3 if fix_first else 0) and col.note_count() == 3
+        descriptions = {col.get_note(n)["Description"] for n in col.find_notes("")}
+        assert f"<p>{FIXED_FRONT}</p>" in descriptions
