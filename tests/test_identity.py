@@ -195,6 +195,14 @@ def test_new_slugs_do_not_depend_on_the_order_of_an_import(ctx):
     assert [slug for _id, _path, slug, _title in decks_of(ctx, user)] == ["README", "sub/README"]
 
 
+def test_a_note_deep_in_folders_gets_a_slug_that_fits(ctx, user):
+    deep = "/".join(["a-rather-long-folder-name"] * 12) + "/x.md"
+    import_parsed(ctx, user, [("x.md", GIT, parse_note(GIT)), (deep, GIT, parse_note(GIT))])
+    ctx.commit()
+    slugs = [slug for _id, _path, slug, _title in decks_of(ctx, user)]
+    assert slugs[0] == "x" and len(slugs[1]) <= 200 and len(set(slugs)) == 2
+
+
 def test_a_slug_that_is_taken_falls_back_to_the_name_then_a_counter():
     taken = {"README", "README-2", "x"}
     assert new_slugs(taken, [("README-2.md", "README-2"), ("x.markdown", "x"), ("x", "x")]) == {
@@ -203,6 +211,11 @@ def test_a_slug_that_is_taken_falls_back_to_the_name_then_a_counter():
         "x.markdown": "x.markdown",
     }
     assert taken == {"README", "README-2", "x", "README-2.md", "x-2", "x.markdown"}
+    # A deep folder's path is cut to fit the column, told apart by its digest.
+    deep = "/".join(["a-rather-long-folder-name"] * 12) + "/x.md"
+    (slug,) = new_slugs(taken, [(deep, "x")]).values()
+    assert len(slug) <= 196 and slug.startswith("a-rather-long-folder-name/") and slug != deep
+    assert new_slugs(set(taken) - {slug}, [(deep, "x")]) == {deep: slug}
 
 
 def test_stored_identities_keep_the_older_of_two_decks_and_change_nothing_the_second_time():

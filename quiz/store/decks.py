@@ -21,6 +21,7 @@ basis of its cards' Anki GUIDs, is its file name's stem (``docker-notes``) and n
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -224,6 +225,18 @@ def _unique_slug(taken: set[str], stem: str) -> str:
     return slug
 
 
+SLUG_MAX = 200  # the length of ``Deck.slug``
+
+
+def _fit(slug: str, identity: str) -> str:
+    """``slug`` with room for a "-N" in ``Deck.slug``: a longer one is cut and told apart by a digest of
+    the note's identity (a deep folder's path), the same on every machine."""
+    room = SLUG_MAX - 4
+    if len(slug) <= room:
+        return slug
+    return f"{slug[: room - 11]}-{hashlib.sha1(identity.encode()).hexdigest()[:10]}"
+
+
 def new_slugs(taken: set[str], notes: Iterable[tuple[str, str]]) -> dict[str, str]:
     """The slugs of new decks, ``(identity, title)`` each, by identity; ``taken`` gains them.
 
@@ -242,12 +255,13 @@ def new_slugs(taken: set[str], notes: Iterable[tuple[str, str]]) -> dict[str, st
     for identity, title in order:
         if identity in slugs:
             continue
-        slug = title
+        slug = title if len(title) <= SLUG_MAX else _fit(title, identity)
         if slug in taken:
             path = PurePosixPath(identity)
-            slug = str(path.with_suffix("")) if path.suffix and path.stem else identity
+            slug = _fit(str(path.with_suffix("")) if path.suffix and path.stem else identity, identity)
             if slug in taken:
-                slug = identity  # a note at the top: ``README.md`` when ``README`` is another deck's
+                # A note at the top: ``README.md`` when ``README`` is another deck's.
+                slug = _fit(identity, identity)
         slug = _unique_slug(taken, slug)
         slugs[identity] = slug
         taken.add(slug)
