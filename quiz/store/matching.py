@@ -73,6 +73,8 @@ def match_cards(drafts: Sequence[CardDraft], existing: Sequence[Card]) -> dict[i
         family.setdefault(_family(kind), []).append(kind)
     for across in (False, True):
         if across:
+            if not any(_kinds(d.kind, family) for i, d in enumerate(drafts) if i not in matched):
+                break  # (no draft left whose family has another kind stored: the common case)
             # Across kinds the sides are compared as a key reads them (``norm_key``: ``**Term**`` is
             # ``Term``), since the two kinds' rules write the same term differently.
             sides = {}
