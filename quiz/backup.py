@@ -25,7 +25,10 @@ at an import (``unticked``: they stay out of later imports); a card carries the 
 kind when the user chose another (``note_kind``) and its last change as the Anki export
 stamps it (``changed_at``).  Backups written before these fields existed restore without
 them (a card's last change then is its last edit, else its deck's import).  A deck's
-``source_path`` is only the note's identity: nothing in the app opens it, whatever a backup sets it to.
+``source_path`` is only the note's identity: nothing in the app opens it, whatever a backup
+sets it to.  A backup made before a deck was identified by its note's name (an absolute path,
+"upload:NAME") is restored with the name, by the rule the upgrade applied to the database
+(``quiz.store.decks.stored_identities``).
 """
 
 from __future__ import annotations
@@ -63,6 +66,7 @@ from quiz.models import (
     UTCDateTime,
     now_utc,
 )
+from quiz.store.decks import stored_identities
 from quiz.store.grading import LOG_AFTER_FIELDS, LOG_BEFORE_FIELDS, SCHEDULE_FIELDS, drill_mark
 from quiz.store.scopes import owned_cards
 
@@ -475,6 +479,11 @@ def _parse(data: object) -> _Backup:
                 log.append((seq, _values(raw_entry, _LOG, lwhere, table="review_log")))
             cards.append(_Card(card_values, topic, state, log))
         decks.append(_Deck(values, topics, cards, _unticked(raw_deck, where)))
+    # A backup made before decks were identified by their note's name gets that identity, as the upgrade
+    # gave the decks in the database (migration 0015); a newer backup's identities stay as they are.
+    identities = stored_identities((d.values["source_path"], d.values.get("source_name")) for d in decks)
+    for deck, identity in zip(decks, identities, strict=True):
+        deck.values["source_path"] = identity
     exports = [
         _values(raw, _EXPORT, f"anki_exports[{i}]", OPTIONAL_EXPORT_FIELDS)
         for i, raw in enumerate(_list(_field(top, "anki_exports", "backup"), "anki_exports"))

@@ -258,10 +258,13 @@ class Deck(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(String(200))
-    # Stable identity of the file for Anki GUIDs: its name without extension.
+    # The basis of the deck's Anki GUIDs, set once when the deck is made: its note's file stem
+    # (``quiz.store.decks.new_slugs``).  Never changes, so Anki keeps recognising the deck's notes.
     slug: Mapped[str] = mapped_column(String(200))
-    # The note's identity among the user's decks (an absolute path for `flask notes import`, "upload:NAME"
-    # for a browser upload, any string for a restored deck).  Never opened and never shown: see source_text.
+    # The note's identity among the user's decks: its folder-relative name, NFC (``sub/x.md``), the same
+    # from `flask notes import`, an upload and the demo (``quiz.store.decks.note_identity``).  A deck
+    # that lost its identity to an older one at the upgrade (migration 0015) keeps its old form (an
+    # absolute path or "upload:NAME").  Never opened and never shown: see source_text.
     source_path: Mapped[str] = mapped_column(String(1000))
     content_hash: Mapped[str] = mapped_column(String(64))
     # The note's text as last imported, for the card page's excerpt.  None for a deck imported before the

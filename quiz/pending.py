@@ -40,8 +40,17 @@ from quiz.models import (
 )
 from quiz.notes import CardDraft, ParsedNote, Skipped, Topic, parse_note
 from quiz.store.browser import Wording
-from quiz.store.decks import EDITED, NEW, RESTORED, UNCHANGED, ComparedCard, ImportResult, compare_note
-from quiz.store.importing import UPLOAD_PREFIX, import_parsed, older_objects_set_aside
+from quiz.store.decks import (
+    EDITED,
+    NEW,
+    RESTORED,
+    UNCHANGED,
+    ComparedCard,
+    ImportResult,
+    compare_note,
+    note_identity,
+)
+from quiz.store.importing import import_parsed, older_objects_set_aside
 from quiz.store.matching import unique_drafts
 
 PAGE_CARDS = 200
@@ -198,7 +207,7 @@ def parse(session: Session, pending_id: int, token: str, max_cards: int) -> Pend
         session.execute(
             select(Deck.source_path, Deck.id).where(
                 Deck.user_id == user.id,
-                Deck.source_path.in_([UPLOAD_PREFIX + name for name, _ in uploaded]),
+                Deck.source_path.in_([note_identity(name) for name, _ in uploaded]),
             )
         ).all()
     )
@@ -226,7 +235,7 @@ def parse(session: Session, pending_id: int, token: str, max_cards: int) -> Pend
                 )
                 session.commit()
                 raise TooManyCardsError(name, len(drafts), total, max_cards)
-            deck_id = decks.get(UPLOAD_PREFIX + name)
+            deck_id = decks.get(note_identity(name))  # the deck the import would update
             compared = compare_note(session, deck_id, drafts)
             rows = [_card_row(d, c) for d, c in zip(drafts, compared.cards, strict=True)]
             tally = Tally.of(rows, compared.unticked, len(compared.retiring))

@@ -211,7 +211,7 @@ def test_a_request_larger_than_any_upload_is_refused_before_reading(app, client)
 
 
 def test_a_failure_in_the_middle_of_an_import_leaves_the_database_as_it_was(app, client, monkeypatch):
-    from quiz.store import importing
+    from quiz.store import decks
 
     first = upload(client, ("a.md", GIT.encode())).headers["Location"]
     client.post(first, data=form_of(client.get(first).get_data(as_text=True)))
@@ -222,26 +222,31 @@ def test_a_failure_in_the_middle_of_an_import_leaves_the_database_as_it_was(app,
     )
     pending = response.headers["Location"]
     page = client.get(pending).get_data(as_text=True)
-    real_sync = importing.sync_deck
+    real_update, real_write = decks._update_deck, decks._write_new_decks
     calls = []
 
-    def failing_sync(*args, **kwargs):
-        calls.append(args[3])
-        if len(calls) == 2:  # the first note is already written (flushed) when the second fails
-            raise RuntimeError("disk on fire")
-        return real_sync(*args, **kwargs)
+    def updating(*args, **kwargs):
+        calls.append(args[3].name)
+        return real_update(*args, **kwargs)
 
-    monkeypatch.setattr(importing, "sync_deck", failing_sync)
+    def failing_write(session, user, batch):
+        # The first note's deck is already updated (flushed) when the new deck of the second fails.
+        calls.extend(item.name for _result, item in batch)
+        session.flush()
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(decks, "_update_deck", updating)
+    monkeypatch.setattr(decks, "_write_new_decks", failing_write)
     failed = client.post(pending, data=form_of(page), follow_redirects=True)
     assert failed.status_code == 200 and 'id="import-failed"' in failed.get_data(as_text=True)
     assert "Try again" in failed.get_data(as_text=True)
-    assert len(calls) == 2
+    assert calls == ["a.md", "b.md"]
     # Nothing of the failed import; the pending import is still there, to try again.
     assert stored(app) == (before[0], before[1], before[2] + 1)
     with app.app_context():
         assert "git log" not in {c.back for c in db.session.scalars(select(Card))}
 
-    monkeypatch.setattr(importing, "sync_deck", real_sync)
+    monkeypatch.setattr(decks, "_write_new_decks", real_write)
     again = client.post(pending + "/retry", follow_redirects=True).get_data(as_text=True)
     assert 'id="import-report"' in again
     with app.app_context():

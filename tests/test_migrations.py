@@ -453,3 +453,123 @@ def test_a_preview_parsed_before_0013_still_shows_and_imports(database_url, tmp_
         assert 'class="added">2<' in client.get(report.headers["Location"]).get_data(as_text=True)
     finally:
         drop_schema(app)
+
+
+def test_0015_identifies_decks_by_their_notes_name_keeping_both_of_two_that_collide(database_url, tmp_path):
+    """Decks get their note's name as identity; of two that come to one name, the older takes it and
+    the other keeps its old identity with its cards and history; slugs stay; the downgrade goes back."""
+    from quiz.notes import parse_note
+    from quiz.store.importing import import_parsed
+
+    app = make_app(database_url, tmp_path)
+    drop_schema(app)
+    text = "# Git\n\n- `git log` shows history\n"
+    decks = [  # id, user, source path, display name, slug
+        (1, 1, "/home/mei/notes/docker-notes.md", "docker-notes.md", "docker-notes"),
+        (2, 1, "upload:docker-notes.md", "docker-notes.md", "docker-notes-2"),
+        (3, 1, "/srv/notes/sub/git.md", "sub/git.md", "git"),
+        (4, 1, "upload:cafe\u0301.md", None, "cafe"),
+        (5, 2, "upload:docker-notes.md", "docker-notes.md", "docker-notes"),
+    ]
+    try:
+        with app.app_context():
+            directory = app.extensions["migrate"].directory
+            upgrade(directory=directory, revision="0013")
+            now = datetime(2026, 2, 1)
+            with db.engine.begin() as conn:
+                for user_id, name in ((1, "mei"), (2, "li")):
+                    insert(
+                        conn,
+                        "users",
+                        id=user_id,
+                        name=name,
+                        name_key=name,
+                        session_token=name,
+                        created_at=now,
+                    )
+                for deck_id, user_id, path, name, slug in decks:
+                    insert(
+                        conn,
+                        "decks",
+                        id=deck_id,
+                        user_id=user_id,
+                        title=slug,
+                        slug=slug,
+                        source_path=path,
+                        source_name=name,
+                        content_hash="abc",
+                        imported_at=now,
+                    )
+                    insert(
+                        conn,
+                        "cards",
+                        id=deck_id,
+                        deck_id=deck_id,
+                        topic_id=None,
+                        kind="command",
+                        front="shows history",
+                        back="git log",
+                        key="k1",
+                        line=3,
+                        position=0,
+                        retired=False,
+                    )
+                    insert(
+                        conn,
+                        "review_log",
+                        id=deck_id,
+                        user_id=user_id,
+                        card_id=deck_id,
+                        deck_id=deck_id,
+                        reviewed_at=datetime(2026, 3, 1, 9),
+                        review_day=DAY1,
+                        grade=4,
+                        drill=False,
+                        repetitions_before=0,
+                        ease_hundredths_before=250,
+                        interval_days_before=0,
+                        due_before=None,
+                        lapses_before=0,
+                        repetitions_after=1,
+                        ease_hundredths_after=250,
+                        interval_days_after=1,
+                        due_after=DAY2,
+                    )
+
+            def identities() -> list[tuple[int, str, str]]:
+                with db.engine.connect() as conn:
+                    rows = conn.execute(sa.text("SELECT id, source_path, slug FROM decks ORDER BY id"))
+                    return [tuple(row) for row in rows]
+
+            upgrade(directory=directory)
+            assert identities() == [
+                (1, "docker-notes.md", "docker-notes"),
+                (2, "upload:docker-notes.md", "docker-notes-2"),  # lost the name to deck 1: kept as it was
+                (3, "sub/git.md", "git"),
+                (4, "caf\u00e9.md", "cafe"),
+                (5, "docker-notes.md", "docker-notes"),  # another user's
+            ]
+            with db.engine.connect() as conn:
+                kept = conn.execute(sa.text("SELECT card_id, deck_id FROM review_log ORDER BY id")).all()
+                assert [tuple(row) for row in kept] == [(i, i) for i in range(1, 6)]
+
+            # The note uploaded (or imported from anywhere) again updates the older deck.
+            mei = db.session.get(User, 1)
+            (result,) = import_parsed(db.session, mei, [("docker-notes.md", text, parse_note(text))])
+            db.session.commit()
+            assert result.deck.id == 1 and (result.added, result.retired, result.unchanged) == (0, 0, 1)
+            assert len(identities()) == 5
+
+            from flask_migrate import downgrade
+
+            downgrade(directory=directory, revision="0013")
+            # The form the older version gives an upload, where no deck of the user holds it already.
+            assert [path for _id, path, _slug in identities()] == [
+                "docker-notes.md",
+                "upload:docker-notes.md",
+                "upload:sub/git.md",
+                "upload:caf\u00e9.md",
+                "upload:docker-notes.md",
+            ]
+    finally:
+        drop_schema(app)

@@ -170,9 +170,11 @@ Keys
     nothing — keeps the plain digest; each other one hashes its topic path in
     too, and, when that still clashes (same section), its front; exact copies
     (same section, same front) get ``-2``, ``-3``… in note order.
-    Changing the command itself changes a command card's key; `quiz.store`
-    matches a re-imported card by either side (same back or same front), so such
-    a card keeps its identity and review history anyway.
+    Changing the command itself changes a command card's key, and so does a
+    concept rewritten as ``Term::definition`` (the kind is hashed in); `quiz.store`
+    matches a re-imported card by either side (same back or same front) or close
+    text, a concept and a question with each other too, so such a card keeps its
+    first key, its identity and review history anyway (`quiz.store.matching`).
 """
 
 from __future__ import annotations

@@ -8,14 +8,26 @@ What the user decided at an import is kept: a card unticked in the preview is re
 (``UntickedCard``) and left out of later imports of the note until ticked again, and a card fixed
 in the preview keeps the user's wording over the note's (``quiz.store.browser.override_columns``).
 ``compare_note`` tells the preview, with the same matching, what an import would do to each card.
+
+What identifies a deck among a user's decks (``Deck.source_path``) is its note's folder-relative name,
+NFC-normalised (``note_identity``): ``docker-notes.md`` whether the command line read it from one folder
+or another, or a browser upload sent it; ``sub/x.md`` for a note in a subfolder of the folder
+imported.  The same name is the same deck: a moved folder, or a note imported on the command line and
+then uploaded, updates its deck.  Decks stored before this rule get their identity by the same rule
+(``stored_identities``, as migration 0015 and a restored backup apply it).  A new deck's ``slug``, the
+basis of its cards' Anki GUIDs, is its file name's stem (``docker-notes``) and never changes; see
+``new_slugs`` for two notes whose stems are the same.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import hashlib
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from operator import itemgetter
+from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 
 from sqlalchemy import bindparam, case, delete, false, func, insert, select, true, update
@@ -45,7 +57,7 @@ class ImportResult:
         restored = f", {self.restored} restored" if self.restored else ""
         unticked = f", {self.unticked} left out (unticked at an import)" if self.unticked else ""
         return (
-            f"{self.deck.source_path}: {self.added} added, {self.updated} updated, "
+            f"{self.deck.display_name}: {self.added} added, {self.updated} updated, "
             f"{self.retired} retired{restored}, {self.unchanged} unchanged{unticked}"
         )
 
@@ -54,7 +66,7 @@ class ImportResult:
 class NoteToSync:
     """One parsed note on its way into the database (the arguments of ``quiz.store.importing.sync_deck``)."""
 
-    source: str
+    source: str  # the deck's identity: ``note_identity`` of the note's name
     title: str
     content_hash: str
     note: ParsedNote
@@ -130,12 +142,131 @@ def _unticked_keys(session: Session, deck_id: int) -> set[str]:
     return set(session.scalars(select(UntickedCard.key).where(UntickedCard.deck_id == deck_id)))
 
 
+def note_identity(name: str) -> str:
+    """What identifies a note's deck among a user's decks: its folder-relative name (``sub/x.md``), NFC.
+
+    The name is what the import calls the note: the file's path relative to the folder given on the
+    command line (or its file name when the file itself was given), the uploaded file's name, or the
+    member's path in an uploaded zip.  NFC, so that a name written decomposed (macOS) or composed is one.
+    """
+    return unicodedata.normalize("NFC", name)
+
+
+LEGACY_UPLOAD_PREFIX = "upload:"  # how a browser upload's deck was identified before ``note_identity``
+
+
+def _is_legacy_identity(source_path: str) -> bool:
+    """An identity of the form used before ``note_identity``: an absolute path, or "upload:NAME"."""
+    windows = PureWindowsPath(source_path)
+    return (
+        source_path.startswith(LEGACY_UPLOAD_PREFIX)
+        or PurePosixPath(source_path).is_absolute()
+        or bool(windows.drive)
+        or windows.is_absolute()
+    )
+
+
+def derived_identity(source_path: str, source_name: str | None) -> str:
+    """The identity ``note_identity`` gives a deck whose identity is of the older form.
+
+    An absolute path or "upload:NAME" becomes the deck's display name (the name its note was last
+    imported under), else the old identity's file name ("upload:NAME" → NAME, "/path/to/x.md" →
+    "x.md").  Any other identity (a note's name, or another kind of deck's) stays as it is.
+    """
+    if not _is_legacy_identity(source_path):
+        return source_path
+    if source_name:
+        return note_identity(source_name)
+    if source_path.startswith(LEGACY_UPLOAD_PREFIX):
+        return note_identity(source_path[len(LEGACY_UPLOAD_PREFIX) :])
+    return note_identity(PureWindowsPath(PurePosixPath(source_path).name).name or source_path)
+
+
+def stored_identities(decks: Iterable[tuple[str, str | None]]) -> list[str]:
+    """The identities of one user's decks, each ``(source_path, source_name)``, oldest first.
+
+    Each deck's is its ``derived_identity``: only identities of the older form change.  Two decks
+    that come to the same one (a note imported from two paths, or on the command line and then
+    uploaded, made two decks before) keep all their data: the oldest takes the identity, and each
+    other keeps the one it had, so it stays a deck of its own that later imports no longer update
+    (the user can tell them apart by their cards and history).  A deck whose identity is already its
+    derived one keeps it first, so that applying this to its own result changes nothing (a backup
+    made after the upgrade restores as it was).
+    """
+    paths, derived = [], []
+    for path, name in decks:
+        paths.append(path)
+        derived.append(derived_identity(path, name))
+    result: list[str | None] = [None] * len(paths)
+    taken: set[str] = set()
+    for i, path in enumerate(paths):
+        if derived[i] == path:
+            result[i] = path
+            taken.add(path)
+    for i, identity in enumerate(derived):
+        if result[i] is None and identity not in taken:
+            result[i] = identity
+            taken.add(identity)
+    for i, path in enumerate(paths):
+        if result[i] is None:
+            kept, n = path, 1
+            while kept in taken:  # (only when another deck's name is this deck's old identity)
+                n += 1
+                kept = f"{path} ({n})"
+            result[i] = kept
+            taken.add(kept)
+    return [identity or "" for identity in result]
+
+
 def _unique_slug(taken: set[str], stem: str) -> str:
     slug, n = stem, 1
     while slug in taken:
         n += 1
         slug = f"{stem}-{n}"
     return slug
+
+
+SLUG_MAX = 200  # the length of ``Deck.slug``
+
+
+def _fit(slug: str, identity: str) -> str:
+    """``slug`` with room for a "-N" in ``Deck.slug``: a longer one is cut and told apart by a digest of
+    the note's identity (a deep folder's path), the same on every machine."""
+    room = SLUG_MAX - 4
+    if len(slug) <= room:
+        return slug
+    return f"{slug[: room - 11]}-{hashlib.sha1(identity.encode()).hexdigest()[:10]}"
+
+
+def new_slugs(taken: set[str], notes: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """The slugs of new decks, ``(identity, title)`` each, by identity; ``taken`` gains them.
+
+    A slug is the basis of the deck's Anki GUIDs, so it must come out the same on every machine that
+    imports the same notes, and never changes.  A deck's slug is its title, the note's file stem
+    (``docker-notes``), as it always was.  When another deck has that stem (``README.md`` and
+    ``sub/README.md``), the stem goes to the note nearest the top of the folder (then the first by
+    name) and each other note takes its folder-relative name without the suffix (``sub/README``);
+    a note at the top whose stem is taken takes its name (``README.md``); "-2", "-3"… only when even
+    that is taken (``x.md`` and ``x.markdown``, or a slug made so by an older version).  So the decks
+    of one import get the same slugs whatever the order of its notes; a deck imported later than
+    one holding its stem takes the longer slug.
+    """
+    order = sorted(set(notes), key=lambda note: (note[0].count("/"), note[0]))
+    slugs: dict[str, str] = {}
+    for identity, title in order:
+        if identity in slugs:
+            continue
+        slug = title if len(title) <= SLUG_MAX else _fit(title, identity)
+        if slug in taken:
+            path = PurePosixPath(identity)
+            slug = _fit(str(path.with_suffix("")) if path.suffix and path.stem else identity, identity)
+            if slug in taken:
+                # A note at the top: ``README.md`` when ``README`` is another deck's.
+                slug = _fit(identity, identity)
+        slug = _unique_slug(taken, slug)
+        slugs[identity] = slug
+        taken.add(slug)
+    return slugs
 
 
 # New decks are written a batch at a time: a few statements per batch, and bounded memory.
@@ -152,14 +283,17 @@ def sync_decks(session: Session, user: User, notes: Sequence[NoteToSync]) -> lis
     per file.
     """
     decks = {deck.source_path: deck for deck in session.scalars(select(Deck).where(Deck.user_id == user.id))}
-    slugs = {deck.slug for deck in decks.values()}
+    slugs = new_slugs(
+        {deck.slug for deck in decks.values()},
+        [(item.source, item.title) for item in notes if item.source not in decks],
+    )
     results: list[ImportResult] = []
     batch: dict[str, tuple[ImportResult, NoteToSync]] = {}  # by source
     batch_cards = 0
     for item in notes:
         deck = decks.get(item.source)
         if deck is None:
-            slug = _unique_slug(slugs, item.title)
+            slug = slugs[item.source]
             deck = Deck(
                 user_id=user.id,
                 title=item.title,
@@ -172,7 +306,6 @@ def sync_decks(session: Session, user: User, notes: Sequence[NoteToSync]) -> lis
             )
             session.add(deck)
             decks[item.source] = deck
-            slugs.add(slug)
             result = ImportResult(deck=deck)
             results.append(result)
             batch[item.source] = (result, item)
@@ -283,9 +416,10 @@ def _update_deck(session: Session, user: User, deck: Deck, item: NoteToSync) -> 
         else:
             result.unchanged += 1
         if card.note_kind is not None:
-            card.note_kind = draft.kind  # the user chose the card's kind: it stays theirs
+            # The user chose the card's kind: it stays theirs, unless the note now gives the same kind.
+            card.note_kind = draft.kind if draft.kind != card.kind else None
         else:
-            card.kind = draft.kind
+            card.kind = draft.kind  # (a card whose kind changed in the note keeps its key: matching)
         card.front, card.back, card.line = draft.front, draft.back, draft.line
         card.position, card.topic_id, card.retired = position, topic_id, False
         if draft.key in fixes:

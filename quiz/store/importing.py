@@ -1,6 +1,10 @@
 """Importing notes: files and folders (``flask notes import``, the demo deck) and the parses a browser
 import keeps (``quiz.pending``), each stored as a deck through ``quiz.store.decks``.
 
+Each note is named as the user knows it (its path relative to the folder imported, its file name, the
+uploaded name), and that name identifies its deck, whichever way it came in
+(``quiz.store.decks.note_identity``).
+
 A file import reads and parses every file before anything is written, so a bad file stores nothing;
 the caller commits once, so an import that fails midway leaves the database as it was.
 """
@@ -18,7 +22,7 @@ from sqlalchemy.orm import Session
 from quiz.models import User
 from quiz.notes import NoteError, ParsedNote, decode_note, parse_note
 from quiz.store.browser import Wording
-from quiz.store.decks import ImportResult, NoteToSync, sync_decks
+from quiz.store.decks import ImportResult, NoteToSync, note_identity, sync_decks
 
 NOTE_SUFFIXES = (".md", ".markdown")
 
@@ -26,10 +30,12 @@ NOTE_SUFFIXES = (".md", ".markdown")
 def _named_note_files(paths: Iterable[str | Path]) -> list[tuple[Path, str]]:
     """Expand files and folders into the notes files they hold, in a stable order, each with its display
     name: its path relative to the folder given (``sub/git.md``), or its file name when the file itself
-    was given.
+    was given.  The name identifies the note's deck (``quiz.store.decks.note_identity``).
 
     Raises:
-        NoteError: a path does not exist or a folder holds no notes.
+        NoteError: a path does not exist, a folder holds no notes, or two different files would have
+            the same name (``a/README.md`` and ``b/README.md`` given as two folders): one import
+            cannot make them one deck.  The same file given twice is read once.
     """
     found: list[tuple[Path, str]] = []
     for raw in paths:
@@ -43,7 +49,19 @@ def _named_note_files(paths: Iterable[str | Path]) -> list[tuple[Path, str]]:
             found.append((path, path.name))
         else:
             raise NoteError(f"{path}: no such file or folder")
-    return found
+    named: dict[str, Path] = {}
+    unique: list[tuple[Path, str]] = []
+    for file, name in found:
+        identity = note_identity(name)
+        first = named.setdefault(identity, file)
+        if first is file:
+            unique.append((file, name))
+        elif first.resolve() != file.resolve():
+            raise NoteError(
+                f"{file}: another note of this import has the same name ({first}); a note's name is "
+                f"what identifies its deck, so import their common folder instead"
+            )
+    return unique
 
 
 def import_note_files(session: Session, user: User, paths: Iterable[str | Path]) -> list[ImportResult]:
@@ -62,7 +80,7 @@ def import_note_files(session: Session, user: User, paths: Iterable[str | Path])
             text = decode_note(data, str(path))
             digest = hashlib.sha256(data).hexdigest()
             parsed.append(
-                NoteToSync(str(path.resolve()), path.stem, digest, parse_note(text), text=text, name=name)
+                NoteToSync(note_identity(name), path.stem, digest, parse_note(text), text=text, name=name)
             )
         return sync_decks(session, user, parsed)
 
@@ -97,9 +115,6 @@ def older_objects_set_aside() -> Iterator[None]:
         gc.unfreeze()
 
 
-UPLOAD_PREFIX = "upload:"
-
-
 def import_parsed(
     session: Session,
     user: User,
@@ -109,25 +124,24 @@ def import_parsed(
 ) -> list[ImportResult]:
     """Store notes already parsed: ``(name, markdown, parsed)`` triples, as an upload's are.
 
-    A note is a deck identified by its name, so a changed version of the same
-    file updates its deck in place.  ``keep`` maps a note's name to the keys of
-    the cards to store; the others are left out, and stay out of later imports
-    until ticked.  ``fixes`` maps a note's name to the user's wording of some of
+    A note is a deck identified by its name (``note_identity``), so a changed version of the same
+    file updates its deck in place, as does the same file imported on the command line.  ``keep``
+    maps a note's name to the keys of the cards to store; the others are left out, and stay out of
+    later imports until ticked.  ``fixes`` maps a note's name to the user's wording of some of
     its cards, by key, kept over the note's as an edit in the card browser is.
     The browser's import parses once, when the upload arrives (``quiz.pending``),
     and confirms through here (``quiz.pending.store_import``).
     """
-    results = []
+    items = []
     for name, text, note in notes:
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         title = PurePosixPath(name).stem or name
         keys = keep.get(name) if keep is not None else None
         fixed = fixes.get(name) if fixes is not None else None
-        source = UPLOAD_PREFIX + name
-        results.append(
-            sync_deck(session, user, source, title, digest, note, keys, text=text, name=name, fixes=fixed)
+        items.append(
+            NoteToSync(note_identity(name), title, digest, note, keys, text=text, name=name, fixes=fixed)
         )
-    return results
+    return sync_decks(session, user, items)
 
 
 def sync_deck(
@@ -145,6 +159,7 @@ def sync_deck(
 ) -> ImportResult:
     """Create or update the deck of one note: upsert topics and cards, keeping progress.
 
+    ``source`` is the deck's identity (``note_identity`` of the note's name).
     Cards keep their id (and so their review state and history) when they are
     matched (see ``quiz.store.matching.match_cards``); cards gone from the note are retired, and
     restored if they return.  With ``keep_keys``, only those cards are stored (the others are
