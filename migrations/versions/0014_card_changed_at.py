@@ -10,7 +10,7 @@ one, and refreshes every note when the notes are written another way.  NULL for 
 first export after this upgrade refreshes every note once).
 
 Revision ID: 0014
-Revises: 0015
+Revises: 0013
 Create Date: 2027-03-01 10:00:00
 
 """
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0014'
-down_revision = '0015'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

@@ -15,7 +15,7 @@ No column changes; the downgrade gives the decks the form an upload had ("upload
 free, which the older version finds again when the note is uploaded.
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2027-03-01 10:00:00
 
 """
@@ -28,7 +28,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0015'
-down_revision = '0013'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
