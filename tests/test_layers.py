@@ -10,7 +10,7 @@ import pytest
 
 QUIZ = Path(__file__).resolve().parents[1] / "quiz"
 LAYERS = {
-    "core": {"notes", "sm2", "answers", "render", "export", "charts", "uploads", "limits", "i18n"},
+    "core": {"notes", "sm2", "answers", "render", "export", "charts", "uploads", "limits", "i18n", "media"},
     "database": {"models", "counters", "store", "accounts", "pending", "backup"},
     "web": {"forms", "views", "auth", "errors", "import_jobs", "cli"},
 }

@@ -1,0 +1,166 @@
+"""Images in notes: which files a note refers to, whether bytes are an image Wengu keeps, and the
+rewriting of a card's image references (for the quiz pages and for Anki's flat media folder).
+
+Pure (standard library only).  A note refers to an image with ``![alt](img/a.png)`` (or an HTML
+``<img src="img/a.png">``); only local, relative references count: a URL (``https:``, ``data:``,
+``//host``), an absolute path (``/etc/x.png``, ``C:\\x.png``) or one that climbs out of the note's
+folder (``../x.png``) is never read, stored or served.  ``media_name`` turns a reference into the
+name it is stored under, so ``./img//a.png`` and ``img/a.png`` are one file.
+
+Only PNG, JPEG, GIF and WebP are kept, told by their first bytes (``image_type``), never by their
+name: SVG can carry script, so it is refused rather than sanitised.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from urllib.parse import unquote
+
+from quiz import limits
+
+# The image types kept, by their magic bytes.
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
+EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/webp": ".webp"}
+
+
+def image_type(data: bytes) -> str | None:
+    """The MIME type of ``data`` when it is a PNG, JPEG, GIF or WebP image, by its first bytes; else None."""
+    for magic, mime in _SIGNATURES:
+        if data.startswith(magic):
+            return mime
+    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+_SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def media_name(reference: str) -> str | None:
+    """The name an image reference is stored under, or None when it is not a local relative file.
+
+    ``./img//a.png`` -> ``img/a.png``; ``img/a%20b.png`` -> ``img/a b.png`` (a page's URL-encoding
+    undone); ``sub/../a.png`` -> ``a.png``.  None for URLs and ``data:``, absolute paths, drive letters,
+    backslashes, names climbing above the note's folder, control characters, a query or fragment, and
+    names longer than ``limits.MAX_MEDIA_NAME_CHARS``.  NFC-normalised, so a name typed on macOS and
+    on Linux is one name.
+    """
+    reference = reference.strip()
+    if reference.startswith("<") and reference.endswith(">"):
+        reference = reference[1:-1].strip()
+    if not reference or _SCHEME_RE.match(reference) or reference.startswith(("/", "\\")):
+        return None
+    if "?" in reference or "#" in reference:
+        return None
+    name = unicodedata.normalize("NFC", unquote(reference))
+    if "\\" in name or _CONTROL_RE.search(name) or name.startswith("/") or _SCHEME_RE.match(name):
+        return None
+    name = posixpath.normpath(name)
+    if name in (".", "..") or name.startswith("../") or name.startswith("/"):
+        return None
+    if len(name) > limits.MAX_MEDIA_NAME_CHARS:
+        return None
+    return name
+
+
+# ``![alt](src "title")`` / ``![alt](<src with spaces>)``: the image syntax of CommonMark, as notes use it.
+_MD_IMAGE_RE = re.compile(
+    r"!\[(?P<alt>(?:[^\[\]\\]|\\.)*)\]\(\s*(?P<src><[^<>\n]*>|[^\s()<>]+)(?P<title>\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)"
+)
+# ``<img ... src="x" ...>``: an HTML image in a note (shown as text by the renderer, which escapes HTML).
+_HTML_IMAGE_RE = re.compile(
+    r"<img\b[^<>]*?\bsrc\s*=\s*(?:\"([^\"<>]*)\"|'([^'<>]*)'|([^\s\"'<>]+))[^<>]*>", re.I
+)
+_HTML_ALT_RE = re.compile(r"\balt\s*=\s*(?:\"([^\"<>]*)\"|'([^'<>]*)')", re.I)
+
+
+def image_references(text: str) -> list[str]:
+    """The local images ``text`` refers to, as stored names (``media_name``), in order, each once."""
+    found: dict[str, None] = {}
+    for match in _MD_IMAGE_RE.finditer(text):
+        name = media_name(match.group("src"))
+        if name is not None:
+            found.setdefault(name)
+    for match in _HTML_IMAGE_RE.finditer(text):
+        name = media_name(next(g for g in match.groups() if g is not None))
+        if name is not None:
+            found.setdefault(name)
+    return list(found)
+
+
+def _alt_text(alt: str) -> str:
+    return re.sub(r"\\(.)", r"\1", alt)
+
+
+def rewrite_images(text: str, target: Callable[[str], str | None]) -> str:
+    """``text`` with each local image reference pointing where ``target(name)`` says.
+
+    ``target`` gets the stored name (``media_name``) and returns the new reference (a URL, a file
+    name in Anki's media folder), or None when there is no such image: then the image is replaced
+    by its alt text (Markdown-escaped), so a page makes no request for a file that is not there.
+    An HTML ``<img>`` with a local ``src`` becomes Markdown's image (the renderer escapes HTML, so
+    the tag would otherwise show as text).  URLs are left as they are (the renderer's rules apply).
+    """
+    if "![" not in text and "<img" not in text.lower():
+        return text
+
+    def markdown(match: re.Match[str]) -> str:
+        name = media_name(match.group("src"))
+        if name is None:
+            return match.group()
+        new = target(name)
+        if new is None:
+            return _escape_markdown(_alt_text(match.group("alt")))
+        return f"![{match.group('alt')}](<{new}>{match.group('title') or ''})"
+
+    def html(match: re.Match[str]) -> str:
+        name = media_name(next(g for g in match.groups() if g is not None))
+        if name is None:
+            return match.group()
+        alt_match = _HTML_ALT_RE.search(match.group())
+        alt = next((g for g in alt_match.groups() if g is not None), "") if alt_match else ""
+        new = target(name)
+        if new is None:
+            return _escape_markdown(alt)
+        return f"![{_escape_markdown(alt)}](<{new}>)"
+
+    return _HTML_IMAGE_RE.sub(html, _MD_IMAGE_RE.sub(markdown, text))
+
+
+_MARKDOWN_PUNCT_RE = re.compile(r"([\\`*_\[\]<>!#|~&])")
+
+
+def _escape_markdown(text: str) -> str:
+    return _MARKDOWN_PUNCT_RE.sub(r"\\\1", text)
+
+
+def content_hash(data: bytes) -> str:
+    """The hash kept with an image: SHA-256, hex."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def package_name(name: str, digest: str) -> str:
+    """The file name of an image in an Anki package: Anki's media folder is flat and shared by every
+    deck, so ``img/a.png`` (content hash ``digest``) becomes ``wengu-<12 hex>-a.png``: unique per
+    content, readable, with no folder.  Characters Anki's media check rejects become ``_``."""
+    base = posixpath.basename(name)
+    base = re.sub(r'[\x00-\x1f\x7f/\\:*?"<>|\[\]{}]', "_", base).strip(" .") or "image"
+    return f"wengu-{digest[:12]}-{base[-80:]}"
+
+
+def referenced(texts: Iterable[str], names: Mapping[str, object]) -> set[str]:
+    """Which of ``names`` the ``texts`` refer to."""
+    found: set[str] = set()
+    for text in texts:
+        found.update(name for name in image_references(text) if name in names)
+    return found

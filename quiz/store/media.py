@@ -1,0 +1,171 @@
+"""A deck's images (``DeckMedia``): kept at import, served to their owner, handed to the Anki export.
+
+``save_media`` checks and stores the images of one note (type by magic bytes, size per file and per
+deck: ``quiz.limits``) and reports each one it refuses, with the reason, instead of failing the import;
+``prune_media`` drops the images nothing in the deck refers to any more; ``media_for_deck`` lists a
+deck's images (without their bytes) and ``owned_media`` reads one for its owner only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from quiz import limits
+from quiz.i18n import N_, LocalizedText
+from quiz.media import content_hash, image_references, image_type, media_name
+from quiz.models import Card, Deck, DeckMedia
+
+
+@dataclass
+class MediaReport:
+    """What ``save_media`` did with one note's images."""
+
+    stored: list[str] = field(default_factory=list)  # saved, replaced or already there, by name
+    refused: list[tuple[str, LocalizedText]] = field(default_factory=list)  # (name, why)
+
+
+def _size(n: int) -> str:
+    return f"{n / (1024 * 1024):.0f} MB" if n >= 1024 * 1024 else f"{n} bytes"
+
+
+def media_problem(name: str, data: bytes) -> LocalizedText | None:
+    """Why one file cannot be kept as an image under ``name``, or None when it can."""
+    if media_name(name) != name:
+        return LocalizedText(N_("not a relative file name inside the notes' folder"))
+    if len(data) > limits.MAX_MEDIA_FILE_BYTES:
+        return LocalizedText(
+            N_("larger than %(limit)s, the limit per image"), limit=_size(limits.MAX_MEDIA_FILE_BYTES)
+        )
+    if image_type(data) is None:
+        return LocalizedText(N_("not a PNG, JPEG, GIF or WebP image"))
+    return None
+
+
+def save_media(session: Session, deck: Deck, files: Mapping[str, bytes]) -> MediaReport:
+    """Store ``files`` (stored name -> bytes) as ``deck``'s images, each checked (``media_problem``) and
+    within the deck's limits (``limits.MAX_DECK_MEDIA_BYTES``, ``MAX_DECK_MEDIA_FILES``).
+
+    A name the deck has already is replaced when its bytes changed.  Refused files are reported,
+    not raised: an import keeps its cards when an image is bad.  Adds and flushes; the caller commits.
+    """
+    report = MediaReport()
+    session.flush()  # a new deck gets its id
+    existing = {
+        row.name: row for row in session.scalars(select(DeckMedia).where(DeckMedia.deck_id == deck.id))
+    }
+    total = sum(row.size for row in existing.values())
+    count = len(existing)
+    for name in sorted(files):
+        data = files[name]
+        problem = media_problem(name, data)
+        if problem is not None:
+            report.refused.append((name, problem))
+            continue
+        digest = content_hash(data)
+        row = existing.get(name)
+        if row is not None and row.content_hash == digest:
+            report.stored.append(name)
+            continue
+        grown = total + len(data) - (row.size if row is not None else 0)
+        if grown > limits.MAX_DECK_MEDIA_BYTES:
+            report.refused.append(
+                (
+                    name,
+                    LocalizedText(
+                        N_("the deck's images would exceed %(limit)s"),
+                        limit=_size(limits.MAX_DECK_MEDIA_BYTES),
+                    ),
+                )
+            )
+            continue
+        if row is None and count + 1 > limits.MAX_DECK_MEDIA_FILES:
+            report.refused.append(
+                (name, LocalizedText(N_("the deck has %(count)s images, the most it may hold"), count=count))
+            )
+            continue
+        mime = image_type(data)
+        assert mime is not None  # media_problem checked it
+        if row is None:
+            row = DeckMedia(deck_id=deck.id, name=name)
+            session.add(row)
+            existing[name] = row
+            count += 1
+        row.content, row.content_hash, row.size, row.mime_type = data, digest, len(data), mime
+        total = grown
+        report.stored.append(name)
+    session.flush()
+    return report
+
+
+def prune_media(session: Session, deck: Deck, note_text: str) -> int:
+    """Drop ``deck``'s images that neither ``note_text`` nor any card of the deck (retired ones and the
+    user's own wording included) refers to.  Returns how many were dropped."""
+    names = set(session.scalars(select(DeckMedia.name).where(DeckMedia.deck_id == deck.id)))
+    unused = names - set(image_references(note_text))
+    if not unused:
+        return 0
+    cards = session.execute(
+        select(Card.front, Card.back, Card.override_front, Card.override_back).where(Card.deck_id == deck.id)
+    )
+    for row in cards:
+        for text in row:
+            if text and ("![" in text or "<img" in text.lower()):
+                unused -= set(image_references(text))
+        if not unused:
+            return 0
+    session.execute(delete(DeckMedia).where(DeckMedia.deck_id == deck.id, DeckMedia.name.in_(unused)))
+    return len(unused)
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    """One stored image, without its bytes."""
+
+    name: str
+    content_hash: str
+    size: int
+    mime_type: str
+
+
+def media_for_deck(session: Session, deck_id: int) -> dict[str, MediaInfo]:
+    """``deck_id``'s images by stored name, without their bytes."""
+    rows = session.execute(
+        select(DeckMedia.name, DeckMedia.content_hash, DeckMedia.size, DeckMedia.mime_type).where(
+            DeckMedia.deck_id == deck_id
+        )
+    )
+    return {row.name: MediaInfo(*row) for row in rows}
+
+
+def media_bytes(session: Session, deck_id: int, names: set[str]) -> dict[str, bytes]:
+    """The bytes of ``deck_id``'s images named ``names`` (those it has)."""
+    if not names:
+        return {}
+    rows = session.execute(
+        select(DeckMedia.name, DeckMedia.content).where(
+            DeckMedia.deck_id == deck_id, DeckMedia.name.in_(names)
+        )
+    )
+    return {name: content for name, content in rows}
+
+
+def owned_media(session: Session, user_id: int, deck_id: int, name: str) -> tuple[bytes, str, str] | None:
+    """One image as (bytes, MIME type, content hash) when ``user_id`` owns its deck; else None."""
+    row = session.execute(
+        select(DeckMedia.content, DeckMedia.mime_type, DeckMedia.content_hash)
+        .join(Deck, Deck.id == DeckMedia.deck_id)
+        .where(DeckMedia.deck_id == deck_id, DeckMedia.name == name, Deck.user_id == user_id)
+    ).one_or_none()
+    return None if row is None else (row[0], row[1], row[2])
+
+
+def deck_media_size(session: Session, deck_id: int) -> int:
+    """The bytes of ``deck_id``'s images together."""
+    return (
+        session.scalar(select(func.coalesce(func.sum(DeckMedia.size), 0)).where(DeckMedia.deck_id == deck_id))
+        or 0
+    )

@@ -1,0 +1,193 @@
+"""Images in notes: names, types, the store's checks and limits (``quiz.media``, ``quiz.store.media``)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from quiz import limits
+from quiz.media import image_references, image_type, media_name, package_name, rewrite_images
+from quiz.models import Deck, DeckMedia, db
+from quiz.store.days import get_or_create_user
+from quiz.store.media import media_bytes, media_for_deck, owned_media, prune_media, save_media
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 40
+GIF = b"GIF89a" + b"\x00" * 20
+WEBP = b"RIFF\x10\x00\x00\x00WEBPVP8 " + b"\x00" * 20
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+
+
+@pytest.mark.parametrize(
+    ("data", "mime"),
+    [
+        (PNG, "image/png"),
+        (JPEG, "image/jpeg"),
+        (GIF, "image/gif"),
+        (WEBP, "image/webp"),
+        (SVG, None),
+        (b"#!/bin/sh\nrm -rf /", None),
+        (b"", None),
+        (b"RIFF\x00\x00\x00\x00AVI ", None),
+    ],
+)
+def test_image_type_is_told_by_the_bytes(data, mime):
+    assert image_type(data) == mime
+
+
+@pytest.mark.parametrize(
+    ("reference", "name"),
+    [
+        ("img/a.png", "img/a.png"),
+        ("./img//a.png", "img/a.png"),
+        ("sub/../a.png", "a.png"),
+        ("img/a%20b.png", "img/a b.png"),
+        ("<img/a b.png>", "img/a b.png"),
+        ("图/层.png", "图/层.png"),
+        ("../a.png", None),
+        ("img/../../a.png", None),
+        ("../../etc/passwd", None),
+        ("%2e%2e/%2e%2e/etc/passwd", None),
+        ("/etc/passwd", None),
+        ("\\\\server\\share\\a.png", None),
+        ("C:\\x.png", None),
+        ("C:/x.png", None),
+        ("https://example.com/a.png", None),
+        ("//example.com/a.png", None),
+        ("data:image/png;base64,AAAA", None),
+        ("file:///etc/passwd", None),
+        ("a.png?x=1", None),
+        ("a%00.png", None),
+        ("", None),
+        (".", None),
+        ("x" * 300 + ".png", None),
+    ],
+)
+def test_media_name_keeps_only_local_relative_files(reference, name):
+    assert media_name(reference) == name
+
+
+def test_image_references_finds_markdown_and_html_images_once_each():
+    text = (
+        '![a](img/a.png) and ![b](<img/b c.png> "title") ![web](https://x/y.png) ![a again](./img/a.png)\n'
+        '<img src="img/d.gif" alt="d"> <IMG SRC=\'../up.png\'>'
+    )
+    assert image_references(text) == ["img/a.png", "img/b c.png", "img/d.gif"]
+
+
+def test_rewrite_images_points_stored_images_and_leaves_alt_text_for_missing_ones():
+    stored = {"img/a.png": "/m/1", "img/d.gif": "/m/2"}
+    text = (
+        '![a *b*](./img/a.png "t") ![gone](img/x.png) ![web](https://x/y.png) <img src="img/d.gif" alt="D">'
+    )
+    out = rewrite_images(text, stored.get)
+    assert out == '![a *b*](</m/1> "t") gone ![web](https://x/y.png) ![D](</m/2>)'
+    assert rewrite_images("no images", stored.get) == "no images"
+
+
+def test_package_names_are_flat_and_distinct_per_content():
+    one = package_name("img/a.png", "0123456789abcdef" * 4)
+    assert one == "wengu-0123456789ab-a.png"
+    assert "/" not in package_name("a/b/c?.png", "f" * 64)
+    assert package_name("x/a.png", "1" * 64) != package_name("y/a.png", "2" * 64)
+
+
+# --- the store ------------------------------------------------------------------------------------
+
+
+def make_deck(session, user, name="notes") -> Deck:
+    deck = Deck(user_id=user.id, title=name, slug=name, source_path=f"/n/{name}.md", content_hash="x")
+    session.add(deck)
+    session.flush()
+    return deck
+
+
+def test_save_media_keeps_images_and_reports_what_it_refuses(ctx, user):
+    deck = make_deck(ctx, user)
+    report = save_media(
+        ctx,
+        deck,
+        {
+            "img/a.png": PNG,
+            "b.jpg": JPEG,
+            "evil.png": b"#!/bin/sh\necho not an image",
+            "drawing.svg": SVG,
+            "../../etc/passwd": PNG,
+            "/abs.png": PNG,
+        },
+    )
+    ctx.commit()
+    assert sorted(report.stored) == ["b.jpg", "img/a.png"]
+    refused = {name: str(why) for name, why in report.refused}
+    assert set(refused) == {"evil.png", "drawing.svg", "../../etc/passwd", "/abs.png"}
+    assert "not a PNG" in refused["evil.png"] and "not a PNG" in refused["drawing.svg"]
+    assert "relative" in refused["../../etc/passwd"]
+    media = media_for_deck(ctx, deck.id)
+    assert {n: m.mime_type for n, m in media.items()} == {"img/a.png": "image/png", "b.jpg": "image/jpeg"}
+    assert media["img/a.png"].size == len(PNG)
+    assert media_bytes(ctx, deck.id, {"img/a.png", "missing.png"}) == {"img/a.png": PNG}
+
+
+def test_save_media_replaces_a_changed_image_and_keeps_an_unchanged_one(ctx, user):
+    deck = make_deck(ctx, user)
+    save_media(ctx, deck, {"a.png": PNG})
+    ctx.commit()
+    first = ctx.scalar(select(DeckMedia.id).where(DeckMedia.name == "a.png"))
+    save_media(ctx, deck, {"a.png": PNG + b"\x01"})
+    ctx.commit()
+    rows = ctx.execute(select(DeckMedia.id, DeckMedia.size)).all()
+    assert rows == [(first, len(PNG) + 1)]
+
+
+def test_size_limits_per_file_and_per_deck(ctx, user, monkeypatch):
+    deck = make_deck(ctx, user)
+    huge = PNG + b"\x00" * limits.MAX_MEDIA_FILE_BYTES
+    report = save_media(ctx, deck, {"huge.png": huge})
+    assert report.stored == [] and "5 MB" in str(report.refused[0][1])
+    monkeypatch.setattr(limits, "MAX_DECK_MEDIA_BYTES", 2 * len(PNG))
+    monkeypatch.setattr(limits, "MAX_DECK_MEDIA_FILES", 3)
+    report = save_media(ctx, deck, {"1.png": PNG, "2.png": PNG, "3.png": PNG})
+    assert report.stored == ["1.png", "2.png"] and [n for n, _ in report.refused] == ["3.png"]
+    monkeypatch.setattr(limits, "MAX_DECK_MEDIA_BYTES", 10 * len(PNG))
+    report = save_media(ctx, deck, {"3.png": PNG, "4.png": PNG})
+    assert report.stored == ["3.png"] and "3 images" in str(report.refused[0][1])
+
+
+def test_media_belongs_to_its_owner_and_goes_with_the_deck(ctx, user):
+    deck = make_deck(ctx, user)
+    other = get_or_create_user(ctx, "bob")
+    ctx.flush()
+    save_media(ctx, deck, {"a.png": PNG})
+    ctx.commit()
+    assert owned_media(ctx, user.id, deck.id, "a.png") == (
+        PNG,
+        "image/png",
+        media_for_deck(ctx, deck.id)["a.png"].content_hash,
+    )
+    assert owned_media(ctx, other.id, deck.id, "a.png") is None
+    assert owned_media(ctx, user.id, deck.id, "b.png") is None
+    ctx.delete(deck)
+    ctx.commit()
+    assert ctx.scalar(select(db.func.count()).select_from(DeckMedia)) == 0
+
+
+def test_prune_media_drops_images_nothing_refers_to(ctx, user):
+    from quiz.models import Card
+
+    deck = make_deck(ctx, user)
+    save_media(ctx, deck, {"kept.png": PNG, "card.png": PNG, "gone.png": PNG})
+    ctx.add(
+        Card(
+            deck_id=deck.id,
+            kind="qa",
+            front="q",
+            back="![x](card.png)",
+            key="k",
+            line=1,
+            position=0,
+            retired=True,
+        )
+    )
+    ctx.flush()
+    assert prune_media(ctx, deck, "![k](kept.png)") == 1
+    assert set(media_for_deck(ctx, deck.id)) == {"kept.png", "card.png"}
