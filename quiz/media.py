@@ -50,10 +50,11 @@ def media_name(reference: str) -> str | None:
     """The name an image reference is stored under, or None when it is not a local relative file.
 
     ``./img//a.png`` -> ``img/a.png``; ``img/a%20b.png`` -> ``img/a b.png`` (a page's URL-encoding
-    undone); ``sub/../a.png`` -> ``a.png``.  None for URLs and ``data:``, absolute paths, drive letters,
-    backslashes, names climbing above the note's folder, control characters, a query or fragment, and
-    names longer than ``limits.MAX_MEDIA_NAME_CHARS``.  NFC-normalised, so a name typed on macOS and
-    on Linux is one name.
+    undone); ``sub/../a.png`` -> ``a.png``; ``../shared/a.png`` stays (a folder beside the note's:
+    whether it is inside what was imported is checked where the file is read, ``quiz.store.media``).
+    None for URLs and ``data:``, absolute paths, drive letters, backslashes, control characters, a
+    query or fragment, and names longer than ``limits.MAX_MEDIA_NAME_CHARS``.  NFC-normalised, so a
+    name typed on macOS and on Linux is one name.
     """
     reference = reference.strip()
     if reference.startswith("<") and reference.endswith(">"):
@@ -66,22 +67,48 @@ def media_name(reference: str) -> str | None:
     if "\\" in name or _CONTROL_RE.search(name) or name.startswith("/") or _SCHEME_RE.match(name):
         return None
     name = posixpath.normpath(name)
-    if name in (".", "..") or name.startswith("../") or name.startswith("/"):
+    if name in (".", "..") or name.endswith("/..") or name.startswith("/"):
         return None
     if len(name) > limits.MAX_MEDIA_NAME_CHARS:
         return None
     return name
 
 
+def climbs(name: str) -> int:
+    """How many folders a stored name climbs above the note's (``../../a.png``: 2)."""
+    count = 0
+    for part in name.split("/"):
+        if part != "..":
+            break
+        count += 1
+    return count
+
+
 # ``![alt](src "title")`` / ``![alt](<src with spaces>)``: the image syntax of CommonMark, as notes use it.
+# No repeat in it runs over a "!" (where a match starts), so a line costs linear time
+# (tests/test_linear_time.py); an alt text, a file name or a title holding "!" is not read as an image.
 _MD_IMAGE_RE = re.compile(
-    r"!\[(?P<alt>(?:[^\[\]\\]|\\.)*)\]\(\s*(?P<src><[^<>\n]*>|[^\s()<>]+)(?P<title>\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)"
+    r"!\[(?P<alt>[^\[\]\\!\n]*)\]\((?P<src><[^<>\n!]*>|[^\s()<>!]+)"
+    r"(?P<title>[ \t]+(?:\"[^\"\n!]*\"|'[^'\n!]*'))?\)"
 )
 # ``<img ... src="x" ...>``: an HTML image in a note (shown as text by the renderer, which escapes HTML).
-_HTML_IMAGE_RE = re.compile(
-    r"<img\b[^<>]*?\bsrc\s*=\s*(?:\"([^\"<>]*)\"|'([^'<>]*)'|([^\s\"'<>]+))[^<>]*>", re.I
-)
-_HTML_ALT_RE = re.compile(r"\balt\s*=\s*(?:\"([^\"<>]*)\"|'([^'<>]*)')", re.I)
+# The tag first, then its attributes: each tag is scanned once, so a long line costs linear time.
+_HTML_IMAGE_RE = re.compile(r"<img\s[^<>]*>", re.I)
+# Applied to one tag at a time (no "<" or ">" inside), so their repeats run over that tag only.
+_HTML_SRC_RE = re.compile(r"""\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.I)
+_HTML_ALT_RE = re.compile(r"""\balt\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
+
+
+def _html_src(tag: str) -> str | None:
+    match = _HTML_SRC_RE.search(tag)
+    return None if match is None else next(g for g in match.groups() if g is not None)
+
+
+def image_syntax(text: str) -> list[str]:
+    """Every image in ``text`` as written (``![a](x.png)``, ``<img src="x.png">``), in order."""
+    found = [(m.start(), m.group()) for m in _MD_IMAGE_RE.finditer(text)]
+    found += [(m.start(), m.group()) for m in _HTML_IMAGE_RE.finditer(text)]
+    return [written for _, written in sorted(found)]
 
 
 def image_references(text: str) -> list[str]:
@@ -92,7 +119,8 @@ def image_references(text: str) -> list[str]:
         if name is not None:
             found.setdefault(name)
     for match in _HTML_IMAGE_RE.finditer(text):
-        name = media_name(next(g for g in match.groups() if g is not None))
+        src = _html_src(match.group())
+        name = None if src is None else media_name(src)
         if name is not None:
             found.setdefault(name)
     return list(found)
@@ -124,7 +152,8 @@ def rewrite_images(text: str, target: Callable[[str], str | None]) -> str:
         return f"![{match.group('alt')}](<{new}>{match.group('title') or ''})"
 
     def html(match: re.Match[str]) -> str:
-        name = media_name(next(g for g in match.groups() if g is not None))
+        src = _html_src(match.group())
+        name = None if src is None else media_name(src)
         if name is None:
             return match.group()
         alt_match = _HTML_ALT_RE.search(match.group())

@@ -44,10 +44,12 @@ def test_image_type_is_told_by_the_bytes(data, mime):
         ("img/a%20b.png", "img/a b.png"),
         ("<img/a b.png>", "img/a b.png"),
         ("图/层.png", "图/层.png"),
-        ("../a.png", None),
-        ("img/../../a.png", None),
-        ("../../etc/passwd", None),
-        ("%2e%2e/%2e%2e/etc/passwd", None),
+        ("../a.png", "../a.png"),
+        ("img/../../a.png", "../a.png"),
+        ("../../etc/passwd", "../../etc/passwd"),
+        ("%2e%2e/%2e%2e/etc/passwd", "../../etc/passwd"),
+        ("..", None),
+        ("a/../..", None),
         ("/etc/passwd", None),
         ("\\\\server\\share\\a.png", None),
         ("C:\\x.png", None),
@@ -70,9 +72,9 @@ def test_media_name_keeps_only_local_relative_files(reference, name):
 def test_image_references_finds_markdown_and_html_images_once_each():
     text = (
         '![a](img/a.png) and ![b](<img/b c.png> "title") ![web](https://x/y.png) ![a again](./img/a.png)\n'
-        '<img src="img/d.gif" alt="d"> <IMG SRC=\'../up.png\'>'
+        '<img src="img/d.gif" alt="d"> <IMG SRC=\'../up.png\'> ![abs](/etc/a.png)'
     )
-    assert image_references(text) == ["img/a.png", "img/b c.png", "img/d.gif"]
+    assert image_references(text) == ["img/a.png", "img/b c.png", "img/d.gif", "../up.png"]
 
 
 def test_rewrite_images_points_stored_images_and_leaves_alt_text_for_missing_ones():
@@ -112,16 +114,16 @@ def test_save_media_keeps_images_and_reports_what_it_refuses(ctx, user):
             "b.jpg": JPEG,
             "evil.png": b"#!/bin/sh\necho not an image",
             "drawing.svg": SVG,
-            "../../etc/passwd": PNG,
             "/abs.png": PNG,
+            "./a.png": PNG,
         },
     )
     ctx.commit()
     assert sorted(report.stored) == ["b.jpg", "img/a.png"]
     refused = {name: str(why) for name, why in report.refused}
-    assert set(refused) == {"evil.png", "drawing.svg", "../../etc/passwd", "/abs.png"}
+    assert set(refused) == {"evil.png", "drawing.svg", "./a.png", "/abs.png"}
     assert "not a PNG" in refused["evil.png"] and "not a PNG" in refused["drawing.svg"]
-    assert "relative" in refused["../../etc/passwd"]
+    assert "not a stored image name" in refused["/abs.png"]
     media = media_for_deck(ctx, deck.id)
     assert {n: m.mime_type for n, m in media.items()} == {"img/a.png": "image/png", "b.jpg": "image/jpeg"}
     assert media["img/a.png"].size == len(PNG)
@@ -191,3 +193,122 @@ def test_prune_media_drops_images_nothing_refers_to(ctx, user):
     ctx.flush()
     assert prune_media(ctx, deck, "![k](kept.png)") == 1
     assert set(media_for_deck(ctx, deck.id)) == {"kept.png", "card.png"}
+
+
+# --- reading images at `flask notes import` -----------------------------------------------------
+
+
+def write_note_with_images(root, body: str, name: str = "docker.md"):
+    note = root / name
+    note.parent.mkdir(parents=True, exist_ok=True)
+    note.write_text("# Docker\n\n## Images\n\n" + body, encoding="utf-8")
+    return note
+
+
+def test_import_keeps_the_images_a_note_refers_to_and_reports_the_others(app, runner, tmp_path):
+    root = tmp_path / "notes"
+    (root / "img").mkdir(parents=True)
+    (root / "img" / "layers.png").write_bytes(PNG)
+    (root / "img" / "fake.png").write_bytes(b"MZ\x90\x00 an executable, not an image")
+    (root / "img" / "huge.png").write_bytes(PNG + b"\x00" * limits.MAX_MEDIA_FILE_BYTES)
+    (tmp_path / "secret.png").write_bytes(PNG)
+    (root / "img" / "link.png").symlink_to(tmp_path / "secret.png")
+    (root / "img" / "dir.png").mkdir()
+    write_note_with_images(
+        root,
+        "- `docker images` lists images ![layers](img/layers.png)\n"
+        "- `docker ps` lists containers ![fake](img/fake.png) ![huge](img/huge.png)\n"
+        "- `docker rm ID` removes a container ![up](../secret.png) ![abs](/etc/passwd)\n"
+        "- `docker rmi ID` removes an image ![link](img/link.png) ![dir](img/dir.png)\n"
+        "- `docker logs ID` shows the logs ![gone](img/missing.png) ![web](https://example.com/a.png)\n"
+        "- `docker top ID` shows processes ![pw](../../../../../../etc/passwd)\n",
+    )
+    result = runner.invoke(args=["notes", "import", str(root)])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "docker.md: 1 images kept" in out
+    assert "image img/fake.png not kept: not a PNG, JPEG, GIF or WebP image" in out
+    assert "image img/huge.png not kept: larger than 5 MB" in out
+    assert "image ../secret.png not kept: outside the folder imported" in out
+    assert "image img/link.png not kept: outside the folder imported" in out
+    assert "image ../../../../../../etc/passwd not kept: outside the folder imported" in out
+    assert "image img/dir.png not kept: not a file" in out
+    assert "image img/missing.png not kept: not found" in out
+    assert "example.com" not in out and "image /etc/passwd" not in out  # never read, never reported
+    with app.app_context():
+        deck = db.session.scalars(select(Deck)).one()
+        assert set(media_for_deck(db.session, deck.id)) == {"img/layers.png"}
+        from quiz.models import Card
+
+        fronts = set(db.session.scalars(select(Card.front)))
+        assert "lists images\n\n![layers](img/layers.png)" in fronts
+
+
+def test_a_single_file_import_reads_images_beside_it_only(app, runner, tmp_path):
+    root = tmp_path / "notes"
+    (root / "img").mkdir(parents=True)
+    (root / "img" / "a.png").write_bytes(PNG)
+    (tmp_path / "b.png").write_bytes(PNG)
+    text = "Layers: each instruction adds a layer\n\n![a](img/a.png) ![b](../b.png)\n"
+    note = write_note_with_images(root, text)
+    result = runner.invoke(args=["notes", "import", str(note)])
+    assert result.exit_code == 0, result.output
+    assert "image ../b.png not kept: outside the folder imported" in result.output
+    with app.app_context():
+        deck = db.session.scalars(select(Deck)).one()
+        assert set(media_for_deck(db.session, deck.id)) == {"img/a.png"}
+
+
+def test_a_note_in_a_subfolder_may_use_images_of_the_folder_imported(app, runner, tmp_path):
+    root = tmp_path / "vault"
+    (root / "assets").mkdir(parents=True)
+    (root / "assets" / "a.gif").write_bytes(GIF)
+    write_note_with_images(root, "Layers: each instruction adds a layer ![a](../assets/a.gif)\n", "sub/d.md")
+    result = runner.invoke(args=["notes", "import", str(root)])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        deck = db.session.scalars(select(Deck)).one()
+        assert set(media_for_deck(db.session, deck.id)) == {"../assets/a.gif"}
+
+
+def test_reimport_replaces_a_changed_image_and_drops_one_no_longer_used(app, runner, tmp_path):
+    root = tmp_path / "notes"
+    root.mkdir()
+    (root / "a.png").write_bytes(PNG)
+    (root / "b.png").write_bytes(JPEG)
+    write_note_with_images(root, "Layers: each instruction adds a layer ![a](a.png) ![b](b.png)\n")
+    assert runner.invoke(args=["notes", "import", str(root)]).exit_code == 0
+    (root / "a.png").write_bytes(GIF)
+    write_note_with_images(root, "Layers: each instruction adds a layer ![a](a.png)\n")
+    assert runner.invoke(args=["notes", "import", str(root)]).exit_code == 0
+    with app.app_context():
+        deck = db.session.scalars(select(Deck)).one()
+        media = media_for_deck(db.session, deck.id)
+        assert {n: m.mime_type for n, m in media.items()} == {"a.png": "image/gif"}
+
+
+# --- the parser keeps a note's local images with their cards ----------------------------------------
+
+
+def test_images_go_with_the_card_of_their_line_or_the_one_just_above():
+    from quiz.notes import parse_note
+
+    note = parse_note(
+        "# Docker\n\n## Images\n\n"
+        "- `docker images` lists images ![diagram](img/layers.png)\n"
+        "- Layers: each instruction adds a layer\n\n"
+        "![arch](./img/arch.png) ![web](https://example.com/x.png)\n\n"
+        'What is a layer? :: A diff <img src="img/z.png" alt="z">\n\n'
+        "```\n![in code](img/code.png)\n```\n\n"
+        "## Other\n\n![far](img/far.png)\n"
+    )
+    by_front = {c.front.split("\n")[0]: c for c in note.cards}
+    assert by_front["lists images"].front == "lists images\n\n![diagram](img/layers.png)"
+    assert by_front["lists images"].back == "docker images"  # the command to type stays bare
+    assert by_front["Layers"].back == "each instruction adds a layer\n\n![arch](./img/arch.png)"
+    assert by_front["What is a layer?"].back == 'A diff <img src="img/z.png" alt="z">'  # shown once
+    assert not any("code.png" in c.back or "far.png" in c.back for c in note.cards)
+    plain = parse_note(
+        "# Docker\n\n## Images\n\n- `docker images` lists images\n- Layers: each instruction adds a layer\n"
+    )
+    assert [c.key for c in plain.cards] == [c.key for c in note.cards[:2]]  # an image never changes a key

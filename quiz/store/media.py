@@ -8,15 +8,18 @@ deck's images (without their bytes) and ``owned_media`` reads one for its owner 
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from quiz import limits
 from quiz.i18n import N_, LocalizedText
-from quiz.media import content_hash, image_references, image_type, media_name
+from quiz.media import climbs, content_hash, image_references, image_type, media_name
 from quiz.models import Card, Deck, DeckMedia
 
 
@@ -35,7 +38,7 @@ def _size(n: int) -> str:
 def media_problem(name: str, data: bytes) -> LocalizedText | None:
     """Why one file cannot be kept as an image under ``name``, or None when it can."""
     if media_name(name) != name:
-        return LocalizedText(N_("not a relative file name inside the notes' folder"))
+        return LocalizedText(N_("not a stored image name (a relative file name, normalised)"))
     if len(data) > limits.MAX_MEDIA_FILE_BYTES:
         return LocalizedText(
             N_("larger than %(limit)s, the limit per image"), limit=_size(limits.MAX_MEDIA_FILE_BYTES)
@@ -101,6 +104,14 @@ def save_media(session: Session, deck: Deck, files: Mapping[str, bytes]) -> Medi
     return report
 
 
+def keep_note_media(session: Session, deck: Deck, text: str, files: Mapping[str, bytes]) -> MediaReport:
+    """After an import of ``deck``'s note (``text``): store the images read with it (``files``) and drop
+    those nothing refers to any more."""
+    report = save_media(session, deck, files) if files else MediaReport()
+    prune_media(session, deck, text)
+    return report
+
+
 def prune_media(session: Session, deck: Deck, note_text: str) -> int:
     """Drop ``deck``'s images that neither ``note_text`` nor any card of the deck (retired ones and the
     user's own wording included) refers to.  Returns how many were dropped."""
@@ -119,6 +130,80 @@ def prune_media(session: Session, deck: Deck, note_text: str) -> int:
             return 0
     session.execute(delete(DeckMedia).where(DeckMedia.deck_id == deck.id, DeckMedia.name.in_(unused)))
     return len(unused)
+
+
+def read_note_images(
+    note: Path, root: Path, text: str
+) -> tuple[dict[str, bytes], list[tuple[str, LocalizedText]]]:
+    """The images the note at ``note`` (text ``text``) refers to, read from disk under ``root`` (what
+    ``flask notes import`` was given), by stored name; and each one not read, with the reason.
+
+    Never outside ``root``: a reference climbing above it (``../../etc/passwd``), or a symbolic link
+    leading out of it, is refused unread; so is anything not a regular file (a folder, a FIFO) and
+    a file over ``limits.MAX_MEDIA_FILE_BYTES`` (at most that many bytes and one are read).  URLs are
+    never fetched (``image_references`` leaves them out).  A missing file is reported, not raised.
+    """
+    files: dict[str, bytes] = {}
+    problems: list[tuple[str, LocalizedText]] = []
+    names = image_references(text)
+    if not names:
+        return files, problems
+    try:
+        top = root.resolve(strict=True)
+        folder = note.parent.resolve(strict=True)
+    except OSError:
+        return files, [(name, LocalizedText(N_("not found"))) for name in names]
+    depth = len(folder.relative_to(top).parts) if folder.is_relative_to(top) else -1
+    for name in names:
+        if depth < 0 or climbs(name) > depth:
+            problems.append((name, LocalizedText(N_("outside the folder imported"))))
+            continue
+        try:
+            path = (folder / PurePosixPath(name)).resolve(strict=True)
+        except (OSError, RuntimeError):  # missing, or a loop of links
+            problems.append((name, LocalizedText(N_("not found"))))
+            continue
+        if not path.is_relative_to(top):
+            problems.append((name, LocalizedText(N_("outside the folder imported"))))
+            continue
+        data = _read_regular_file(path, limits.MAX_MEDIA_FILE_BYTES)
+        if isinstance(data, LocalizedText):
+            problems.append((name, data))
+            continue
+        problem = media_problem(name, data)
+        if problem is not None:
+            problems.append((name, problem))
+            continue
+        files[name] = data
+    return files, problems
+
+
+def _read_regular_file(path: Path, cap: int) -> bytes | LocalizedText:
+    """At most ``cap`` + 1 bytes of the regular file at ``path`` (already resolved), or why not.
+
+    Opened without following a link and without blocking (a FIFO put there in the meantime), and
+    checked to be a regular file on the open descriptor.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return LocalizedText(N_("cannot be read"))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return LocalizedText(N_("not a file"))
+        if info.st_size > cap:
+            return LocalizedText(N_("larger than %(limit)s, the limit per image"), limit=_size(cap))
+        chunks: list[bytes] = []
+        got = 0
+        while got <= cap and (chunk := os.read(fd, min(1 << 20, cap + 1 - got))):
+            chunks.append(chunk)
+            got += len(chunk)
+        return b"".join(chunks)
+    except OSError:
+        return LocalizedText(N_("cannot be read"))
+    finally:
+        os.close(fd)
 
 
 @dataclass(frozen=True)
