@@ -181,9 +181,10 @@ def content_hash(data: bytes) -> str:
 def package_name(name: str, digest: str) -> str:
     """The file name of an image in an Anki package: Anki's media folder is flat and shared by every
     deck, so ``img/a.png`` (content hash ``digest``) becomes ``wengu-<12 hex>-a.png``: unique per
-    content, readable, with no folder.  Characters Anki's media check rejects become ``_``."""
-    base = posixpath.basename(name)
-    base = re.sub(r'[\x00-\x1f\x7f/\\:*?"<>|\[\]{}]', "_", base).strip(" .") or "image"
+    content, readable, with no folder.  Only ASCII letters, digits, ``.``, ``-`` and ``_`` are kept
+    (others become ``_``), so the name in a field's ``<img src>`` needs no escaping anywhere.
+    """
+    base = re.sub(r"[^A-Za-z0-9._-]", "_", posixpath.basename(name)).strip("._") or "image"
     return f"wengu-{digest[:12]}-{base[-80:]}"
 
 

@@ -161,13 +161,10 @@ def test_media_belongs_to_its_owner_and_goes_with_the_deck(ctx, user):
     ctx.flush()
     save_media(ctx, deck, {"a.png": PNG})
     ctx.commit()
-    assert owned_media(ctx, user.id, deck.id, "a.png") == (
-        PNG,
-        "image/png",
-        media_for_deck(ctx, deck.id)["a.png"].content_hash,
-    )
-    assert owned_media(ctx, other.id, deck.id, "a.png") is None
-    assert owned_media(ctx, user.id, deck.id, "b.png") is None
+    media = media_for_deck(ctx, deck.id)["a.png"]
+    assert owned_media(ctx, user.id, media.id) == (PNG, "image/png", media.content_hash)
+    assert owned_media(ctx, other.id, media.id) is None
+    assert owned_media(ctx, user.id, media.id + 1) is None
     ctx.delete(deck)
     ctx.commit()
     assert ctx.scalar(select(db.func.count()).select_from(DeckMedia)) == 0
@@ -312,3 +309,210 @@ def test_images_go_with_the_card_of_their_line_or_the_one_just_above():
         "# Docker\n\n## Images\n\n- `docker images` lists images\n- Layers: each instruction adds a layer\n"
     )
     assert [c.key for c in plain.cards] == [c.key for c in note.cards[:2]]  # an image never changes a key
+    (cloze,) = parse_note("# T\n\n## S\n\nDocker uses ==layers== for images ![l](img/l.png)\n").cards
+    assert (cloze.front, cloze.back) == (  # alike but for the blank, as the Anki export's cloze needs
+        "Docker uses [...] for images\n\n![l](img/l.png)",
+        "Docker uses layers for images\n\n![l](img/l.png)",
+    )
+
+
+# --- showing them ---------------------------------------------------------------------------------
+
+
+def test_render_markdown_points_images_where_it_is_told_and_shows_alt_text_otherwise():
+    from quiz.render import render_markdown
+
+    text = "A diff ![layers *1*](img/a.png) ![gone](img/x.png) ![web](https://example.com/y.png)"
+    html = render_markdown(text, {"img/a.png": "/media/1/abc"}.get)
+    assert '<img src="/media/1/abc" alt="layers 1" />' in html
+    assert "gone" in html and "img/x.png" not in html
+    assert 'src="https://example.com/y.png"' in html  # a URL is the renderer's business, as before
+    assert render_markdown("![a](img/a.png)") == '<p><img src="img/a.png" alt="a" /></p>'  # as written
+
+
+def import_for(app, runner, tmp_path, name="alice"):
+    root = tmp_path / f"notes-{name}"
+    (root / "img").mkdir(parents=True)
+    (root / "img" / "layers.png").write_bytes(PNG)
+    write_note_with_images(
+        root, "What is a layer? :: A diff ![layers](img/layers.png) ![gone](img/missing.png)\n"
+    )
+    result = runner.invoke(args=["notes", "import", "--user", name, str(root)])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        from quiz.models import Card
+
+        return db.session.scalars(select(Card.id)).all()[-1]
+
+
+def test_card_pages_show_the_deck_images_to_their_owner_only(app, client, runner, tmp_path):
+    import re
+
+    from tests.conftest import log_in
+
+    card_id = import_for(app, runner, tmp_path)
+    for page in (f"/quiz/card/{card_id}?show=1", f"/cards/{card_id}"):
+        html = client.get(page).get_data(as_text=True)
+        sources = re.findall(r'<img src="([^"]+)"', html)
+        assert len(sources) == 1 and sources[0].startswith("/media/"), html
+        assert 'src="img/missing.png"' not in html and "A diff" in html  # alt text, no request
+    response = client.get(sources[0])
+    assert response.status_code == 200 and response.data == PNG
+    assert response.headers["Content-Type"] == "image/png"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "immutable" in response.headers["Cache-Control"] and "private" in response.headers["Cache-Control"]
+    assert "sandbox" in response.headers["Content-Security-Policy"]
+    assert client.get(sources[0], headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
+    media_id = sources[0].split("/")[2]
+    assert client.get(f"/media/{media_id}/{'0' * 16}").status_code == 404  # another version's address
+    assert client.get(f"/media/{int(media_id) + 1}/{sources[0].split('/')[3]}").status_code == 404
+    assert client.get("/media/99999999999999/x").status_code == 404
+    bob = log_in(app, "bob")
+    assert bob.get(sources[0]).status_code == 404
+    assert app.test_client().get(sources[0]).status_code == 302  # not logged in: to the login page
+
+
+# --- the Anki export ------------------------------------------------------------------------------
+
+
+def test_export_media_gives_each_image_a_flat_package_name_and_rewrites_the_cards(ctx, user):
+    from quiz.export import ExportCard
+    from quiz.media import content_hash
+    from quiz.store.media import export_media
+
+    one, two = make_deck(ctx, user, "one"), make_deck(ctx, user, "two")
+    make_deck(ctx, user, "three")
+    save_media(ctx, one, {"img/a.png": PNG, "img/same.gif": GIF})
+    save_media(ctx, two, {"img/a.png": JPEG, "pics/same.gif": GIF})
+    ctx.commit()
+
+    def card(key: str, slug: str, kind: str, front: str, back: str) -> ExportCard:
+        return ExportCard(key, slug, kind, front, back, (), slug)
+
+    cards = [
+        card("k1", "one", "qa", "Q ![q](img/a.png)", "A ![gone](img/none.png) ![s](img/same.gif)"),
+        card("k2", "two", "concept", "T", "![a](./img/a.png) <img src='pics/same.gif' alt='s2'>"),
+        card("k3", "two", "command", "lists ![a](img/a.png)", "ls ![x](img/a.png)"),
+        card("k4", "three", "qa", "plain", "text"),
+        card("k5", "nowhere", "qa", "![a](img/a.png)", "b"),
+    ]
+    out, files = export_media(ctx, user, cards)
+    a1 = f"wengu-{content_hash(PNG)[:12]}-a.png"
+    a2 = f"wengu-{content_hash(JPEG)[:12]}-a.png"
+    same = f"wengu-{content_hash(GIF)[:12]}-same.gif"
+    assert files == {a1: PNG, a2: JPEG, same: GIF}  # the same picture in two decks is one file
+    assert out[0].front == f"Q ![q](<{a1}>)"
+    assert out[0].back == f"A gone ![s](<{same}>)"
+    assert out[1].back == f"![a](<{a2}>) ![s2](<{same}>)"
+    assert out[2].front == f"lists ![a](<{a2}>)"
+    assert out[2].back == "ls ![x](img/a.png)"  # the command to type is left as it is
+    assert out[3] is cards[3]
+    assert out[4].front == "a"  # no deck, no image: its alt text
+    assert export_media(ctx, user, [cards[3]]) == ([cards[3]], {})
+
+
+# --- a browser upload ---------------------------------------------------------------------------------
+
+
+def test_a_zip_upload_brings_the_images_beside_its_notes(app, client):
+    import re
+
+    from tests.test_import_web import form_of, upload, zip_of
+
+    note = (
+        "# Docker\n\n## Images\n\n"
+        "What is a layer? :: A diff ![layers](img/layers.png)\n"
+        "What is an image? :: Layers ![shared](../shared.png) ![fake](img/fake.png) ![none](img/none.png)\n"
+    )
+    archive = zip_of(
+        {
+            "notes/docker.md": note.encode(),
+            "notes/img/layers.png": PNG,
+            "notes/img/fake.png": b"<svg onload=alert(1)>",
+            "shared.png": GIF,
+            "notes/img/unused.png": JPEG,
+        }
+    )
+    response = upload(client, ("notes.zip", archive))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    location = response.headers["Location"]
+    page = client.get(location).get_data(as_text=True)
+    assert "<img" not in page  # the preview shows alt text: nothing is stored yet
+    done = client.post(location, data=form_of(page), follow_redirects=True)
+    report = done.get_data(as_text=True)
+    assert done.status_code == 200 and 'class="images">2<' in report, report
+    assert "img/fake.png" in report and "img/none.png" in report  # not in the upload (as an image)
+    with app.app_context():
+        deck = db.session.scalars(select(Deck)).one()
+        assert set(media_for_deck(db.session, deck.id)) == {"img/layers.png", "../shared.png"}
+        from quiz.models import Card, PendingImportMedia
+
+        assert db.session.scalar(select(db.func.count()).select_from(PendingImportMedia)) == 0
+        card_id = db.session.scalar(select(Card.id).where(Card.front == "What is a layer?"))
+    html = client.get(f"/quiz/card/{card_id}?show=1").get_data(as_text=True)
+    (source,) = re.findall(r'<img src="(/media/[^"]+)"', html)
+    assert client.get(source).data == PNG
+
+
+def test_a_single_markdown_upload_has_no_images_and_shows_their_alt_text(app, client):
+    from tests.test_import_web import form_of, upload
+
+    note = "# Docker\n\n## Images\n\nWhat is a layer? :: A diff ![layers](img/layers.png)\n"
+    response = upload(client, ("docker.md", note.encode()))
+    location = response.headers["Location"]
+    page = client.get(location).get_data(as_text=True)
+    report = client.post(location, data=form_of(page), follow_redirects=True).get_data(as_text=True)
+    assert 'class="images">0<' in report and "img/layers.png" in report
+    with app.app_context():
+        from quiz.models import Card
+
+        card_id = db.session.scalar(select(Card.id))
+    html = client.get(f"/quiz/card/{card_id}?show=1").get_data(as_text=True)
+    assert "<img" not in html and "layers" in html
+
+
+# --- backups ------------------------------------------------------------------------------------------
+
+
+def test_a_backup_carries_the_images_and_restore_checks_them(app, client, runner, tmp_path):
+    import base64
+    import copy
+
+    from quiz.backup import BackupError, dump_user, restore_user
+    from quiz.models import User
+
+    import_for(app, runner, tmp_path)
+    with app.app_context():
+        alice = db.session.scalars(select(User).where(User.name == "alice")).one()
+        data = dump_user(db.session, alice)
+        assert data["decks"][0]["media"] == [
+            {"name": "img/layers.png", "data": base64.b64encode(PNG).decode("ascii")}
+        ]
+        carol = get_or_create_user(db.session, "carol")
+        restore_user(db.session, copy.deepcopy(data), carol)
+        db.session.commit()
+        deck = db.session.scalars(select(Deck).where(Deck.user_id == carol.id)).one()
+        assert media_bytes(db.session, deck.id, {"img/layers.png"}) == {"img/layers.png": PNG}
+        for mutate, message in [
+            (lambda m: m.update(data=base64.b64encode(b"#!/bin/sh").decode()), "not a PNG"),
+            (lambda m: m.update(data="not base64!"), "not base64"),
+            (lambda m: m.update(name="/etc/passwd"), "not a stored image name"),
+            (lambda m: m.update(name="./img/layers.png"), "not a stored image name"),
+        ]:
+            bad = copy.deepcopy(data)
+            mutate(bad["decks"][0]["media"][0])
+            dave = get_or_create_user(db.session, "dave")
+            with pytest.raises(BackupError, match=message):
+                restore_user(db.session, bad, dave)
+            db.session.rollback()
+        twice = copy.deepcopy(data)
+        twice["decks"][0]["media"] *= 2
+        with pytest.raises(BackupError, match="appears twice"):
+            restore_user(db.session, twice, get_or_create_user(db.session, "erin"))
+        db.session.rollback()
+        old = copy.deepcopy(data)
+        del old["decks"][0]["media"]  # a backup from before images were kept
+        frank = get_or_create_user(db.session, "frank")
+        restore_user(db.session, old, frank)
+        deck = db.session.scalars(select(Deck).where(Deck.user_id == frank.id)).one()
+        assert media_for_deck(db.session, deck.id) == {}

@@ -10,9 +10,9 @@ could read.  Afterwards, each local image (``![alt](img/a.png)`` or ``<img src="
 * any other image (in a code block, far from any card) goes nowhere.
 
 It is added to the card's back, in a paragraph of its own, except on a command card, whose back
-is the bare command to type: there it goes on the front.  A card whose field already shows the
-image (``Q :: <img src="a.png">``) is left as it is.  Keys are made before this step, so an image
-added or removed never changes a card's key.
+is the bare command to type: there it goes on the front; a cloze card has it on both sides.  A
+card whose field already shows the image (``Q :: <img src="a.png">``) is left as it is.  Keys are
+made before this step, so an image added or removed never changes a card's key.
 """
 
 from __future__ import annotations
@@ -60,6 +60,20 @@ def _topic_at(topics: tuple[Topic, ...], line: int) -> tuple[str, ...]:
     return path
 
 
+def _with_images(field: str, images: list[str]) -> str:
+    """``field`` with the images it does not show yet added in a paragraph of their own."""
+    shown = set(image_references(field))
+    added: list[str] = []
+    for image in images:
+        names = [name for name in image_references(image) if name not in shown]
+        if names:
+            shown.update(names)
+            added.append(image)
+    if not added:
+        return field
+    return (field + "\n\n" if field else "") + " ".join(added)
+
+
 def attach_images(
     text: str, topics: tuple[Topic, ...], cards: tuple[CardDraft, ...]
 ) -> tuple[CardDraft, ...]:
@@ -89,16 +103,14 @@ def attach_images(
     out = list(cards)
     for index, images in extra.items():
         card = out[index]
-        field = card.front if card.kind == "command" else card.back
-        shown = {name for name in image_references(field)}
-        added: list[str] = []
-        for image in images:
-            names = [n for n in image_references(image) if n not in shown]
-            if names:
-                shown.update(names)
-                added.append(image)
-        if not added:
-            continue
-        field = (field + "\n\n" if field else "") + " ".join(added)
-        out[index] = replace(card, front=field) if card.kind == "command" else replace(card, back=field)
+        # A command's back is the command to type; a cloze's front and back must stay alike but for the
+        # blanks (the Anki export rebuilds the cloze from them).
+        if card.kind == "command":
+            out[index] = replace(card, front=_with_images(card.front, images))
+        elif card.kind == "cloze":
+            out[index] = replace(
+                card, front=_with_images(card.front, images), back=_with_images(card.back, images)
+            )
+        else:
+            out[index] = replace(card, back=_with_images(card.back, images))
     return tuple(out)

@@ -9,18 +9,28 @@ deck's images (without their bytes) and ``owned_media`` reads one for its owner 
 from __future__ import annotations
 
 import os
+import posixpath
 import stat
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from quiz import limits
+from quiz.export import ExportCard
 from quiz.i18n import N_, LocalizedText
-from quiz.media import climbs, content_hash, image_references, image_type, media_name
-from quiz.models import Card, Deck, DeckMedia
+from quiz.media import (
+    climbs,
+    content_hash,
+    image_references,
+    image_type,
+    media_name,
+    package_name,
+    rewrite_images,
+)
+from quiz.models import Card, Deck, DeckMedia, PendingImportMedia, User
 
 
 @dataclass
@@ -110,6 +120,35 @@ def keep_note_media(session: Session, deck: Deck, text: str, files: Mapping[str,
     report = save_media(session, deck, files) if files else MediaReport()
     prune_media(session, deck, text)
     return report
+
+
+def keep_upload_media(
+    session: Session, pending_id: int, note_name: str, text: str, deck: Deck
+) -> tuple[MediaReport, list[str]]:
+    """After a browser import stored ``deck`` from the upload's note ``note_name`` (``text``): keep the
+    images of the upload (``PendingImportMedia``) the note refers to, found beside it in the zip
+    (``sub/x.md``'s ``img/a.png`` is ``sub/img/a.png``; never above the zip's top), and drop those
+    nothing refers to any more.  Returns the report and the images not in the upload.
+    """
+    folder = posixpath.dirname(note_name)
+    paths: dict[str, str] = {}  # path in the upload -> stored name
+    missing: list[str] = []
+    for name in image_references(text):
+        path = posixpath.normpath(posixpath.join(folder, name))
+        if path.startswith("../") or path == "..":
+            missing.append(name)
+        else:
+            paths[path] = name
+    files: dict[str, bytes] = {}
+    if paths:
+        rows = session.execute(
+            select(PendingImportMedia.name, PendingImportMedia.content).where(
+                PendingImportMedia.pending_id == pending_id, PendingImportMedia.name.in_(paths)
+            )
+        )
+        files = {paths[path]: content for path, content in rows}
+    missing += [name for name in paths.values() if name not in files]
+    return keep_note_media(session, deck, text, files), missing
 
 
 def prune_media(session: Session, deck: Deck, note_text: str) -> int:
@@ -210,6 +249,7 @@ def _read_regular_file(path: Path, cap: int) -> bytes | LocalizedText:
 class MediaInfo:
     """One stored image, without its bytes."""
 
+    id: int
     name: str
     content_hash: str
     size: int
@@ -218,11 +258,8 @@ class MediaInfo:
 
 def media_for_deck(session: Session, deck_id: int) -> dict[str, MediaInfo]:
     """``deck_id``'s images by stored name, without their bytes."""
-    rows = session.execute(
-        select(DeckMedia.name, DeckMedia.content_hash, DeckMedia.size, DeckMedia.mime_type).where(
-            DeckMedia.deck_id == deck_id
-        )
-    )
+    columns = (DeckMedia.id, DeckMedia.name, DeckMedia.content_hash, DeckMedia.size, DeckMedia.mime_type)
+    rows = session.execute(select(*columns).where(DeckMedia.deck_id == deck_id))
     return {row.name: MediaInfo(*row) for row in rows}
 
 
@@ -238,12 +275,12 @@ def media_bytes(session: Session, deck_id: int, names: set[str]) -> dict[str, by
     return {name: content for name, content in rows}
 
 
-def owned_media(session: Session, user_id: int, deck_id: int, name: str) -> tuple[bytes, str, str] | None:
+def owned_media(session: Session, user_id: int, media_id: int) -> tuple[bytes, str, str] | None:
     """One image as (bytes, MIME type, content hash) when ``user_id`` owns its deck; else None."""
     row = session.execute(
         select(DeckMedia.content, DeckMedia.mime_type, DeckMedia.content_hash)
         .join(Deck, Deck.id == DeckMedia.deck_id)
-        .where(DeckMedia.deck_id == deck_id, DeckMedia.name == name, Deck.user_id == user_id)
+        .where(DeckMedia.id == media_id, Deck.user_id == user_id)
     ).one_or_none()
     return None if row is None else (row[0], row[1], row[2])
 
@@ -254,3 +291,56 @@ def deck_media_size(session: Session, deck_id: int) -> int:
         session.scalar(select(func.coalesce(func.sum(DeckMedia.size), 0)).where(DeckMedia.deck_id == deck_id))
         or 0
     )
+
+
+def _has_image(text: str) -> bool:
+    return "![" in text or "<img" in text.lower()
+
+
+def export_media(
+    session: Session, user: User, cards: Sequence[ExportCard]
+) -> tuple[list[ExportCard], dict[str, bytes]]:
+    """The cards of an Anki export with their images as the package's media: (cards, file name -> bytes).
+
+    Anki's media folder is flat and shared by all decks, so each image the cards refer to gets a
+    package-wide name from its content (``quiz.media.package_name``: ``wengu-<hash>-a.png``; two decks'
+    ``img/a.png`` of different content stay two files, the same picture in two decks is one), and the
+    cards' Markdown refers to that name.  An image the deck does not have becomes its alt text, so Anki
+    shows no broken image.  A command card's back (the command to type) is left as it is.  Cards are
+    matched to their decks by ``deck_slug``, unique among a user's decks.
+    """
+    if not any(_has_image(card.front) or _has_image(card.back) for card in cards):
+        return list(cards), {}
+    deck_ids = {
+        slug: id_ for slug, id_ in session.execute(select(Deck.slug, Deck.id).where(Deck.user_id == user.id))
+    }
+    stored: dict[int, dict[str, MediaInfo]] = {}
+    wanted: dict[int, set[str]] = {}
+    names: dict[tuple[int, str], str] = {}  # (deck, stored name) -> package name
+    out: list[ExportCard] = []
+    for card in cards:
+        if not (_has_image(card.front) or (card.kind != "command" and _has_image(card.back))):
+            out.append(card)
+            continue
+        deck_id = deck_ids.get(card.deck_slug)
+        if deck_id is not None and deck_id not in stored:
+            stored[deck_id] = media_for_deck(session, deck_id)
+        media = stored.get(deck_id, {}) if deck_id is not None else {}
+
+        def target(
+            name: str, deck_id: int | None = deck_id, media: Mapping[str, MediaInfo] = media
+        ) -> str | None:
+            info = media.get(name)
+            if info is None or deck_id is None:
+                return None
+            wanted.setdefault(deck_id, set()).add(name)
+            return names.setdefault((deck_id, name), package_name(name, info.content_hash))
+
+        front = rewrite_images(card.front, target)
+        back = rewrite_images(card.back, target) if card.kind != "command" else card.back
+        out.append(replace(card, front=front, back=back))
+    files: dict[str, bytes] = {}
+    for deck_id, wanted_names in wanted.items():
+        for name, data in media_bytes(session, deck_id, wanted_names).items():
+            files[names[(deck_id, name)]] = data
+    return out, files
