@@ -7,6 +7,7 @@ import sqlite3
 import zipfile
 from collections.abc import Iterator
 from dataclasses import replace
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +22,13 @@ from quiz.export import (
     ExportCard,
     build_package,
     card_tags,
+    cloze_source,
     deck_id,
     deck_name,
     note_guid,
     write_package,
 )
-from quiz.render import render_command, render_markdown
+from quiz.render import render_markdown
 
 T0 = 1_700_000_000.0  # a fixed export time; the module never reads the clock
 
@@ -191,17 +193,15 @@ def test_apkg_contents(tmp_path: Path) -> None:
         assert fields[0] == render_markdown(card.front)
         if card.kind == "command":
             assert mid == COMMAND_MODEL_ID
-            assert fields[1] == render_command(card.back)
+            assert fields[1] == escape(card.back, quote=False)  # plain text: Anki compares the typed answer
         else:
             assert mid == CONCEPT_MODEL_ID
             assert fields[1] == render_markdown(card.back)
         assert fields[2] == " › ".join(card.topic)
 
     dangling = notes[note_guid(CARDS[1])][3][1]
-    assert dangling == (
-        '<pre class="command"><code>docker image ls | grep &quot;&lt;none&gt;&quot; '
-        "&gt; dangling.txt &amp;&amp; echo done</code></pre>"
-    )
+    assert dangling == 'docker image ls | grep "&lt;none&gt;" &gt; dangling.txt &amp;&amp; echo done'
+
     switch = notes[note_guid(CARDS[3])][3][1]
     assert '<pre><code class="language-bash">git switch -c feature\n</code></pre>' in switch
     assert "<code>git push -u origin feature</code>" in switch
@@ -309,7 +309,7 @@ def test_import_into_anki(col: Collection, tmp_path: Path) -> None:
         assert note.mid == (COMMAND_MODEL_ID if card.kind == "command" else CONCEPT_MODEL_ID)
         assert note.mod == int(T0)  # Anki keeps the package's mtime on a new note
         assert note.tags == card_tags(card)
-    assert notes[note_guid(CARDS[1])]["Command"] == render_command(CARDS[1].back)
+    assert notes[note_guid(CARDS[1])]["Command"] == escape(CARDS[1].back, quote=False)
     assert notes[note_guid(CARDS[3])]["Back"] == render_markdown(CARDS[3].back)
 
     for name, count in EXPECTED_DECKS.items():
@@ -343,7 +343,7 @@ def test_reimport_with_newer_timestamp_updates_in_place(col: Collection, tmp_pat
     assert {guid: note.id for guid, note in notes.items()} == ids_before
     assert notes[note_guid(CARDS[2])]["Back"] == "<p>镜像是<strong>只读</strong>模板。</p>"
     assert notes[note_guid(CARDS[2])].mod == int(T0) + 1
-    assert notes[note_guid(CARDS[0])]["Command"] == render_command(CARDS[0].back)
+    assert notes[note_guid(CARDS[0])]["Command"] == escape(CARDS[0].back, quote=False)
     for name, count in EXPECTED_DECKS.items():
         did = col.decks.id_for_name(name)
         assert did is not None
@@ -390,3 +390,109 @@ def test_package_is_deflated(tmp_path: Path) -> None:
         info = package.getinfo("collection.anki2")
         assert info.compress_type == zipfile.ZIP_DEFLATED
         assert info.compress_size * 3 < info.file_size
+
+
+# ---------------------------------------------------------------- clozes rebuilt from the cards
+
+SENTENCE = "The kernel shares namespaces and cgroups."
+
+
+@pytest.mark.parametrize(
+    ("fronts", "expected"),
+    [
+        (
+            ["The [...] shares namespaces and [limits].", "The kernel shares [...] and cgroups."],
+            "The {{c1::kernel}} shares {{c2::namespaces}} and {{c1::cgroups::limits}}.",
+        ),
+        (
+            ["[...] kernel shares namespaces and cgroups."],
+            "{{c1::The}} kernel shares namespaces and cgroups.",
+        ),
+        (["The kernel shares namespaces and [...]"], "The kernel shares namespaces and {{c1::cgroups.}}"),
+        (
+            ["The [...] shares [...] and cgroups.", "The kernel shares namespaces and [a hint]."],
+            "The {{c1::kernel}} shares {{c1::namespaces}} and {{c2::cgroups::a hint}}.",
+        ),
+    ],
+    ids=["two-numbers-and-a-hint", "at-the-start", "at-the-end", "two-blanks-one-number"],
+)
+def test_cloze_source_rebuilds_the_sentence(fronts: list[str], expected: str) -> None:
+    assert cloze_source(SENTENCE, fronts) == expected
+
+
+def test_cloze_source_keeps_bracketed_text_of_the_sentence() -> None:
+    sentence = "See [the docs](https://example.org) about namespaces."
+    front = "See [the docs](https://example.org) about [...]."
+    assert cloze_source(sentence, [front]) == "See [the docs](https://example.org) about {{c1::namespaces}}."
+
+
+@pytest.mark.parametrize(
+    "fronts",
+    [
+        ["The [...] shares namespaces."],  # not the sentence
+        ["The kernel shares namespaces and cgroups."],  # no blank
+        ["The [...][...] namespaces and cgroups."],  # blanks side by side
+        ["The [...] shares namespaces and cgroups.", "The [...] namespaces and cgroups."],  # overlap
+        [
+            "The [...] shares namespaces and cgroups.",
+            "The [...] shares namespaces and cgroups.",
+        ],  # same blank
+        [],
+    ],
+    ids=["misaligned", "no-blank", "side-by-side", "overlap", "same-blank-twice", "no-cards"],
+)
+def test_cloze_source_gives_up_rather_than_guess(fronts: list[str]) -> None:
+    assert cloze_source(SENTENCE, fronts) is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "front"),
+    [
+        ("Use std::vector here.", "Use [...] here."),  # "::" would start a hint
+        ("Write {{ name }} in Jinja.", "Write {{ name }} in [...]."),  # braces are cloze syntax
+        ("A map is a{b}.", "A map is [...]."),
+        ("Its type: int.", "Its type: [:kind]."),  # a hint after "::" may not start with ":"
+        ("Its type: int:", "Its type: [...]"),  # nor the answer end with one,
+    ],
+)
+def test_cloze_source_refuses_what_anki_cannot_carry(sentence: str, front: str) -> None:
+    assert cloze_source(sentence, [front]) is None
+
+
+def test_a_failed_cloze_sentence_exports_concept_notes(tmp_path: Path) -> None:
+    cards = [
+        _card(key="z1", kind="cloze", front="Use [...] here.", back="Use std::vector here.", topic=()),
+        _card(
+            key="z2", kind="cloze", front="[...] std::vector here.", back="Use std::vector here.", topic=()
+        ),
+    ]
+    path = tmp_path / "z.apkg"
+    assert write_package(cards, path, T0) == 2
+    db = _read_apkg(path, tmp_path)
+    try:
+        rows = db.execute("SELECT guid, mid FROM notes").fetchall()
+    finally:
+        db.close()
+    assert sorted(rows) == sorted((note_guid(card), CONCEPT_MODEL_ID) for card in cards)
+
+
+def test_hostile_topics_give_clean_tags() -> None:
+    card = _card(topic=("C++ <templates> & more", 'say "hi"', "a>b", "<", "&amp;"))
+    (tag,) = card_tags(card)
+    assert tag == "C++_templates_more::say_hi::a_b::amp;"
+    assert not set(tag) & set('<>&" ')
+    assert card_tags(replace(card, retired=True)) == [tag, "wengu::retired"]
+
+
+@pytest.mark.parametrize("name", ["", "..", "a/b.png", "..\\x.png"])
+def test_media_names_are_plain_file_names(name: str, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="media file name"):
+        write_package(CARDS, tmp_path / "m.apkg", T0, media={name: b"x"})
+
+
+def test_media_are_numbered_in_the_zip(tmp_path: Path) -> None:
+    path = tmp_path / "m.apkg"
+    write_package(CARDS, path, T0, media={"b.png": b"B", "a.svg": b"<svg/>"})
+    with zipfile.ZipFile(path) as archive:
+        assert json.loads(archive.read("media")) == {"0": "a.svg", "1": "b.png"}
+        assert archive.read("0") == b"<svg/>" and archive.read("1") == b"B"

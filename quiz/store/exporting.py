@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from quiz.export import ExportCard, write_package
 from quiz.models import AnkiExport, Card, Deck, Topic, User
+from quiz.store.media import export_media
 from quiz.store.scopes import ACTIVE_CARD, owned_cards
 
 
@@ -28,7 +29,8 @@ def export_package(session: Session, user: User, path: str | os.PathLike[str], n
     if not cards:
         return None
     timestamp = next_export_timestamp(session, user, now)
-    count = write_package(cards, path, timestamp)
+    cards, media = export_media(session, user, cards)  # the cards' images, under Anki's flat names
+    count = write_package(cards, path, timestamp, media=media)
     record_export(session, user, timestamp, count)
     return count
 
