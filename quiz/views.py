@@ -127,6 +127,14 @@ def markdown_html(text: str, media: Mapping[str, str] | None = None) -> Markup:
     return Markup(render_markdown(text, (media or {}).get))
 
 
+def card_media_urls(card: Card) -> dict[str, str]:
+    """The URLs of the images of ``card``'s deck, for ``markdown_html``; none to look up when the card
+    shows no image (most cards: the quiz page then makes no query for them)."""
+    if not any("![" in text or "<img" in text.lower() for text in (card.shown_front, card.shown_back)):
+        return {}
+    return deck_media_urls(card.deck_id)
+
+
 def deck_media_urls(deck_id: int) -> dict[str, str]:
     """The URLs of a deck's images by stored name, for ``markdown_html``."""
     return {
@@ -295,7 +303,7 @@ def _render_card(
         "quiz/card.html",
         card=card,
         deck=card.deck,
-        media=deck_media_urls(card.deck_id),
+        media=card_media_urls(card),
         reason=show_reason(state, today),
         show=show,
         verdict=verdict,
@@ -352,7 +360,7 @@ def card_detail(card_id: int) -> str:
         "quiz/card_detail.html",
         card=card,
         deck=card.deck,
-        media=deck_media_urls(card.deck_id),
+        media=card_media_urls(card),
         source=source_excerpt(card),
         history=history,
         state=db.session.get(ReviewState, (g.user.id, card.id)),
