@@ -136,8 +136,9 @@ def rewrite_images(text: str, target: Callable[[str], str | None]) -> str:
     ``target`` gets the stored name (``media_name``) and returns the new reference (a URL, a file
     name in Anki's media folder), or None when there is no such image: then the image is replaced
     by its alt text (Markdown-escaped), so a page makes no request for a file that is not there.
-    An HTML ``<img>`` with a local ``src`` becomes Markdown's image (the renderer escapes HTML, so
-    the tag would otherwise show as text).  URLs are left as they are (the renderer's rules apply).
+    An HTML ``<img>`` whose image is there becomes Markdown's image (its other attributes dropped);
+    one whose image is not is left as written, which the renderer escapes and shows as text.  URLs
+    are left as they are (the renderer's rules apply).
     """
     if "![" not in text and "<img" not in text.lower():
         return text
@@ -160,7 +161,7 @@ def rewrite_images(text: str, target: Callable[[str], str | None]) -> str:
         alt = next((g for g in alt_match.groups() if g is not None), "") if alt_match else ""
         new = target(name)
         if new is None:
-            return _escape_markdown(alt)
+            return match.group()  # left as written: the renderer shows the tag as text, requesting nothing
         return f"![{_escape_markdown(alt)}](<{new}>)"
 
     return _HTML_IMAGE_RE.sub(html, _MD_IMAGE_RE.sub(markdown, text))

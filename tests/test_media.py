@@ -85,6 +85,9 @@ def test_rewrite_images_points_stored_images_and_leaves_alt_text_for_missing_one
     out = rewrite_images(text, stored.get)
     assert out == '![a *b*](</m/1> "t") gone ![web](https://x/y.png) ![D](</m/2>)'
     assert rewrite_images("no images", stored.get) == "no images"
+    # An HTML image: its other attributes never survive; one not stored stays text (escaped when rendered).
+    assert rewrite_images('<img src="img/d.gif" onerror="alert(1)">', stored.get) == "![](</m/2>)"
+    assert rewrite_images("<img src=x onerror=alert(1)>", stored.get) == "<img src=x onerror=alert(1)>"
 
 
 def test_package_names_are_flat_and_distinct_per_content():
