@@ -519,3 +519,34 @@ def test_a_backup_carries_the_images_and_restore_checks_them(app, client, runner
         restore_user(db.session, old, frank)
         deck = db.session.scalars(select(Deck).where(Deck.user_id == frank.id)).one()
         assert media_for_deck(db.session, deck.id) == {}
+
+
+def test_read_uploads_gives_a_zips_images_within_their_caps(monkeypatch):
+    from quiz.uploads import UploadedImage, read_uploads
+    from tests.test_import_web import zip_of
+
+    archive = zip_of(
+        {
+            "n/docker.md": b"# D\n\n![a](img/a.png)\n",
+            "n/img/a.png": PNG,
+            "n/img/bomb.png": PNG + b"\x00" * (limits.MAX_MEDIA_FILE_BYTES + 1),  # compresses to a few KB
+            "n/img/fake.png": b"MZ not an image",
+            "n/img/b.webp": WEBP,
+            "n/.hidden/c.png": PNG,
+            "__MACOSX/n/img/._a.png": PNG,
+            "../../etc/evil.png": PNG,
+        }
+    )
+    images: list[UploadedImage] = []
+    notes = read_uploads([("n.zip", archive)], images=images)
+    assert [n.name for n in notes] == ["n/docker.md"]
+    assert sorted((i.name, i.data) for i in images) == [
+        ("etc/evil.png", PNG),  # made relative, as notes are: a path in the zip, never on disk
+        ("n/img/a.png", PNG),
+        ("n/img/b.webp", WEBP),
+    ]
+    assert read_uploads([("n.zip", archive)]) == notes  # without the list, images are skipped as before
+    monkeypatch.setattr(limits, "MAX_DECK_MEDIA_FILES", 1)
+    images = []
+    read_uploads([("n.zip", archive)], images=images)
+    assert len(images) == 1
