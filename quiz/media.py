@@ -3,9 +3,10 @@ rewriting of a card's image references (for the quiz pages and for Anki's flat m
 
 Pure (standard library only).  A note refers to an image with ``![alt](img/a.png)`` (or an HTML
 ``<img src="img/a.png">``); only local, relative references count: a URL (``https:``, ``data:``,
-``//host``), an absolute path (``/etc/x.png``, ``C:\\x.png``) or one that climbs out of the note's
-folder (``../x.png``) is never read, stored or served.  ``media_name`` turns a reference into the
-name it is stored under, so ``./img//a.png`` and ``img/a.png`` are one file.
+``//host``) or an absolute path (``/etc/x.png``, ``C:\\x.png``) is never read, stored or served, and
+one climbing out of the note's folder (``../x.png``) is read only from inside what was imported
+(``quiz.store.media``).  ``media_name`` turns a reference into the name it is stored under, so
+``./img//a.png`` and ``img/a.png`` are one file.
 
 Only PNG, JPEG, GIF and WebP are kept, told by their first bytes (``image_type``), never by their
 name: SVG can carry script, so it is refused rather than sanitised.
@@ -17,7 +18,7 @@ import hashlib
 import posixpath
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 from urllib.parse import unquote
 
 from quiz import limits
@@ -29,7 +30,6 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"GIF87a", "image/gif"),
     (b"GIF89a", "image/gif"),
 )
-EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/webp": ".webp"}
 
 
 def image_type(data: bytes) -> str | None:
@@ -187,11 +187,3 @@ def package_name(name: str, digest: str) -> str:
     """
     base = re.sub(r"[^A-Za-z0-9._-]", "_", posixpath.basename(name)).strip("._") or "image"
     return f"wengu-{digest[:12]}-{base[-80:]}"
-
-
-def referenced(texts: Iterable[str], names: Mapping[str, object]) -> set[str]:
-    """Which of ``names`` the ``texts`` refer to."""
-    found: set[str] = set()
-    for text in texts:
-        found.update(name for name in image_references(text) if name in names)
-    return found

@@ -4,6 +4,9 @@
 deck: ``quiz.limits``) and reports each one it refuses, with the reason, instead of failing the import;
 ``prune_media`` drops the images nothing in the deck refers to any more; ``media_for_deck`` lists a
 deck's images (without their bytes) and ``owned_media`` reads one for its owner only.
+``read_note_images`` reads a note's images from disk for ``flask notes import`` (inside the folder
+given only), ``keep_upload_media`` takes them from a zip upload, and ``export_media`` gives the
+Anki export the images its cards use under flat, content-named files.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from quiz import limits
@@ -283,14 +286,6 @@ def owned_media(session: Session, user_id: int, media_id: int) -> tuple[bytes, s
         .where(DeckMedia.id == media_id, Deck.user_id == user_id)
     ).one_or_none()
     return None if row is None else (row[0], row[1], row[2])
-
-
-def deck_media_size(session: Session, deck_id: int) -> int:
-    """The bytes of ``deck_id``'s images together."""
-    return (
-        session.scalar(select(func.coalesce(func.sum(DeckMedia.size), 0)).where(DeckMedia.deck_id == deck_id))
-        or 0
-    )
 
 
 def _has_image(text: str) -> bool:
