@@ -44,7 +44,7 @@ from quiz.store.browser import Wording
 from quiz.store.decks import EDITED, NEW, RESTORED, UNCHANGED, ComparedCard, ImportResult, compare_note
 from quiz.store.importing import UPLOAD_PREFIX, import_parsed, older_objects_set_aside
 from quiz.store.matching import unique_drafts
-from quiz.store.media import keep_upload_media
+from quiz.store.media import decks_with_media, keep_upload_media
 
 PAGE_CARDS = 200
 LIFETIME = timedelta(days=1)
@@ -584,8 +584,9 @@ def store_import(session: Session, pending_id: int, token: str) -> list[ImportRe
         fixes[row.name] = {key: Wording(*wording) for key, wording in json.loads(row.fixes).items()}
     with older_objects_set_aside():
         results = import_parsed(session, user, parsed, keep, fixes)
+    with_media = decks_with_media(session, user.id)
     images = [
-        keep_upload_media(session, pending_id, name, text, result.deck)
+        keep_upload_media(session, pending_id, name, text, result.deck, with_media)
         for (name, text, _note), result in zip(parsed, results, strict=True)
     ]
     outcome = [

@@ -20,7 +20,7 @@ from quiz.models import User
 from quiz.notes import NoteError, ParsedNote, decode_note, parse_note
 from quiz.store.browser import Wording
 from quiz.store.decks import ImportResult, NoteToSync, sync_decks
-from quiz.store.media import MediaReport, keep_note_media, read_note_images
+from quiz.store.media import MediaReport, decks_with_media, keep_note_media, read_note_images
 
 NOTE_SUFFIXES = (".md", ".markdown")
 
@@ -78,8 +78,9 @@ def import_note_files(
             root = path.parents[len(PurePosixPath(name).parts) - 1]
             images.append(read_note_images(path, root, text))
         results = sync_decks(session, user, parsed)
+        with_media = decks_with_media(session, user.id)
         for item, result, (files, problems) in zip(parsed, results, images, strict=True):
-            report = keep_note_media(session, result.deck, item.text or "", files)
+            report = keep_note_media(session, result.deck, item.text or "", files, with_media)
             report.refused[:0] = problems
             if media_reports is not None and (report.stored or report.refused):
                 media_reports.append((item.name or item.title, report))

@@ -117,16 +117,35 @@ def save_media(session: Session, deck: Deck, files: Mapping[str, bytes]) -> Medi
     return report
 
 
-def keep_note_media(session: Session, deck: Deck, text: str, files: Mapping[str, bytes]) -> MediaReport:
-    """After an import of ``deck``'s note (``text``): store the images read with it (``files``) and drop
-    those nothing refers to any more."""
-    report = save_media(session, deck, files) if files else MediaReport()
+def decks_with_media(session: Session, user_id: int) -> set[int]:
+    """The ids of ``user_id``'s decks that have images (one query for a whole import)."""
+    owned = select(Deck.id).where(Deck.user_id == user_id)
+    return set(session.scalars(select(DeckMedia.deck_id).where(DeckMedia.deck_id.in_(owned)).distinct()))
+
+
+def keep_note_media(
+    session: Session,
+    deck: Deck,
+    text: str,
+    files: Mapping[str, bytes],
+    with_media: set[int] | None = None,
+) -> MediaReport:
+    """After an import of ``deck``'s note (``text``): drop the images nothing refers to any more, then
+    store those read with it (``files``).  ``with_media`` (``decks_with_media``), when given, spares
+    the queries for a deck that had no images and gets none."""
+    if with_media is not None and not files and deck.id not in with_media:
+        return MediaReport()
     prune_media(session, deck, text)
-    return report
+    return save_media(session, deck, files) if files else MediaReport()
 
 
 def keep_upload_media(
-    session: Session, pending_id: int, note_name: str, text: str, deck: Deck
+    session: Session,
+    pending_id: int,
+    note_name: str,
+    text: str,
+    deck: Deck,
+    with_media: set[int] | None = None,
 ) -> tuple[MediaReport, list[str]]:
     """After a browser import stored ``deck`` from the upload's note ``note_name`` (``text``): keep the
     images of the upload (``PendingImportMedia``) the note refers to, found beside it in the zip
@@ -151,7 +170,7 @@ def keep_upload_media(
         )
         files = {paths[path]: content for path, content in rows}
     missing += [name for name in paths.values() if name not in files]
-    return keep_note_media(session, deck, text, files), missing
+    return keep_note_media(session, deck, text, files, with_media), missing
 
 
 def prune_media(session: Session, deck: Deck, note_text: str) -> int:
