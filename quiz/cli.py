@@ -137,7 +137,8 @@ def import_command(paths: tuple[Path, ...], user_name: str | None) -> None:
         click.echo(result.summary)
     for name, report in media:
         if report.stored:
-            click.echo(f"{name}: {len(report.stored)} images kept")
+            count = len(report.stored)
+            click.echo(f"{name}: {count} image{'' if count == 1 else 's'} kept")
         for image, why in report.refused:
             click.echo(f"{name}: image {image} not kept: {why}")
 

@@ -226,7 +226,7 @@ def test_import_keeps_the_images_a_note_refers_to_and_reports_the_others(app, ru
     result = runner.invoke(args=["notes", "import", str(root)])
     assert result.exit_code == 0, result.output
     out = result.output
-    assert "docker.md: 1 images kept" in out
+    assert "docker.md: 1 image kept" in out
     assert "image img/fake.png not kept: not a PNG, JPEG, GIF or WebP image" in out
     assert "image img/huge.png not kept: larger than 5 MB" in out
     assert "image ../secret.png not kept: outside the folder imported" in out
