@@ -491,6 +491,10 @@ def test_a_backup_carries_the_images_and_restore_checks_them(app, client, runner
         assert data["decks"][0]["media"] == [
             {"name": "img/layers.png", "data": base64.b64encode(PNG).decode("ascii")}
         ]
+        # Every column is in the file or follows from it (hash, size, type from the bytes; the time: the
+        # restore's); a column added to DeckMedia must be added to the backup or here, on purpose.
+        derived = {"id", "deck_id", "content_hash", "size", "mime_type", "added_at"}
+        assert {column.key for column in DeckMedia.__table__.columns} - derived == {"name", "content"}
         carol = get_or_create_user(db.session, "carol")
         restore_user(db.session, copy.deepcopy(data), carol)
         db.session.commit()
