@@ -138,9 +138,11 @@ def test_save_media_replaces_a_changed_image_and_keeps_an_unchanged_one(ctx, use
     save_media(ctx, deck, {"a.png": PNG})
     ctx.commit()
     first = ctx.scalar(select(DeckMedia.id).where(DeckMedia.name == "a.png"))
-    save_media(ctx, deck, {"a.png": PNG + b"\x01"})
+    report = save_media(ctx, deck, {"a.png": PNG + b"\x01", "b.png": PNG})
+    assert report.replaced == ["a.png"] and report.stored == ["a.png", "b.png"]
+    assert save_media(ctx, deck, {"a.png": PNG + b"\x01"}).replaced == []
     ctx.commit()
-    rows = ctx.execute(select(DeckMedia.id, DeckMedia.size)).all()
+    rows = ctx.execute(select(DeckMedia.id, DeckMedia.size).where(DeckMedia.name == "a.png")).all()
     assert rows == [(first, len(PNG) + 1)]
 
 

@@ -41,6 +41,7 @@ class MediaReport:
     """What ``save_media`` did with one note's images."""
 
     stored: list[str] = field(default_factory=list)  # saved, replaced or already there, by name
+    replaced: list[str] = field(default_factory=list)  # of those, the ones whose bytes changed
     refused: list[tuple[str, LocalizedText]] = field(default_factory=list)  # (name, why)
 
 
@@ -110,6 +111,8 @@ def save_media(session: Session, deck: Deck, files: Mapping[str, bytes]) -> Medi
             session.add(row)
             existing[name] = row
             count += 1
+        else:
+            report.replaced.append(name)
         row.content, row.content_hash, row.size, row.mime_type = data, digest, len(data), mime
         total = grown
         report.stored.append(name)
