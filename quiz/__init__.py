@@ -5,8 +5,9 @@ The package is layered; a module imports only from its own layer and the ones li
 - the domain core, with no Flask and no database: ``notes`` (Markdown → card drafts), ``sm2``
   (the scheduler), ``answers`` (a typed command against the card's), ``render`` (Markdown → safe
   HTML), ``export`` (Anki ``.apkg``), ``anki_schedule`` (SM-2 state and review log as Anki's),
-  ``charts`` (SVG charts), ``uploads`` (uploaded files and zips → notes), ``limits`` (the value
-  ranges) and ``i18n`` (messages raised in English, shown translated);
+  ``charts`` (SVG charts), ``uploads`` (uploaded files and zips → notes), ``media`` (a note's images:
+  their names, types and references), ``limits`` (the value ranges) and ``i18n`` (messages raised in
+  English, shown translated);
 - the database layer: ``models`` (typed SQLAlchemy models), ``counters`` (the triggers that keep
   the counter tables), the ``store`` package (queries and the operations that views and CLI
   commands share, one module per concern), ``accounts`` (users, passwords, login limits),

@@ -19,7 +19,9 @@ The Settings page restores in two steps: an upload is checked and kept
 reads what it holds (``backup_contents`` against ``account_contents``); only the
 confirmation restores it, replacing the account's data.
 
-A deck carries its note's text (``source_text``) and display name (``source_name``),
+A deck carries its images (``media``: name and base64 bytes, checked on restore as an import
+checks them; a backup without them restores without images), its note's text (``source_text``)
+and display name (``source_name``),
 so a restored card shows its source lines, and the keys of the cards the user unticked
 at an import (``unticked``: they stay out of later imports); a card carries the note's
 kind when the user chose another (``note_kind``) and its last change as the Anki export
@@ -33,6 +35,8 @@ sets it to.  A backup made before a deck was identified by its note's name (an a
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import gzip
 import json
@@ -54,10 +58,12 @@ from sqlalchemy.orm import Session, undefer
 from quiz import limits
 from quiz.i18n import N_, LocalizedError
 from quiz.limits import shown_value
+from quiz.media import content_hash, image_type
 from quiz.models import (
     AnkiExport,
     Card,
     Deck,
+    DeckMedia,
     ReviewLog,
     ReviewState,
     Topic,
@@ -68,6 +74,7 @@ from quiz.models import (
 )
 from quiz.store.decks import stored_identities
 from quiz.store.grading import LOG_AFTER_FIELDS, LOG_BEFORE_FIELDS, SCHEDULE_FIELDS, drill_mark
+from quiz.store.media import media_problem
 from quiz.store.scopes import owned_cards
 
 BACKUP_FORMAT = "wengu-backup"
@@ -347,6 +354,7 @@ class _Deck:
     topics: list[tuple[tuple[str, ...], dict[str, Any]]]
     cards: list[_Card]
     unticked: list[str]
+    media: list[tuple[str, bytes]]
 
 
 @dataclass
@@ -366,6 +374,38 @@ def _unticked(raw_deck: dict[str, Any], where: str) -> list[str]:
     if len(set(keys)) != len(keys):
         raise BackupError(f"{where}.unticked: a key appears twice")
     return keys
+
+
+def _media(raw_deck: dict[str, Any], where: str) -> list[tuple[str, bytes]]:
+    """A deck's images, each checked as an import checks it (none in a backup from before they were kept)."""
+    found: list[tuple[str, bytes]] = []
+    names: set[str] = set()
+    total = 0
+    for i, raw in enumerate(_list(raw_deck.get("media", []), f"{where}.media")):
+        mwhere = f"{where}.media[{i}]"
+        item = _object(raw, mwhere)
+        name, encoded = _field(item, "name", mwhere), _field(item, "data", mwhere)
+        if not isinstance(name, str) or not isinstance(encoded, str):
+            raise BackupError(N_("%(where)s: expected text, got %(value)s"), where=mwhere, value="name/data")
+        try:
+            data = base64.b64decode(encoded, validate=True)
+        except (binascii.Error, ValueError):
+            raise BackupError(
+                N_("%(where)s: the image's data is not base64"), where=f"{mwhere}.data"
+            ) from None
+        problem = media_problem(name, data)
+        if problem is not None:
+            raise BackupError(N_("%(where)s: %(problem)s"), where=mwhere, problem=problem)
+        if name in names:
+            raise BackupError(
+                N_("%(where)s: image %(name)s appears twice"), where=mwhere, name=shown_value(name)
+            )
+        names.add(name)
+        total += len(data)
+        if total > limits.MAX_DECK_MEDIA_BYTES or len(names) > limits.MAX_DECK_MEDIA_FILES:
+            raise BackupError(N_("%(where)s: more images than a deck may hold"), where=f"{where}.media")
+        found.append((name, data))
+    return found
 
 
 def _check_header(data: object) -> dict[str, Any]:
@@ -478,7 +518,7 @@ def _parse(data: object) -> _Backup:
                 seqs.add(seq)
                 log.append((seq, _values(raw_entry, _LOG, lwhere, table="review_log")))
             cards.append(_Card(card_values, topic, state, log))
-        decks.append(_Deck(values, topics, cards, _unticked(raw_deck, where)))
+        decks.append(_Deck(values, topics, cards, _unticked(raw_deck, where), _media(raw_deck, where)))
     # A backup made before decks were identified by their note's name gets that identity, as the upgrade
     # gave the decks in the database (migration 0015); a newer backup's identities stay as they are.
     identities = stored_identities((d.values["source_path"], d.values.get("source_name")) for d in decks)
@@ -504,6 +544,7 @@ def dump_user(session: Session, user: User) -> dict[str, Any]:
          "decks": [{title, slug, source_path, content_hash, imported_at, source_text, source_name,
                     "topics": [{"path": [title, ...], position}],
                     "unticked": [key, ...],
+                    "media": [{"name": the image's name in the note, "data": base64}],
                     "cards": [{key, kind, front, back, line, position, retired, edited_at,
                                override_front, override_back, note_kind, changed_at,
                                "topic": [title, ...] | null,
@@ -521,6 +562,7 @@ def dump_user(session: Session, user: User) -> dict[str, Any]:
     topics: dict[int, list[Topic]] = {deck_id: [] for deck_id in deck_ids}
     cards: dict[int, list[Card]] = {deck_id: [] for deck_id in deck_ids}
     unticked: dict[int, list[str]] = {deck_id: [] for deck_id in deck_ids}
+    media: dict[int, list[dict[str, str]]] = {deck_id: [] for deck_id in deck_ids}
     states: dict[int, ReviewState] = {}
     logs: dict[int, list[dict[str, object]]] = {}
     if deck_ids:
@@ -532,6 +574,12 @@ def dump_user(session: Session, user: User) -> dict[str, Any]:
             select(Card).where(Card.deck_id.in_(deck_ids)).order_by(Card.position, Card.id)
         ):
             cards[card.deck_id].append(card)
+        for deck_id, name, content in session.execute(
+            select(DeckMedia.deck_id, DeckMedia.name, DeckMedia.content)
+            .where(DeckMedia.deck_id.in_(deck_ids))
+            .order_by(DeckMedia.deck_id, DeckMedia.name)
+        ):
+            media[deck_id].append({"name": name, "data": base64.b64encode(content).decode("ascii")})
         for deck_id, key in session.execute(
             select(UntickedCard.deck_id, UntickedCard.key)
             .where(UntickedCard.deck_id.in_(deck_ids))
@@ -564,6 +612,7 @@ def dump_user(session: Session, user: User) -> dict[str, Any]:
                 **_row(deck, DECK_FIELDS),
                 "topics": [{"path": list(t.path), **_row(t, TOPIC_FIELDS)} for t in topics[deck.id]],
                 "unticked": unticked[deck.id],
+                "media": media[deck.id],
                 "cards": [
                     {
                         **_row(card, CARD_FIELDS),
@@ -680,11 +729,13 @@ def restore_user(
         setattr(user, name, backup.user[name])
 
     pending_logs: list[tuple[int, Card, dict[str, Any]]] = []
+    deck_media: list[tuple[Deck, list[tuple[str, bytes]]]] = []
     topic_count = card_count = 0
     with session.no_autoflush:
         for parsed in backup.decks:
             deck = Deck(user_id=user.id, **parsed.values)
             session.add(deck)
+            deck_media.append((deck, parsed.media))
             session.add_all(UntickedCard(deck=deck, key=key) for key in parsed.unticked)
             by_path: dict[tuple[str, ...], Topic] = {}
             for path, values in sorted(parsed.topics, key=lambda item: len(item[0])):
@@ -714,6 +765,18 @@ def restore_user(
                     session.add(state)
                 pending_logs.extend((seq, card, entry) for seq, entry in parsed_card.log)
     session.flush()
+    session.add_all(
+        DeckMedia(
+            deck_id=deck.id,
+            name=name,
+            content=data,
+            content_hash=content_hash(data),
+            size=len(data),
+            mime_type=image_type(data),
+        )
+        for deck, images in deck_media
+        for name, data in images
+    )
 
     pending_logs.sort(key=lambda item: item[0])
     # Added in order, the entries get ascending ids in the original order of the log.

@@ -22,6 +22,7 @@ from quiz.notes import CardDraft, NoteError, decode_note, parse_note
 from quiz.store.days import get_or_create_user
 from quiz.store.exporting import ExportOptions, export_package
 from quiz.store.importing import import_note_files
+from quiz.store.media import MediaReport
 
 notes_cli = AppGroup("notes", help="Preview and import Markdown notes.")
 anki_cli = AppGroup("anki", help="Export cards to Anki.")
@@ -122,8 +123,9 @@ def _card_json(card: CardDraft, explain: bool) -> dict[str, object]:
 def import_command(paths: tuple[Path, ...], user_name: str | None) -> None:
     """Import notes files or folders; nothing is stored if any file fails."""
     user = resolve_user(user_name)
+    media: list[tuple[str, MediaReport]] = []
     try:
-        results = import_note_files(db.session, user, paths)
+        results = import_note_files(db.session, user, paths, media)
         db.session.commit()
     except NoteError as exc:
         db.session.rollback()
@@ -133,6 +135,12 @@ def import_command(paths: tuple[Path, ...], user_name: str | None) -> None:
         raise
     for result in results:
         click.echo(result.summary)
+    for name, report in media:
+        if report.stored:
+            count = len(report.stored)
+            click.echo(f"{name}: {count} image{'' if count == 1 else 's'} kept")
+        for image, why in report.refused:
+            click.echo(f"{name}: image {image} not kept: {why}")
 
 
 @anki_cli.command("export")

@@ -244,3 +244,18 @@ def check_constraints(table: str) -> list[tuple[str, str]]:
             found.append((column, condition))
     found += [(rule.name, rule.sql) for rule in ROW_RULES.get(table, ())]
     return found
+
+
+# --- images kept with a deck (``quiz.media``, ``quiz.store.media``) --------------------------
+
+MAX_MEDIA_FILE_BYTES = 5 * 1024 * 1024
+"""The largest image kept: 5 MB (a screenshot is well under; a photo straight from a camera may not be)."""
+
+MAX_DECK_MEDIA_BYTES = 50 * 1024 * 1024
+"""All the images of one deck together: 50 MB."""
+
+MAX_DECK_MEDIA_FILES = 500
+"""Images per deck."""
+
+MAX_MEDIA_NAME_CHARS = 255
+"""The longest image reference kept (the column's length)."""

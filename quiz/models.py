@@ -249,6 +249,19 @@ class PendingImportPage(db.Model):
     cards: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class PendingImportMedia(db.Model):
+    """An image carried by a pending zip upload, by its path in the zip (``linux/img/a.png``), checked as
+    ``DeckMedia`` is; the import gives each note the images it refers to (``quiz.store.media``)."""
+
+    __tablename__ = "pending_import_media"
+
+    pending_id: Mapped[int] = mapped_column(
+        ForeignKey("pending_imports.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class Deck(db.Model):
     """One notes file, owned by the user who imported it."""
 
@@ -282,6 +295,29 @@ class Deck(db.Model):
     def display_name(self) -> str:
         """The note's name as pages show it: never a path on the server."""
         return self.source_name or self.title
+
+
+class DeckMedia(db.Model):
+    """An image a deck's note refers to (``![alt](img/a.png)``), kept so cards show it and exports carry it.
+
+    ``name`` is the reference as the note writes it, normalised (``quiz.store.media.media_name``:
+    ``./img//a.png`` -> ``img/a.png``), unique per deck; only checked images are stored (PNG, JPEG, GIF,
+    WebP, by their bytes), within the size limits of ``quiz.store.media``.  Deferred ``content``: listing a
+    deck's media reads no image.
+    """
+
+    __tablename__ = "deck_media"
+    __table_args__ = (UniqueConstraint("deck_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # No index of its own: the unique (deck_id, name) index serves lookups by deck.
+    deck_id: Mapped[int] = mapped_column(ForeignKey("decks.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(255))
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    content_hash: Mapped[str] = mapped_column(String(64))  # SHA-256 of content, hex
+    size: Mapped[int] = mapped_column(Integer)  # len(content), so a deck's total is summed without reading it
+    mime_type: Mapped[str] = mapped_column(String(32))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
 
 class Topic(db.Model):

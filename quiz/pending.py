@@ -33,6 +33,7 @@ from quiz.models import (
     Card,
     Deck,
     PendingImport,
+    PendingImportMedia,
     PendingImportNote,
     PendingImportPage,
     User,
@@ -52,6 +53,7 @@ from quiz.store.decks import (
 )
 from quiz.store.importing import import_parsed, older_objects_set_aside
 from quiz.store.matching import unique_drafts
+from quiz.store.media import decks_with_media, keep_upload_media
 
 PAGE_CARDS = 200
 LIFETIME = timedelta(days=1)
@@ -111,8 +113,15 @@ def open_imports(session: Session, user: User) -> list[PendingImport]:
     )
 
 
-def create(session: Session, user: User, notes: Sequence[tuple[str, str]], now: datetime) -> PendingImport:
-    """Keep uploaded ``(name, markdown)`` notes as a pending import whose parse job (its token) starts now."""
+def create(
+    session: Session,
+    user: User,
+    notes: Sequence[tuple[str, str]],
+    now: datetime,
+    images: Sequence[tuple[str, bytes]] = (),
+) -> PendingImport:
+    """Keep uploaded ``(name, markdown)`` notes as a pending import whose parse job (its token) starts now;
+    ``images`` (path in the upload, bytes: a zip's checked images) wait with it until it is stored."""
     payload = _pack([{"name": n, "text": t} for n, t in notes])
     pending = PendingImport(
         user_id=user.id,
@@ -125,6 +134,12 @@ def create(session: Session, user: User, notes: Sequence[tuple[str, str]], now: 
         heartbeat_at=now,
     )
     session.add(pending)
+    session.flush()
+    seen: set[str] = set()
+    for name, data in images:
+        if name not in seen:  # the same path in two zips: the first one's
+            seen.add(name)
+            session.add(PendingImportMedia(pending_id=pending.id, name=name, content=data))
     session.flush()
     return pending
 
@@ -578,6 +593,11 @@ def store_import(session: Session, pending_id: int, token: str) -> list[ImportRe
         fixes[row.name] = {key: Wording(*wording) for key, wording in json.loads(row.fixes).items()}
     with older_objects_set_aside():
         results = import_parsed(session, user, parsed, keep, fixes)
+    with_media = decks_with_media(session, user.id)
+    images = [
+        keep_upload_media(session, pending_id, name, text, result.deck, with_media)
+        for (name, text, _note), result in zip(parsed, results, strict=True)
+    ]
     outcome = [
         {
             "title": r.deck.title,
@@ -586,12 +606,15 @@ def store_import(session: Session, pending_id: int, token: str) -> list[ImportRe
             "retired": r.retired,
             "restored": r.restored,
             "unchanged": r.unchanged,
+            "images": len(report.stored),
+            "missing_images": missing,
         }
-        for r in results
+        for r, (report, missing) in zip(results, images, strict=True)
     ]
     _finish(session, pending_id, token, "done", {"results": outcome})
     session.execute(delete(PendingImportPage).where(PendingImportPage.pending_id == pending_id))
     session.execute(delete(PendingImportNote).where(PendingImportNote.pending_id == pending_id))
+    session.execute(delete(PendingImportMedia).where(PendingImportMedia.pending_id == pending_id))
     session.commit()
     return results
 

@@ -10,12 +10,14 @@ note can run script in the quiz page or in Anki.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from html import escape
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml, isMdAsciiPunct, isPunctChar, isWhiteSpace
+
+from quiz.media import rewrite_images
 
 
 @lru_cache(maxsize=1)
@@ -109,8 +111,16 @@ def _render_with_markdown_it(text: str) -> str:
     return _markdown().render(text).strip()
 
 
-def render_markdown(text: str) -> str:
-    """Render a card field written in Markdown as sanitised HTML."""
+def render_markdown(text: str, images: Callable[[str], str | None] | None = None) -> str:
+    """Render a card field written in Markdown as sanitised HTML.
+
+    ``images``, when given, says where each local image of the field is (``quiz.media.rewrite_images``:
+    a stored image name -> its URL, None when there is no such image: then its alt text is shown, and
+    the page asks for no file that is not there).  Without it, images are rendered as written (an
+    export whose fields already name the package's files).
+    """
+    if images is not None:
+        text = rewrite_images(text, images)
     if not _MARKDOWN_SYNTAX.search(text):
         return f"<p>{escape(text, quote=False).replace(chr(34), '&quot;')}</p>" if text else ""
     html = _render_simple_inline(text)

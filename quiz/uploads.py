@@ -34,6 +34,13 @@ is decoded as file contents are: UTF-8, else GB18030.  Zip-bomb guards, in this 
 
 Notes come back sorted by name; duplicate names get `` (2)``, `` (3)`` … before
 their suffix (``notes.md``, ``notes (2).md``) so they stay distinct.
+
+Images: given a list to fill (``read_uploads(..., images=[])``), a zip's image members
+(``.png``, ``.jpg``, ``.jpeg``, ``.gif``, ``.webp``) come back too, as `UploadedImage`, by their
+sanitised path in the zip, so a note's ``![](img/a.png)`` finds ``img/a.png`` beside it.  They are
+read after the notes, under caps of their own (``quiz.limits``: per image, and per upload the
+most one deck may hold); one over its cap, or whose bytes are not a PNG, JPEG, GIF or WebP image
+(``quiz.media.image_type``), is left out without failing the upload.
 """
 
 from __future__ import annotations
@@ -47,7 +54,9 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
+from quiz import limits as domain_limits
 from quiz.i18n import N_, LocalizedError, LocalizedText
+from quiz.media import image_type
 from quiz.notes import NoteError, decode_note
 
 try:  # lzma is optional in CPython builds; zipfile only needs it for LZMA members
@@ -61,12 +70,14 @@ __all__ = [
     "NOTE_SUFFIXES",
     "UploadError",
     "UploadLimits",
+    "UploadedImage",
     "UploadedNote",
     "read_pasted",
     "read_uploads",
 ]
 
 NOTE_SUFFIXES = (".md", ".markdown", ".txt")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 MAX_NAME_CHARS = 200
 _CHUNK = 64 * 1024
 _RATIO_EXEMPT_BYTES = 64 * 1024  # members this small are never ratio-checked
@@ -119,6 +130,14 @@ class UploadedNote:
     name: str  # sanitised display name, e.g. "linux/files.md" for a zip member
     text: str  # decoded Markdown, "\n" line ends
     size: int  # bytes before decoding
+
+
+@dataclass(frozen=True)
+class UploadedImage:
+    """An image member of a zip upload: its sanitised path in the zip and its bytes (a checked image)."""
+
+    name: str  # e.g. "linux/img/a.png"
+    data: bytes
 
 
 class UploadError(LocalizedError):
@@ -294,9 +313,11 @@ def _decode(data: bytes, name: Shown) -> str:
 # --------------------------------------------------------------------------- zips
 
 
-def _read_zip(zip_name: str, data: bytes, budget: _Budget) -> list[UploadedNote]:
+def _read_zip(
+    zip_name: str, data: bytes, budget: _Budget, images: list[UploadedImage] | None = None
+) -> list[UploadedNote]:
     try:
-        return _read_zip_unchecked(zip_name, data, budget)
+        return _read_zip_unchecked(zip_name, data, budget, images)
     except UploadError:
         raise
     except _ZIP_ERRORS:
@@ -305,10 +326,13 @@ def _read_zip(zip_name: str, data: bytes, budget: _Budget) -> list[UploadedNote]
         ) from None
 
 
-def _read_zip_unchecked(zip_name: str, data: bytes, budget: _Budget) -> list[UploadedNote]:
+def _read_zip_unchecked(
+    zip_name: str, data: bytes, budget: _Budget, images: list[UploadedImage] | None = None
+) -> list[UploadedNote]:
     limits = budget.limits
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         members: list[tuple[zipfile.ZipInfo, str]] = []
+        image_members: list[tuple[zipfile.ZipInfo, str]] = []
         declared = budget.total
         # Pass 1: headers only, nothing is decompressed.
         for info in archive.infolist():
@@ -316,6 +340,9 @@ def _read_zip_unchecked(zip_name: str, data: bytes, budget: _Budget) -> list[Upl
             if info.is_dir() or _is_ignored_member(raw_name):
                 continue
             name = _sanitise_name(raw_name)
+            if name and images is not None and _suffix(name) in IMAGE_SUFFIXES:
+                image_members.append((info, name))
+                continue
             if not name or not _is_note(name):
                 continue  # images, nested zips … are skipped silently
             shown = _in_zip(name, zip_name)
@@ -350,7 +377,48 @@ def _read_zip_unchecked(zip_name: str, data: bytes, budget: _Budget) -> list[Upl
             raw = _read_member(archive, info, shown, budget)
             notes.append(UploadedNote(name=name, text=_decode(raw, shown), size=len(raw)))
             budget.total += len(raw)
+        if images is not None:
+            images.extend(_read_images(archive, image_members, images))
         return notes
+
+
+def _read_images(
+    archive: zipfile.ZipFile, members: list[tuple[zipfile.ZipInfo, str]], taken: list[UploadedImage]
+) -> list[UploadedImage]:
+    """The image members that are images within the caps; the others are left out, not refused."""
+    cap = domain_limits.MAX_MEDIA_FILE_BYTES
+    total = sum(len(image.data) for image in taken)
+    count = len(taken)
+    found = []
+    for info, name in members:
+        if count >= domain_limits.MAX_DECK_MEDIA_FILES:
+            break
+        room = domain_limits.MAX_DECK_MEDIA_BYTES - total
+        if info.flag_bits & 0x1 or info.file_size > min(cap, room):
+            continue  # encrypted, or declared too large
+        data = _read_image_member(archive, info, min(cap, room))
+        if data is None or image_type(data) is None:
+            continue
+        found.append(UploadedImage(name, data))
+        total += len(data)
+        count += 1
+    return found
+
+
+def _read_image_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> bytes | None:
+    """An image member's bytes, at most ``cap`` (None past it, or when it cannot be read)."""
+    chunks: list[bytes] = []
+    got = 0
+    try:
+        with archive.open(info) as stream:
+            while chunk := stream.read(_CHUNK):
+                got += len(chunk)
+                if got > cap:
+                    return None
+                chunks.append(chunk)
+    except _ZIP_ERRORS:
+        return None
+    return b"".join(chunks)
 
 
 def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: Shown, budget: _Budget) -> bytes:
@@ -377,14 +445,17 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: Shown, 
 
 
 def read_uploads(
-    files: Sequence[tuple[str, bytes]], limits: UploadLimits = DEFAULT_LIMITS
+    files: Sequence[tuple[str, bytes]],
+    limits: UploadLimits = DEFAULT_LIMITS,
+    images: list[UploadedImage] | None = None,
 ) -> list[UploadedNote]:
     """Turn uploaded ``(client filename, content)`` pairs into notes, sorted by name.
 
     A ``.zip`` is opened and its notes members read (names kept as
     ``folder/file.md``); any other file must have a notes suffix.  A pair with an
     empty name and no content (a form sent without choosing a file) counts as
-    nothing.  Raises `UploadError` for anything that cannot be imported.
+    nothing.  Raises `UploadError` for anything that cannot be imported.  With
+    ``images``, a zip's images are added to it (see the module's notes).
     """
     files = [(name, data) for name, data in files if name or data]
     if not files:
@@ -394,7 +465,7 @@ def read_uploads(
     for raw_name, data in files:
         name = _sanitise_name(raw_name) or "(unnamed file)"
         if _suffix(name) == ".zip":
-            notes.extend(_read_zip(name, data, budget))
+            notes.extend(_read_zip(name, data, budget, images))
             continue
         if not _is_note(name):
             raise UploadError(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import tempfile
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
@@ -73,6 +74,7 @@ from quiz.store.days import DailyLimits, daily_limits, local_today
 from quiz.store.exporting import ExportOptions, export_package
 from quiz.store.grading import NotDueError, record_grade, session_summary, undo_last
 from quiz.store.importing import import_note_files
+from quiz.store.media import media_for_deck, owned_media
 from quiz.store.progress import (
     due_forecast,
     retention_by_week,
@@ -82,7 +84,7 @@ from quiz.store.progress import (
 )
 from quiz.store.queue import cards_left, next_card_id, queue_counts, show_reason
 from quiz.store.scopes import owned_cards, owned_topic, topic_and_descendants
-from quiz.uploads import UploadedNote, UploadError, UploadLimits, read_pasted, read_uploads
+from quiz.uploads import UploadedImage, UploadedNote, UploadError, UploadLimits, read_pasted, read_uploads
 
 bp = Blueprint("quiz", __name__)
 
@@ -97,7 +99,7 @@ def init_app(app: Flask) -> None:
     """Register the blueprint, the answer checker's alias table and the template helpers."""
     app.register_blueprint(bp)
     app.extensions["wengu.aliases"] = load_aliases(app.config.get("ALIASES_FILE"))
-    app.add_template_filter(lambda text: Markup(render_markdown(text)), "markdown")
+    app.add_template_filter(markdown_html, "markdown")
     app.add_template_filter(command_html, "command")
     app.add_template_filter(card_words_html, "card_words")
     app.add_template_filter(format_number, "format_number")
@@ -118,6 +120,28 @@ EXAMPLE_LABELS = {
 def _placeholder(start: int, end: int, kind: str, value: str) -> tuple[int, int, str, str]:
     label = str(EXAMPLE_LABELS.get(kind, kind))
     return start, end, f"<{label}>", _("any %(what)s; the note has %(value)s", what=label, value=value)
+
+
+def markdown_html(text: str, media: Mapping[str, str] | None = None) -> Markup:
+    """A card field as HTML; ``media`` maps the deck's stored image names to their URLs (``deck_media_urls``).
+    An image not in it shows its alt text: a page never asks for a file from a note's path."""
+    return Markup(render_markdown(text, (media or {}).get))
+
+
+def card_media_urls(card: Card) -> dict[str, str]:
+    """The URLs of the images of ``card``'s deck, for ``markdown_html``; none to look up when the card
+    shows no image (most cards: the quiz page then makes no query for them)."""
+    if not any("![" in text or "<img" in text.lower() for text in (card.shown_front, card.shown_back)):
+        return {}
+    return deck_media_urls(card.deck_id)
+
+
+def deck_media_urls(deck_id: int) -> dict[str, str]:
+    """The URLs of a deck's images by stored name, for ``markdown_html``."""
+    return {
+        name: url_for("quiz.deck_media", media_id=info.id, digest=info.content_hash[:MEDIA_DIGEST_CHARS])
+        for name, info in media_for_deck(db.session, deck_id).items()
+    }
 
 
 def command_html(command: str) -> Markup:
@@ -280,6 +304,7 @@ def _render_card(
         "quiz/card.html",
         card=card,
         deck=card.deck,
+        media=card_media_urls(card),
         reason=show_reason(state, today),
         show=show,
         verdict=verdict,
@@ -336,6 +361,7 @@ def card_detail(card_id: int) -> str:
         "quiz/card_detail.html",
         card=card,
         deck=card.deck,
+        media=card_media_urls(card),
         source=source_excerpt(card),
         history=history,
         state=db.session.get(ReviewState, (g.user.id, card.id)),
@@ -517,6 +543,26 @@ def _settings_page(
     return page, status
 
 
+# The URL of an image carries the start of its content hash: the address changes when the image does, so
+# the browser may keep it for good.
+MEDIA_DIGEST_CHARS = 16
+
+
+@bp.get("/media/<int:media_id>/<digest>")
+def deck_media(media_id: int, digest: str) -> Response:
+    """One image of the user's decks (anyone else's: 404), with its own type, never sniffed as another."""
+    found = owned_media(db.session, g.user.id, media_id)
+    if found is None or len(digest) != MEDIA_DIGEST_CHARS or not found[2].startswith(digest):
+        abort(404)
+    content, mime_type, content_hash = found
+    response = current_app.response_class(content, mimetype=mime_type)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
+    response.set_etag(content_hash)
+    return response.make_conditional(request)
+
+
 # --- card browser -----------------------------------------------------------------------------
 
 
@@ -630,11 +676,14 @@ def import_notes() -> tuple[str, int] | Response:
             len(waiting),
         )
         return _import_form(form, message, 409, waiting)
+    images: list[UploadedImage] = []
     try:
-        notes = _read_upload_form(form)
+        notes = _read_upload_form(form, images)
     except UploadError as exc:
         return _import_form(form, error_text(exc), exc.status, waiting)
-    upload = pending.create(db.session, g.user, [(n.name, n.text) for n in notes], now_utc())
+    upload = pending.create(
+        db.session, g.user, [(n.name, n.text) for n in notes], now_utc(), [(i.name, i.data) for i in images]
+    )
     db.session.commit()
     upload_id, token = upload.id, upload.job_token
     assert token is not None
@@ -661,10 +710,10 @@ def _too_many_cards(upload: PendingImport) -> str:
     )
 
 
-def _read_upload_form(form: UploadForm) -> list[UploadedNote]:
+def _read_upload_form(form: UploadForm, images: list[UploadedImage] | None = None) -> list[UploadedNote]:
     limits = _upload_limits()
     files = [(f.filename or "unnamed", f.read()) for f in (form.files.data or []) if f and f.filename]
-    notes = read_uploads(files, limits) if files else []
+    notes = read_uploads(files, limits, images) if files else []
     if form.pasted.data and form.pasted.data.strip():
         name = (form.pasted_name.data or "").strip() or "pasted"
         notes.append(read_pasted(form.pasted.data, name if name.endswith(".md") else name + ".md", limits))

@@ -177,6 +177,10 @@ FILE_READERS = {
     ("quiz/views.py", "download_backup"): "an in-memory buffer",
     ("quiz/uploads.py", "_read_zip_unchecked"): "an uploaded zip, in memory",
     ("quiz/uploads.py", "_read_member"): "a member of that zip",
+    ("quiz/uploads.py", "_read_image_member"): "an image member of that zip",
+    ("quiz/store/media.py", "_read_regular_file"): (
+        "an image a note given to `flask notes import` refers to, resolved inside the folder given"
+    ),
 }
 OPENERS = {
     "open",

@@ -21,6 +21,7 @@ LAYERS = {
         "uploads",
         "limits",
         "i18n",
+        "media",
     },
     "database": {"models", "counters", "store", "accounts", "pending", "backup"},
     "web": {"forms", "views", "auth", "errors", "import_jobs", "cli"},

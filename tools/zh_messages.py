@@ -393,6 +393,21 @@ ZH = {
     "%(name)s is not a Markdown file: upload %(suffixes)s files or a .zip": "%(name)s 不是 Markdown 文件：请上传 %(suffixes)s 文件或 .zip",
     "The pasted text is too large: the limit is %(limit)s": "粘贴的文本太大了：最多 %(limit)s",
     "Nothing pasted: paste some Markdown notes first": "没有粘贴任何内容：请先粘贴 Markdown 笔记",
+    # Images kept with a deck (quiz.store.media, the import report).
+    "not a stored image name (a relative file name, normalised)": "不是可保存的图片名（应为规范化的相对文件名）",
+    "larger than %(limit)s, the limit per image": "超过每张图片 %(limit)s 的上限",
+    "not a PNG, JPEG, GIF or WebP image": "不是 PNG、JPEG、GIF 或 WebP 图片",
+    "the deck's images would exceed %(limit)s": "卡组的图片总量将超过 %(limit)s",
+    "the deck has %(count)s images, the most it may hold": "卡组已有 %(count)s 张图片，已达上限",
+    "not found": "找不到",
+    "outside the folder imported": "位于所导入的文件夹之外",
+    "cannot be read": "无法读取",
+    "not a file": "不是文件",
+    "Images": "图片",
+    "%(where)s: the image's data is not base64": "%(where)s：图片数据不是 base64 编码",
+    "%(where)s: image %(name)s appears twice": "%(where)s：图片 %(name)s 出现了两次",
+    "%(where)s: more images than a deck may hold": "%(where)s：图片超过了一个卡组的上限",
+    "%(note)s: images not in the upload (their alt text is shown): %(names)s": "%(note)s：上传内容中没有这些图片（显示其替代文字）：%(names)s",
 }
 
 PLURALS = {

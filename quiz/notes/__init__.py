@@ -179,7 +179,7 @@ Keys
 
 from __future__ import annotations
 
-from quiz.notes import blocks, choice, context, decode, keys, model, shaping, text, walk, words
+from quiz.notes import blocks, choice, context, decode, images, keys, model, shaping, text, walk, words
 from quiz.notes.blocks import Block, block_tree, learn_commands
 from quiz.notes.context import Context
 from quiz.notes.decode import decode_note
@@ -221,6 +221,7 @@ NOTES_MODULES = (
     choice,
     context,
     decode,
+    images,
     keys,
     model,
     shaping,
@@ -252,4 +253,5 @@ def parse_note(text: str) -> ParsedNote:
     ctx.desc_after = code_blocks.descriptions_follow_blocks(root)
     ctx.command_tags = code_blocks.command_tags(root, ctx.known)
     walk.walk(ctx, root, [], consumed=False)
-    return ParsedNote(tuple(ctx.topics), ctx.choice.cards(), ctx.not_carded())
+    topics = tuple(ctx.topics)
+    return ParsedNote(topics, images.attach_images(text, topics, ctx.choice.cards()), ctx.not_carded())

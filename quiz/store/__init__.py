@@ -9,6 +9,8 @@
 - ``progress``: counts per topic, today's overview, the charts' data;
 - ``browser``: the card browser, a card's wording, history, source lines and choices;
 - ``exporting``: the Anki export (``export_package``), its cards and stamps;
+- ``media``: a deck's images: read at import (inside the folder given), checked and kept, served to
+  their owner, handed to the Anki export under flat names;
 - ``scopes``: the conditions queries share: in the quiz, the stages, what a user owns, a topic
   with its subtopics.
 

@@ -33,6 +33,7 @@ from quiz.anki_schedule import anki_schedule, revlog
 from quiz.export import AnkiReview, ExportCard, write_package
 from quiz.models import AnkiExport, Card, Deck, ReviewLog, ReviewState, Topic, User
 from quiz.store.days import local_today
+from quiz.store.media import export_media
 from quiz.store.scopes import owned_cards
 
 # What the writer writes for a note, by version: bump it when ``quiz.export`` changes a note's fields,
@@ -72,10 +73,12 @@ def export_package(
     if not cards:
         return None
     timestamp = next_export_timestamp(session, user, now)
+    cards, media = export_media(session, user, cards)  # the cards' images, under Anki's flat names
     count = write_package(
         cards,
         path,
         timestamp,
+        media=media,
         typed_commands=options.typed_commands,
         day_start_hour=user.day_starts_at_hour or 0,
     )

@@ -19,10 +19,12 @@ from pathlib import Path, PurePosixPath
 
 from sqlalchemy.orm import Session
 
+from quiz.i18n import LocalizedText
 from quiz.models import User
 from quiz.notes import NoteError, ParsedNote, decode_note, parse_note
 from quiz.store.browser import Wording
 from quiz.store.decks import ImportResult, NoteToSync, note_identity, sync_decks
+from quiz.store.media import MediaReport, decks_with_media, keep_note_media, read_note_images
 
 NOTE_SUFFIXES = (".md", ".markdown")
 
@@ -64,13 +66,22 @@ def _named_note_files(paths: Iterable[str | Path]) -> list[tuple[Path, str]]:
     return unique
 
 
-def import_note_files(session: Session, user: User, paths: Iterable[str | Path]) -> list[ImportResult]:
+def import_note_files(
+    session: Session,
+    user: User,
+    paths: Iterable[str | Path],
+    media_reports: list[tuple[str, MediaReport]] | None = None,
+) -> list[ImportResult]:
     """Read, parse and store notes files and folders as the user's decks.
 
     Every file is read and parsed before anything is written, so a bad file
-    stops the import with nothing stored.
+    stops the import with nothing stored.  The images a note refers to are read
+    with it (inside the folder given: ``quiz.store.media.read_note_images``) and
+    kept with its deck; one missing or refused is reported in ``media_reports``
+    (note name, report), never fatal.
     """
     parsed: list[NoteToSync] = []
+    images: list[tuple[dict[str, bytes], list[tuple[str, LocalizedText]]]] = []
     with older_objects_set_aside():
         for path, name in _named_note_files(paths):
             try:
@@ -82,7 +93,16 @@ def import_note_files(session: Session, user: User, paths: Iterable[str | Path])
             parsed.append(
                 NoteToSync(note_identity(name), path.stem, digest, parse_note(text), text=text, name=name)
             )
-        return sync_decks(session, user, parsed)
+            root = path.parents[len(PurePosixPath(name).parts) - 1]
+            images.append(read_note_images(path, root, text))
+        results = sync_decks(session, user, parsed)
+        with_media = decks_with_media(session, user.id)
+        for item, result, (files, problems) in zip(parsed, results, images, strict=True):
+            report = keep_note_media(session, result.deck, item.text or "", files, with_media)
+            report.refused[:0] = problems
+            if media_reports is not None and (report.stored or report.refused):
+                media_reports.append((item.name or item.title, report))
+        return results
 
 
 IMPORT_GC_YOUNG = 20_000  # allocations between young collections during a bulk import (Python's default: 700)
