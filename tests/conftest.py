@@ -45,6 +45,9 @@ def pg_database() -> Iterator[str]:
     name = f"wengu_test_{uuid.uuid4().hex[:12]}"
     with server.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        # A test that waits on a lock it holds itself (a session left open across DDL, say) fails
+        # after two minutes instead of hanging the run until CI gives up on it.
+        conn.execute(sa.text(f"ALTER DATABASE \"{name}\" SET lock_timeout = '120s'"))
     url = sa.make_url(PG_SERVER_URL).set(database=name)
     try:
         yield url.render_as_string(hide_password=False)

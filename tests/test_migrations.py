@@ -559,6 +559,8 @@ def test_0015_identifies_decks_by_their_notes_name_keeping_both_of_two_that_coll
             db.session.commit()
             assert result.deck.id == 1 and (result.added, result.retired, result.unchanged) == (0, 0, 1)
             assert len(identities()) == 5
+            # The session's reads hold locks that the downgrade's DDL would wait for on PostgreSQL.
+            db.session.remove()
 
             from flask_migrate import downgrade
 
