@@ -148,10 +148,14 @@ def note_identity(name: str) -> str:
     The name is what the import calls the note: the file's path relative to the folder given on the
     command line (or its file name when the file itself was given), the uploaded file's name, or the
     member's path in an uploaded zip.  NFC, so that a name written decomposed (macOS) or composed is one.
+    A name that starts as an Anki deck's identity does (``anki:``, ``quiz.store.anki_importing``) is
+    written ``./anki:…``, so that a note can never update a deck imported from Anki.
     """
-    return unicodedata.normalize("NFC", name)
+    identity = unicodedata.normalize("NFC", name)
+    return f"./{identity}" if identity.startswith(ANKI_IDENTITY_PREFIX) else identity
 
 
+ANKI_IDENTITY_PREFIX = "anki:"  # the identities of decks imported from Anki (``quiz.store.anki_importing``)
 LEGACY_UPLOAD_PREFIX = "upload:"  # how a browser upload's deck was identified before ``note_identity``
 
 
