@@ -3,8 +3,10 @@ re-imports, safety, the command line; then end to end with packages made by the 
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, date, datetime, timedelta
 
+import genanki
 import pytest
 from sqlalchemy import func, select
 
@@ -15,14 +17,17 @@ from quiz.anki_package import (
     AnkiNoteType,
     AnkiPackage,
     AnkiRevlogEntry,
+    read_package,
 )
-from quiz.models import Card, Deck, DeckMedia, ReviewLog, ReviewState, Topic, db
+from quiz.backup import read_backup, restore_user, write_backup
+from quiz.models import Card, Deck, DeckMedia, ReviewLog, ReviewState, Topic, User, db
 from quiz.render import render_markdown
 from quiz.store.anki_importing import import_anki_package
 from quiz.store.days import get_or_create_user, local_today
+from quiz.store.exporting import ExportOptions, export_package
 from quiz.store.grading import record_grade
 from quiz.store.importing import import_note_files
-from tests.conftest import counter_mismatches
+from tests.conftest import TEST_USER, counter_mismatches, log_in
 from tests.test_media import PNG
 
 BASIC = AnkiNoteType(
@@ -454,3 +459,100 @@ def test_a_users_day_start_and_zone_decide_the_review_days(app):
 
 
 # ------------------------------------------------------------------------------ the command line
+
+
+def test_an_anki_deck_has_a_card_page_a_backup_and_an_anki_export(app, tmp_path):
+    client = log_in(app)
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.name == TEST_USER))
+        package = sample()
+        package.media = {"cat.png": PNG}
+        package.notes[0] = AnkiNote(100, "guidBasic", 1, ('<img src="cat.png">chat', "cat"), (), 1)
+        import_anki_package(db.session, user, package, NOW)
+        db.session.commit()
+        card = cards_by_key("French")["anki:guidBasic:0"]
+        page = client.get(f"/cards/{card.id}")
+        assert page.status_code == 200
+        text = page.get_data(as_text=True)
+        assert "comes from the Anki deck" in text and "import the note again" not in text
+        buffer = io.BytesIO()
+        write_backup(db.session, user, buffer)
+        other = get_or_create_user(db.session, "bob")
+        restored = restore_user(db.session, read_backup(io.BytesIO(buffer.getvalue())), other)
+        db.session.commit()
+        assert restored.decks == 2 and restored.cards == 8 and restored.reviews == 9
+        copy = db.session.scalars(select(Deck).where(Deck.user_id == other.id)).all()
+        assert {d.source_path for d in copy} == {"anki:French", "anki:Shell"}
+        out = tmp_path / "out.apkg"
+        count = export_package(db.session, user, out, NOW, ExportOptions(with_schedule=True))
+        db.session.commit()
+        assert count is not None and count > 0
+        exported = read_package(out.read_bytes())
+        assert len(exported.revlog) == 9
+        # The deck goes back under its own name, subdecks below it.
+        assert {"French", "French::Verbs", "French::Verbs::Irregular", "Shell"} <= set(
+            exported.decks.values()
+        )
+        kept = [c for c in exported.cards if c.queue != -1]
+        assert len(kept) == 7  # the suspended card (and the export's retired leftovers) aside
+        assert any(name.endswith("cat.png") for name in exported.media)
+
+
+def genanki_package(path, *, edited=False):
+    """A package as genanki writes it (an ``anki2`` collection): a deck with a subdeck, four note types,
+    an image; ``edited`` changes one note's text."""
+    top = genanki.Deck(2059400110, "Languages")
+    sub = genanki.Deck(2059400111, "Languages::French")
+    top.add_note(
+        genanki.Note(genanki.BASIC_MODEL, ["hello" + ("!" if edited else ""), "你好"], guid="g-basic")
+    )
+    sub.add_note(genanki.Note(genanki.BASIC_AND_REVERSED_CARD_MODEL, ["chat", "cat"], guid="g-rev"))
+    sub.add_note(
+        genanki.Note(
+            genanki.CLOZE_MODEL, ["{{c1::Paris}} is the capital of {{c2::France}}", ""], guid="g-cloze"
+        )
+    )
+    sub.add_note(genanki.Note(genanki.BASIC_TYPE_IN_THE_ANSWER_MODEL, ["dog", "chien"], guid="g-typed"))
+    sub.add_note(
+        genanki.Note(genanki.BASIC_MODEL, ['<img src="cat.png" onerror="alert(1)">', "a cat"], guid="g-img")
+    )
+    image = path.parent / "cat.png"
+    image.write_bytes(PNG)
+    package = genanki.Package([top, sub])
+    package.media_files = [str(image)]
+    package.write_to_file(str(path))
+    return path
+
+
+def test_the_command_imports_a_genanki_package_and_updates_it(app, runner, tmp_path):
+    apkg = genanki_package(tmp_path / "languages.apkg")
+    result = runner.invoke(args=["anki", "import", str(apkg)])
+    assert result.exit_code == 0, result.output
+    assert "languages.apkg: Languages (new deck): 7 added, 0 updated, 0 unchanged, 0 retired" in result.output
+    assert "1 images" in result.output
+    with app.app_context():
+        cards = cards_by_key("Languages")
+        assert {c.kind for c in cards.values()} == {"concept", "qa", "cloze"}
+        assert cards["anki:g-typed:0"].back == "chien"
+        assert cards["anki:g-cloze:1"].front == "Paris is the capital of [...]"
+        assert cards["anki:g-img:0"].front == "![](<cat.png>)"
+        assert cards["anki:g-rev:1"].topic.path == ("French",)
+    again = runner.invoke(
+        args=["anki", "import", str(genanki_package(tmp_path / "languages.apkg", edited=True))]
+    )
+    assert again.exit_code == 0, again.output
+    assert "Languages (updated): 0 added, 1 updated, 6 unchanged, 0 retired" in again.output
+
+
+def test_a_bad_package_stores_nothing(app, runner, tmp_path):
+    good = genanki_package(tmp_path / "languages.apkg")
+    bad = tmp_path / "broken.apkg"
+    bad.write_bytes(b"PK\x03\x04 not really a zip")
+    result = runner.invoke(args=["anki", "import", str(good), str(bad)])
+    assert result.exit_code != 0
+    assert "broken.apkg" in result.output and "Nothing was imported." in result.output
+    missing = runner.invoke(args=["anki", "import", str(tmp_path / "nowhere.apkg")])
+    assert missing.exit_code != 0 and "Nothing was imported." in missing.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Deck)) == 0
+        assert db.session.scalar(select(func.count()).select_from(Card)) == 0

@@ -46,13 +46,14 @@ from quiz.anki_schedule import millis as anki_millis
 from quiz.media import image_references, media_name
 from quiz.models import Card, Deck, ReviewLog, ReviewState, Topic, User, change_time
 from quiz.store.days import local_today
-from quiz.store.decks import ANKI_IDENTITY_PREFIX, SLUG_MAX, _states_follow_cards, _sync_topics, _unique_slug
+from quiz.store.decks import SLUG_MAX, _states_follow_cards, _sync_topics, _unique_slug
 from quiz.store.grading import drill_mark
 from quiz.store.media import prune_media, save_media
+from quiz.store.scopes import ANKI_DECK_PREFIX
 
 __all__ = ["ANKI_SOURCE_PREFIX", "AnkiImportResult", "import_anki_package"]
 
-ANKI_SOURCE_PREFIX = ANKI_IDENTITY_PREFIX
+ANKI_SOURCE_PREFIX = ANKI_DECK_PREFIX
 _DEFAULT_DECK = "Default"
 _SOURCE_MAX = 1000  # the length of Deck.source_path
 _TITLE_MAX = 200  # of Deck.title

@@ -37,7 +37,7 @@ from quiz.models import Card, Deck, ReviewState, Topic, UntickedCard, User, now_
 from quiz.notes import CardDraft, ParsedNote
 from quiz.store.browser import Wording, override_columns
 from quiz.store.matching import match_cards, unique_drafts
-from quiz.store.scopes import ACTIVE_CARD
+from quiz.store.scopes import ACTIVE_CARD, ANKI_DECK_PREFIX
 
 
 @dataclass
@@ -152,10 +152,9 @@ def note_identity(name: str) -> str:
     written ``./anki:…``, so that a note can never update a deck imported from Anki.
     """
     identity = unicodedata.normalize("NFC", name)
-    return f"./{identity}" if identity.startswith(ANKI_IDENTITY_PREFIX) else identity
+    return f"./{identity}" if identity.startswith(ANKI_DECK_PREFIX) else identity
 
 
-ANKI_IDENTITY_PREFIX = "anki:"  # the identities of decks imported from Anki (``quiz.store.anki_importing``)
 LEGACY_UPLOAD_PREFIX = "upload:"  # how a browser upload's deck was identified before ``note_identity``
 
 
