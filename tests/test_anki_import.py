@@ -556,3 +556,78 @@ def test_a_bad_package_stores_nothing(app, runner, tmp_path):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Deck)) == 0
         assert db.session.scalar(select(func.count()).select_from(Card)) == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("legacy", [False, True], ids=["anki21b", "anki21"])
+def test_a_package_studied_in_the_real_anki_comes_in_with_its_schedule(app, tmp_path, legacy):
+    from anki.collection import Collection, ExportAnkiPackageOptions
+
+    col = Collection(str(tmp_path / "collection.anki2"))
+    try:
+        top = col.decks.id("Spanish")
+        sub = col.decks.id("Spanish::Verbs::Irregular")
+        col.media.write_data("pic.png", PNG)
+        added = []
+        for deck, kind, fields in [
+            (top, "Basic", {"Front": "hola<br>amigo", "Back": 'hello <img src="pic.png">'}),
+            (top, "Basic (and reversed card)", {"Front": "perro", "Back": "dog"}),
+            (sub, "Cloze", {"Text": "{{c1::ser}} and {{c2::estar::verb}} both mean to be"}),
+            (sub, "Basic (type in the answer)", {"Front": "to go", "Back": "ir"}),
+            (sub, "Basic", {"Front": "<script>alert(1)</script>comer", "Back": "to eat"}),
+        ]:
+            note = col.new_note(col.models.by_name(kind))
+            for name, value in fields.items():
+                note[name] = value
+            col.add_note(note, deck)
+            added.append(note)
+        card_ids = sorted(col.find_cards(""))
+        assert len(card_ids) == 7
+        for card_id, ease in zip(card_ids, (4, 3, 1, 4, 4), strict=False):  # easy graduates, good/again learn
+            card = col.get_card(card_id)
+            card.start_timer()
+            col.sched.answerCard(card, ease)
+        col.sched.suspend_cards([card_ids[3]])
+        apkg = tmp_path / "spanish.apkg"
+        options = ExportAnkiPackageOptions(with_scheduling=True, with_media=True, legacy=legacy)
+        col.export_anki_package(out_path=str(apkg), options=options, limit=None)
+        anki_cards = {card_id: col.get_card(card_id) for card_id in card_ids}
+        anki_today = col.sched.today
+        guids = {note.id: note.guid for note in added}
+        revlog_rows = col.db.scalar("SELECT count() FROM revlog")
+    finally:
+        col.close()
+
+    package = read_package(apkg.read_bytes())
+    with app.app_context():
+        user = get_or_create_user(db.session, "alice")
+        user.timezone = "UTC"
+        now = datetime.now(UTC)
+        [result] = import_anki_package(db.session, user, package, now)
+        db.session.commit()
+        assert (result.deck.title, result.added, result.media, result.reviews) == (
+            "Spanish",
+            7,
+            1,
+            revlog_rows,
+        )
+        cards = cards_by_key("Spanish")
+        today = local_today(user, now)
+        for anki in anki_cards.values():
+            card = cards[card_key(guids[anki.nid], anki.ord)]
+            state = state_of(user, card)
+            assert state.suspended == (anki.queue == -1)
+            if anki.type == 0:
+                assert state.due is None
+            elif anki.type == 2:
+                assert state.interval_days == anki.ivl and state.ease_hundredths == anki.factor // 10
+                assert state.due == today + timedelta(days=anki.due - anki_today)
+            else:
+                assert state.due == today and state.interval_days == 0
+        basic = cards[card_key(guids[added[0].id], 0)]
+        assert basic.front == "hola  \namigo" and basic.back == "hello ![](<pic.png>)"
+        assert cards[card_key(guids[added[3].id], 0)].kind == "qa"
+        cloze = cards[card_key(guids[added[2].id], 1)]
+        assert cloze.front == "ser and [verb] both mean to be"
+        assert "alert" not in cards[card_key(guids[added[4].id], 0)].front
+        assert_counters_exact()
