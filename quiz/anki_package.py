@@ -38,7 +38,9 @@ What the importer may rely on (anything else is refused with an error):
   collection: refused, not skipped); every card's note is in ``notes`` and its deck in ``decks``;
 * note ids, note guids, card ids and (note, ord) pairs of cards are unique;
 * a note type's fields and templates are in ``ord`` order (their ords are 0..n-1);
-* a card in a filtered deck has its home deck (``odid``) as ``deck_id``;
+* a card in a filtered deck is given as it is in its home deck, as Anki puts it back when the filtered
+  deck is emptied: ``deck_id`` is the home deck (``odid``), ``due`` the original due (``odue``, when
+  set), ``queue`` (unless suspended or buried) follows from the card's type;
 * review-log rows whose card is not in the package are left out (Anki keeps the history of
   deleted cards); ``revlog`` is in id (time) order, ``notes`` and ``cards`` in id order;
 * text holds no NUL character (Anki never writes one, PostgreSQL cannot store one: removed) and no
@@ -145,6 +147,9 @@ class AnkiPackage:
 COLLECTIONS = (("collection.anki21b", True), ("collection.anki21", False), ("collection.anki2", False))
 MEDIA_MEMBER = "media"
 LEGACY_SCHEMA = 11
+CARD_NEW, CARD_LEARNING, CARD_REVIEW, CARD_RELEARNING = 0, 1, 2, 3  # cards.type
+QUEUE_NEW, QUEUE_LEARN, QUEUE_REVIEW, QUEUE_DAY_LEARN = 0, 1, 2, 3  # cards.queue (not suspended or buried)
+EPOCH_SECONDS_FROM = 1_000_000_000  # a learning card's due above this is a time, else a day number
 TABLE_SCHEMAS = range(15, 19)  # note types, fields, templates and decks in tables of their own
 ZSTD_MAX_WINDOW = 1 << 27  # zstd's own default limit (128 MiB): a frame asking more is refused
 SQLITE_STEP_BUDGET = 2_000_000_000  # virtual-machine steps for reading one collection
@@ -524,10 +529,13 @@ def _proto_text(fields: dict[int, list[int | bytes]], number: int) -> str:
 # --- the collection -----------------------------------------------------------------------------
 
 
+CARD_COLUMNS = (
+    "id", "nid", "did", "ord", "type", "queue", "due", "ivl", "factor", "reps", "lapses", "odid", "odue",
+)  # fmt: skip
 _LEGACY_TABLES = {
     "col": ("crt", "ver", "models", "decks"),
     "notes": ("id", "guid", "mid", "mod", "tags", "flds"),
-    "cards": ("id", "nid", "did", "ord", "type", "queue", "due", "ivl", "factor", "reps", "lapses", "odid"),
+    "cards": CARD_COLUMNS,
     "revlog": ("id", "cid", "ease", "ivl", "lastIvl", "factor", "type"),
 }
 _TABLE_TABLES = {
@@ -817,36 +825,20 @@ class _Collection:
 
     def cards(self, note_ids: set[int], decks: dict[int, str]) -> list[AnkiCard]:
         rows = self.rows(
-            "SELECT id, nid, did, ord, type, queue, due, ivl, factor, reps, lapses, odid"
-            " FROM cards ORDER BY id",
-            limits.MAX_ANKI_CARDS,
-            N_("cards"),
+            f"SELECT {', '.join(CARD_COLUMNS)} FROM cards ORDER BY id", limits.MAX_ANKI_CARDS, N_("cards")
         )
         cards = []
         ids: set[int] = set()
         slots: set[tuple[int, int]] = set()
-        columns = (
-            "id",
-            "nid",
-            "did",
-            "ord",
-            "type",
-            "queue",
-            "due",
-            "ivl",
-            "factor",
-            "reps",
-            "lapses",
-            "odid",
-        )
         for row in rows:
             card_id = self.integer("cards", row[0], "id", row[0])
             values = [
                 self.integer("cards", card_id, column, value)
-                for column, value in zip(columns, row, strict=True)
+                for column, value in zip(CARD_COLUMNS, row, strict=True)
             ]
-            _, note_id, did, ord_, kind, queue, due, ivl, factor, reps, lapses, odid = values
-            deck_id = odid or did  # a card in a filtered deck: its home deck
+            _, note_id, deck_id, ord_, kind, queue, due, ivl, factor, reps, lapses, odid, odue = values
+            if odid:
+                deck_id, queue, due = _at_home(odid, kind, queue, due, odue)
             if note_id not in note_ids:
                 raise AnkiPackageError(
                     N_("card %(id)s of the collection belongs to note %(note)s, which the collection lacks"),
@@ -886,6 +878,22 @@ class _Collection:
             if values[1] in card_ids:  # the history of a card not in the package is left out
                 entries.append(AnkiRevlogEntry(*values))
         return entries
+
+
+def _at_home(odid: int, kind: int, queue: int, due: int, odue: int) -> tuple[int, int, int]:
+    """A card's deck, queue and due back in its home deck ``odid``, out of the filtered deck it sits in.
+
+    As Anki empties a filtered deck (``remove_from_filtered_deck_restoring_queue``): the original due
+    when there is one, and a queue that is not suspended or buried set from the card's type.
+    """
+    if odue:
+        due = odue
+    if queue >= 0:
+        if kind in (CARD_LEARNING, CARD_RELEARNING):
+            queue = QUEUE_LEARN if due > EPOCH_SECONDS_FROM else QUEUE_DAY_LEARN
+        else:
+            queue = {CARD_NEW: QUEUE_NEW, CARD_REVIEW: QUEUE_REVIEW}.get(kind, queue)
+    return odid, queue, due
 
 
 def _in_order(by_ord: dict[int, Any], table: str, ntid: int) -> tuple[Any, ...]:
