@@ -623,3 +623,200 @@ def test_a_damaged_collection_gives_only_package_errors(valid_packages, fmt, fli
         assert isinstance(read_package(zip_of([(name, data)])), AnkiPackage)
     except AnkiPackageError:
         pass
+
+
+# --- what the real Anki and genanki write -------------------------------------------------------
+
+
+@dataclass
+class Studied:
+    """A collection studied in the real Anki, its exports, and what it holds (read with Anki's own API)."""
+
+    packages: dict[str, bytes]
+    expected: AnkiPackage
+    used_note_types: set[int]
+    filtered_cards: int
+
+
+def _study(col: Any, answers: Iterable[int]) -> None:
+    for ease in answers:
+        card = col.sched.getCard()
+        assert card is not None
+        col.sched.answerCard(card, ease)
+
+
+@pytest.fixture(scope="module")
+def studied(tmp_path_factory) -> Studied:
+    from anki.collection import Collection, ExportAnkiPackageOptions
+
+    base = tmp_path_factory.mktemp("anki")
+    col = Collection(str(base / "collection.anki2"))
+    try:
+        top, sub = col.decks.id("Sprachen"), col.decks.id("Sprachen::Deutsch 德语")
+
+        def add(kind: str, deck: int, tags: list[str], **fields: str) -> None:
+            note = col.new_note(col.models.by_name(kind))
+            for name, value in fields.items():
+                note[name] = value
+            note.tags = tags
+            col.add_note(note, deck)
+
+        add("Basic", top, ["grammar", "a::b"], Front="<b>der</b> Hund", Back='dog <img src="pic.png">')
+        add("Basic (and reversed card)", sub, ["词汇"], Front="温故", Back="<i>review</i> &amp; learn")
+        add("Cloze", sub, [], Text="{{c1::Berlin}} is the capital of {{c2::Germany}}", **{"Back Extra": "x"})
+        add("Basic (type in the answer)", top, [], Front="2 + 2", Back="4")
+        for i in range(6):
+            add("Basic", top, [], Front=f"Frage {i}", Back=f"Antwort {i}")
+        (base / "pic.png").write_bytes(PNG)
+        assert col.media.add_file(str(base / "pic.png")) == "pic.png"
+
+        col.decks.select(top)
+        _study(col, (3, 1, 4, 3, 2, 3, 3, 4, 1))  # Good, Again, Easy …: learning, review cards, a revlog
+        review = col.db.list("SELECT id FROM cards WHERE type = 2 ORDER BY id")
+        assert review
+        col.sched.set_due_date([review[0]], "0")
+        card = col.get_card(review[0])
+        card.start_timer()
+        col.sched.answerCard(card, 1)  # a lapse: relearning
+        new = col.db.list("SELECT id FROM cards WHERE queue = 0 ORDER BY id")
+        col.sched.suspend_cards([new[-1]])
+        filtered = col.decks.new_filtered("Filtered")
+        deck = col.decks.get(filtered)
+        deck["terms"] = [['deck:"Sprachen::Deutsch 德语"', 100, 0]]
+        col.decks.save(deck)
+        col.sched.rebuild_filtered_deck(filtered)
+        filtered_cards = col.db.scalar("SELECT count() FROM cards WHERE odid != 0")
+
+        packages = {}
+        for legacy in (True, False):
+            path = base / f"out-{legacy}.apkg"
+            options = ExportAnkiPackageOptions(
+                with_scheduling=True, with_deck_configs=False, with_media=True, legacy=legacy
+            )
+            col.export_anki_package(out_path=str(path), options=options, limit=None)
+            packages["apkg legacy" if legacy else "apkg"] = path.read_bytes()
+        for legacy in (True, False):
+            path = base / f"out-{legacy}.colpkg"
+            col.export_collection_package(out_path=str(path), include_media=True, legacy=legacy)
+            col.reopen()  # the export closes the collection
+            packages["colpkg legacy" if legacy else "colpkg"] = path.read_bytes()
+
+        # What the collection holds, with its filtered deck emptied as Anki empties it.
+        col.sched.empty_filtered_deck(filtered)
+        expected = AnkiPackage(
+            collection_created=col.db.scalar("SELECT crt FROM col"),
+            decks={d.id: d.name for d in col.decks.all_names_and_ids()},
+            note_types={
+                m["id"]: AnkiNoteType(
+                    m["id"],
+                    m["name"],
+                    m["type"] == 1,
+                    tuple(f["name"] for f in m["flds"]),
+                    tuple((t["qfmt"], t["afmt"]) for t in m["tmpls"]),
+                )
+                for m in col.models.all()
+            },
+            notes=[
+                AnkiNote(nid, guid, mid, tuple(flds.split("\x1f")), tuple(col.tags.split(tags)), mod)
+                for nid, guid, mid, mod, tags, flds in col.db.all(
+                    "SELECT id, guid, mid, mod, tags, flds FROM notes ORDER BY id"
+                )
+            ],
+            cards=[
+                AnkiCard(*row)
+                for row in col.db.all(
+                    "SELECT id, nid, did, ord, type, queue, due, ivl, factor, reps, lapses"
+                    " FROM cards ORDER BY id"
+                )
+            ],
+            revlog=[
+                AnkiRevlogEntry(*row)
+                for row in col.db.all(
+                    "SELECT id, cid, ease, ivl, lastIvl, factor, type FROM revlog ORDER BY id"
+                )
+            ],
+            media={"pic.png": (Path(col.media.dir()) / "pic.png").read_bytes()},
+        )
+        used = set(col.db.list("SELECT DISTINCT mid FROM notes"))
+    finally:
+        col.close()
+    return Studied(packages, expected, used, filtered_cards)
+
+
+@pytest.mark.slow
+def test_the_studied_collection_has_what_the_tests_need(studied):
+    cards = studied.expected.cards
+    assert {c.type for c in cards} == {0, 1, 2, 3}  # new, learning, review, relearning
+    assert {-1, 0, 1, 2} <= {c.queue for c in cards}  # suspended, new, learning, review
+    assert {e.ease for e in studied.expected.revlog} >= {1, 2, 3, 4}
+    assert studied.filtered_cards > 0
+    assert {"Sprachen::Deutsch 德语", "Filtered"} <= set(studied.expected.decks.values())
+    kinds = {studied.expected.note_types[m].name for m in studied.used_note_types}
+    assert kinds == {"Basic", "Basic (and reversed card)", "Cloze", "Basic (type in the answer)"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["apkg legacy", "apkg", "colpkg legacy", "colpkg"])
+def test_a_real_anki_export_reads_as_the_collection_holds_it(studied, fmt):
+    expected = studied.expected
+    with zipfile.ZipFile(io.BytesIO(studied.packages[fmt])) as archive:
+        assert ("collection.anki21" if "legacy" in fmt else "collection.anki21b") in archive.namelist()
+    package = read_package(studied.packages[fmt])
+    assert package.collection_created == expected.collection_created
+    assert package.notes == expected.notes
+    assert package.cards == expected.cards
+    assert package.revlog == expected.revlog
+    assert package.media == expected.media
+    assert package.decks == expected.decks
+    if fmt.startswith("colpkg"):  # the whole collection
+        assert package.note_types == expected.note_types
+    else:  # an .apkg holds the note types its notes use
+        assert package.note_types == {m: expected.note_types[m] for m in studied.used_note_types}
+    cloze = next(t for t in package.note_types.values() if t.name == "Cloze")
+    assert cloze.is_cloze and cloze.fields == ("Text", "Back Extra")
+    reversed_ = next(t for t in package.note_types.values() if t.name == "Basic (and reversed card)")
+    assert not reversed_.is_cloze and [q for q, _ in reversed_.templates] == ["{{Front}}", "{{Back}}"]
+
+
+@pytest.mark.slow
+def test_a_genanki_package_reads_as_genanki_wrote_it(tmp_path):
+    import genanki
+
+    model = genanki.Model(
+        1_607_392_319,
+        "Wörter",
+        fields=[{"name": "Wort"}, {"name": "Bedeutung"}, {"name": "Bild"}],
+        templates=[
+            {"name": "hin", "qfmt": "{{Wort}}", "afmt": "{{FrontSide}}<hr id=answer>{{Bedeutung}}"},
+            {"name": "her", "qfmt": "{{Bedeutung}}", "afmt": "{{FrontSide}}<hr id=answer>{{Wort}}{{Bild}}"},
+        ],
+    )
+    deck = genanki.Deck(2_059_400_110, "Sprachen::Wörter")
+    notes = [
+        genanki.Note(model=model, fields=["Hund", "dog", '<img src="hund.png">'], tags=["tier", "a::b"]),
+        genanki.Note(model=model, fields=["Katze", "<b>cat</b>", ""], guid="katze-1"),
+        genanki.Note(model=genanki.CLOZE_MODEL, fields=["{{c1::温}}故而知新", "Konfuzius"]),
+    ]
+    for note in notes:
+        deck.add_note(note)
+    image = tmp_path / "hund.png"
+    image.write_bytes(PNG)
+    package_path = tmp_path / "words.apkg"
+    genanki.Package(deck, media_files=[str(image)]).write_to_file(str(package_path), timestamp=1_700_000_000)
+
+    package = read_package(package_path.read_bytes())
+    assert package.decks[deck.deck_id] == "Sprachen::Wörter"
+    words = package.note_types[model.model_id]
+    assert (words.name, words.is_cloze, words.fields) == ("Wörter", False, ("Wort", "Bedeutung", "Bild"))
+    assert words.templates == tuple((t["qfmt"], t["afmt"]) for t in model.templates)
+    assert package.note_types[genanki.CLOZE_MODEL.model_id].is_cloze
+    assert [(n.guid, n.notetype_id, n.fields, n.tags) for n in package.notes] == [
+        (n.guid, n.model.model_id, tuple(n.fields), tuple(n.tags)) for n in notes
+    ]
+    by_note = {n.id: n.guid for n in package.notes}
+    assert sorted((by_note[c.note_id], c.ord, c.deck_id, c.type, c.queue) for c in package.cards) == sorted(
+        [(notes[0].guid, 0, deck.deck_id, 0, 0), (notes[0].guid, 1, deck.deck_id, 0, 0)]
+        + [("katze-1", 0, deck.deck_id, 0, 0), ("katze-1", 1, deck.deck_id, 0, 0)]
+        + [(notes[2].guid, 0, deck.deck_id, 0, 0)]
+    )
+    assert package.revlog == [] and package.media == {"hund.png": PNG}
