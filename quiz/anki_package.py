@@ -150,6 +150,8 @@ LEGACY_SCHEMA = 11
 CARD_NEW, CARD_LEARNING, CARD_REVIEW, CARD_RELEARNING = 0, 1, 2, 3  # cards.type
 QUEUE_NEW, QUEUE_LEARN, QUEUE_REVIEW, QUEUE_DAY_LEARN = 0, 1, 2, 3  # cards.queue (not suspended or buried)
 EPOCH_SECONDS_FROM = 1_000_000_000  # a learning card's due above this is a time, else a day number
+MAX_NOTE_TYPE_PARTS = 1000  # fields, or templates, of one note type (Anki's stock ones have 1-5)
+MEDIA_LIST_BYTES_PER_FILE = 1024  # the media list may take this much per file it may list
 TABLE_SCHEMAS = range(15, 19)  # note types, fields, templates and decks in tables of their own
 ZSTD_MAX_WINDOW = 1 << 27  # zstd's own default limit (128 MiB): a frame asking more is refused
 SQLITE_STEP_BUDGET = 2_000_000_000  # virtual-machine steps for reading one collection
@@ -244,46 +246,23 @@ def _open_zip(data: bytes) -> zipfile.ZipFile:
     return archive
 
 
-def _chunks(archive: zipfile.ZipFile, name: str) -> Iterator[bytes]:
-    """The bytes of member ``name`` as it is decompressed, chunk by chunk."""
+def _chunks(archive: zipfile.ZipFile, name: str, zstd: bool) -> Iterator[bytes]:
+    """The bytes of member ``name`` as it is decompressed (by zip, then zstd when ``zstd``), chunk by chunk.
+
+    Each chunk is at most ``_CHUNK`` bytes, however much the input expands: the caller stops at its cap.
+    A zstd stream may hold several frames; a frame asking for a window over ``ZSTD_MAX_WINDOW`` is refused.
+    """
     try:
-        with archive.open(name) as stream:
-            while chunk := stream.read(_CHUNK):
-                yield chunk
-    except _ZIP_ERRORS:
+        with archive.open(name) as member:
+            stream: IO[bytes] = member
+            if zstd:
+                decompressor = zstandard.ZstdDecompressor(max_window_size=ZSTD_MAX_WINDOW)
+                stream = decompressor.stream_reader(member, read_across_frames=True, closefd=False)
+            with stream:
+                while chunk := stream.read(_CHUNK):
+                    yield chunk
+    except (*_ZIP_ERRORS, zstandard.ZstdError):
         raise _damaged(name) from None
-
-
-def _zstd_chunks(chunks: Iterator[bytes], name: str) -> Iterator[bytes]:
-    """``chunks`` (a zstd stream, any number of frames) decompressed, chunk by chunk."""
-    decompressor = zstandard.ZstdDecompressor(max_window_size=ZSTD_MAX_WINDOW)
-    try:
-        with decompressor.stream_reader(_ChunkReader(chunks), read_across_frames=True) as stream:
-            while chunk := stream.read(_CHUNK):
-                yield chunk
-    except zstandard.ZstdError:
-        raise _damaged(name) from None
-
-
-class _ChunkReader(io.RawIOBase):
-    """A readable file over an iterator of byte chunks (what zstandard's stream reader reads from)."""
-
-    def __init__(self, chunks: Iterator[bytes]) -> None:
-        self._chunks = chunks
-        self._rest = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while not self._rest:
-            self._rest = next(self._chunks, b"")
-            if not self._rest:
-                return 0
-        count = min(len(buffer), len(self._rest))
-        buffer[:count] = self._rest[:count]
-        self._rest = self._rest[count:]
-        return count
 
 
 def _capped(chunks: Iterator[bytes], cap: int, budget: _Budget) -> Iterator[bytes]:
@@ -301,11 +280,8 @@ class _TooLarge(Exception):
     """A member decompressed to more than its cap."""
 
 
-def _member_bytes(archive: zipfile.ZipFile, name: str, compressed: bool, cap: int, budget: _Budget) -> bytes:
-    chunks = _chunks(archive, name)
-    if compressed:
-        chunks = _zstd_chunks(chunks, name)
-    return b"".join(_capped(chunks, cap, budget))
+def _member_bytes(archive: zipfile.ZipFile, name: str, zstd: bool, cap: int, budget: _Budget) -> bytes:
+    return b"".join(_capped(_chunks(archive, name, zstd), cap, budget))
 
 
 def _damaged(name: str) -> AnkiPackageError:
@@ -343,12 +319,9 @@ def _read_package(data: bytes) -> AnkiPackage:
 
 
 def _unpack_collection(archive: zipfile.ZipFile, name: str, zstd: bool, path: Path, budget: _Budget) -> None:
-    chunks = _chunks(archive, name)
-    if zstd:
-        chunks = _zstd_chunks(chunks, name)
     try:
         with path.open("wb") as out:
-            _copy(_capped(chunks, limits.MAX_ANKI_COLLECTION_BYTES, budget), out)
+            _copy(_capped(_chunks(archive, name, zstd), limits.MAX_ANKI_COLLECTION_BYTES, budget), out)
     except _TooLarge:
         raise AnkiPackageError(
             N_("the collection in the Anki package is larger than %(limit)s MB"),
@@ -370,16 +343,17 @@ def _copy(chunks: Iterator[bytes], out: IO[bytes]) -> None:
 
 def _read_media(archive: zipfile.ZipFile, zstd: bool, budget: _Budget) -> dict[str, bytes]:
     """The media files the package's media list names: file name -> bytes (see the module's notes)."""
-    if MEDIA_MEMBER not in archive.namelist():
+    names = set(archive.namelist())
+    if MEDIA_MEMBER not in names:
         return {}
+    cap = limits.MAX_ANKI_MEDIA_FILES * MEDIA_LIST_BYTES_PER_FILE
     try:
-        listed = _member_bytes(archive, MEDIA_MEMBER, zstd, limits.MAX_ANKI_COLLECTION_BYTES, budget)
+        listed = _member_bytes(archive, MEDIA_MEMBER, zstd, cap, budget)
     except _TooLarge:
-        raise _media_list_damaged() from None
+        raise _too_many(limits.MAX_ANKI_MEDIA_FILES, N_("media files")) from None
     entries = _media_entries(listed) if zstd else _legacy_media_entries(listed)
     if len(entries) > limits.MAX_ANKI_MEDIA_FILES:
         raise _too_many(limits.MAX_ANKI_MEDIA_FILES, N_("media files"))
-    names = set(archive.namelist())
     media: dict[str, bytes] = {}
     for member, name in entries:
         if not _safe_media_name(name):
@@ -745,7 +719,7 @@ class _Collection:
         fields: dict[int, dict[int, str]] = {ntid: {} for ntid in heads}
         templates: dict[int, dict[int, tuple[str, str]]] = {ntid: {} for ntid in heads}
         # Rows of note types the collection does not hold are left out: Anki's export leaves them.
-        cap = limits.MAX_ANKI_NOTE_TYPES * 100
+        cap = limits.MAX_ANKI_NOTE_TYPES * MAX_NOTE_TYPE_PARTS
         for raw_ntid, raw_ord, raw_name in self.rows(
             "SELECT ntid, ord, name FROM fields ORDER BY ntid, ord", cap, N_("fields")
         ):
@@ -764,10 +738,13 @@ class _Collection:
                 raise _bad_value("templates", ntid, "config", config)
             try:
                 parsed = _proto(config)  # CardTemplate.Config: q_format = 1, a_format = 2
-                formats = (_proto_text(parsed, 1), _proto_text(parsed, 2))
+                question, answer = _proto_text(parsed, 1), _proto_text(parsed, 2)
             except _ProtoError:
                 raise _bad_value("templates", ntid, "config", config) from None
-            templates[ntid][ord_] = tuple(self.text("templates", ntid, "config", f) for f in formats)  # type: ignore[assignment]
+            templates[ntid][ord_] = (
+                self.text("templates", ntid, "config", question),
+                self.text("templates", ntid, "config", answer),
+            )
         note_types = {}
         for ntid, (name, is_cloze) in heads.items():
             note_types[ntid] = AnkiNoteType(
@@ -949,7 +926,7 @@ class _Shape:
     def ordered(self, item: object, key: str, at: str, read: Callable[[object, str], Any]) -> tuple[Any, ...]:
         """The list ``item[key]`` read by ``read``, in ``ord`` order (a missing ord is the list position)."""
         items = self.value(item, key, at)
-        if not isinstance(items, list) or len(items) > 1000:
+        if not isinstance(items, list) or len(items) > MAX_NOTE_TYPE_PARTS:
             raise self.error(f"{at}.{key}")
         by_ord: dict[int, Any] = {}
         for position, element in enumerate(items):
