@@ -566,6 +566,22 @@ def test_a_bomb_stops_at_the_cap_whatever_its_header_says(tmp_path, monkeypatch,
         read_package(package)
 
 
+def test_a_zstd_frame_asking_for_a_huge_window_is_refused(tmp_path):
+    # A 1 GiB window, and no content size that would let zstd use less.
+    params = zstandard.ZstdCompressionParameters.from_level(3, window_log=30, write_content_size=False)
+    out = io.BytesIO()
+    with zstandard.ZstdCompressor(compression_params=params).stream_writer(out, closefd=False) as writer:
+        writer.write(Col().sqlite(tmp_path / "c.db", 18))
+    with pytest.raises(AnkiPackageError, match="'collection.anki21b' in the Anki package is damaged"):
+        read_package(zip_of([("collection.anki21b", out.getvalue())]))
+
+
+def test_a_media_list_naming_the_collection_gives_no_media(tmp_path):
+    db = Col().sqlite(tmp_path / "c.db", 11)
+    listed = json.dumps({"collection.anki21": "a.png", "media": "b.png", "9": "c.png"}).encode()
+    assert read_package(zip_of([("collection.anki21", db), ("media", listed)])).media == {}
+
+
 def test_a_zip_header_that_lies_about_a_size_is_caught(tmp_path):
     package = bytearray(legacy_package(tmp_path))
     # The central directory's uncompressed size of the collection: claim 100 bytes.
