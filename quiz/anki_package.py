@@ -87,7 +87,7 @@ class AnkiPackageError(LocalizedError):
     """The package cannot be read; the message (English, translated by quiz.i18n) says why."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AnkiNoteType:
     id: int
     name: str
@@ -96,7 +96,7 @@ class AnkiNoteType:
     templates: tuple[tuple[str, str], ...]  # (question format, answer format) per template ord
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AnkiNote:
     id: int
     guid: str
@@ -106,7 +106,7 @@ class AnkiNote:
     modified: int  # notes.mod, epoch seconds
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AnkiCard:
     id: int
     note_id: int
@@ -121,7 +121,7 @@ class AnkiCard:
     lapses: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AnkiRevlogEntry:
     id: int  # epoch milliseconds of the review
     card_id: int
@@ -506,11 +506,12 @@ def _proto_text(fields: dict[int, list[int | bytes]], number: int) -> str:
 CARD_COLUMNS = (
     "id", "nid", "did", "ord", "type", "queue", "due", "ivl", "factor", "reps", "lapses", "odid", "odue",
 )  # fmt: skip
+REVLOG_COLUMNS = ("id", "cid", "ease", "ivl", "lastIvl", "factor", "type")
 _LEGACY_TABLES = {
     "col": ("crt", "ver", "models", "decks"),
     "notes": ("id", "guid", "mid", "mod", "tags", "flds"),
     "cards": CARD_COLUMNS,
-    "revlog": ("id", "cid", "ease", "ivl", "lastIvl", "factor", "type"),
+    "revlog": REVLOG_COLUMNS,
 }
 _TABLE_TABLES = {
     **_LEGACY_TABLES,
@@ -589,11 +590,31 @@ class _Collection:
             raise _bad_value(table, row_id, column, value)
         return value.replace("\x00", "")
 
-    def rows(self, sql: str, cap: int, what: str) -> list[tuple[Any, ...]]:
-        found = self.db.execute(f"{sql} LIMIT {cap + 1}").fetchall()
-        if len(found) > cap:
-            raise _too_many(cap, what)
-        return found
+    def rows(self, sql: str, cap: int, what: str) -> Iterator[tuple[Any, ...]]:
+        """The rows ``sql`` selects, one by one (not all in memory at once); more than ``cap`` is an error."""
+        for count, row in enumerate(self.db.execute(f"{sql} LIMIT {cap + 1}"), 1):
+            if count > cap:
+                raise _too_many(cap, what)
+            yield row
+
+    def integer_rows(
+        self, table: str, columns: tuple[str, ...], cap: int, what: str
+    ) -> Iterator[tuple[int, ...]]:
+        """The rows of ``table``, in id order, whose ``columns`` must all be whole numbers (see ``integer``).
+
+        SQLite says in one pass whether every value is an integer; only a table where some value is
+        not has each value checked here (for the error naming it, or a float to convert).
+        """
+        rows = self.rows(f"SELECT {', '.join(columns)} FROM {table} ORDER BY id", cap, what)
+        other = " OR ".join(f"typeof({column}) != 'integer'" for column in columns)
+        if self.db.execute(f"SELECT 1 FROM {table} WHERE {other} LIMIT 1").fetchone() is None:
+            return rows
+        return (
+            tuple(
+                self.integer(table, row[0], column, value) for column, value in zip(columns, row, strict=True)
+            )
+            for row in rows
+        )
 
     # the schema
 
@@ -801,19 +822,11 @@ class _Collection:
         return notes
 
     def cards(self, note_ids: set[int], decks: dict[int, str]) -> list[AnkiCard]:
-        rows = self.rows(
-            f"SELECT {', '.join(CARD_COLUMNS)} FROM cards ORDER BY id", limits.MAX_ANKI_CARDS, N_("cards")
-        )
         cards = []
         ids: set[int] = set()
         slots: set[tuple[int, int]] = set()
-        for row in rows:
-            card_id = self.integer("cards", row[0], "id", row[0])
-            values = [
-                self.integer("cards", card_id, column, value)
-                for column, value in zip(CARD_COLUMNS, row, strict=True)
-            ]
-            _, note_id, deck_id, ord_, kind, queue, due, ivl, factor, reps, lapses, odid, odue = values
+        for row in self.integer_rows("cards", CARD_COLUMNS, limits.MAX_ANKI_CARDS, N_("cards")):
+            card_id, note_id, deck_id, ord_, kind, queue, due, ivl, factor, reps, lapses, odid, odue = row
             if odid:
                 deck_id, queue, due = _at_home(odid, kind, queue, due, odue)
             if note_id not in note_ids:
@@ -840,21 +853,9 @@ class _Collection:
         return cards
 
     def revlog(self, card_ids: set[int]) -> list[AnkiRevlogEntry]:
-        rows = self.rows(
-            "SELECT id, cid, ease, ivl, lastIvl, factor, type FROM revlog ORDER BY id",
-            limits.MAX_ANKI_REVLOG,
-            N_("review log entries"),
-        )
-        columns = ("id", "cid", "ease", "ivl", "lastIvl", "factor", "type")
-        entries = []
-        for row in rows:
-            values = [
-                self.integer("revlog", row[0], column, value)
-                for column, value in zip(columns, row, strict=True)
-            ]
-            if values[1] in card_ids:  # the history of a card not in the package is left out
-                entries.append(AnkiRevlogEntry(*values))
-        return entries
+        rows = self.integer_rows("revlog", REVLOG_COLUMNS, limits.MAX_ANKI_REVLOG, N_("review log entries"))
+        # The history of a card not in the package is left out.
+        return [AnkiRevlogEntry(*row) for row in rows if row[1] in card_ids]
 
 
 def _at_home(odid: int, kind: int, queue: int, due: int, odue: int) -> tuple[int, int, int]:
