@@ -13,7 +13,8 @@ The formats (what Anki 2.1.x up to 26.x writes):
   type's ``config`` and a template's ``config`` are protobuf messages (read here by a small
   protobuf reader: kind, question and answer format); a deck name separates its levels with
   ``\\x1f``.  The ``media`` member is a zstd-compressed protobuf ``MediaEntries`` and each media file
-  is zstd-compressed; entry *i* is the zip member ``str(legacy_zip_filename or i)``.
+  is zstd-compressed; entry *i* is the zip member ``str(legacy_zip_filename)`` when that is set, else
+  ``str(i)``.
 * ``collection.anki21`` (Anki 2.1 legacy exports) and ``collection.anki2`` (Anki 2.0, genanki):
   SQLite of schema 11, note types and decks as JSON in the ``col`` row, ``media`` a JSON object
   ``{"0": "name.png"}``, media files stored as they are.
@@ -44,7 +45,8 @@ What the importer may rely on (anything else is refused with an error):
 * review-log rows whose card is not in the package are left out (Anki keeps the history of
   deleted cards); ``revlog`` is in id (time) order, ``notes`` and ``cards`` in id order;
 * text holds no NUL character (Anki never writes one, PostgreSQL cannot store one: removed) and no
-  lone surrogate (refused); media names are plain file names (no ``/``, ``\\``, ``..``).
+  lone surrogate (refused); media names are plain file names (no ``/``, ``\\``, ``..``, control
+  characters), in Unicode NFC as Anki stores them.
 
 The SQLite file is written to a temporary directory, opened read-only and immutable, read under a
 budget of SQLite steps, and deleted afterwards.

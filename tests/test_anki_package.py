@@ -4,6 +4,7 @@ or hostile package gives ``AnkiPackageError`` with a message that says why, neve
 
 from __future__ import annotations
 
+import functools
 import gzip
 import io
 import json
@@ -508,6 +509,7 @@ CASES = [
 ]
 
 
+@functools.cache
 def catalogue() -> dict[str, str]:
     with (ROOT / "translations" / "zh" / "LC_MESSAGES" / "messages.po").open("rb") as po:
         return {m.id: m.string for m in read_po(po) if isinstance(m.id, str)}
