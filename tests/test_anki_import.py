@@ -518,9 +518,7 @@ def genanki_package(path, *, edited=False):
     )
     image = path.parent / "cat.png"
     image.write_bytes(PNG)
-    package = genanki.Package([top, sub])
-    package.media_files = [str(image)]
-    package.write_to_file(str(path))
+    genanki.Package([top, sub], media_files=[str(image)]).write_to_file(str(path))
     return path
 
 

@@ -11,7 +11,6 @@ should go through the code the app runs, or the name should go.
 
 from babel.messages.catalog import Message
 
-from quiz.anki_package import AnkiPackage
 from quiz.forms import AccountForm, PasswordChangeForm, SettingsForm
 from quiz.models import Card, Deck, DeckMedia, ReviewLog, ReviewState, User, UTCDateTime
 from quiz.notes.rules.explicit import CLOZE_REFERENCE
