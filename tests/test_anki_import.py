@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import genanki
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from quiz.anki_cards import card_key, card_text, cloze_sides, field_markdown
@@ -629,3 +630,58 @@ def test_a_package_studied_in_the_real_anki_comes_in_with_its_schedule(app, tmp_
         assert cloze.front == "ser and [verb] both mean to be"
         assert "alert" not in cards[card_key(guids[added[4].id], 0)].front
         assert_counters_exact()
+
+
+def test_0017_gives_a_note_named_like_an_anki_deck_its_new_identity_and_lets_imports_hold_the_counters(
+    database_url, tmp_path
+):
+    from flask_migrate import downgrade, upgrade
+
+    from tests.conftest import drop_schema, make_app
+    from tests.test_migrations import insert
+
+    app = make_app(database_url, tmp_path)
+    drop_schema(app)
+    try:
+        with app.app_context():
+            directory = app.extensions["migrate"].directory
+            upgrade(directory=directory, revision="0016")
+            with db.engine.begin() as conn:
+                insert(conn, "users", id=1, name="mei", name_key="mei", session_token="t", created_at=NOW)
+                for deck_id, path in ((1, "anki:x.md"), (2, "notes.md")):
+                    insert(  # (an id from the database: an explicit one leaves the sequence behind)
+                        conn,
+                        "decks",
+                        user_id=1,
+                        title=path,
+                        slug=f"s{deck_id}",
+                        source_path=path,
+                        content_hash="abc",
+                        imported_at=NOW,
+                    )
+
+            def identities():
+                with db.engine.connect() as conn:
+                    return [
+                        row[0] for row in conn.execute(sa.text("SELECT source_path FROM decks ORDER BY id"))
+                    ]
+
+            upgrade(directory=directory)
+            assert identities() == ["./anki:x.md", "notes.md"]
+            mei = db.session.get(User, 1)
+            mei.timezone = "UTC"
+            [result] = import_anki_package(db.session, mei, sample_with_one_deck(), NOW)
+            db.session.commit()
+            assert result.created and result.reviews == 9
+            assert_counters_exact()
+            db.session.remove()
+            downgrade(directory=directory, revision="0016")
+            assert identities()[:2] == ["anki:x.md", "notes.md"]
+    finally:
+        drop_schema(app)
+
+
+def sample_with_one_deck() -> AnkiPackage:
+    package = sample()
+    package.cards = [c for c in package.cards if c.deck_id != 20]
+    return package
