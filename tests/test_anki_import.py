@@ -685,3 +685,68 @@ def sample_with_one_deck() -> AnkiPackage:
     package = sample()
     package.cards = [c for c in package.cards if c.deck_id != 20]
     return package
+
+
+@pytest.mark.parametrize(("zone", "day_start"), [("UTC", 4), ("Asia/Shanghai", 5)])
+def test_a_wengu_export_imported_back_has_the_same_schedule_and_history(app, tmp_path, zone, day_start):
+    from tests.test_anki_schedule_roundtrip import glossary, study, wengu_guids
+
+    note = tmp_path / "glossary.md"
+    note.write_text(glossary(), encoding="utf-8")
+    now = datetime.now(UTC)
+    with app.app_context():
+        session = db.session
+        users = []
+        for name in ("mei", "li"):
+            user = get_or_create_user(session, name)
+            user.timezone, user.day_starts_at_hour = zone, day_start
+            users.append(user)
+        mei, li = users
+        import_note_files(session, mei, [note])
+        session.commit()
+        study(session, mei, now - timedelta(days=19), 12)
+        out = tmp_path / "schedule.apkg"
+        assert export_package(session, mei, out, now, ExportOptions(with_schedule=True))
+        session.commit()
+        guids = wengu_guids(session, mei)
+        results = import_anki_package(session, li, read_package(out.read_bytes()), now)
+        session.commit()
+        assert [r.deck.title for r in results] == ["Glossary"]
+        assert results[0].reviews == session.scalar(
+            select(func.count()).select_from(ReviewLog).where(ReviewLog.user_id == mei.id)
+        )
+        imported = cards_by_key("Glossary")
+        assert len(imported) == len(guids)
+        compared = 0
+        for guid, card in guids.items():
+            copy = imported[card_key(guid, 0)]
+            assert (copy.kind, copy.topic.path) == (card.kind, card.topic.path[1:])
+            if card.kind == "command":
+                assert copy.back == card.back
+            mine, theirs = state_of(mei, card), state_of(li, copy)
+            if mine.due is None:
+                assert theirs.due is None
+                continue
+            assert (theirs.due, theirs.ease_hundredths, theirs.lapses) == (
+                mine.due,
+                mine.ease_hundredths,
+                mine.lapses,
+            )
+            assert theirs.interval_days == max(1, mine.interval_days)
+            assert theirs.repetitions == mine.repetitions and theirs.introduced_on == mine.introduced_on
+            grades = [
+                (r.grade >= 3, r.drill)
+                for r in session.scalars(
+                    select(ReviewLog).where(ReviewLog.card_id == card.id).order_by(ReviewLog.id)
+                )
+            ]
+            again = [
+                (r.grade >= 3, r.drill)
+                for r in session.scalars(
+                    select(ReviewLog).where(ReviewLog.card_id == copy.id).order_by(ReviewLog.reviewed_at)
+                )
+            ]
+            assert again == grades
+            compared += 1
+        assert compared >= 10
+        assert_counters_exact()

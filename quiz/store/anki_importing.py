@@ -347,7 +347,6 @@ def _anki_state(card: AnkiCard, replay: _Replay, clock: _Clock) -> tuple[Any, ..
         interval = max(1, _days(card.interval))
         reps = replay.repetitions if replay.rows else max(1, card.reps - card.lapses)
         due = clock.day_number(card.due)
-        reps = max(1, reps)
     else:  # learning or relearning: due the day Anki has it due
         interval = 0 if card.type == _LEARNING else 1
         reps = 0
