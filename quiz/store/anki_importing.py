@@ -601,24 +601,31 @@ class _DeckImport:
             seen = logged.get(card_id, set())
             topic_id = topic_ids.get(draft.topic) if draft.topic else None
             where = (user.id, card_id, deck.id, topic_id)
+            stored = states.get(card_id)
+            newest = wengu_newest.get(card_id)
+            # Wengu's progress is newer: the card keeps its state and its history, which Anki's reviews
+            # since would not continue.  (A row imported from Anki is one of the package's, never newer
+            # than its newest.)
+            kept = (
+                stored is not None
+                and newest is not None
+                and (replay.newest_millis is None or newest > replay.newest_millis)
+            )
+            if kept:
+                result.kept_progress += 1
+                continue
             added = [where + values for millis, values in replay.rows if millis not in seen]
             log_rows += added
             if deltas is not None:
                 for row in added:  # (reviewed_at, review_day, grade, drill, …) after ``where``
                     deltas.review((user.id, row[5], deck.id, topic_id or 0), drill=row[7], grade=row[6])
             anki = _anki_state(draft.card, replay, clock)
-            stored = states.get(card_id)
             if stored is None:
                 state_inserts.append((user.id, card_id, deck.id, topic_id, draft.position, True, 1, *anki))
                 if deltas is not None:
                     _count_state(deltas, 1, (user.id, deck.id, topic_id or 0), True, anki)
                 continue
             old, old_topic, active = stored
-            newest = wengu_newest.get(card_id)
-            # (A row imported from Anki is one of the package's: never newer than its newest.)
-            if newest is not None and (replay.newest_millis is None or newest > replay.newest_millis):
-                result.kept_progress += 1
-                continue
             if old != anki:
                 state_updates.append((*anki, user.id, card_id))
                 if deltas is not None:
