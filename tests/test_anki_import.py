@@ -501,6 +501,32 @@ def test_an_anki_deck_has_a_card_page_a_backup_and_an_anki_export(app, tmp_path)
         assert any(name.endswith("cat.png") for name in exported.media)
 
 
+def test_the_quiz_shows_every_kind_of_card_from_anki(app, tmp_path):
+    client = log_in(app)
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.name == TEST_USER))
+        package = sample()
+        package.media = {"cat.png": PNG}
+        package.notes[0] = AnkiNote(100, "guidBasic", 1, ('<img src="cat.png">chat<br>noir', "cat"), (), 1)
+        import_anki_package(db.session, user, package, NOW)
+        db.session.commit()
+        cards = {**cards_by_key("French"), **cards_by_key("Shell")}
+        for key, card in cards.items():
+            for show in ("0", "1"):
+                page = client.get(f"/quiz/card/{card.id}?show={show}")
+                assert page.status_code == 200, (key, show)
+        front = client.get(f"/quiz/card/{cards['anki:guidBasic:0'].id}").get_data(as_text=True)
+        assert "/media/" in front and "chat<br />" in front and "noir" in front
+        cloze = client.get(f"/quiz/card/{cards['anki:guidCloze:1'].id}").get_data(as_text=True)
+        assert "Paris is the capital of [country]" in cloze
+        command = cards["anki:guidCmd:0"]
+        answered = client.post(f"/quiz/card/{command.id}/answer", data={"typed": "ls -la"})
+        wrong = client.post(f"/quiz/card/{command.id}/answer", data={"typed": "rm -rf x"})
+        assert answered.status_code == wrong.status_code == 200
+        assert "verdict-exact" in answered.get_data(as_text=True)
+        assert "verdict-wrong" in wrong.get_data(as_text=True)
+
+
 def genanki_package(path, *, edited=False):
     """A package as genanki writes it (an ``anki2`` collection): a deck with a subdeck, four note types,
     an image; ``edited`` changes one note's text."""
