@@ -25,7 +25,10 @@ in bulk (a few statements per deck and per table, whatever the number of cards),
   counters (``quiz.counters``) follow by their triggers.
 * **Progress made in Wengu wins when it is newer.**  On a re-import a card whose newest review in
   Wengu (one not imported from Anki) is newer than its newest review in the package keeps its
-  Wengu state (counted in ``kept_progress``); every other card takes Anki's.
+  Wengu state and history, without Anki's reviews since (counted in ``kept_progress``); every other
+  card takes Anki's state, its version moved on so that a page showing the old one is used up.
+* **Counters.**  On PostgreSQL the counter triggers are held off for the bulk writes and the counts
+  are added once, summed (``quiz.counters.defer``); SQLite's triggers count row by row.
 """
 
 from __future__ import annotations
@@ -237,10 +240,6 @@ def _ease(factor: int, fallback: int = _DEFAULT_EASE) -> int:
 def _days(interval: int) -> int:
     """An Anki interval as whole days: a learning step (negative: seconds) is 0."""
     return max(0, min(interval, limits.MAX_INTERVAL_DAYS))
-
-
-def _change_time(previous: datetime | None, now: datetime) -> datetime:
-    return change_time(previous, now)
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -473,7 +472,7 @@ class _DeckImport:
             if new != was:
                 exported = new[:5] != was[:5] or old.retired
                 edited_at = now if text_changed else old.edited_at
-                changed_at = _change_time(old.changed_at, now) if exported else old.changed_at
+                changed_at = change_time(old.changed_at, now) if exported else old.changed_at
                 updates.append((*new, edited_at, changed_at, old.id))
         for old in stored.values():  # in the deck, no longer in the package
             if not old.retired:
@@ -488,7 +487,7 @@ class _DeckImport:
                         old.position,
                         True,
                         old.edited_at,
-                        _change_time(old.changed_at, now),
+                        change_time(old.changed_at, now),
                         old.id,
                     )
                 )
