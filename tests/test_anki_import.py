@@ -448,6 +448,45 @@ def test_topics_of_a_deck_follow_its_subdecks_only(app, user):
         assert paths == {("Verbs",), ("Verbs", "Irregular")}
 
 
+def test_damaged_numbers_neither_fail_nor_break_the_checks(app, user):
+    with app.app_context():
+        package = sample()
+        huge = 10**15
+        package.cards = [
+            AnkiCard(1000, 100, 10, 0, 2, 2, huge, huge, huge, huge, huge),  # review
+            AnkiCard(1005, 103, 10, 0, 1, 1, huge, -huge, -5, 0, -3),  # learning, due in a far future
+            AnkiCard(1007, 106, 10, 0, 3, 3, -huge, 0, 0, 0, 0),  # relearning, due a day number long past
+        ]
+        package.revlog = [
+            AnkiRevlogEntry(-5, 1000, 3, 1, 0, 2500, 1),
+            AnkiRevlogEntry(huge * 1000, 1000, 3, huge, huge, huge, 1),
+            AnkiRevlogEntry(ms(NOW - timedelta(days=1)), 1000, 3, huge, -huge, huge, 1),
+        ]
+        package.collection_created = -huge
+        user, [result] = run_import(package)
+        assert result.added == 3 and result.reviews == 1
+        states = [state_of(user, card) for card in cards_by_key("French").values()]
+        assert all(s.interval_days <= 36_500 and s.ease_hundredths >= 130 and s.lapses >= 0 for s in states)
+        assert_counters_exact()
+
+
+def test_a_zone_half_an_hour_off_turns_its_days_on_the_half_hour(app):
+    with app.app_context():
+        user = get_or_create_user(db.session, "alice")
+        user.timezone, user.day_starts_at_hour = "Asia/Kolkata", 4  # UTC+5:30: the day turns at 22:30 UTC
+        db.session.commit()
+        package = sample()
+        before = datetime(2026, 3, 1, 22, 10, tzinfo=UTC)
+        after = datetime(2026, 3, 1, 22, 50, tzinfo=UTC)
+        package.revlog = [
+            AnkiRevlogEntry(ms(before), 1005, 3, 4, 1, 2500, 1),
+            AnkiRevlogEntry(ms(after), 1005, 3, 4, 1, 2500, 1),
+        ]
+        run_import(package)
+        days = db.session.scalars(select(ReviewLog.review_day).order_by(ReviewLog.reviewed_at)).all()
+        assert days == [date(2026, 3, 1), date(2026, 3, 2)]
+
+
 def test_a_users_day_start_and_zone_decide_the_review_days(app):
     with app.app_context():
         user = get_or_create_user(db.session, "alice")

@@ -215,14 +215,17 @@ class _Clock:
         self.user = user
         self.today = local_today(user, now)
         self.anki_today = (int(now.timestamp()) - collection_created) // _DAY_SECONDS
+        # The latest time a review or a learning step may have: later ones are damaged values.
+        self.latest_seconds = int(now.timestamp()) + _DAY_SECONDS * limits.MAX_INTERVAL_DAYS
         self._days: dict[int, date] = {}
 
     def day_of(self, moment: datetime) -> date:
-        """The user's study day at ``moment`` (cached by the hour: days turn on whole hours)."""
-        hour = int(moment.timestamp()) // 3600
-        day = self._days.get(hour)
+        """The user's study day at ``moment`` (cached by the quarter hour: every time zone's offset, so
+        every day's start, is a whole number of quarter hours)."""
+        quarter = int(moment.timestamp()) // 900
+        day = self._days.get(quarter)
         if day is None:
-            day = self._days[hour] = local_today(self.user, moment)
+            day = self._days[quarter] = local_today(self.user, moment)
         return day
 
     def day_number(self, number: int) -> date:
@@ -232,9 +235,17 @@ class _Clock:
         )
 
 
+_MAX_EASE = 10_000  # an ease of 100: Anki's highest factors are a few thousand permille; more is damage
+
+
 def _ease(factor: int, fallback: int = _DEFAULT_EASE) -> int:
     """An Anki factor (permille) as Wengu's ease in hundredths, within Wengu's range."""
-    return max(limits.MIN_EASE_HUNDREDTHS, factor // 10) if factor > 0 else fallback
+    return max(limits.MIN_EASE_HUNDREDTHS, min(factor // 10, _MAX_EASE)) if factor > 0 else fallback
+
+
+def _count(value: int) -> int:
+    """A count of Anki's (reviews, lapses) as a column holds it."""
+    return max(0, min(value, limits.DB_INT_MAX))
 
 
 def _days(interval: int) -> int:
@@ -273,6 +284,8 @@ def _replay(entries: Sequence[AnkiRevlogEntry], clock: _Clock) -> _Replay:
         grade = GRADE_BY_EASE.get(entry.ease)
         if grade is None or not (entry.type in _REVLOG_SCHEDULED or entry.type == _REVLOG_FILTERED):
             continue  # a manual reschedule, or a row of an unknown kind
+        if not 0 <= entry.id <= clock.latest_seconds * 1000:
+            continue  # a time no review can have had (a damaged collection)
         moment = _moment(entry.id)
         day = clock.day_of(moment)
         before = (reps, ease, interval, due, lapses, introduced, last)
@@ -344,13 +357,13 @@ def _anki_state(card: AnkiCard, replay: _Replay, clock: _Clock) -> tuple[Any, ..
     ease = _ease(card.factor)
     if card.type == _REVIEW:
         interval = max(1, _days(card.interval))
-        reps = replay.repetitions if replay.rows else max(1, card.reps - card.lapses)
+        reps = replay.repetitions if replay.rows else max(1, _count(card.reps) - _count(card.lapses))
         due = clock.day_number(card.due)
     else:  # learning or relearning: due the day Anki has it due
         interval = 0 if card.type == _LEARNING else 1
         reps = 0
         if card.due > _EPOCH_SECONDS_FROM:
-            due = clock.day_of(datetime.fromtimestamp(card.due, UTC))
+            due = clock.day_of(_moment(min(card.due, clock.latest_seconds) * 1000))
         else:
             due = clock.day_number(card.due)
     introduced = replay.introduced_on or clock.today
@@ -360,7 +373,7 @@ def _anki_state(card: AnkiCard, replay: _Replay, clock: _Clock) -> tuple[Any, ..
         ease,
         interval,
         due,
-        max(0, card.lapses),
+        _count(card.lapses),
         introduced,
         replay.last_reviewed_at,
         suspended,
