@@ -11,7 +11,7 @@
 
 Revision ID: 0017
 Revises: 0016
-Create Date: 2027-03-10 10:00:00
+Create Date: 2026-12-03 08:00:00
 
 """
 
