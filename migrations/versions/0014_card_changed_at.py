@@ -11,7 +11,7 @@ first export after this upgrade refreshes every note once).
 
 Revision ID: 0014
 Revises: 0013
-Create Date: 2027-03-01 10:00:00
+Create Date: 2026-12-02 10:00:00
 
 """
 from alembic import op

@@ -16,7 +16,7 @@ free, which the older version finds again when the note is uploaded.
 
 Revision ID: 0015
 Revises: 0014
-Create Date: 2027-03-01 10:00:00
+Create Date: 2026-12-02 10:00:00
 
 """
 import unicodedata

@@ -6,7 +6,7 @@
 
 Revision ID: 0016
 Revises: 0015
-Create Date: 2027-03-01 10:00:00
+Create Date: 2026-12-02 10:00:00
 
 """
 
