@@ -178,6 +178,10 @@ FILE_READERS = {
     ("quiz/uploads.py", "_read_zip_unchecked"): "an uploaded zip, in memory",
     ("quiz/uploads.py", "_read_member"): "a member of that zip",
     ("quiz/uploads.py", "_read_image_member"): "an image member of that zip",
+    ("quiz/cli.py", "anki_import_command"): "the package paths given to `flask anki import`",
+    ("quiz/anki_package.py", "_open_zip"): "an Anki package's bytes, in memory",
+    ("quiz/anki_package.py", "_chunks"): "a member of that package's zip",
+    ("quiz/anki_package.py", "_unpack_collection"): "a temporary file the package reader makes",
     ("quiz/store/media.py", "_read_regular_file"): (
         "an image a note given to `flask notes import` refers to, resolved inside the folder given"
     ),
