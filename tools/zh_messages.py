@@ -149,6 +149,25 @@ ZH = {
     "Cards due, next 30 days": "未来 30 天到期的卡片",
     "Retention per topic, by week": "各主题每周的记忆保持率",
     "Download Anki deck (.apkg)": "下载 Anki 牌组（.apkg）",
+    # Importing an Anki package in the browser (/import/anki).
+    "Import an Anki deck": "导入 Anki 牌组",
+    "Import an Anki deck (.apkg, .colpkg)": "导入 Anki 牌组（.apkg、.colpkg）",
+    "Anki package (.apkg or .colpkg)": "Anki 牌组包（.apkg 或 .colpkg）",
+    "Upload a package exported from Anki (File → Export: .apkg, or .colpkg for a whole collection). Each top-level Anki deck becomes a Wengu deck, its subdecks topics; cards keep their scheduling and review history, and notes keep their images.": "上传从 Anki 导出的牌组包（文件 → 导出：.apkg，整个集合则为 .colpkg）。每个顶层 Anki 牌组成为一个温故牌组，其子牌组成为主题；卡片保留复习安排和复习记录，笔记保留图片。",
+    "Importing the same Anki deck again updates its cards; progress you made in Wengu since the last import is kept.": "再次导入同一个 Anki 牌组会更新其中的卡片；上次导入之后你在温故中的学习进度会保留。",
+    "Import Markdown notes instead": "改为导入 Markdown 笔记",
+    "The package is larger than %(limit)s, the most this Wengu accepts for an Anki import. Nothing was stored.": "牌组包超过了 %(limit)s，这是此温故导入 Anki 牌组时接受的上限。没有保存任何内容。",
+    "Choose an Anki package (.apkg or .colpkg) first.": "请先选择一个 Anki 牌组包（.apkg 或 .colpkg）。",
+    "This package cannot be imported: %(why)s. Nothing was stored.": "无法导入这个牌组包：%(why)s。没有保存任何内容。",
+    "This package cannot be imported: it holds something Wengu cannot store. Nothing was stored.": "无法导入这个牌组包：其中有温故无法保存的内容。没有保存任何内容。",
+    "Imported from Anki": "已从 Anki 导入",
+    "The package holds no deck with cards: nothing was imported.": "牌组包中没有含卡片的牌组：没有导入任何内容。",
+    "Deck": "牌组",
+    "Progress kept": "保留的进度",
+    "new deck": "新牌组",
+    "updated": "已更新",
+    "Progress kept: cards you graded in Wengu since the last import of the deck keep their Wengu schedule.": "保留的进度：上次导入该牌组之后你在温故中评过分的卡片，保留它们在温故中的复习安排。",
+    "Browse the cards": "浏览卡片",
     "With my schedule and review history": "包含我的复习计划和复习记录",
     "Command cards ask to type the command": "命令卡片要求输入命令",
     'Anki then shows the same cards due on the same days: import the file with "Import any learning '
@@ -411,6 +430,9 @@ ZH = {
 }
 
 PLURALS = {
+    ("%(deck)s: %(num)s note made no card", "%(deck)s: %(num)s notes made no card"): (
+        "%(deck)s：%(num)s 条笔记没有生成卡片",
+    ),
     ("%(num)s day", "%(num)s days"): ("%(num)s 天",),
     ("%(count)s review", "%(count)s reviews"): ("%(count)s 次复习",),
     ("%(count)s deck", "%(count)s decks"): ("%(count)s 个牌组",),
