@@ -259,3 +259,27 @@ MAX_DECK_MEDIA_FILES = 500
 
 MAX_MEDIA_NAME_CHARS = 255
 """The longest image reference kept (the column's length)."""
+
+
+# --- Anki packages read for an import (``quiz.anki_package``) ---------------------------------
+
+MAX_ANKI_COLLECTION_BYTES = 512 * 1024 * 1024
+"""The largest collection (the SQLite file, after decompression) read from an Anki package."""
+
+MAX_ANKI_UNPACKED_BYTES = 1024 * 1024 * 1024
+"""Everything decompressed from one package together (collection and media): a zip or zstd bomb stops here."""
+
+MAX_ANKI_MEDIA_FILE_BYTES = MAX_MEDIA_FILE_BYTES
+"""A media file larger than this is left out of what the package gives (Wengu would not keep it)."""
+
+MAX_ANKI_MEDIA_FILES = 20_000
+"""Media files one package may list."""
+
+MAX_ANKI_NOTES = 100_000
+MAX_ANKI_CARDS = 200_000
+MAX_ANKI_REVLOG = 1_000_000
+"""Notes, cards and review-log rows one package may hold: a collection beyond them is refused."""
+
+MAX_ANKI_NOTE_TYPES = 1_000
+MAX_ANKI_DECKS = 10_000
+"""Note types and decks one package may hold."""

@@ -22,6 +22,7 @@ LAYERS = {
         "limits",
         "i18n",
         "media",
+        "anki_package",
     },
     "database": {"models", "counters", "store", "accounts", "pending", "backup"},
     "web": {"forms", "views", "auth", "errors", "import_jobs", "cli"},
