@@ -938,7 +938,7 @@ def import_anki() -> tuple[str, int]:
         db.session.commit()
     except AnkiPackageError as exc:
         db.session.rollback()
-        message = _("This package cannot be imported: %(why)s. Nothing was stored.", why=error_text(exc))
+        message = _("This package cannot be imported (%(why)s). Nothing was stored.", why=error_text(exc))
         return _anki_form(form, message, 400)
     except Exception:  # read without complaint, yet refused when stored: a bad file must not answer 500
         current_app.logger.exception("an Anki package was read but could not be stored")

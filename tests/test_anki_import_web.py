@@ -103,7 +103,7 @@ def test_the_import_page_links_to_the_anki_import_and_it_shows_its_form(client):
     assert response.status_code == 200
     assert 'type="file"' in page and 'accept=".apkg,.colpkg"' in page and "At most 64 MB" in page
     page = client.get("/import/anki", headers={"Accept-Language": "zh"}).get_data(as_text=True)
-    assert "导入 Anki 牌组" in page
+    assert "导入 Anki 卡组" in page
 
 
 def test_a_package_becomes_decks_and_cards_with_their_schedule_and_history(app, client, tmp_path):
@@ -148,7 +148,7 @@ def test_a_malformed_package_is_refused_in_the_users_language_and_stores_nothing
     response = upload(client, not_a_zip, **{"Accept-Language": "zh"})
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "无法导入这个牌组包" in page and "没有保存任何内容" in page
+    assert "无法导入这个卡包" in page and "没有保存任何内容" in page
     # A zip that is no Anki package, and a truncated real one.
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -166,7 +166,7 @@ def test_no_file_says_to_choose_one(app, client):
     response = upload(client, b"", name="")
     assert response.status_code == 400
     page = upload(client, None, **{"Accept-Language": "zh"}).get_data(as_text=True)
-    assert "请先选择一个 Anki 牌组包" in page
+    assert "请先选择一个 Anki 卡包" in page
     assert stored(app) == (0, 0, 0)
 
 
