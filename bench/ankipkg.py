@@ -262,7 +262,7 @@ def check_with_anki(path: Path) -> dict[str, int]:
                 "revlog": col.db.scalar("select count() from revlog"),
                 "review": col.db.scalar("select count() from cards where type = 2"),
                 "suspended": col.db.scalar("select count() from cards where queue = -1"),
-                "due_by_today": col.db.scalar(f"select count() from cards where queue = 2 and due <= {today}"),
+                "due": col.db.scalar(f"select count() from cards where queue = 2 and due <= {today}"),
                 "decks": len([d for d in col.decks.all_names_and_ids() if "::" not in d.name]) - 1,
             }
         finally:

@@ -443,8 +443,9 @@ def anki_import_benchmark(report: Report, sizes: Sizes, tmp: Path, pg: bool) -> 
     apkg = str(info.path)
     report.notes.append(
         f"Anki import: the package (bench/ankipkg.py, schema-11 collection.anki21) holds "
-        f"{info.cards:,} cards in {info.decks} top-level decks with subdecks ({info.new:,} new, {info.learning:,} learning, "
-        f"{info.review:,} review, {info.suspended:,} of them suspended) and {info.revlog:,} revlog rows; "
+        f"{info.cards:,} cards in {info.decks} top-level decks with subdecks ({info.new:,} new, "
+        f"{info.learning:,} learning, {info.review:,} review, {info.suspended:,} of them suspended) and "
+        f"{info.revlog:,} revlog rows; "
         f"{info.size / 1e6:.1f} MB, built in {info.seconds:.1f} s"
     )
     apps, bares = [], []

@@ -60,6 +60,7 @@ from quiz.limits import DB_INT_MAX, LOCALES
 from quiz.models import Card, PendingImport, ReviewState, db, now_utc
 from quiz.notes import SKIP_REASONS
 from quiz.render import render_command, render_markdown, render_placeholders
+from quiz.store.anki_importing import import_anki_package
 from quiz.store.browser import (
     CARD_STATES,
     CARDS_PER_PAGE,
@@ -72,7 +73,6 @@ from quiz.store.browser import (
     source_excerpt,
     user_topics,
 )
-from quiz.store.anki_importing import import_anki_package
 from quiz.store.days import DailyLimits, daily_limits, local_today
 from quiz.store.exporting import ExportOptions, export_package
 from quiz.store.grading import NotDueError, record_grade, session_summary, undo_last

@@ -168,6 +168,7 @@ ZH = {
     "updated": "已更新",
     "Progress kept: cards you graded in Wengu since the last import of the deck keep their Wengu schedule.": "保留的进度：上次导入该卡组之后你在温故中评过分的卡片，保留它们在温故中的复习安排。",
     "Browse the cards": "浏览卡片",
+    "At most %(size)s.": "最大 %(size)s。",
     "With my schedule and review history": "包含我的复习计划和复习记录",
     "Command cards ask to type the command": "命令卡片要求输入命令",
     'Anki then shows the same cards due on the same days: import the file with "Import any learning '
