@@ -13,7 +13,8 @@ The formats (what Anki 2.1.x up to 26.x writes):
   type's ``config`` and a template's ``config`` are protobuf messages (read here by a small
   protobuf reader: kind, question and answer format); a deck name separates its levels with
   ``\\x1f``.  The ``media`` member is a zstd-compressed protobuf ``MediaEntries`` and each media file
-  is zstd-compressed; entry *i* is the zip member ``str(legacy_zip_filename or i)``.
+  is zstd-compressed; entry *i* is the zip member ``str(legacy_zip_filename)`` when that is set, else
+  ``str(i)``.
 * ``collection.anki21`` (Anki 2.1 legacy exports) and ``collection.anki2`` (Anki 2.0, genanki):
   SQLite of schema 11, note types and decks as JSON in the ``col`` row, ``media`` a JSON object
   ``{"0": "name.png"}``, media files stored as they are.
@@ -38,11 +39,14 @@ What the importer may rely on (anything else is refused with an error):
   collection: refused, not skipped); every card's note is in ``notes`` and its deck in ``decks``;
 * note ids, note guids, card ids and (note, ord) pairs of cards are unique;
 * a note type's fields and templates are in ``ord`` order (their ords are 0..n-1);
-* a card in a filtered deck has its home deck (``odid``) as ``deck_id``;
+* a card in a filtered deck is given as it is in its home deck, as Anki puts it back when the filtered
+  deck is emptied: ``deck_id`` is the home deck (``odid``), ``due`` the original due (``odue``, when
+  set), ``queue`` (unless suspended or buried) follows from the card's type;
 * review-log rows whose card is not in the package are left out (Anki keeps the history of
   deleted cards); ``revlog`` is in id (time) order, ``notes`` and ``cards`` in id order;
 * text holds no NUL character (Anki never writes one, PostgreSQL cannot store one: removed) and no
-  lone surrogate (refused); media names are plain file names (no ``/``, ``\\``, ``..``).
+  lone surrogate (refused); media names are plain file names (no ``/``, ``\\``, ``..``, control
+  characters), in Unicode NFC as Anki stores them.
 
 The SQLite file is written to a temporary directory, opened read-only and immutable, read under a
 budget of SQLite steps, and deleted afterwards.
@@ -85,7 +89,7 @@ class AnkiPackageError(LocalizedError):
     """The package cannot be read; the message (English, translated by quiz.i18n) says why."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AnkiNoteType:
     id: int
     name: str
@@ -94,7 +98,7 @@ class AnkiNoteType:
     templates: tuple[tuple[str, str], ...]  # (question format, answer format) per template ord
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AnkiNote:
     id: int
     guid: str
@@ -104,7 +108,7 @@ class AnkiNote:
     modified: int  # notes.mod, epoch seconds
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AnkiCard:
     id: int
     note_id: int
@@ -119,7 +123,7 @@ class AnkiCard:
     lapses: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AnkiRevlogEntry:
     id: int  # epoch milliseconds of the review
     card_id: int
@@ -145,6 +149,11 @@ class AnkiPackage:
 COLLECTIONS = (("collection.anki21b", True), ("collection.anki21", False), ("collection.anki2", False))
 MEDIA_MEMBER = "media"
 LEGACY_SCHEMA = 11
+CARD_NEW, CARD_LEARNING, CARD_REVIEW, CARD_RELEARNING = 0, 1, 2, 3  # cards.type
+QUEUE_NEW, QUEUE_LEARN, QUEUE_REVIEW, QUEUE_DAY_LEARN = 0, 1, 2, 3  # cards.queue (not suspended or buried)
+EPOCH_SECONDS_FROM = 1_000_000_000  # a learning card's due above this is a time, else a day number
+MAX_NOTE_TYPE_PARTS = 1000  # fields, or templates, of one note type (Anki's stock ones have 1-5)
+MEDIA_LIST_BYTES_PER_FILE = 1024  # the media list may take this much per file it may list
 TABLE_SCHEMAS = range(15, 19)  # note types, fields, templates and decks in tables of their own
 ZSTD_MAX_WINDOW = 1 << 27  # zstd's own default limit (128 MiB): a frame asking more is refused
 SQLITE_STEP_BUDGET = 2_000_000_000  # virtual-machine steps for reading one collection
@@ -239,46 +248,23 @@ def _open_zip(data: bytes) -> zipfile.ZipFile:
     return archive
 
 
-def _chunks(archive: zipfile.ZipFile, name: str) -> Iterator[bytes]:
-    """The bytes of member ``name`` as it is decompressed, chunk by chunk."""
+def _chunks(archive: zipfile.ZipFile, name: str, zstd: bool) -> Iterator[bytes]:
+    """The bytes of member ``name`` as it is decompressed (by zip, then zstd when ``zstd``), chunk by chunk.
+
+    Each chunk is at most ``_CHUNK`` bytes, however much the input expands: the caller stops at its cap.
+    A zstd stream may hold several frames; a frame asking for a window over ``ZSTD_MAX_WINDOW`` is refused.
+    """
     try:
-        with archive.open(name) as stream:
-            while chunk := stream.read(_CHUNK):
-                yield chunk
-    except _ZIP_ERRORS:
+        with archive.open(name) as member:
+            stream: IO[bytes] = member
+            if zstd:
+                decompressor = zstandard.ZstdDecompressor(max_window_size=ZSTD_MAX_WINDOW)
+                stream = decompressor.stream_reader(member, read_across_frames=True, closefd=False)
+            with stream:
+                while chunk := stream.read(_CHUNK):
+                    yield chunk
+    except (*_ZIP_ERRORS, zstandard.ZstdError):
         raise _damaged(name) from None
-
-
-def _zstd_chunks(chunks: Iterator[bytes], name: str) -> Iterator[bytes]:
-    """``chunks`` (a zstd stream, any number of frames) decompressed, chunk by chunk."""
-    decompressor = zstandard.ZstdDecompressor(max_window_size=ZSTD_MAX_WINDOW)
-    try:
-        with decompressor.stream_reader(_ChunkReader(chunks), read_across_frames=True) as stream:
-            while chunk := stream.read(_CHUNK):
-                yield chunk
-    except zstandard.ZstdError:
-        raise _damaged(name) from None
-
-
-class _ChunkReader(io.RawIOBase):
-    """A readable file over an iterator of byte chunks (what zstandard's stream reader reads from)."""
-
-    def __init__(self, chunks: Iterator[bytes]) -> None:
-        self._chunks = chunks
-        self._rest = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while not self._rest:
-            self._rest = next(self._chunks, b"")
-            if not self._rest:
-                return 0
-        count = min(len(buffer), len(self._rest))
-        buffer[:count] = self._rest[:count]
-        self._rest = self._rest[count:]
-        return count
 
 
 def _capped(chunks: Iterator[bytes], cap: int, budget: _Budget) -> Iterator[bytes]:
@@ -296,11 +282,8 @@ class _TooLarge(Exception):
     """A member decompressed to more than its cap."""
 
 
-def _member_bytes(archive: zipfile.ZipFile, name: str, compressed: bool, cap: int, budget: _Budget) -> bytes:
-    chunks = _chunks(archive, name)
-    if compressed:
-        chunks = _zstd_chunks(chunks, name)
-    return b"".join(_capped(chunks, cap, budget))
+def _member_bytes(archive: zipfile.ZipFile, name: str, zstd: bool, cap: int, budget: _Budget) -> bytes:
+    return b"".join(_capped(_chunks(archive, name, zstd), cap, budget))
 
 
 def _damaged(name: str) -> AnkiPackageError:
@@ -338,12 +321,9 @@ def _read_package(data: bytes) -> AnkiPackage:
 
 
 def _unpack_collection(archive: zipfile.ZipFile, name: str, zstd: bool, path: Path, budget: _Budget) -> None:
-    chunks = _chunks(archive, name)
-    if zstd:
-        chunks = _zstd_chunks(chunks, name)
     try:
         with path.open("wb") as out:
-            _copy(_capped(chunks, limits.MAX_ANKI_COLLECTION_BYTES, budget), out)
+            _copy(_capped(_chunks(archive, name, zstd), limits.MAX_ANKI_COLLECTION_BYTES, budget), out)
     except _TooLarge:
         raise AnkiPackageError(
             N_("the collection in the Anki package is larger than %(limit)s MB"),
@@ -365,16 +345,17 @@ def _copy(chunks: Iterator[bytes], out: IO[bytes]) -> None:
 
 def _read_media(archive: zipfile.ZipFile, zstd: bool, budget: _Budget) -> dict[str, bytes]:
     """The media files the package's media list names: file name -> bytes (see the module's notes)."""
-    if MEDIA_MEMBER not in archive.namelist():
+    names = set(archive.namelist())
+    if MEDIA_MEMBER not in names:
         return {}
+    cap = limits.MAX_ANKI_MEDIA_FILES * MEDIA_LIST_BYTES_PER_FILE
     try:
-        listed = _member_bytes(archive, MEDIA_MEMBER, zstd, limits.MAX_ANKI_COLLECTION_BYTES, budget)
+        listed = _member_bytes(archive, MEDIA_MEMBER, zstd, cap, budget)
     except _TooLarge:
-        raise _media_list_damaged() from None
+        raise _too_many(limits.MAX_ANKI_MEDIA_FILES, N_("media files")) from None
     entries = _media_entries(listed) if zstd else _legacy_media_entries(listed)
     if len(entries) > limits.MAX_ANKI_MEDIA_FILES:
         raise _too_many(limits.MAX_ANKI_MEDIA_FILES, N_("media files"))
-    names = set(archive.namelist())
     media: dict[str, bytes] = {}
     for member, name in entries:
         if not _safe_media_name(name):
@@ -524,11 +505,15 @@ def _proto_text(fields: dict[int, list[int | bytes]], number: int) -> str:
 # --- the collection -----------------------------------------------------------------------------
 
 
+CARD_COLUMNS = (
+    "id", "nid", "did", "ord", "type", "queue", "due", "ivl", "factor", "reps", "lapses", "odid", "odue",
+)  # fmt: skip
+REVLOG_COLUMNS = ("id", "cid", "ease", "ivl", "lastIvl", "factor", "type")
 _LEGACY_TABLES = {
     "col": ("crt", "ver", "models", "decks"),
     "notes": ("id", "guid", "mid", "mod", "tags", "flds"),
-    "cards": ("id", "nid", "did", "ord", "type", "queue", "due", "ivl", "factor", "reps", "lapses", "odid"),
-    "revlog": ("id", "cid", "ease", "ivl", "lastIvl", "factor", "type"),
+    "cards": CARD_COLUMNS,
+    "revlog": REVLOG_COLUMNS,
 }
 _TABLE_TABLES = {
     **_LEGACY_TABLES,
@@ -607,11 +592,31 @@ class _Collection:
             raise _bad_value(table, row_id, column, value)
         return value.replace("\x00", "")
 
-    def rows(self, sql: str, cap: int, what: str) -> list[tuple[Any, ...]]:
-        found = self.db.execute(f"{sql} LIMIT {cap + 1}").fetchall()
-        if len(found) > cap:
-            raise _too_many(cap, what)
-        return found
+    def rows(self, sql: str, cap: int, what: str) -> Iterator[tuple[Any, ...]]:
+        """The rows ``sql`` selects, one by one (not all in memory at once); more than ``cap`` is an error."""
+        for count, row in enumerate(self.db.execute(f"{sql} LIMIT {cap + 1}"), 1):
+            if count > cap:
+                raise _too_many(cap, what)
+            yield row
+
+    def integer_rows(
+        self, table: str, columns: tuple[str, ...], cap: int, what: str
+    ) -> Iterator[tuple[int, ...]]:
+        """The rows of ``table``, in id order, whose ``columns`` must all be whole numbers (see ``integer``).
+
+        SQLite says in one pass whether every value is an integer; only a table where some value is
+        not has each value checked here (for the error naming it, or a float to convert).
+        """
+        rows = self.rows(f"SELECT {', '.join(columns)} FROM {table} ORDER BY id", cap, what)
+        other = " OR ".join(f"typeof({column}) != 'integer'" for column in columns)
+        if self.db.execute(f"SELECT 1 FROM {table} WHERE {other} LIMIT 1").fetchone() is None:
+            return rows
+        return (
+            tuple(
+                self.integer(table, row[0], column, value) for column, value in zip(columns, row, strict=True)
+            )
+            for row in rows
+        )
 
     # the schema
 
@@ -737,7 +742,7 @@ class _Collection:
         fields: dict[int, dict[int, str]] = {ntid: {} for ntid in heads}
         templates: dict[int, dict[int, tuple[str, str]]] = {ntid: {} for ntid in heads}
         # Rows of note types the collection does not hold are left out: Anki's export leaves them.
-        cap = limits.MAX_ANKI_NOTE_TYPES * 100
+        cap = limits.MAX_ANKI_NOTE_TYPES * MAX_NOTE_TYPE_PARTS
         for raw_ntid, raw_ord, raw_name in self.rows(
             "SELECT ntid, ord, name FROM fields ORDER BY ntid, ord", cap, N_("fields")
         ):
@@ -756,10 +761,13 @@ class _Collection:
                 raise _bad_value("templates", ntid, "config", config)
             try:
                 parsed = _proto(config)  # CardTemplate.Config: q_format = 1, a_format = 2
-                formats = (_proto_text(parsed, 1), _proto_text(parsed, 2))
+                question, answer = _proto_text(parsed, 1), _proto_text(parsed, 2)
             except _ProtoError:
                 raise _bad_value("templates", ntid, "config", config) from None
-            templates[ntid][ord_] = tuple(self.text("templates", ntid, "config", f) for f in formats)  # type: ignore[assignment]
+            templates[ntid][ord_] = (
+                self.text("templates", ntid, "config", question),
+                self.text("templates", ntid, "config", answer),
+            )
         note_types = {}
         for ntid, (name, is_cloze) in heads.items():
             note_types[ntid] = AnkiNoteType(
@@ -816,37 +824,13 @@ class _Collection:
         return notes
 
     def cards(self, note_ids: set[int], decks: dict[int, str]) -> list[AnkiCard]:
-        rows = self.rows(
-            "SELECT id, nid, did, ord, type, queue, due, ivl, factor, reps, lapses, odid"
-            " FROM cards ORDER BY id",
-            limits.MAX_ANKI_CARDS,
-            N_("cards"),
-        )
         cards = []
         ids: set[int] = set()
         slots: set[tuple[int, int]] = set()
-        columns = (
-            "id",
-            "nid",
-            "did",
-            "ord",
-            "type",
-            "queue",
-            "due",
-            "ivl",
-            "factor",
-            "reps",
-            "lapses",
-            "odid",
-        )
-        for row in rows:
-            card_id = self.integer("cards", row[0], "id", row[0])
-            values = [
-                self.integer("cards", card_id, column, value)
-                for column, value in zip(columns, row, strict=True)
-            ]
-            _, note_id, did, ord_, kind, queue, due, ivl, factor, reps, lapses, odid = values
-            deck_id = odid or did  # a card in a filtered deck: its home deck
+        for row in self.integer_rows("cards", CARD_COLUMNS, limits.MAX_ANKI_CARDS, N_("cards")):
+            card_id, note_id, deck_id, ord_, kind, queue, due, ivl, factor, reps, lapses, odid, odue = row
+            if odid:
+                deck_id, queue, due = _at_home(odid, kind, queue, due, odue)
             if note_id not in note_ids:
                 raise AnkiPackageError(
                     N_("card %(id)s of the collection belongs to note %(note)s, which the collection lacks"),
@@ -871,21 +855,25 @@ class _Collection:
         return cards
 
     def revlog(self, card_ids: set[int]) -> list[AnkiRevlogEntry]:
-        rows = self.rows(
-            "SELECT id, cid, ease, ivl, lastIvl, factor, type FROM revlog ORDER BY id",
-            limits.MAX_ANKI_REVLOG,
-            N_("review log entries"),
-        )
-        columns = ("id", "cid", "ease", "ivl", "lastIvl", "factor", "type")
-        entries = []
-        for row in rows:
-            values = [
-                self.integer("revlog", row[0], column, value)
-                for column, value in zip(columns, row, strict=True)
-            ]
-            if values[1] in card_ids:  # the history of a card not in the package is left out
-                entries.append(AnkiRevlogEntry(*values))
-        return entries
+        rows = self.integer_rows("revlog", REVLOG_COLUMNS, limits.MAX_ANKI_REVLOG, N_("review log entries"))
+        # The history of a card not in the package is left out.
+        return [AnkiRevlogEntry(*row) for row in rows if row[1] in card_ids]
+
+
+def _at_home(odid: int, kind: int, queue: int, due: int, odue: int) -> tuple[int, int, int]:
+    """A card's deck, queue and due back in its home deck ``odid``, out of the filtered deck it sits in.
+
+    As Anki empties a filtered deck (``remove_from_filtered_deck_restoring_queue``): the original due
+    when there is one, and a queue that is not suspended or buried set from the card's type.
+    """
+    if odue:
+        due = odue
+    if queue >= 0:
+        if kind in (CARD_LEARNING, CARD_RELEARNING):
+            queue = QUEUE_LEARN if due > EPOCH_SECONDS_FROM else QUEUE_DAY_LEARN
+        else:
+            queue = {CARD_NEW: QUEUE_NEW, CARD_REVIEW: QUEUE_REVIEW}.get(kind, queue)
+    return odid, queue, due
 
 
 def _in_order(by_ord: dict[int, Any], table: str, ntid: int) -> tuple[Any, ...]:
@@ -941,7 +929,7 @@ class _Shape:
     def ordered(self, item: object, key: str, at: str, read: Callable[[object, str], Any]) -> tuple[Any, ...]:
         """The list ``item[key]`` read by ``read``, in ``ord`` order (a missing ord is the list position)."""
         items = self.value(item, key, at)
-        if not isinstance(items, list) or len(items) > 1000:
+        if not isinstance(items, list) or len(items) > MAX_NOTE_TYPE_PARTS:
             raise self.error(f"{at}.{key}")
         by_ord: dict[int, Any] = {}
         for position, element in enumerate(items):
