@@ -5,6 +5,7 @@ The package is layered; a module imports only from its own layer and the ones li
 - the domain core, with no Flask and no database: ``notes`` (Markdown → card drafts), ``sm2``
   (the scheduler), ``answers`` (a typed command against the card's), ``render`` (Markdown → safe
   HTML), ``export`` (Anki ``.apkg``), ``anki_schedule`` (SM-2 state and review log as Anki's),
+  ``anki_cards`` (Anki notes as Wengu cards: kinds and safe text),
   ``charts`` (SVG charts), ``uploads`` (uploaded files and zips → notes), ``media`` (a note's images:
   their names, types and references), ``limits`` (the value ranges) and ``i18n`` (messages raised in
   English, shown translated);

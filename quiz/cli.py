@@ -1,6 +1,6 @@
 """The command line.
 
-``flask init-db``, ``flask notes preview/import``, ``flask anki export``,
+``flask init-db``, ``flask notes preview/import``, ``flask anki export/import``,
 ``flask users create``, ``flask backup`` and ``flask restore``.
 """
 
@@ -17,15 +17,17 @@ from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from quiz import accounts, backup
+from quiz.anki_package import AnkiPackageError, read_package
 from quiz.models import LOCAL_USER_NAME, Deck, User, db, now_utc
 from quiz.notes import CardDraft, NoteError, decode_note, parse_note
+from quiz.store.anki_importing import import_anki_package
 from quiz.store.days import get_or_create_user
 from quiz.store.exporting import ExportOptions, export_package
 from quiz.store.importing import import_note_files
 from quiz.store.media import MediaReport
 
 notes_cli = AppGroup("notes", help="Preview and import Markdown notes.")
-anki_cli = AppGroup("anki", help="Export cards to Anki.")
+anki_cli = AppGroup("anki", help="Export cards to Anki, import Anki packages.")
 users_cli = AppGroup("users", help="Manage accounts.")
 USER_OPTION = click.option(
     "--user", "user_name", help="The account to act for (needed when there are several)."
@@ -170,6 +172,49 @@ def export_command(out: Path, user_name: str | None, with_schedule: bool, plain_
         raise click.ClickException("There are no cards to export: import some notes first.")
     db.session.commit()
     click.echo(f"Wrote {count} notes to {out}")
+
+
+SKIPPED_SHOWN = 10  # reasons printed per deck; the rest are counted
+
+
+@anki_cli.command("import")
+@click.argument("packages", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@USER_OPTION
+@with_appcontext
+def anki_import_command(packages: tuple[Path, ...], user_name: str | None) -> None:
+    """Import Anki packages (.apkg, .colpkg) with their scheduling and review history.
+
+    Each top-level Anki deck becomes a deck, its subdecks topics; importing a newer export of the same
+    deck updates it.  Nothing is stored if any package fails.
+    """
+    user = resolve_user(user_name)
+    now = now_utc()
+    results = []
+    try:
+        for path in packages:
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise click.ClickException(
+                    f"{path}: cannot be read ({exc.strerror}).\nNothing was imported."
+                ) from exc
+            try:
+                package = read_package(data)
+            except AnkiPackageError as exc:
+                raise click.ClickException(f"{path}: {exc}\nNothing was imported.") from exc
+            results += [(path, result) for result in import_anki_package(db.session, user, package, now)]
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    for path, result in results:
+        click.echo(f"{path.name}: {result.summary}")
+        for reason in result.skipped[:SKIPPED_SHOWN]:
+            click.echo(f"  skipped: {reason}")
+        if len(result.skipped) > SKIPPED_SHOWN:
+            click.echo(f"  … and {len(result.skipped) - SKIPPED_SHOWN} more skipped")
+    if not results:
+        click.echo("The packages hold no cards.")
 
 
 @users_cli.command("create")

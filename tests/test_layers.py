@@ -17,6 +17,7 @@ LAYERS = {
         "render",
         "export",
         "anki_schedule",
+        "anki_cards",
         "charts",
         "uploads",
         "limits",

@@ -123,6 +123,7 @@ ZH = {
     "Grade": "评分",
     "In your note": "在你的笔记中",
     "line %(n)s": "第 %(n)s 行",
+    "This card comes from the Anki deck %(name)s: it has no note to show.": "这张卡片来自 Anki 牌组 %(name)s，没有可显示的笔记。",
     "The source of this card is not stored; import the note again to see it here.": (
         "此卡片的出处未保存；再次导入该笔记即可在此查看。"
     ),

@@ -11,6 +11,8 @@
 - ``exporting``: the Anki export (``export_package``), its cards and stamps;
 - ``media``: a deck's images: read at import (inside the folder given), checked and kept, served to
   their owner, handed to the Anki export under flat names;
+- ``anki_importing``: an Anki package (read by ``quiz.anki_package``) in: one deck per top-level
+  Anki deck, its cards, states and review log, in bulk;
 - ``scopes``: the conditions queries share: in the quiz, the stages, what a user owns, a topic
   with its subtopics.
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from quiz.models import Card, Deck, ReviewLog, ReviewState, Topic, User
 from quiz.store.scopes import (
     ACTIVE_CARD,
+    ANKI_DECK_PREFIX,
     IN_QUIZ,
     STAGES,
     due_by,
@@ -169,6 +170,7 @@ class SourceExcerpt:
     lines: list[str]
     highlight: int
     stored: bool = True
+    from_anki: bool = False  # the deck was imported from an Anki package: it has no note text
 
 
 def source_excerpt(card: Card, context: int = 8) -> SourceExcerpt:
@@ -178,6 +180,8 @@ def source_excerpt(card: Card, context: int = 8) -> SourceExcerpt:
     restored backup can set it to anything), so it is never opened.
     """
     deck = card.deck
+    if deck.source_path.startswith(ANKI_DECK_PREFIX):
+        return SourceExcerpt(deck.display_name, 0, [], 0, stored=False, from_anki=True)
     text = deck.source_text
     if text is None:  # imported before the text was kept: importing the note again brings it
         return SourceExcerpt(deck.display_name, 0, [], card.line, stored=False)

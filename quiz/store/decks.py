@@ -37,7 +37,7 @@ from quiz.models import Card, Deck, ReviewState, Topic, UntickedCard, User, now_
 from quiz.notes import CardDraft, ParsedNote
 from quiz.store.browser import Wording, override_columns
 from quiz.store.matching import match_cards, unique_drafts
-from quiz.store.scopes import ACTIVE_CARD
+from quiz.store.scopes import ACTIVE_CARD, ANKI_DECK_PREFIX
 
 
 @dataclass
@@ -148,8 +148,11 @@ def note_identity(name: str) -> str:
     The name is what the import calls the note: the file's path relative to the folder given on the
     command line (or its file name when the file itself was given), the uploaded file's name, or the
     member's path in an uploaded zip.  NFC, so that a name written decomposed (macOS) or composed is one.
+    A name that starts as an Anki deck's identity does (``anki:``, ``quiz.store.anki_importing``) is
+    written ``./anki:…``, so that a note can never update a deck imported from Anki.
     """
-    return unicodedata.normalize("NFC", name)
+    identity = unicodedata.normalize("NFC", name)
+    return f"./{identity}" if identity.startswith(ANKI_DECK_PREFIX) else identity
 
 
 LEGACY_UPLOAD_PREFIX = "upload:"  # how a browser upload's deck was identified before ``note_identity``

@@ -34,7 +34,7 @@ from quiz.export import AnkiReview, ExportCard, write_package
 from quiz.models import AnkiExport, Card, Deck, ReviewLog, ReviewState, Topic, User
 from quiz.store.days import local_today
 from quiz.store.media import export_media
-from quiz.store.scopes import owned_cards
+from quiz.store.scopes import ANKI_DECK_PREFIX, owned_cards
 
 # What the writer writes for a note, by version: bump it when ``quiz.export`` changes a note's fields,
 # tags or note type, so that the next export refreshes every note in Anki once (see ``note_stamp``).
@@ -109,6 +109,7 @@ def export_cards(
         func.coalesce(Card.override_back, Card.back),
         Topic.path_key,
         Deck.title,
+        Deck.source_path,
         Card.retired,
         _epoch_seconds(session, Card.changed_at),
         state.suspended,
@@ -122,18 +123,23 @@ def export_cards(
         .order_by(Deck.title, Deck.id, Card.position, Card.retired, Card.id)
     )
     reviews = _reviews(session, user) if today is not None else {}
-    paths: dict[str | None, tuple[str, ...]] = {None: ()}
+    paths: dict[tuple[str | None, str | None], tuple[str, ...]] = {}
     cards = []
     for order, row in enumerate(rows, start=1):
-        (card_id, key, slug, kind, front, back, path_key, title, retired, changed, suspended) = row[:11]
-        topic = paths.get(path_key)
+        (card_id, key, slug, kind, front, back, path_key, title, source, retired, changed, suspended) = row[
+            :12
+        ]
+        # A deck imported from Anki goes back under its top-level deck: "French::Verbs", not "Verbs".
+        top = title if source.startswith(ANKI_DECK_PREFIX) else None
+        topic = paths.get((path_key, top))
         if topic is None:
-            topic = paths[path_key] = tuple(path_key.split(Topic.PATH_SEPARATOR))
+            levels = tuple(path_key.split(Topic.PATH_SEPARATOR)) if path_key is not None else ()
+            topic = paths[(path_key, top)] = (top, *levels) if top is not None else levels
         history: tuple[AnkiReview, ...] = ()
         schedule = None
         if today is not None:
             history = tuple(reviews.get(card_id, ()))
-            due, interval_days, ease_hundredths, repetitions, lapses = row[11:]
+            due, interval_days, ease_hundredths, repetitions, lapses = row[12:]
             schedule = anki_schedule(
                 due=due,
                 interval_days=interval_days or 0,

@@ -8,6 +8,8 @@
 - *Stages* (``STAGES``): new (no due day yet), learning and mature (an interval under or at least
   ``quiz.counters.MATURE_INTERVAL_DAYS``), the same conditions as ``quiz.counters.stage_sql``.
 - *Due by a day* (``due_by``): in the quiz and due on or before that day.
+- *From Anki* (``ANKI_DECK_PREFIX``): a deck imported from an Anki package has an identity
+  (``Deck.source_path``) starting so, which no Markdown note's has (``quiz.store.decks.note_identity``).
 - *Ownership*: a deck belongs to its user, and its topics and cards through it: ``owned_topics``,
   ``owned_cards`` and ``owned_topic`` join the deck and keep the user's.
 
@@ -25,6 +27,8 @@ from sqlalchemy.orm import Session
 
 from quiz.counters import IN_QUIZ_VALUES, MATURE_INTERVAL_DAYS
 from quiz.models import Card, Deck, ReviewState, Topic
+
+ANKI_DECK_PREFIX = "anki:"
 
 IN_QUIZ: ColumnElement[bool] = and_(
     *(getattr(ReviewState, column).is_(value) for column, value in IN_QUIZ_VALUES)
