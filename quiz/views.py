@@ -907,6 +907,10 @@ def import_discard(pending_id: int) -> Response:
 # quiz.store.anki_importing stores it; this commits, or rolls back and shows the form again with the reason.
 
 
+# The result page lists at most this many of a deck's notes that made no card (a deck may have thousands).
+ANKI_SKIPPED_SHOWN = 100
+
+
 def _anki_form(form: AnkiImportForm, error: str | None, status: int) -> tuple[str, int]:
     limit = _megabytes(current_app.config["ANKI_IMPORT_MAX_BYTES"])
     return render_template("quiz/import_anki.html", form=form, error=error, limit=limit), status
@@ -947,7 +951,9 @@ def import_anki() -> tuple[str, int]:
             "This package cannot be imported: it holds something Wengu cannot store. Nothing was stored."
         )
         return _anki_form(form, message, 400)
-    return render_template("quiz/import_anki_done.html", results=results), 200
+    return render_template(
+        "quiz/import_anki_done.html", results=results, skipped_shown=ANKI_SKIPPED_SHOWN
+    ), 200
 
 
 @bp.post("/demo")

@@ -138,6 +138,40 @@ def test_importing_the_same_package_again_updates_the_deck_and_adds_nothing(app,
     assert "new deck" not in page and stored(app)[:2] == (1, 3)
 
 
+def test_notes_that_make_no_card_are_listed_with_their_reason(app, client, tmp_path):
+    odd = genanki.Model(
+        1_414_141_415,
+        "Basic 100% (odd)",  # a name with a per cent sign, which the reason quotes
+        fields=[{"name": "Front"}, {"name": "Back"}],
+        templates=[{"name": "Card 1", "qfmt": "{{Front}}", "afmt": "{{FrontSide}}<hr id=answer>{{Back}}"}],
+    )
+    deck = genanki.Deck(1_600_000_000, "Odd")
+    deck.add_note(genanki.Note(model=odd, fields=["kept", "a card"], guid="guid-kept"))
+    deck.add_note(genanki.Note(model=odd, fields=["emptied", "no front"], guid="guid-emptied"))
+    path = tmp_path / "odd.apkg"
+    genanki.Package(deck).write_to_file(str(path), timestamp=time.time())
+    collection = tmp_path / "collection.anki2"
+    with zipfile.ZipFile(path) as package:
+        collection.write_bytes(package.read("collection.anki2"))
+    conn = sqlite3.connect(collection)
+    with conn:
+        conn.execute("UPDATE notes SET flds = ? WHERE sfld = 'emptied'", ("\x1fno front",))
+    conn.close()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as package:
+        package.write(collection, "collection.anki2")
+        package.writestr("media", "{}")
+    for language in ("en", "zh"):
+        response = upload(client, buffer.getvalue(), **{"Accept-Language": language})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200, page
+        reasons = re.findall(r'<li class="skipped">([^<]*)</li>', page)
+        assert len(reasons) == 1 and "Basic 100% (odd)" in reasons[0]
+        assert "question side is empty" in reasons[0]
+    assert "Odd: left out of the import (1)" in upload(client, buffer.getvalue()).get_data(as_text=True)
+    assert stored(app)[:2] == (1, 1)
+
+
 def test_a_malformed_package_is_refused_in_the_users_language_and_stores_nothing(app, client, tmp_path):
     not_a_zip = b"PK\x03\x04 this is not an Anki package at all" * 10
     response = upload(client, not_a_zip)

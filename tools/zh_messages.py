@@ -170,6 +170,8 @@ ZH = {
     "Progress kept: cards you graded in Wengu since the last import of the deck keep their Wengu schedule.": "保留的进度：上次导入该卡组之后你在温故中评过分的卡片，保留它们在温故中的复习安排。",
     "Browse the cards": "浏览卡片",
     "At most %(size)s.": "最大 %(size)s。",
+    "%(deck)s: left out of the import (%(num)s)": "%(deck)s：未导入的内容（%(num)s）",
+    "…and %(num)s more left out.": "……另有 %(num)s 项未导入。",
     "With my schedule and review history": "包含我的复习计划和复习记录",
     "Command cards ask to type the command": "命令卡片要求输入命令",
     'Anki then shows the same cards due on the same days: import the file with "Import any learning '
@@ -463,9 +465,6 @@ ZH = {
 }
 
 PLURALS = {
-    ("%(deck)s: %(num)s note made no card", "%(deck)s: %(num)s notes made no card"): (
-        "%(deck)s：%(num)s 条笔记没有生成卡片",
-    ),
     ("%(num)s day", "%(num)s days"): ("%(num)s 天",),
     ("%(count)s review", "%(count)s reviews"): ("%(count)s 次复习",),
     ("%(count)s deck", "%(count)s decks"): ("%(count)s 个卡组",),
