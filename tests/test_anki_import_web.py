@@ -138,7 +138,8 @@ def test_importing_the_same_package_again_updates_the_deck_and_adds_nothing(app,
     assert "new deck" not in page and stored(app)[:2] == (1, 3)
 
 
-def test_notes_that_make_no_card_are_listed_with_their_reason(app, client, tmp_path):
+def package_with_empty_fronts(tmp_path: Path, empty: int) -> bytes:
+    """Deck "Odd": one note that makes a card and ``empty`` notes whose front is empty (no card)."""
     odd = genanki.Model(
         1_414_141_415,
         "Basic 100% (odd)",  # a name with a per cent sign, which the reason quotes
@@ -147,7 +148,8 @@ def test_notes_that_make_no_card_are_listed_with_their_reason(app, client, tmp_p
     )
     deck = genanki.Deck(1_600_000_000, "Odd")
     deck.add_note(genanki.Note(model=odd, fields=["kept", "a card"], guid="guid-kept"))
-    deck.add_note(genanki.Note(model=odd, fields=["emptied", "no front"], guid="guid-emptied"))
+    for n in range(empty):
+        deck.add_note(genanki.Note(model=odd, fields=[f"emptied {n}", "no front"], guid=f"guid-emptied-{n}"))
     path = tmp_path / "odd.apkg"
     genanki.Package(deck).write_to_file(str(path), timestamp=time.time())
     collection = tmp_path / "collection.anki2"
@@ -155,21 +157,32 @@ def test_notes_that_make_no_card_are_listed_with_their_reason(app, client, tmp_p
         collection.write_bytes(package.read("collection.anki2"))
     conn = sqlite3.connect(collection)
     with conn:
-        conn.execute("UPDATE notes SET flds = ? WHERE sfld = 'emptied'", ("\x1fno front",))
+        conn.execute("UPDATE notes SET flds = ? WHERE sfld LIKE 'emptied %'", ("\x1fno front",))
     conn.close()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as package:
         package.write(collection, "collection.anki2")
         package.writestr("media", "{}")
+    return buffer.getvalue()
+
+
+def test_notes_that_make_no_card_are_listed_with_their_reason(app, client, tmp_path):
+    package = package_with_empty_fronts(tmp_path, 1)
     for language in ("en", "zh"):
-        response = upload(client, buffer.getvalue(), **{"Accept-Language": language})
+        response = upload(client, package, **{"Accept-Language": language})
         page = response.get_data(as_text=True)
         assert response.status_code == 200, page
         reasons = re.findall(r'<li class="skipped">([^<]*)</li>', page)
         assert len(reasons) == 1 and "Basic 100% (odd)" in reasons[0]
         assert "question side is empty" in reasons[0]
-    assert "Odd: left out of the import (1)" in upload(client, buffer.getvalue()).get_data(as_text=True)
+    assert "Odd: left out of the import (1)" in upload(client, package).get_data(as_text=True)
     assert stored(app)[:2] == (1, 1)
+
+
+def test_the_reasons_shown_are_capped_and_the_rest_counted(app, client, tmp_path):
+    page = upload(client, package_with_empty_fronts(tmp_path, 103)).get_data(as_text=True)
+    assert "Odd: left out of the import (103)" in page
+    assert len(re.findall(r'<li class="skipped">', page)) == 100 and "…and 3 more left out." in page
 
 
 def test_a_malformed_package_is_refused_in_the_users_language_and_stores_nothing(app, client, tmp_path):
@@ -213,6 +226,16 @@ def test_a_package_over_the_limit_is_refused_with_the_limit(database_url, tmp_pa
         response = upload(client, anki_package(tmp_path))
         assert response.status_code == 413
         assert "the most this Wengu accepts for an Anki import" in response.get_data(as_text=True)
+        assert stored(app) == (0, 0, 0)
+    finally:
+        drop_schema(app)
+    # A request larger than any upload is refused before it is read, with the same explanation.
+    app = make_app(database_url, tmp_path, ANKI_IMPORT_MAX_BYTES=1024, MAX_CONTENT_LENGTH=4096)
+    with app.app_context():
+        db.create_all()
+    try:
+        response = upload(log_in(app), anki_package(tmp_path) + b"\0" * 8192, **{"Accept-Language": "zh"})
+        assert response.status_code == 413 and "导入 Anki 卡组时接受的上限" in response.get_data(as_text=True)
         assert stored(app) == (0, 0, 0)
     finally:
         drop_schema(app)
