@@ -39,7 +39,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from html.parser import HTMLParser
+from html import unescape
 
 from quiz.anki_package import AnkiNoteType
 from quiz.export import CLOZE_MODEL_ID, COMMAND_MODEL_ID, CONCEPT_MODEL_ID, REVERSED_MODEL_ID
@@ -89,20 +89,76 @@ def _escape(text: str) -> str:
     return _MARKDOWN_PUNCT.sub(r"\\\1", text)
 
 
-class _FieldParser(HTMLParser):
+# A tag: "<" a name, then anything but "<" and ">" (so a scan never runs past the next "<"), then ">".
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)([^<>]*)>")
+_ATTRIBUTE = re.compile(r"""([^\s=/"']+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"']+)))?""")
+_CLOSING: dict[str, re.Pattern[str]] = {}
+
+
+def _closing(name: str) -> re.Pattern[str]:
+    pattern = _CLOSING.get(name)
+    if pattern is None:
+        pattern = _CLOSING[name] = re.compile(rf"</{name}\s*>", re.I)
+    return pattern
+
+
+def _attributes(text: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for match in _ATTRIBUTE.finditer(text):
+        value = next((g for g in match.groups()[1:] if g is not None), "")
+        found.setdefault(match.group(1).lower(), unescape(value))
+    return found
+
+
+class _FieldParser:
     """Collects a field's text, with marks where a line break (``<br>``), a block (``<div>``) and a
-    paragraph (``<p>``) begin or end: ``_layout`` makes lines of them."""
+    paragraph (``<p>``) begin or end: ``_layout`` makes lines of them.
+
+    A scanner of its own rather than ``html.parser``: a field only needs its text, line breaks and
+    images, and an import reads hundreds of thousands of fields (``html.parser`` took most of the
+    time).  Anything that is not a tag it knows is text, which the caller escapes: nothing here can
+    let markup through.
+    """
 
     def __init__(self, markdown: bool) -> None:
-        super().__init__(convert_charrefs=True)
         self.markdown = markdown
         self.out: list[str] = []
-        self.dropping = 0
         self.pre = 0
 
+    def feed(self, html: str) -> None:
+        pos, end = 0, len(html)
+        while pos < end:
+            lt = html.find("<", pos)
+            if lt < 0:
+                self._text(unescape(html[pos:]))
+                return
+            if lt > pos:
+                self._text(unescape(html[pos:lt]))
+            if html.startswith("<!--", lt):
+                close = html.find("-->", lt + 4)
+                pos = end if close < 0 else close + 3
+                continue
+            if html.startswith(("<!", "<?"), lt):  # a doctype or a processing instruction
+                close = html.find(">", lt)
+                pos = end if close < 0 else close + 1
+                continue
+            tag = _TAG.match(html, lt)
+            if tag is None:
+                self._text("<")
+                pos = lt + 1
+                continue
+            pos = tag.end()
+            name = tag.group(2).lower()
+            if tag.group(1):
+                self._end(name)
+            elif name in _DROPPED:
+                if not tag.group(3).rstrip().endswith("/"):
+                    closing = _closing(name).search(html, pos)
+                    pos = end if closing is None else closing.end()
+            else:
+                self._start(name, tag.group(3))
+
     def _text(self, text: str) -> None:
-        if self.dropping:
-            return
         text = _MARKS.sub("", text)
         if not self.pre:
             text = _SPACES.sub(" ", text)
@@ -110,19 +166,11 @@ class _FieldParser(HTMLParser):
             text = text.replace("\u00a0", " ").replace("\n", _BR)
         self.out.append(_escape(text) if self.markdown else text)
 
-    def handle_data(self, data: str) -> None:
-        self._text(data)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _DROPPED:
-            self.dropping += 1
-            return
-        if self.dropping:
-            return
+    def _start(self, tag: str, attributes: str) -> None:
         if tag == "br":
             self.out.append(_BR)
         elif tag == "img":
-            self._image(dict(attrs))
+            self._image(_attributes(attributes))
         elif tag in _BLOCKS:
             self.out.append(_PARA if tag in _PARAGRAPHS else _BLOCK)
             if tag == "pre":
@@ -132,23 +180,13 @@ class _FieldParser(HTMLParser):
         elif tag in ("td", "th"):
             self.out.append(" ")
 
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.handle_starttag(tag, attrs)
-        if tag in _DROPPED:
-            self.dropping -= 1
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _DROPPED:
-            self.dropping = max(0, self.dropping - 1)
-            return
-        if self.dropping:
-            return
+    def _end(self, tag: str) -> None:
         if tag in _BLOCKS:
             self.out.append(_PARA if tag in _PARAGRAPHS else _BLOCK)
             if tag == "pre":
                 self.pre = max(0, self.pre - 1)
 
-    def _image(self, attrs: dict[str, str | None]) -> None:
+    def _image(self, attrs: dict[str, str]) -> None:
         src = attrs.get("src") or ""
         name = media_name(src)
         alt = _SPACES.sub(" ", attrs.get("alt") or "").strip()
@@ -200,7 +238,6 @@ def _convert(html: str, markdown: bool) -> str:
         return _lines(_escape(text) if markdown else text, markdown)
     parser = _FieldParser(markdown)
     parser.feed(html)
-    parser.close()
     return _lines(_layout("".join(parser.out)), markdown)
 
 

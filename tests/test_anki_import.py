@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import genanki
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from quiz.anki_cards import card_key, card_text, cloze_sides, field_markdown
@@ -518,9 +519,7 @@ def genanki_package(path, *, edited=False):
     )
     image = path.parent / "cat.png"
     image.write_bytes(PNG)
-    package = genanki.Package([top, sub])
-    package.media_files = [str(image)]
-    package.write_to_file(str(path))
+    genanki.Package([top, sub], media_files=[str(image)]).write_to_file(str(path))
     return path
 
 
@@ -556,3 +555,198 @@ def test_a_bad_package_stores_nothing(app, runner, tmp_path):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Deck)) == 0
         assert db.session.scalar(select(func.count()).select_from(Card)) == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("legacy", [False, True], ids=["anki21b", "anki21"])
+def test_a_package_studied_in_the_real_anki_comes_in_with_its_schedule(app, tmp_path, legacy):
+    from anki.collection import Collection, ExportAnkiPackageOptions
+
+    col = Collection(str(tmp_path / "collection.anki2"))
+    try:
+        top = col.decks.id("Spanish")
+        sub = col.decks.id("Spanish::Verbs::Irregular")
+        col.media.write_data("pic.png", PNG)
+        added = []
+        for deck, kind, fields in [
+            (top, "Basic", {"Front": "hola<br>amigo", "Back": 'hello <img src="pic.png">'}),
+            (top, "Basic (and reversed card)", {"Front": "perro", "Back": "dog"}),
+            (sub, "Cloze", {"Text": "{{c1::ser}} and {{c2::estar::verb}} both mean to be"}),
+            (sub, "Basic (type in the answer)", {"Front": "to go", "Back": "ir"}),
+            (sub, "Basic", {"Front": "<script>alert(1)</script>comer", "Back": "to eat"}),
+        ]:
+            note = col.new_note(col.models.by_name(kind))
+            for name, value in fields.items():
+                note[name] = value
+            col.add_note(note, deck)
+            added.append(note)
+        card_ids = sorted(col.find_cards(""))
+        assert len(card_ids) == 7
+        for card_id, ease in zip(card_ids, (4, 3, 1, 4, 4), strict=False):  # easy graduates, good/again learn
+            card = col.get_card(card_id)
+            card.start_timer()
+            col.sched.answerCard(card, ease)
+        col.sched.suspend_cards([card_ids[3]])
+        apkg = tmp_path / "spanish.apkg"
+        options = ExportAnkiPackageOptions(with_scheduling=True, with_media=True, legacy=legacy)
+        col.export_anki_package(out_path=str(apkg), options=options, limit=None)
+        anki_cards = {card_id: col.get_card(card_id) for card_id in card_ids}
+        anki_today = col.sched.today
+        guids = {note.id: note.guid for note in added}
+        revlog_rows = col.db.scalar("SELECT count() FROM revlog")
+    finally:
+        col.close()
+
+    package = read_package(apkg.read_bytes())
+    with app.app_context():
+        user = get_or_create_user(db.session, "alice")
+        user.timezone = "UTC"
+        now = datetime.now(UTC)
+        [result] = import_anki_package(db.session, user, package, now)
+        db.session.commit()
+        assert (result.deck.title, result.added, result.media, result.reviews) == (
+            "Spanish",
+            7,
+            1,
+            revlog_rows,
+        )
+        cards = cards_by_key("Spanish")
+        today = local_today(user, now)
+        for anki in anki_cards.values():
+            card = cards[card_key(guids[anki.nid], anki.ord)]
+            state = state_of(user, card)
+            assert state.suspended == (anki.queue == -1)
+            if anki.type == 0:
+                assert state.due is None
+            elif anki.type == 2:
+                assert state.interval_days == anki.ivl and state.ease_hundredths == anki.factor // 10
+                assert state.due == today + timedelta(days=anki.due - anki_today)
+            else:
+                assert state.due == today and state.interval_days == 0
+        basic = cards[card_key(guids[added[0].id], 0)]
+        assert basic.front == "hola  \namigo" and basic.back == "hello ![](<pic.png>)"
+        assert cards[card_key(guids[added[3].id], 0)].kind == "qa"
+        cloze = cards[card_key(guids[added[2].id], 1)]
+        assert cloze.front == "ser and [verb] both mean to be"
+        assert "alert" not in cards[card_key(guids[added[4].id], 0)].front
+        assert_counters_exact()
+
+
+def test_0017_gives_a_note_named_like_an_anki_deck_its_new_identity_and_lets_imports_hold_the_counters(
+    database_url, tmp_path
+):
+    from flask_migrate import downgrade, upgrade
+
+    from tests.conftest import drop_schema, make_app
+    from tests.test_migrations import insert
+
+    app = make_app(database_url, tmp_path)
+    drop_schema(app)
+    try:
+        with app.app_context():
+            directory = app.extensions["migrate"].directory
+            upgrade(directory=directory, revision="0016")
+            with db.engine.begin() as conn:
+                insert(conn, "users", id=1, name="mei", name_key="mei", session_token="t", created_at=NOW)
+                for deck_id, path in ((1, "anki:x.md"), (2, "notes.md")):
+                    insert(  # (an id from the database: an explicit one leaves the sequence behind)
+                        conn,
+                        "decks",
+                        user_id=1,
+                        title=path,
+                        slug=f"s{deck_id}",
+                        source_path=path,
+                        content_hash="abc",
+                        imported_at=NOW,
+                    )
+
+            def identities():
+                with db.engine.connect() as conn:
+                    return [
+                        row[0] for row in conn.execute(sa.text("SELECT source_path FROM decks ORDER BY id"))
+                    ]
+
+            upgrade(directory=directory)
+            assert identities() == ["./anki:x.md", "notes.md"]
+            mei = db.session.get(User, 1)
+            mei.timezone = "UTC"
+            [result] = import_anki_package(db.session, mei, sample_with_one_deck(), NOW)
+            db.session.commit()
+            assert result.created and result.reviews == 9
+            assert_counters_exact()
+            db.session.remove()
+            downgrade(directory=directory, revision="0016")
+            assert identities()[:2] == ["anki:x.md", "notes.md"]
+    finally:
+        drop_schema(app)
+
+
+def sample_with_one_deck() -> AnkiPackage:
+    package = sample()
+    package.cards = [c for c in package.cards if c.deck_id != 20]
+    return package
+
+
+@pytest.mark.parametrize(("zone", "day_start"), [("UTC", 4), ("Asia/Shanghai", 5)])
+def test_a_wengu_export_imported_back_has_the_same_schedule_and_history(app, tmp_path, zone, day_start):
+    from tests.test_anki_schedule_roundtrip import glossary, study, wengu_guids
+
+    note = tmp_path / "glossary.md"
+    note.write_text(glossary(), encoding="utf-8")
+    now = datetime.now(UTC)
+    with app.app_context():
+        session = db.session
+        users = []
+        for name in ("mei", "li"):
+            user = get_or_create_user(session, name)
+            user.timezone, user.day_starts_at_hour = zone, day_start
+            users.append(user)
+        mei, li = users
+        import_note_files(session, mei, [note])
+        session.commit()
+        study(session, mei, now - timedelta(days=19), 12)
+        out = tmp_path / "schedule.apkg"
+        assert export_package(session, mei, out, now, ExportOptions(with_schedule=True))
+        session.commit()
+        guids = wengu_guids(session, mei)
+        results = import_anki_package(session, li, read_package(out.read_bytes()), now)
+        session.commit()
+        assert [r.deck.title for r in results] == ["Glossary"]
+        assert results[0].reviews == session.scalar(
+            select(func.count()).select_from(ReviewLog).where(ReviewLog.user_id == mei.id)
+        )
+        imported = cards_by_key("Glossary")
+        assert len(imported) == len(guids)
+        compared = 0
+        for guid, card in guids.items():
+            copy = imported[card_key(guid, 0)]
+            assert (copy.kind, copy.topic.path) == (card.kind, card.topic.path[1:])
+            if card.kind == "command":
+                assert copy.back == card.back
+            mine, theirs = state_of(mei, card), state_of(li, copy)
+            if mine.due is None:
+                assert theirs.due is None
+                continue
+            assert (theirs.due, theirs.ease_hundredths, theirs.lapses) == (
+                mine.due,
+                mine.ease_hundredths,
+                mine.lapses,
+            )
+            assert theirs.interval_days == max(1, mine.interval_days)
+            assert theirs.repetitions == mine.repetitions and theirs.introduced_on == mine.introduced_on
+            grades = [
+                (r.grade >= 3, r.drill)
+                for r in session.scalars(
+                    select(ReviewLog).where(ReviewLog.card_id == card.id).order_by(ReviewLog.id)
+                )
+            ]
+            again = [
+                (r.grade >= 3, r.drill)
+                for r in session.scalars(
+                    select(ReviewLog).where(ReviewLog.card_id == copy.id).order_by(ReviewLog.reviewed_at)
+                )
+            ]
+            assert again == grades
+            compared += 1
+        assert compared >= 10
+        assert_counters_exact()

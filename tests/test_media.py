@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from quiz import limits
 from quiz.media import image_references, image_type, media_name, package_name, rewrite_images
-from quiz.models import Deck, DeckMedia, db
+from quiz.models import Card, Deck, DeckMedia, db
 from quiz.store.days import get_or_create_user
 from quiz.store.media import media_bytes, media_for_deck, owned_media, prune_media, save_media
 
@@ -287,6 +287,35 @@ def test_reimport_replaces_a_changed_image_and_drops_one_no_longer_used(app, run
         deck = db.session.scalars(select(Deck)).one()
         media = media_for_deck(db.session, deck.id)
         assert {n: m.mime_type for n, m in media.items()} == {"a.png": "image/gif"}
+
+
+def test_an_image_whose_bytes_change_marks_the_cards_showing_it_changed(app, runner, tmp_path):
+    """The Anki export names an image by its content, so a card showing a changed image must reach
+    Anki as a changed note; the card beside it, with no image, stays as it was."""
+    root = tmp_path / "notes"
+    root.mkdir()
+    (root / "a.png").write_bytes(PNG)
+    body = "Layers: each instruction adds a layer ![a](a.png)\n\nVolume: data kept outside the container\n"
+    write_note_with_images(root, body)
+    assert runner.invoke(args=["notes", "import", str(root)]).exit_code == 0
+
+    def changed() -> dict[str, object]:
+        with app.app_context():
+            return {front: at for front, at in db.session.execute(select(Card.front, Card.changed_at))}
+
+    before = changed()
+    assert len(before) == 2
+    assert runner.invoke(args=["notes", "import", str(root)]).exit_code == 0
+    assert changed() == before  # nothing changed: nothing marked
+    (root / "a.png").write_bytes(GIF)
+    assert runner.invoke(args=["notes", "import", str(root)]).exit_code == 0
+    after = changed()
+    moved = {front for front in before if after[front] != before[front]}
+    (showing,) = moved
+    with app.app_context():
+        card = db.session.scalars(select(Card).where(Card.front == showing)).one()
+        assert "a.png" in card.front + card.back
+        assert after[showing] > before[showing]
 
 
 # --- the parser keeps a note's local images with their cards ----------------------------------------

@@ -209,12 +209,14 @@ def test_a_kind_the_user_chose_survives_a_reimport_and_the_card_is_still_matched
 
 def test_cards_unticked_at_an_import_stay_out_of_imports_without_ticks(ctx, user, note):
     from quiz.notes import parse_note
-    from quiz.store.importing import sync_deck
+    from quiz.store.decks import NoteToSync, sync_decks
 
     source = note.name  # the deck's identity: the note's name, as the command line's import gives it
     parsed = parse_note(NOTE)
     keys = {c.key for c in parsed.cards if c.back != "ss -tlnp"}
-    first = sync_deck(ctx, user, source, "net", "hash-1", parsed, keys, text=NOTE, name="net.md")
+    (first,) = sync_decks(
+        ctx, user, [NoteToSync(source, "net", "hash-1", parsed, keys, text=NOTE, name="net.md")]
+    )
     assert (first.added, first.unticked) == (4, 1)
     ctx.commit()
     # The command line has no ticks: what was unticked stays out, and it says so.

@@ -11,9 +11,8 @@ should go through the code the app runs, or the name should go.
 
 from babel.messages.catalog import Message
 
-from quiz.anki_package import AnkiPackage
 from quiz.forms import AccountForm, PasswordChangeForm, SettingsForm
-from quiz.models import Card, Deck, ReviewLog, ReviewState, User, UTCDateTime
+from quiz.models import Card, Deck, DeckMedia, ReviewLog, ReviewState, User, UTCDateTime
 from quiz.notes.rules.explicit import CLOZE_REFERENCE
 from quiz.notes.text import CODE_SPAN_REFERENCE
 from quiz.pending import Tally
@@ -58,6 +57,7 @@ ReviewLog.ease_hundredths_after
 Card.overridden  # quiz/card_detail.html, quiz/cards.html
 ReviewState.is_new  # quiz/cards.html
 SourceExcerpt.highlight  # quiz/card_detail.html
+SourceExcerpt.from_anki  # quiz/card_detail.html
 SessionSummary.drilled  # quiz/done.html
 TopicProgress.average_ease  # quiz/progress.html
 TodayOverview.held_back  # quiz/today.html
@@ -79,7 +79,6 @@ CODE_SPAN_REFERENCE
 # io.RawIOBase's protocol: a test's fake zip member stream answers readable().
 Gusher.readable
 
-# The fixed interface of issue 14's Anki import: the importer (quiz.store.anki_importing, written
-# alongside in its own branch) reads the collection's day 0 to date due cards; until it is merged
-# only tests read it.  Drop this line once the importer uses it.
-AnkiPackage.collection_created
+# DeckMedia.added_at: when an image was first kept, written by the database layer for the record
+# (a backup's restore sets it anew); no page shows it yet.
+DeckMedia.added_at

@@ -39,7 +39,7 @@ from typing import Any
 from sqlalchemy import Date, Table, select
 from sqlalchemy.orm import Session
 
-from quiz import limits
+from quiz import counters, limits
 from quiz.anki_cards import CardText, card_key, card_text
 from quiz.anki_package import AnkiCard, AnkiPackage, AnkiRevlogEntry
 from quiz.anki_schedule import millis as anki_millis
@@ -255,7 +255,7 @@ def _moment(millis: int) -> datetime:
 class _Replay:
     """A card's review log replayed: its log rows and the SM-2 numbers after the last."""
 
-    rows: list[dict[str, Any]]
+    rows: list[tuple[int, tuple[Any, ...]]]  # (revlog id, the values of ``_LOG_VALUES``)
     repetitions: int = 0
     introduced_on: date | None = None
     last_reviewed_at: datetime | None = None
@@ -268,7 +268,7 @@ def _replay(entries: Sequence[AnkiRevlogEntry], clock: _Clock) -> _Replay:
     reps, ease, interval, due, lapses = 0, _DEFAULT_EASE, 0, None, 0
     introduced: date | None = None
     last: datetime | None = None
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[int, tuple[Any, ...]]] = []
     replay = _Replay(rows)
     for entry in entries:
         grade = GRADE_BY_EASE.get(entry.ease)
@@ -276,15 +276,7 @@ def _replay(entries: Sequence[AnkiRevlogEntry], clock: _Clock) -> _Replay:
             continue  # a manual reschedule, or a row of an unknown kind
         moment = _moment(entry.id)
         day = clock.day_of(moment)
-        before = {
-            "repetitions_before": reps,
-            "ease_hundredths_before": ease,
-            "interval_days_before": interval,
-            "due_before": due,
-            "lapses_before": lapses,
-            "introduced_on_before": introduced,
-            "last_reviewed_at_before": last,
-        }
+        before = (reps, ease, interval, due, lapses, introduced, last)
         drill = entry.type == _REVLOG_FILTERED
         if not drill:
             after_interval = _days(entry.interval)
@@ -301,20 +293,8 @@ def _replay(entries: Sequence[AnkiRevlogEntry], clock: _Clock) -> _Replay:
             due = day + timedelta(days=interval)
             introduced = introduced or day
             last = moment
-        rows.append(
-            {
-                **before,
-                "millis": entry.id,
-                "reviewed_at": moment,
-                "review_day": day,
-                "grade": grade,
-                "drill": drill,
-                "repetitions_after": reps,
-                "ease_hundredths_after": ease,
-                "interval_days_after": interval,
-                "due_after": due,
-            }
-        )
+        # In ``_LOG_VALUES`` order.
+        rows.append((entry.id, (moment, day, grade, drill, *before, reps, ease, interval, due)))
         replay.drill = drill_mark(grade, day, moment)
         replay.newest_millis = entry.id
     replay.repetitions = reps
@@ -367,7 +347,6 @@ def _anki_state(card: AnkiCard, replay: _Replay, clock: _Clock) -> tuple[Any, ..
         interval = max(1, _days(card.interval))
         reps = replay.repetitions if replay.rows else max(1, card.reps - card.lapses)
         due = clock.day_number(card.due)
-        reps = max(1, reps)
     else:  # learning or relearning: due the day Anki has it due
         interval = 0 if card.type == _LEARNING else 1
         reps = 0
@@ -408,6 +387,21 @@ def _topic_keys(drafts: Iterable[_Draft]) -> dict[tuple[str, ...], str]:
             if prefix not in keys:
                 keys[prefix] = Topic.PATH_SEPARATOR.join(prefix)
     return keys
+
+
+def _count_state(
+    deltas: counters.CountDeltas, sign: int, key: counters.StateKey, active: bool, state: tuple[Any, ...]
+) -> None:
+    """A state (``_SCHEDULE_COLUMNS``) written with the counter triggers off, counted as they count."""
+    deltas.state(
+        sign,
+        key,
+        active=active,
+        suspended=state[7],
+        due=state[3],
+        interval_days=state[2],
+        ease_hundredths=state[1],
+    )
 
 
 class _DeckImport:
@@ -577,9 +571,14 @@ class _DeckImport:
         logged: dict[int, set[int]] = {}
         wengu_newest: dict[int, int] = {}
         if not created:
-            columns = [ReviewState.card_id, *(ReviewState.__table__.c[name] for name in _SCHEDULE_COLUMNS)]
+            columns = [
+                ReviewState.card_id,
+                ReviewState.topic_id,
+                ReviewState.active,
+                *(ReviewState.__table__.c[name] for name in _SCHEDULE_COLUMNS),
+            ]
             query = select(*columns).where(ReviewState.user_id == user.id, ReviewState.deck_id == deck.id)
-            states = {row[0]: tuple(row[1:]) for row in session.execute(query)}
+            states = {row[0]: (tuple(row[3:]), row[1], row[2]) for row in session.execute(query)}
             deck_cards = select(Card.id).where(Card.deck_id == deck.id)
             log = select(ReviewLog.card_id, ReviewLog.reviewed_at).where(
                 ReviewLog.user_id == user.id, ReviewLog.card_id.in_(deck_cards)
@@ -592,6 +591,8 @@ class _DeckImport:
         state_inserts: list[tuple[Any, ...]] = []
         state_updates: list[tuple[Any, ...]] = []
         log_rows: list[tuple[Any, ...]] = []
+        connection = session.connection()
+        deltas = counters.CountDeltas() if counters.defer(connection) else None
         for draft in self.drafts:
             card_id = draft.card_id
             assert card_id is not None
@@ -599,22 +600,30 @@ class _DeckImport:
             replay = _replay(entries, clock)
             seen = logged.get(card_id, set())
             topic_id = topic_ids.get(draft.topic) if draft.topic else None
-            for row in replay.rows:
-                if row["millis"] in seen:
-                    continue
-                log_rows.append((user.id, card_id, deck.id, topic_id, *(row[name] for name in _LOG_VALUES)))
+            where = (user.id, card_id, deck.id, topic_id)
+            added = [where + values for millis, values in replay.rows if millis not in seen]
+            log_rows += added
+            if deltas is not None:
+                for row in added:  # (reviewed_at, review_day, grade, drill, …) after ``where``
+                    deltas.review((user.id, row[5], deck.id, topic_id or 0), drill=row[7], grade=row[6])
             anki = _anki_state(draft.card, replay, clock)
-            old = states.get(card_id)
-            if old is None:
+            stored = states.get(card_id)
+            if stored is None:
                 state_inserts.append((user.id, card_id, deck.id, topic_id, draft.position, True, 1, *anki))
+                if deltas is not None:
+                    _count_state(deltas, 1, (user.id, deck.id, topic_id or 0), True, anki)
                 continue
+            old, old_topic, active = stored
             newest = wengu_newest.get(card_id)
             # (A row imported from Anki is one of the package's: never newer than its newest.)
             if newest is not None and (replay.newest_millis is None or newest > replay.newest_millis):
                 result.kept_progress += 1
                 continue
-            if tuple(old) != anki:
+            if old != anki:
                 state_updates.append((*anki, user.id, card_id))
+                if deltas is not None:
+                    _count_state(deltas, -1, (user.id, deck.id, old_topic or 0), active, old)
+                    _count_state(deltas, 1, (user.id, deck.id, old_topic or 0), active, anki)
         _write(
             session,
             ReviewState.__table__,
@@ -641,6 +650,9 @@ class _DeckImport:
             bump_version=True,
         )
         _write(session, ReviewLog.__table__, "INSERT", _LOG_COLUMNS, log_rows)
+        if deltas is not None:
+            counters.add_counts(connection, deltas)
+            counters.resume(connection)
         result.reviews = len(log_rows)
 
     def _expire_loaded(self) -> None:

@@ -64,7 +64,7 @@ class ImportResult:
 
 @dataclass(frozen=True)
 class NoteToSync:
-    """One parsed note on its way into the database (the arguments of ``quiz.store.importing.sync_deck``)."""
+    """One parsed note on its way into the database (what ``sync_decks`` stores)."""
 
     source: str  # the deck's identity: ``note_identity`` of the note's name
     title: str
@@ -278,7 +278,7 @@ _NEW_CARDS_PER_BATCH = 20_000
 
 
 def sync_decks(session: Session, user: User, notes: Sequence[NoteToSync]) -> list[ImportResult]:
-    """Create or update the decks of ``notes``, in order (see ``quiz.store.importing.sync_deck``).
+    """Create or update the decks of ``notes``, in order.
 
     A deck that already exists is updated on its own (its cards are matched).  New decks are
     written together: one flush for the decks, then bulk statements for all their topics, cards

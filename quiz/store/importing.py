@@ -162,30 +162,3 @@ def import_parsed(
             NoteToSync(note_identity(name), title, digest, note, keys, text=text, name=name, fixes=fixed)
         )
     return sync_decks(session, user, items)
-
-
-def sync_deck(
-    session: Session,
-    user: User,
-    source: str,
-    title: str,
-    content_hash: str,
-    note: ParsedNote,
-    keep_keys: set[str] | None = None,
-    *,
-    text: str | None = None,
-    name: str | None = None,
-    fixes: Mapping[str, Wording] | None = None,
-) -> ImportResult:
-    """Create or update the deck of one note: upsert topics and cards, keeping progress.
-
-    ``source`` is the deck's identity (``note_identity`` of the note's name).
-    Cards keep their id (and so their review state and history) when they are
-    matched (see ``quiz.store.matching.match_cards``); cards gone from the note are retired, and
-    restored if they return.  With ``keep_keys``, only those cards are stored (the others are
-    remembered as unticked); without, every card but those unticked at an earlier import.
-    ``text`` (the note's text) and ``name`` (its display name) are kept on the deck; ``fixes`` (by key)
-    are the user's wording of cards, kept over the note's.
-    """
-    item = NoteToSync(source, title, content_hash, note, keep_keys, text=text, name=name, fixes=fixes)
-    return sync_decks(session, user, [item])[0]

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from quiz import limits
@@ -33,7 +33,7 @@ from quiz.media import (
     package_name,
     rewrite_images,
 )
-from quiz.models import Card, Deck, DeckMedia, PendingImportMedia, User
+from quiz.models import Card, Deck, DeckMedia, PendingImportMedia, User, now_utc
 
 
 @dataclass
@@ -116,8 +116,28 @@ def save_media(session: Session, deck: Deck, files: Mapping[str, bytes]) -> Medi
         row.content, row.content_hash, row.size, row.mime_type = data, digest, len(data), mime
         total = grown
         report.stored.append(name)
+    if report.replaced:
+        _mark_cards_showing(session, deck, set(report.replaced))
     session.flush()
     return report
+
+
+def _mark_cards_showing(session: Session, deck: Deck, names: set[str]) -> None:
+    """Mark the cards of ``deck`` that show one of ``names`` as changed now: their image's bytes
+    changed, and so does the content-named file the Anki export gives it, which Anki takes only
+    for a note whose modification time moved."""
+    rows = session.execute(
+        select(Card.id, Card.front, Card.back, Card.override_front, Card.override_back).where(
+            Card.deck_id == deck.id
+        )
+    )
+    showing = [
+        card_id
+        for card_id, *texts in rows
+        if any(text and names & set(image_references(text)) for text in texts)
+    ]
+    if showing:
+        session.execute(update(Card).where(Card.id.in_(showing)).values(changed_at=now_utc()))
 
 
 def decks_with_media(session: Session, user_id: int) -> set[int]:
