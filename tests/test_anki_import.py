@@ -346,7 +346,9 @@ def test_a_newer_export_updates_retires_adds_and_keeps_newer_wengu_progress(app,
         french = results[0]
         assert (french.added, french.updated, french.retired, french.kept_progress) == (1, 1, 2, 1)
         assert french.unchanged == 4
-        assert french.reviews == 2  # only the two new rows
+        # Only the new row of the card Anki's state is taken for: the card that keeps its Wengu progress
+        # keeps its Wengu history too.
+        assert french.reviews == 1
         cards = cards_by_key("French")
         edited = cards["anki:guidBasic:0"]
         assert edited.front == "bonjour!" and edited.changed_at > old_stamp and edited.edited_at is not None
@@ -358,7 +360,7 @@ def test_a_newer_export_updates_retires_adds_and_keeps_newer_wengu_progress(app,
         assert studied.version > 1  # a page showing the old state is used up
         assert (state_of(user, graded).due, state_of(user, graded).repetitions) == kept
         assert state_of(user, cards["anki:guidAdded:0"]).due is None
-        assert db.session.scalar(select(func.count()).select_from(ReviewLog)) == 9 + 1 + 2
+        assert db.session.scalar(select(func.count()).select_from(ReviewLog)) == 9 + 1 + 1
         assert_counters_exact()
 
         # The reversed note back in a later export: its cards are restored.
@@ -446,6 +448,45 @@ def test_topics_of_a_deck_follow_its_subdecks_only(app, user):
         assert paths == {("Verbs",), ("Verbs", "Irregular")}
 
 
+def test_damaged_numbers_neither_fail_nor_break_the_checks(app, user):
+    with app.app_context():
+        package = sample()
+        huge = 10**15
+        package.cards = [
+            AnkiCard(1000, 100, 10, 0, 2, 2, huge, huge, huge, huge, huge),  # review
+            AnkiCard(1005, 103, 10, 0, 1, 1, huge, -huge, -5, 0, -3),  # learning, due in a far future
+            AnkiCard(1007, 106, 10, 0, 3, 3, -huge, 0, 0, 0, 0),  # relearning, due a day number long past
+        ]
+        package.revlog = [
+            AnkiRevlogEntry(-5, 1000, 3, 1, 0, 2500, 1),
+            AnkiRevlogEntry(huge * 1000, 1000, 3, huge, huge, huge, 1),
+            AnkiRevlogEntry(ms(NOW - timedelta(days=1)), 1000, 3, huge, -huge, huge, 1),
+        ]
+        package.collection_created = -huge
+        user, [result] = run_import(package)
+        assert result.added == 3 and result.reviews == 1
+        states = [state_of(user, card) for card in cards_by_key("French").values()]
+        assert all(s.interval_days <= 36_500 and s.ease_hundredths >= 130 and s.lapses >= 0 for s in states)
+        assert_counters_exact()
+
+
+def test_a_zone_half_an_hour_off_turns_its_days_on_the_half_hour(app):
+    with app.app_context():
+        user = get_or_create_user(db.session, "alice")
+        user.timezone, user.day_starts_at_hour = "Asia/Kolkata", 4  # UTC+5:30: the day turns at 22:30 UTC
+        db.session.commit()
+        package = sample()
+        before = datetime(2026, 3, 1, 22, 10, tzinfo=UTC)
+        after = datetime(2026, 3, 1, 22, 50, tzinfo=UTC)
+        package.revlog = [
+            AnkiRevlogEntry(ms(before), 1005, 3, 4, 1, 2500, 1),
+            AnkiRevlogEntry(ms(after), 1005, 3, 4, 1, 2500, 1),
+        ]
+        run_import(package)
+        days = db.session.scalars(select(ReviewLog.review_day).order_by(ReviewLog.reviewed_at)).all()
+        assert days == [date(2026, 3, 1), date(2026, 3, 2)]
+
+
 def test_a_users_day_start_and_zone_decide_the_review_days(app):
     with app.app_context():
         user = get_or_create_user(db.session, "alice")
@@ -497,6 +538,32 @@ def test_an_anki_deck_has_a_card_page_a_backup_and_an_anki_export(app, tmp_path)
         kept = [c for c in exported.cards if c.queue != -1]
         assert len(kept) == 7  # the suspended card (and the export's retired leftovers) aside
         assert any(name.endswith("cat.png") for name in exported.media)
+
+
+def test_the_quiz_shows_every_kind_of_card_from_anki(app, tmp_path):
+    client = log_in(app)
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.name == TEST_USER))
+        package = sample()
+        package.media = {"cat.png": PNG}
+        package.notes[0] = AnkiNote(100, "guidBasic", 1, ('<img src="cat.png">chat<br>noir', "cat"), (), 1)
+        import_anki_package(db.session, user, package, NOW)
+        db.session.commit()
+        cards = {**cards_by_key("French"), **cards_by_key("Shell")}
+        for key, card in cards.items():
+            for show in ("0", "1"):
+                page = client.get(f"/quiz/card/{card.id}?show={show}")
+                assert page.status_code == 200, (key, show)
+        front = client.get(f"/quiz/card/{cards['anki:guidBasic:0'].id}").get_data(as_text=True)
+        assert "/media/" in front and "chat<br />" in front and "noir" in front
+        cloze = client.get(f"/quiz/card/{cards['anki:guidCloze:1'].id}").get_data(as_text=True)
+        assert "Paris is the capital of [country]" in cloze
+        command = cards["anki:guidCmd:0"]
+        answered = client.post(f"/quiz/card/{command.id}/answer", data={"typed": "ls -la"})
+        wrong = client.post(f"/quiz/card/{command.id}/answer", data={"typed": "rm -rf x"})
+        assert answered.status_code == wrong.status_code == 200
+        assert "verdict-exact" in answered.get_data(as_text=True)
+        assert "verdict-wrong" in wrong.get_data(as_text=True)
 
 
 def genanki_package(path, *, edited=False):

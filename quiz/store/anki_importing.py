@@ -25,7 +25,10 @@ in bulk (a few statements per deck and per table, whatever the number of cards),
   counters (``quiz.counters``) follow by their triggers.
 * **Progress made in Wengu wins when it is newer.**  On a re-import a card whose newest review in
   Wengu (one not imported from Anki) is newer than its newest review in the package keeps its
-  Wengu state (counted in ``kept_progress``); every other card takes Anki's.
+  Wengu state and history, without Anki's reviews since (counted in ``kept_progress``); every other
+  card takes Anki's state, its version moved on so that a page showing the old one is used up.
+* **Counters.**  On PostgreSQL the counter triggers are held off for the bulk writes and the counts
+  are added once, summed (``quiz.counters.defer``); SQLite's triggers count row by row.
 """
 
 from __future__ import annotations
@@ -212,14 +215,17 @@ class _Clock:
         self.user = user
         self.today = local_today(user, now)
         self.anki_today = (int(now.timestamp()) - collection_created) // _DAY_SECONDS
+        # The latest time a review or a learning step may have: later ones are damaged values.
+        self.latest_seconds = int(now.timestamp()) + _DAY_SECONDS * limits.MAX_INTERVAL_DAYS
         self._days: dict[int, date] = {}
 
     def day_of(self, moment: datetime) -> date:
-        """The user's study day at ``moment`` (cached by the hour: days turn on whole hours)."""
-        hour = int(moment.timestamp()) // 3600
-        day = self._days.get(hour)
+        """The user's study day at ``moment`` (cached by the quarter hour: every time zone's offset, so
+        every day's start, is a whole number of quarter hours)."""
+        quarter = int(moment.timestamp()) // 900
+        day = self._days.get(quarter)
         if day is None:
-            day = self._days[hour] = local_today(self.user, moment)
+            day = self._days[quarter] = local_today(self.user, moment)
         return day
 
     def day_number(self, number: int) -> date:
@@ -229,18 +235,22 @@ class _Clock:
         )
 
 
+_MAX_EASE = 10_000  # an ease of 100: Anki's highest factors are a few thousand permille; more is damage
+
+
 def _ease(factor: int, fallback: int = _DEFAULT_EASE) -> int:
     """An Anki factor (permille) as Wengu's ease in hundredths, within Wengu's range."""
-    return max(limits.MIN_EASE_HUNDREDTHS, factor // 10) if factor > 0 else fallback
+    return max(limits.MIN_EASE_HUNDREDTHS, min(factor // 10, _MAX_EASE)) if factor > 0 else fallback
+
+
+def _count(value: int) -> int:
+    """A count of Anki's (reviews, lapses) as a column holds it."""
+    return max(0, min(value, limits.DB_INT_MAX))
 
 
 def _days(interval: int) -> int:
     """An Anki interval as whole days: a learning step (negative: seconds) is 0."""
     return max(0, min(interval, limits.MAX_INTERVAL_DAYS))
-
-
-def _change_time(previous: datetime | None, now: datetime) -> datetime:
-    return change_time(previous, now)
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -274,6 +284,8 @@ def _replay(entries: Sequence[AnkiRevlogEntry], clock: _Clock) -> _Replay:
         grade = GRADE_BY_EASE.get(entry.ease)
         if grade is None or not (entry.type in _REVLOG_SCHEDULED or entry.type == _REVLOG_FILTERED):
             continue  # a manual reschedule, or a row of an unknown kind
+        if not 0 <= entry.id <= clock.latest_seconds * 1000:
+            continue  # a time no review can have had (a damaged collection)
         moment = _moment(entry.id)
         day = clock.day_of(moment)
         before = (reps, ease, interval, due, lapses, introduced, last)
@@ -345,13 +357,13 @@ def _anki_state(card: AnkiCard, replay: _Replay, clock: _Clock) -> tuple[Any, ..
     ease = _ease(card.factor)
     if card.type == _REVIEW:
         interval = max(1, _days(card.interval))
-        reps = replay.repetitions if replay.rows else max(1, card.reps - card.lapses)
+        reps = replay.repetitions if replay.rows else max(1, _count(card.reps) - _count(card.lapses))
         due = clock.day_number(card.due)
     else:  # learning or relearning: due the day Anki has it due
         interval = 0 if card.type == _LEARNING else 1
         reps = 0
         if card.due > _EPOCH_SECONDS_FROM:
-            due = clock.day_of(datetime.fromtimestamp(card.due, UTC))
+            due = clock.day_of(_moment(min(card.due, clock.latest_seconds) * 1000))
         else:
             due = clock.day_number(card.due)
     introduced = replay.introduced_on or clock.today
@@ -361,7 +373,7 @@ def _anki_state(card: AnkiCard, replay: _Replay, clock: _Clock) -> tuple[Any, ..
         ease,
         interval,
         due,
-        max(0, card.lapses),
+        _count(card.lapses),
         introduced,
         replay.last_reviewed_at,
         suspended,
@@ -473,7 +485,7 @@ class _DeckImport:
             if new != was:
                 exported = new[:5] != was[:5] or old.retired
                 edited_at = now if text_changed else old.edited_at
-                changed_at = _change_time(old.changed_at, now) if exported else old.changed_at
+                changed_at = change_time(old.changed_at, now) if exported else old.changed_at
                 updates.append((*new, edited_at, changed_at, old.id))
         for old in stored.values():  # in the deck, no longer in the package
             if not old.retired:
@@ -488,7 +500,7 @@ class _DeckImport:
                         old.position,
                         True,
                         old.edited_at,
-                        _change_time(old.changed_at, now),
+                        change_time(old.changed_at, now),
                         old.id,
                     )
                 )
@@ -601,24 +613,31 @@ class _DeckImport:
             seen = logged.get(card_id, set())
             topic_id = topic_ids.get(draft.topic) if draft.topic else None
             where = (user.id, card_id, deck.id, topic_id)
+            stored = states.get(card_id)
+            newest = wengu_newest.get(card_id)
+            # Wengu's progress is newer: the card keeps its state and its history, which Anki's reviews
+            # since would not continue.  (A row imported from Anki is one of the package's, never newer
+            # than its newest.)
+            kept = (
+                stored is not None
+                and newest is not None
+                and (replay.newest_millis is None or newest > replay.newest_millis)
+            )
+            if kept:
+                result.kept_progress += 1
+                continue
             added = [where + values for millis, values in replay.rows if millis not in seen]
             log_rows += added
             if deltas is not None:
                 for row in added:  # (reviewed_at, review_day, grade, drill, …) after ``where``
                     deltas.review((user.id, row[5], deck.id, topic_id or 0), drill=row[7], grade=row[6])
             anki = _anki_state(draft.card, replay, clock)
-            stored = states.get(card_id)
             if stored is None:
                 state_inserts.append((user.id, card_id, deck.id, topic_id, draft.position, True, 1, *anki))
                 if deltas is not None:
                     _count_state(deltas, 1, (user.id, deck.id, topic_id or 0), True, anki)
                 continue
             old, old_topic, active = stored
-            newest = wengu_newest.get(card_id)
-            # (A row imported from Anki is one of the package's: never newer than its newest.)
-            if newest is not None and (replay.newest_millis is None or newest > replay.newest_millis):
-                result.kept_progress += 1
-                continue
             if old != anki:
                 state_updates.append((*anki, user.id, card_id))
                 if deltas is not None:
