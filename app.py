@@ -104,6 +104,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         RESTORE_MAX_UNCOMPRESSED_BYTES=int(
             os.environ.get("WENGU_RESTORE_MAX_UNCOMPRESSED_BYTES", str(256 * 1024 * 1024))
         ),
+        # Importing an Anki package in the browser (/import/anki): the largest .apkg or .colpkg taken.
+        ANKI_IMPORT_MAX_BYTES=int(os.environ.get("WENGU_ANKI_IMPORT_MAX_BYTES", str(64 * 1024 * 1024))),
         # A form's CSRF token is good for as long as the session it is bound to (not one hour): a card
         # page left open over lunch still takes its grade.
         WTF_CSRF_TIME_LIMIT=None,
@@ -111,12 +113,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if "SECRET_KEY" not in config:
         app.config["SECRET_KEY"] = secret_key_from_env(app.instance_path)
     app.config.update(config)
-    # A request body larger than a whole upload (of notes, or of a backup to restore) is refused
-    # before it is read.
+    # A request body larger than a whole upload (of notes, of a backup to restore or of an Anki package) is
+    # refused before it is read.
     if app.config.get("MAX_CONTENT_LENGTH") is None:
-        app.config["MAX_CONTENT_LENGTH"] = (
-            max(4 * app.config["UPLOAD_MAX_FILE_BYTES"], app.config["RESTORE_MAX_BYTES"]) + 1024 * 1024
+        largest = max(
+            4 * app.config["UPLOAD_MAX_FILE_BYTES"],
+            app.config["RESTORE_MAX_BYTES"],
+            app.config["ANKI_IMPORT_MAX_BYTES"],
         )
+        app.config["MAX_CONTENT_LENGTH"] = largest + 1024 * 1024
 
     db.init_app(app)
     errors.init_app(app)  # first: the bounded id converter must be in place before any route is added

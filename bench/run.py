@@ -12,6 +12,11 @@ The export with schedule (section ``schedule``) generates a 50,000-card collecti
 rows and times ``flask anki export --with-schedule``'s work beside the ``anki`` library exporting the same
 cards, scheduling and revlog from its own collection (``export_anki_package`` with scheduling).
 
+The Anki import (section ``anki-import``) builds a 50,000-card package with 500,000 revlog rows
+(``bench/ankipkg.py``) and times Wengu importing it (``read_package`` + ``import_anki_package`` + commit,
+into a fresh SQLite database, and with ``--pg`` a fresh PostgreSQL one) beside the ``anki`` library
+importing the same package with its scheduling into a fresh collection.
+
 ``--quick`` is a smoke run of about half a minute on a small collection (5,000 cards, 50,000 log
 rows) and a small corpus; ``--pg`` also runs the queue, progress and grade benchmarks on PostgreSQL
 (127.0.0.1:5432, a fresh database created and dropped), skipped with a note when it does not answer.
@@ -42,6 +47,7 @@ for path in (str(ROOT), str(BENCH)):
     if path not in sys.path:
         sys.path.insert(0, path)
 
+import ankipkg  # noqa: E402
 import collection  # noqa: E402
 import dbbench  # noqa: E402
 from extract import build_corpus  # noqa: E402
@@ -69,10 +75,15 @@ class Sizes:
     schedule_cards: int = 50_000  # the export with schedule: cards and review log rows
     schedule_logs: int = 500_000
     schedule_reps: int = 2
+    anki_import_cards: int = 50_000  # the Anki package imported: cards and revlog rows
+    anki_import_logs: int = 500_000
+    anki_import_reps: int = 2
 
 
 FULL = Sizes(100_000, 1_000_000, 300, 15, 100, 200, 5.0, 400, 3, 2, 10_000, 50_000, 3, 2)
-QUICK = Sizes(5_000, 50_000, 50, 5, 20, 30, 0.4, 40, 1, 1, 1_000, 5_000, 1, 1, 5_000, 50_000, 1)
+QUICK = Sizes(
+    5_000, 50_000, 50, 5, 20, 30, 0.4, 40, 1, 1, 1_000, 5_000, 1, 1, 5_000, 50_000, 1, 5_000, 50_000, 1
+)
 
 
 class Report:
@@ -424,6 +435,66 @@ def schedule_export_benchmark(report: Report, sizes: Sizes, tmp: Path, today: da
     (tmp / "schedule.sqlite").unlink(missing_ok=True)
 
 
+def anki_import_benchmark(report: Report, sizes: Sizes, tmp: Path, pg: bool) -> None:
+    """Wengu importing an Anki package with its scheduling beside the ``anki`` library importing the same
+    package into a fresh collection (``import_anki_package`` with scheduling), each in its own process,
+    in turns (a busy spell of the shared machine falls on both sides)."""
+    info = ankipkg.build(tmp / "import.apkg", sizes.anki_import_cards, sizes.anki_import_logs)
+    apkg = str(info.path)
+    report.notes.append(
+        f"Anki import: the package (bench/ankipkg.py, schema-11 collection.anki21) holds "
+        f"{info.cards:,} cards in {info.decks} top-level decks with subdecks ({info.new:,} new, "
+        f"{info.learning:,} learning, {info.review:,} review, {info.suspended:,} of them suspended) and "
+        f"{info.revlog:,} revlog rows; "
+        f"{info.size / 1e6:.1f} MB, built in {info.seconds:.1f} s"
+    )
+    apps, bares = [], []
+    for _ in range(sizes.anki_import_reps):
+        apps.append(run_worker("anki-import", "--apkg", apkg, timeout=900))
+        bares.append(run_worker("anki-import", "--apkg", apkg, "--bare", timeout=900))
+    app_times = [run["times"][0] for run in apps]
+    bare_times = [run["times"][0] for run in bares]
+    label = f"anki {_anki_version()} import_anki_package (with scheduling)"
+    title = f"Anki package import with scheduling, {info.cards:,} cards, {info.revlog:,} revlog rows"
+    row = timed_row(f"SQLite: {title}", app_times, bare_times, max_ratio=2, base_label=label)
+    row.notes.append(_anki_import_note(apps[-1], bares[-1], info))
+    report.add(row)
+    report.add(
+        Row(
+            "  ↳ peak RSS, Anki package import (own process)",
+            f"{max(run['peak_mb'] for run in apps):.0f} MB",
+            f"{max(run['peak_mb'] for run in bares):.0f} MB",
+            max(run["peak_mb"] for run in apps) / max(run["peak_mb"] for run in bares),
+            "report",
+            None,
+        )
+    )
+    if not pg:
+        return
+    problem = collection.pg_available()
+    if problem:
+        report.notes.append(f"Anki import on PostgreSQL skipped: {problem}")
+        return
+    url = collection.pg_create_database()
+    try:
+        run = run_worker("anki-import", "--apkg", apkg, "--db", url, timeout=900)
+    finally:
+        collection.pg_drop_database(url)
+    row = timed_row(f"PostgreSQL: {title}", run["times"], bare_times, max_ratio=2, base_label=label)
+    row.notes.append(_anki_import_note(run, bares[-1], info))
+    report.add(row)
+
+
+def _anki_import_note(app: dict, bare: dict, info: ankipkg.AnkiPackageInfo) -> str:
+    """What each side stored, and how much of Wengu's time was reading the package."""
+    return (
+        f"Wengu: {app['cards']:,} cards and {app['revlog']:,} review-log rows in {app['decks']} decks "
+        f"({app['skipped']:,} notes skipped), reading the package {fmt_ms(app['read_ns'])} of it; anki: "
+        f"{bare['cards']:,} cards, {bare['revlog']:,} revlog rows (the package: {info.cards:,} and "
+        f"{info.revlog:,})"
+    )
+
+
 def _anki_version() -> str:
     from importlib.metadata import version
 
@@ -509,8 +580,8 @@ def main() -> int:
     ap.add_argument("--out", default=str(BENCH / "RESULTS.md"))
     ap.add_argument(
         "--only",
-        default="sqlite,import,export,schedule,pg",
-        help="comma-separated sections: sqlite, import, export, schedule, pg (default: all)",
+        default="sqlite,import,export,schedule,anki-import,pg",
+        help="comma-separated sections: sqlite, import, export, schedule, anki-import, pg (default: all)",
     )
     args = ap.parse_args()
     sizes = QUICK if args.quick else FULL
@@ -550,6 +621,12 @@ def main() -> int:
                 schedule_export_benchmark(report, sizes, tmp, today)
             except Exception as exc:
                 report.failed("Anki export with schedule", exc)
+        if "anki-import" in only:
+            report.section("Anki package import")
+            try:
+                anki_import_benchmark(report, sizes, tmp, args.pg)
+            except Exception as exc:
+                report.failed("Anki package import", exc)
         if args.pg and "pg" in only:
             report.section("PostgreSQL")
             problem = collection.pg_available()

@@ -9,6 +9,7 @@ them; they can be run by hand too:
     .venv/bin/python bench/workers.py export --cards 10000 --out x.apkg --reps 3 [--bare]
     .venv/bin/python bench/workers.py anki   --apkg x.apkg --reps 2
     .venv/bin/python bench/workers.py export-schedule --db sqlite:///c.sqlite --out x.apkg [--bare]
+    .venv/bin/python bench/workers.py anki-import --apkg x.apkg [--db URL] [--bare]
 """
 
 from __future__ import annotations
@@ -271,6 +272,77 @@ def _bare_schedule_export(cards: list, out: Path, reps: int, times: list[int]) -
             "revlog": len(revlog)}  # fmt: skip
 
 
+def anki_import(args: argparse.Namespace) -> dict:
+    """An Anki package imported with its scheduling: ``read_package`` + ``import_anki_package`` + commit into
+    a fresh Wengu database (a new SQLite file, or the empty database ``--db`` names); with --bare, the real
+    ``anki`` library's ``import_anki_package`` (with scheduling) into a fresh collection.  Reading the file
+    is timed on both sides."""
+    if args.bare:
+        return _bare_anki_import(Path(args.apkg))
+    from datetime import UTC, datetime
+
+    from collection import bench_config
+    from quiz.store.anki_importing import import_anki_package
+    from sqlalchemy import func, select
+
+    from app import create_app
+    from quiz.anki_package import read_package
+    from quiz.models import Card, ReviewLog, User, db
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.db or f"sqlite:///{tmp}/anki-import.sqlite"
+        app = create_app(bench_config(url, tmp))
+        with app.app_context():
+            db.create_all()
+            user = User(name="importer", timezone="UTC")
+            db.session.add(user)
+            db.session.commit()
+            user = db.session.get(User, user.id)
+            start = time.perf_counter_ns()
+            package = read_package(Path(args.apkg).read_bytes())
+            read = time.perf_counter_ns() - start
+            results = import_anki_package(db.session, user, package, datetime.now(UTC))
+            db.session.commit()
+            elapsed = time.perf_counter_ns() - start
+            del package
+            answer = {
+                "times": [elapsed],
+                "read_ns": read,
+                "peak_mb": peak_mb(),
+                "decks": len(results),
+                "added": sum(r.added for r in results),
+                "reviews": sum(r.reviews for r in results),
+                "skipped": sum(len(r.skipped) for r in results),
+                "cards": db.session.scalar(select(func.count()).select_from(Card)),
+                "revlog": db.session.scalar(select(func.count()).select_from(ReviewLog)),
+            }
+            db.session.remove()
+            db.engine.dispose()
+    return answer
+
+
+def _bare_anki_import(apkg: Path) -> dict:
+    from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
+
+    with tempfile.TemporaryDirectory() as tmp:
+        col = Collection(str(Path(tmp) / "import.anki2"))
+        try:
+            options = ImportAnkiPackageOptions(with_scheduling=True)
+            request = ImportAnkiPackageRequest(package_path=str(apkg), options=options)
+            start = time.perf_counter_ns()
+            log = col.import_anki_package(request).log
+            elapsed = time.perf_counter_ns() - start
+            return {
+                "times": [elapsed],
+                "peak_mb": peak_mb(),
+                "added": len(log.new),
+                "cards": col.db.scalar("select count() from cards"),
+                "revlog": col.db.scalar("select count() from revlog"),
+            }
+        finally:
+            col.close()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="step", required=True)
@@ -293,6 +365,10 @@ def main() -> None:
     p.add_argument("--out", required=True)
     p.add_argument("--reps", type=int, default=1)
     p.add_argument("--bare", action="store_true")
+    p = sub.add_parser("anki-import")
+    p.add_argument("--apkg", required=True)
+    p.add_argument("--db", default="", help="an empty database to import into (default: a new SQLite file)")
+    p.add_argument("--bare", action="store_true")
     p = sub.add_parser("idle")  # the interpreter's own footprint, for reference
     args = ap.parse_args()
     steps = {
@@ -301,6 +377,7 @@ def main() -> None:
         "export": export,
         "anki": anki,
         "export-schedule": export_schedule,
+        "anki-import": anki_import,
     }
     result = steps[args.step](args) if args.step in steps else {"times": [], "peak_mb": peak_mb()}
     print(json.dumps(result))

@@ -203,6 +203,12 @@ class RestoreForm(FlaskForm):
     backup = FileField(_l("Backup file (.json.gz)"))
 
 
+class AnkiImportForm(FlaskForm):
+    """An Anki package to import: its decks, cards, scheduling and review history become Wengu decks."""
+
+    package = FileField(_l("Anki package (.apkg or .colpkg)"))
+
+
 class RestoreConfirmForm(FlaskForm):
     """The confirmation that replaces the user's data with the backup just checked (named by its token)."""
 

@@ -36,11 +36,13 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from quiz import backup, charts, errors, import_jobs, pending
+from quiz.anki_package import AnkiPackageError, read_package
 from quiz.answers import DiffToken, Verdict, check_command, example_values, load_aliases
 from quiz.auth import error_text
 from quiz.errors import bounded_int, int_arg
 from quiz.forms import (
     GRADE_LABELS,
+    AnkiImportForm,
     AnswerForm,
     CardEditForm,
     ChoiceForm,
@@ -58,6 +60,7 @@ from quiz.limits import DB_INT_MAX, LOCALES
 from quiz.models import Card, PendingImport, ReviewState, db, now_utc
 from quiz.notes import SKIP_REASONS
 from quiz.render import render_command, render_markdown, render_placeholders
+from quiz.store.anki_importing import import_anki_package
 from quiz.store.browser import (
     CARD_STATES,
     CARDS_PER_PAGE,
@@ -898,6 +901,61 @@ def import_discard(pending_id: int) -> Response:
     return redirect(url_for("quiz.import_notes"))
 
 
+# --- import of an Anki package ------------------------------------------------------------------
+#
+# Thin on purpose: quiz.anki_package reads the file (and says what is wrong with it),
+# quiz.store.anki_importing stores it; this commits, or rolls back and shows the form again with the reason.
+
+
+# The result page lists at most this many of a deck's notes that made no card (a deck may have thousands).
+ANKI_SKIPPED_SHOWN = 100
+
+
+def _anki_form(form: AnkiImportForm, error: str | None, status: int) -> tuple[str, int]:
+    limit = _megabytes(current_app.config["ANKI_IMPORT_MAX_BYTES"])
+    return render_template("quiz/import_anki.html", form=form, error=error, limit=limit), status
+
+
+def _anki_too_large() -> str:
+    return _(
+        "The package is larger than %(limit)s, the most this Wengu accepts for an Anki import. "
+        "Nothing was stored.",
+        limit=_megabytes(current_app.config["ANKI_IMPORT_MAX_BYTES"]),
+    )
+
+
+@bp.route("/import/anki", methods=("GET", "POST"))
+def import_anki() -> tuple[str, int]:
+    """Import an Anki package (.apkg or .colpkg): its decks, cards, scheduling and review history."""
+    form = AnkiImportForm()
+    if request.method == "GET":
+        return _anki_form(form, None, 200)
+    upload = form.package.data
+    if not form.validate_on_submit() or upload is None or not getattr(upload, "filename", ""):
+        return _anki_form(form, _("Choose an Anki package (.apkg or .colpkg) first."), 400)
+    limit = current_app.config["ANKI_IMPORT_MAX_BYTES"]
+    raw = upload.stream.read(limit + 1)
+    if len(raw) > limit:
+        return _anki_form(form, _anki_too_large(), 413)
+    try:
+        results = import_anki_package(db.session, g.user, read_package(raw), now_utc())
+        db.session.commit()
+    except AnkiPackageError as exc:
+        db.session.rollback()
+        message = _("This package cannot be imported (%(why)s). Nothing was stored.", why=error_text(exc))
+        return _anki_form(form, message, 400)
+    except Exception:  # read without complaint, yet refused when stored: a bad file must not answer 500
+        current_app.logger.exception("an Anki package was read but could not be stored")
+        db.session.rollback()
+        message = _(
+            "This package cannot be imported: it holds something Wengu cannot store. Nothing was stored."
+        )
+        return _anki_form(form, message, 400)
+    return render_template(
+        "quiz/import_anki_done.html", results=results, skipped_shown=ANKI_SKIPPED_SHOWN
+    ), 200
+
+
 @bp.post("/demo")
 def load_demo() -> Response:
     """Load the demo deck (Chinese notes on Docker) into the user's account."""
@@ -1061,4 +1119,6 @@ def too_large(error: HTTPException) -> Response | HTTPException:
     """A request too large to read: on the restore form, say how large a backup may be."""
     if request.endpoint == "quiz.restore_check":
         return errors.error_page_with(413, _backup_too_large())
+    if request.endpoint == "quiz.import_anki":
+        return errors.error_page_with(413, _anki_too_large())
     return errors.error_page(error)
