@@ -282,12 +282,12 @@ def anki_import(args: argparse.Namespace) -> dict:
     from datetime import UTC, datetime
 
     from collection import bench_config
-    from quiz.store.anki_importing import import_anki_package
     from sqlalchemy import func, select
 
     from app import create_app
     from quiz.anki_package import read_package
     from quiz.models import Card, ReviewLog, User, db
+    from quiz.store.anki_importing import import_anki_package
 
     with tempfile.TemporaryDirectory() as tmp:
         url = args.db or f"sqlite:///{tmp}/anki-import.sqlite"
