@@ -40,7 +40,7 @@ test: $(VENV)/.installed-dev
 test-fast: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q -m "not slow"
 
-# Benchmarks (about 5 minutes): app code beside bare baselines, SQLite and PostgreSQL; writes bench/RESULTS.md.
+# Benchmarks (about 8 minutes): app code beside bare baselines, SQLite and PostgreSQL; writes bench/RESULTS.md.
 # Targets are reported as met or missed, never failing the build.
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run.py --pg
