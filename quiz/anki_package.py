@@ -58,11 +58,9 @@ import io
 import json
 import re
 import sqlite3
-import struct
 import tempfile
 import unicodedata
 import zipfile
-import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,6 +71,7 @@ import zstandard
 from quiz import limits
 from quiz.i18n import N_, LocalizedError, LocalizedText
 from quiz.limits import shown_value
+from quiz.uploads import ZIP_ERRORS  # what zipfile and the codecs below it raise on a malformed archive
 
 __all__ = [
     "AnkiCard",
@@ -160,24 +159,10 @@ SQLITE_STEP_BUDGET = 2_000_000_000  # virtual-machine steps for reading one coll
 _PROGRESS_EVERY = 100_000
 _CHUNK = 1 << 16
 _MB = 1024 * 1024
-_ZIP_ERRORS: tuple[type[Exception], ...] = (
-    zipfile.BadZipFile,
-    zipfile.LargeZipFile,
-    zlib.error,
-    struct.error,
-    OSError,
-    EOFError,
-    ValueError,
-    OverflowError,
-    IndexError,
-    KeyError,
-    RuntimeError,  # an encrypted member
-    NotImplementedError,  # an unsupported compression method
-)
 # The safety net around the whole read: a malformed package must give AnkiPackageError, whatever
 # the library below met first.  (MemoryError and the like are not bad input and still propagate.)
 _ANY_READ_ERROR: tuple[type[Exception], ...] = (
-    *_ZIP_ERRORS,
+    *ZIP_ERRORS,
     sqlite3.Error,
     zstandard.ZstdError,
     TypeError,
@@ -227,7 +212,7 @@ def _open_zip(data: bytes) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
-    except _ZIP_ERRORS:
+    except ZIP_ERRORS:
         raise AnkiPackageError(
             N_("not an Anki package: the file is not a zip archive or is damaged")
         ) from None
@@ -263,7 +248,7 @@ def _chunks(archive: zipfile.ZipFile, name: str, zstd: bool) -> Iterator[bytes]:
             with stream:
                 while chunk := stream.read(_CHUNK):
                     yield chunk
-    except (*_ZIP_ERRORS, zstandard.ZstdError):
+    except (*ZIP_ERRORS, zstandard.ZstdError):
         raise _damaged(name) from None
 
 

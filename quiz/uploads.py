@@ -82,7 +82,7 @@ MAX_NAME_CHARS = 200
 _CHUNK = 64 * 1024
 _RATIO_EXEMPT_BYTES = 64 * 1024  # members this small are never ratio-checked
 # What zipfile (and the codecs below it) raise on malformed archives.
-_ZIP_ERRORS: tuple[type[Exception], ...] = (
+ZIP_ERRORS: tuple[type[Exception], ...] = (
     zipfile.BadZipFile,
     zipfile.LargeZipFile,
     zlib.error,
@@ -320,7 +320,7 @@ def _read_zip(
         return _read_zip_unchecked(zip_name, data, budget, images)
     except UploadError:
         raise
-    except _ZIP_ERRORS:
+    except ZIP_ERRORS:
         raise UploadError(
             N_("%(name)s is not a valid zip archive (it may be damaged)"), 400, name=zip_name
         ) from None
@@ -416,7 +416,7 @@ def _read_image_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int
                 if got > cap:
                     return None
                 chunks.append(chunk)
-    except _ZIP_ERRORS:
+    except ZIP_ERRORS:
         return None
     return b"".join(chunks)
 
@@ -436,7 +436,7 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: Shown, 
                 chunks.append(chunk)
     except UploadError:
         raise
-    except _ZIP_ERRORS:
+    except ZIP_ERRORS:
         raise UploadError(N_("%(name)s cannot be read (the zip may be damaged)"), 400, name=shown) from None
     return b"".join(chunks)
 
