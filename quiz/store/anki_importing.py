@@ -50,7 +50,7 @@ from quiz.media import image_references, media_name
 from quiz.models import Card, Deck, ReviewLog, ReviewState, Topic, User, change_time
 from quiz.store.days import local_today
 from quiz.store.decks import SLUG_MAX, _states_follow_cards, _sync_topics, _unique_slug
-from quiz.store.grading import drill_mark
+from quiz.store.grading import SCHEDULE_FIELDS, drill_mark
 from quiz.store.media import prune_media, save_media
 from quiz.store.scopes import ANKI_DECK_PREFIX
 
@@ -315,18 +315,7 @@ def _replay(entries: Sequence[AnkiRevlogEntry], clock: _Clock) -> _Replay:
     return replay
 
 
-_SCHEDULE_COLUMNS = (
-    "repetitions",
-    "ease_hundredths",
-    "interval_days",
-    "due",
-    "lapses",
-    "introduced_on",
-    "last_reviewed_at",
-    "suspended",
-    "drill_day",
-    "drill_at",
-)
+_SCHEDULE_COLUMNS = (*SCHEDULE_FIELDS, "suspended", "drill_day", "drill_at")
 
 
 _LOG_VALUES = (
